@@ -1,0 +1,68 @@
+"""The `ingress-explorer` command: the TUI by default, and subcommands for CI.
+
+Each subcommand lives in `explorer/commands/<name>.py` with `add_parser()`
+and `run()`; only the one asked for is imported, so `route --help` never
+pays for textual, aiohttp or kubernetes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from explorer import __version__
+
+#: name -> one-line help. Order is the order `--help` lists them.
+COMMANDS: dict[str, str] = {
+    "route": "show which backend a URL reaches, and why",
+}
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+def _command_module(name: str):
+    return importlib.import_module(f"explorer.commands.{name}")
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ingress-explorer",
+        description="Teach and debug Kubernetes Ingress: see how a request travels "
+        "client -> load balancer -> Ingress -> Service -> Pod, as ingress-nginx or GKE would route it.",
+        epilog="Run a command with --help for its options, e.g. `ingress-explorer route --help`.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        if command is None or name == command:
+            _command_module(name).add_parser(sub, help_text)
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if command not in COMMANDS:
+        command = None
+    parser = build_parser(command)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    if args.command is None:
+        if "tui" in COMMANDS:
+            return _command_module("tui").run(args)
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return _command_module(args.command).run(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,200 @@
+"""Read manifests from files, directories and stdin into a ClusterState.
+
+Nothing here raises on bad input: every file or document that cannot be
+read becomes a Problem with file:line, and the rest still loads.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from explorer.model.location import Location, Problem
+from explorer.model.normalize import Model, normalize
+from explorer.model.state import ClusterState
+from explorer.model.yamldoc import Document, YAMLError, parse_documents
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_FILE_BYTES = 512 * 1024 * 1024
+STDIN = "-"
+
+
+def load(
+    sources: Iterable[str | os.PathLike[str]],
+    namespace: str = "default",
+    stdin_text: str | None = None,
+) -> ClusterState:
+    """Load every source (file, directory, or "-" for stdin) into one state."""
+    objects: list[Model] = []
+    problems: list[Problem] = []
+    names: list[str] = []
+    skipped = 0
+    order = 0
+    for source in sources:
+        source = os.fspath(source)
+        names.append(source)
+        for name, text, problem in _read_sources(source, stdin_text):
+            if problem is not None:
+                problems.append(problem)
+                if problem.skipped:
+                    skipped += 1
+                continue
+            assert text is not None
+            for item in _documents(text, name):
+                if isinstance(item, Problem):
+                    problems.append(item)
+                    skipped += 1
+                    continue
+                raw, line = item
+                result = normalize(raw, name, line, order, namespace)
+                order += 1
+                problems.extend(result.problems)
+                if result.obj is None:
+                    skipped += 1
+                else:
+                    objects.append(result.obj)
+    return _finish(objects, problems, names, skipped)
+
+
+def _finish(objects: list[Model], problems: list[Problem], names: list[str], skipped: int) -> ClusterState:
+    """Later definitions of the same object replace earlier ones, as `kubectl apply` would."""
+    seen: dict[tuple[str, str, str], int] = {}
+    kept: list[Model | None] = []
+    for obj in objects:
+        m = obj.meta
+        key = (m.kind, m.namespace, m.name)
+        if key in seen:
+            earlier = kept[seen[key]]
+            assert earlier is not None
+            problems.append(Problem(
+                m.location, f"{m.kind} {m.key} is defined again; this definition replaces the one at "
+                f"{earlier.meta.location}", "warning", object=m.ref,
+            ))
+            kept[seen[key]] = None
+        seen[key] = len(kept)
+        kept.append(obj)
+    return ClusterState([o for o in kept if o is not None], problems, names, skipped)
+
+
+def load_text(text: str, name: str = "<text>", namespace: str = "default") -> ClusterState:
+    """Load manifests held in a string (tests, the editor pane)."""
+    return load([STDIN], namespace, stdin_text=text) if name == STDIN else _load_named(text, name, namespace)
+
+
+def _load_named(text: str, name: str, namespace: str) -> ClusterState:
+    objects: list[Model] = []
+    problems: list[Problem] = []
+    skipped = 0
+    for order, item in enumerate(_documents(text, name)):
+        if isinstance(item, Problem):
+            problems.append(item)
+            skipped += 1
+            continue
+        result = normalize(item[0], name, item[1], order, namespace)
+        problems.extend(result.problems)
+        if result.obj is None:
+            skipped += 1
+        else:
+            objects.append(result.obj)
+    return _finish(objects, problems, [name], skipped)
+
+
+def _read_sources(source: str, stdin_text: str | None) -> Iterator[tuple[str, str | None, Problem | None]]:
+    if source == STDIN:
+        if stdin_text is None:
+            data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        else:
+            data = stdin_text.encode()
+        yield _decode("<stdin>", data)
+        return
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(
+            p for p in path.rglob("*")
+            if p.suffix.lower() in MANIFEST_SUFFIXES and p.is_file() and not _hidden(p, path)
+        )
+        if not files:
+            yield source, None, Problem(Location(source), "no *.yaml, *.yml or *.json files in this directory",
+                                        "warning")
+        for file in files:
+            yield _read_file(file)
+        return
+    if not path.exists():
+        yield source, None, Problem(Location(source), "no such file or directory",
+                                    hint="check the path given with -f", skipped=True)
+        return
+    yield _read_file(path)
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _read_file(path: Path) -> tuple[str, str | None, Problem | None]:
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return name, None, Problem(
+                Location(name), f"file is {size / 2**20:.0f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit",
+                hint="split it, or load only the objects you need", skipped=True,
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        return name, None, Problem(Location(name), f"cannot read: {exc.strerror or exc}", skipped=True)
+    return _decode(name, data)
+
+
+def _decode(name: str, data: bytes) -> tuple[str, str | None, Problem | None]:
+    if len(data) > MAX_FILE_BYTES:
+        return name, None, Problem(Location(name), f"input is over the {MAX_FILE_BYTES // 2**20} MiB limit",
+                                   skipped=True)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return name, None, Problem(Location(name, 1), "file is UTF-16; manifests are read as UTF-8",
+                                   hint="save the file as UTF-8", skipped=True)
+    if b"\x00" in data[:8192]:
+        return name, None, Problem(Location(name, 1), "file is binary, not YAML or JSON", skipped=True)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return name, None, Problem(Location(name, line, column),
+                                   f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                                   hint="save the file as UTF-8", skipped=True)
+    if not text.strip():
+        return name, None, Problem(Location(name), "file is empty", "warning")
+    return name, text, None
+
+
+def _documents(text: str, name: str) -> Iterator[tuple[Any, int] | Problem]:
+    """Documents of one file, with `List` kinds unpacked into their items."""
+    for doc in parse_documents(text):
+        if isinstance(doc, YAMLError):
+            yield Problem(Location(name, doc.line, doc.column), f"YAML: {doc.message}",
+                          hint="fix the YAML syntax here" if doc.line else "", skipped=True)
+            continue
+        yield from _unpack(doc, name)
+
+
+def _unpack(doc: Document, name: str) -> Iterator[tuple[Any, int] | Problem]:
+    data = doc.data
+    if data is None:
+        return
+    if isinstance(data, dict) and isinstance(data.get("kind"), str) and data["kind"].endswith("List") \
+            and isinstance(data.get("items"), list):
+        item_kind = data["kind"][: -len("List")]
+        lines = getattr(data["items"], "item_lines", [])
+        for index, item in enumerate(data["items"]):
+            line = lines[index] if index < len(lines) else doc.line
+            if isinstance(item, dict) and item_kind and item_kind != "":
+                # typed lists (PodList from the API) leave kind off their items
+                if "kind" not in item:
+                    item["kind"] = item_kind
+                if "apiVersion" not in item and data.get("apiVersion") and data["kind"] != "List":
+                    item["apiVersion"] = data["apiVersion"]
+            yield item, line
+        return
+    yield data, doc.line

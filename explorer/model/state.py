@@ -1,0 +1,84 @@
+"""ClusterState: the one snapshot every view reads.
+
+Files and the live cluster both produce it; an edit or a watch event makes a
+new one. It is never changed in place, so a router compiled from it stays
+valid for as long as the snapshot lives.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Iterable
+
+from explorer.model.location import Problem
+from explorer.model.normalize import Model
+from explorer.model.objects import (
+    Endpoints, Ingress, IngressClass, OtherObject, Secret, Service, Workload,
+)
+
+
+class ClusterState:
+    def __init__(
+        self,
+        objects: Iterable[Model] = (),
+        problems: Iterable[Problem] = (),
+        sources: Iterable[str] = (),
+        skipped: int = 0,
+    ) -> None:
+        self.objects: tuple[Model, ...] = tuple(objects)
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.sources: tuple[str, ...] = tuple(sources)
+        self.skipped = skipped  # documents left out because they could not be read
+        self.ingresses: tuple[Ingress, ...] = tuple(o for o in self.objects if isinstance(o, Ingress))
+        self.services: dict[tuple[str, str], Service] = {}
+        self.secrets: dict[tuple[str, str], Secret] = {}
+        self.ingress_classes: dict[str, IngressClass] = {}
+        self.workloads: list[Workload] = []
+        self.endpoints: list[Endpoints] = []
+        self.others: list[OtherObject] = []
+        for o in self.objects:
+            if isinstance(o, Service):
+                self.services.setdefault((o.meta.namespace, o.meta.name), o)
+            elif isinstance(o, Secret):
+                self.secrets.setdefault((o.meta.namespace, o.meta.name), o)
+            elif isinstance(o, IngressClass):
+                self.ingress_classes.setdefault(o.meta.name, o)
+            elif isinstance(o, Workload):
+                self.workloads.append(o)
+            elif isinstance(o, Endpoints):
+                self.endpoints.append(o)
+            elif isinstance(o, OtherObject):
+                self.others.append(o)
+
+    def service(self, namespace: str, name: str) -> Service | None:
+        return self.services.get((namespace, name))
+
+    def ingress(self, namespace: str, name: str) -> Ingress | None:
+        for ingress in self.ingresses:
+            if ingress.meta.namespace == namespace and ingress.meta.name == name:
+                return ingress
+        return None
+
+    def workloads_for(self, service: Service) -> list[Workload]:
+        """Workloads whose Pods the Service's selector picks (same namespace)."""
+        if not service.selector:
+            return []
+        wanted = service.selector.items()
+        return [
+            w for w in self.workloads
+            if w.meta.namespace == service.meta.namespace and wanted <= w.template.labels.items()
+        ]
+
+    @cached_property
+    def namespaces(self) -> tuple[str, ...]:
+        return tuple(sorted({o.meta.namespace for o in self.objects if o.meta.namespace}))
+
+    def summary(self) -> str:
+        counts: dict[str, int] = {}
+        for o in self.objects:
+            counts[o.meta.kind] = counts.get(o.meta.kind, 0) + 1
+        parts = [f"{n} {kind}" for kind, n in sorted(counts.items())]
+        text = ", ".join(parts) if parts else "no objects"
+        if self.skipped:
+            text += f"; {self.skipped} document{'s' if self.skipped != 1 else ''} skipped"
+        return text

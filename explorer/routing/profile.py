@@ -1,0 +1,133 @@
+"""Controller profiles: what ingress-nginx and GKE do differently, as data.
+
+Every difference the router, the topology and the simulation obey is a field
+here, with the source it comes from (see shared facts, section 4). Code asks
+the profile; it never asks which controller it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class ControllerProfile:
+    name: str  # "nginx" | "gce": what --controller takes
+    title: str
+    #: IngressClass spec.controller values this controller answers to.
+    controller: str
+    #: kubernetes.io/ingress.class annotation values it claims.
+    class_annotation_values: tuple[str, ...]
+    #: Does spec.ingressClassName choose this controller? (GKE ignores the field.)
+    honours_class_field: bool
+    #: Name of the IngressClass installed with the controller, assumed present
+    #: when the manifests do not define it.
+    installed_class_name: str | None
+
+    #: "locations": nginx server blocks and locations; "url-map": one GCE URL map.
+    path_matching: Literal["locations", "url-map"]
+    #: How ImplementationSpecific (and v1beta1 paths without pathType) match.
+    implementation_specific: Literal["prefix", "exact-glob"]
+    #: True: each Ingress is its own load balancer with its own address.
+    load_balancer_per_ingress: bool
+    #: The same host twice in one Ingress: "merge" its paths, or the later rule "replace"s the earlier.
+    duplicate_host_rules: Literal["merge", "replace"]
+    #: Identical path written twice for one host: "exact-wins" (then oldest), or the "later-wins".
+    same_path_conflict: Literal["exact-wins", "later-wins"]
+    #: `*.foo.com` covers exactly one label ("one") or any number ("many").
+    wildcard_host_labels: Literal["one", "many"]
+    #: An Ingress's defaultBackend serves "own-hosts" only, or its whole "load-balancer".
+    default_backend_scope: Literal["own-hosts", "load-balancer"]
+    #: A backend Service (or port) that does not exist: answer 503, or "skip-path" at translation.
+    missing_service: Literal["503", "skip-path"]
+    #: Prefix `/foo` also gets an exact `= /foo` location (nginx), so it beats Prefix `/foo/` for `/foo`.
+    exact_location_for_prefix: bool
+    #: Prefix `/foo/` requested as `/foo` answers 301 to `/foo/` (nginx auto-redirect).
+    trailing_slash_redirect: bool
+    #: nginx: `tls` on a host redirects plain HTTP with 308; ssl-redirect/force-ssl-redirect annotations.
+    tls_redirect_status: int | None
+    #: GKE: kubernetes.io/ingress.allow-http "false" drops the HTTP front end (404).
+    honours_allow_http: bool
+    #: GKE: FrontendConfig redirectToHttps through the networking.gke.io/v1beta1.FrontendConfig annotation.
+    frontend_config_redirect: bool
+    #: HTTPS is answered only by a load balancer that has a certificate (GKE); nginx always listens.
+    https_needs_tls: bool
+    #: nginx: use-regex / rewrite-target turn every path of the host into a regex.
+    regex_annotations: bool
+    #: Request path normalisation before matching (nginx decodes %XX and merges slashes).
+    decode_percent: bool
+    merge_slashes: bool
+
+    #: The controller's own default backend: where unmatched requests go.
+    default_backend_name: str
+    default_backend_body: str
+    default_backend_health_path: str
+
+
+NGINX = ControllerProfile(
+    name="nginx",
+    title="ingress-nginx",
+    controller="k8s.io/ingress-nginx",
+    class_annotation_values=("nginx",),
+    honours_class_field=True,
+    installed_class_name="nginx",
+    path_matching="locations",
+    implementation_specific="prefix",
+    load_balancer_per_ingress=False,
+    duplicate_host_rules="merge",
+    same_path_conflict="exact-wins",
+    wildcard_host_labels="one",
+    default_backend_scope="own-hosts",
+    missing_service="503",
+    exact_location_for_prefix=True,
+    trailing_slash_redirect=True,
+    tls_redirect_status=308,
+    honours_allow_http=False,
+    frontend_config_redirect=False,
+    https_needs_tls=False,
+    regex_annotations=True,
+    decode_percent=True,
+    merge_slashes=True,
+    default_backend_name="ingress-nginx/ingress-nginx-defaultbackend",
+    default_backend_body="default backend - 404",
+    default_backend_health_path="/healthz",
+)
+
+GCE = ControllerProfile(
+    name="gce",
+    title="GKE Ingress (ingress-gce)",
+    controller="k8s.io/ingress-gce",
+    class_annotation_values=("gce", "gce-internal"),
+    honours_class_field=False,
+    installed_class_name=None,
+    path_matching="url-map",
+    implementation_specific="exact-glob",
+    load_balancer_per_ingress=True,
+    duplicate_host_rules="replace",
+    same_path_conflict="later-wins",
+    wildcard_host_labels="many",
+    default_backend_scope="load-balancer",
+    missing_service="skip-path",
+    exact_location_for_prefix=False,
+    trailing_slash_redirect=False,
+    tls_redirect_status=None,
+    honours_allow_http=True,
+    frontend_config_redirect=True,
+    https_needs_tls=True,
+    regex_annotations=False,
+    decode_percent=False,
+    merge_slashes=False,
+    default_backend_name="kube-system/default-http-backend",
+    default_backend_body="response 404 (backend NotFound), service rules for the path non-existent",
+    default_backend_health_path="/healthz",
+)
+
+PROFILES: dict[str, ControllerProfile] = {p.name: p for p in (NGINX, GCE)}
+
+
+def get_profile(name: str) -> ControllerProfile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown controller {name!r}; choose one of: {', '.join(PROFILES)}") from None

@@ -1,0 +1,77 @@
+"""An HTTP request as the router sees it."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    host: str  # the Host header as sent (may carry a port or capitals)
+    path: str = "/"
+    method: str = "GET"
+    scheme: str = "http"
+    query: str = ""
+    headers: tuple[tuple[str, str], ...] = field(default=())
+
+    @classmethod
+    def from_url(
+        cls, url: str, method: str = "GET", headers: tuple[tuple[str, str], ...] = ()
+    ) -> "Request":
+        """`http://foo.com/bar?x=1`; a Host header in `headers` overrides the URL's host."""
+        if "://" not in url:
+            url = "http://" + url
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise ValueError(f"unsupported scheme {parts.scheme!r} in {url!r}: use http:// or https://")
+        host = parts.netloc.rsplit("@", 1)[-1]
+        for name, value in headers:
+            if name.lower() == "host":
+                host = value
+        return cls(host, parts.path or "/", method.upper(), parts.scheme, parts.query, tuple(headers))
+
+    @property
+    def hostname(self) -> str:
+        """Host header without port, lower-cased: routing ignores both (RFC 7230 5.4, RFC 3986 3.2.2)."""
+        return host_of(self.host)
+
+    @property
+    def url(self) -> str:
+        query = f"?{self.query}" if self.query else ""
+        return f"{self.scheme}://{self.host}{self.path}{query}"
+
+
+def host_of(header: str) -> str:
+    host = header.strip()
+    if host.startswith("["):  # IPv6 literal
+        end = host.find("]")
+        return host[: end + 1].lower() if end != -1 else host.lower()
+    if ":" in host:
+        host = host.rsplit(":", 1)[0]
+    return host.rstrip(".").lower()
+
+
+def normalize_path(path: str, decode: bool, merge: bool) -> str:
+    """The path a controller matches on.
+
+    nginx decodes %XX and merges `//` before matching locations; both remove
+    dot-segments (RFC 3986 5.2.4). What GCLB does is not documented: only
+    dot-segments are removed there (our choice, named in the trace).
+    """
+    if not path.startswith("/"):
+        path = "/" + path
+    if decode:
+        path = unquote(path, errors="surrogateescape")
+    if merge:
+        while "//" in path:
+            path = path.replace("//", "/")
+    if "/." in path:
+        trailing = path.endswith(("/", "/.", "/.."))
+        path = posixpath.normpath(path)
+        if path.startswith("//"):
+            path = path[1:]
+        if trailing and path != "/":
+            path += "/"
+    return path
