@@ -96,7 +96,7 @@ NGINX = ControllerProfile(
 
 GCE = ControllerProfile(
     name="gce",
-    title="GKE Ingress (ingress-gce)",
+    title="GKE Ingress",
     controller="k8s.io/ingress-gce",
     class_annotation_values=("gce", "gce-internal"),
     honours_class_field=False,

@@ -1,0 +1,110 @@
+"""`ingress-explorer route`: which backend each URL reaches, and why."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from explorer.commands.common import (
+    Style, add_controller_option, add_source_options, load_sources, use_colour,
+)
+
+EXAMPLES = """\
+examples:
+  ingress-explorer route -f sample-manifests/article http://foo-bar.com/foo
+  ingress-explorer route -f ingress.yaml --controller gce -o json http://shop.example.com/cart
+  kubectl get ingress,svc -A -o yaml | ingress-explorer route -f - http://shop.example.com/
+  ingress-explorer route -f . -H 'Host: shop.example.com' http://127.0.0.1/cart
+
+exit status: 0 when every URL was answered (whatever the answer), 2 for usage or input errors.
+"""
+
+
+def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
+    parser = sub.add_parser(
+        "route", help=help_text, description="Route each URL through the Ingress rules as the chosen "
+        "controller would, and say which Ingress, path and backend answer it, and why.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_source_options(parser)
+    add_controller_option(parser)
+    parser.add_argument("--ingress", metavar="NS/NAME",
+                        help="send the request to this Ingress's load balancer (gce: each Ingress has its own)")
+    parser.add_argument("-X", "--request", dest="method", default="GET", metavar="METHOD",
+                        help="HTTP method (default GET; routing does not depend on it)")
+    parser.add_argument("-H", "--header", dest="headers", action="append", default=[], metavar="'Name: value'",
+                        help="a request header; 'Host: x' overrides the URL's host")
+    parser.add_argument("-o", "--output", choices=("text", "json"), default="text",
+                        help="text for people (default), json for scripts")
+    parser.add_argument("--trace", action="store_true", help="text output: list every candidate considered")
+    parser.add_argument("urls", nargs="+", metavar="URL", help="http:// or https:// URL to route")
+
+
+def run(args: argparse.Namespace) -> int:
+    from explorer.routing import Request, get_profile, route
+
+    headers = []
+    for header in args.headers:
+        name, sep, value = header.partition(":")
+        if not sep or not name.strip():
+            print(f"error: -H {header!r}: write a header as 'Name: value'", file=sys.stderr)
+            return 2
+        headers.append((name.strip(), value.strip()))
+    requests = []
+    for url in args.urls:
+        try:
+            requests.append(Request.from_url(url, args.method, tuple(headers)))
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    state = load_sources(args)
+    if state is None:
+        return 2
+    profile = get_profile(args.controller)
+    decisions = [route(state, profile, request, args.ingress) for request in requests]
+    if args.output == "json":
+        json.dump([d.as_dict() for d in decisions], sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    style = Style(use_colour(sys.stdout))
+    for decision in decisions:
+        print(render_text(decision, style, args.trace))
+    return 0
+
+
+_VERDICT_MARK = {"chosen": "✔", "matched": "~", "no-match": "✘", "other-host": "·", "other-load-balancer": "·",
+                 "skipped": "!", "not-served": "!", "note": "i"}
+
+
+def render_text(decision, style: Style, full_trace: bool) -> str:
+    d = decision
+    head = f"{style.bold(d.request.method)} {d.request.url}"
+    if d.outcome == "forward":
+        answer = style.green(f"→ {d.backend}")
+        if d.used_default_backend == "ingress":
+            answer += style.dim(" (defaultBackend)")
+    elif d.outcome == "redirect":
+        answer = style.yellow(f"→ {d.status} redirect to {d.location}")
+    elif d.outcome == "refused":
+        answer = style.red("→ connection refused")
+    else:
+        answer = style.red(f"→ {d.status} from the controller")
+    lines = [f"{head}  {answer}"]
+    if d.ingress is not None:
+        rule = f" rule {d.rule_host or '*'} {d.path.path_type} {d.path.shown_path}" if d.path else ""
+        lines.append(f"  ingress: {d.ingress.meta.key}{rule}" + (f"  ({d.path.location})" if d.path else ""))
+    if d.outcome == "forward" and d.upstream_path and d.upstream_path != d.request.path:
+        lines.append(f"  upstream path: {d.upstream_path}")
+    lines.append(f"  why: {d.reason}")
+    if full_trace:
+        for entry in d.trace:
+            mark = _VERDICT_MARK.get(entry.verdict, "?")
+            where = f"  {style.dim(str(entry.location))}" if entry.location else ""
+            text = f"    {mark} {entry.verdict:<10} {entry.reason}{where}"
+            if entry.verdict == "chosen":
+                text = style.green(text)
+            elif entry.verdict in ("skipped", "not-served"):
+                text = style.yellow(text)
+            lines.append(text)
+    return "\n".join(lines)
