@@ -1,0 +1,262 @@
+"""What the embedded proxy tells the rest of the tool, and the port it is driven through.
+
+The TUI and tests talk to the proxy only through `TrafficPort` and the
+events below, so they never import aiohttp or the proxy's internals. This
+module imports neither: a screen can type against it, and a test can hand
+the TUI a fake port built on `EventHub`.
+
+Events are small frozen dataclasses published in order for one request:
+RequestReceived, DecisionMade, HopReached (once per hop of the flow, so a
+diagram can light the hops one by one), UpstreamResponse (only when a
+simulated Pod answered), RequestCompleted (always, with what the client got).
+Health checks publish HealthChecked for every probe and HealthChanged when a
+backend's state for one Pod flips.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, Union
+
+if TYPE_CHECKING:
+    from explorer.model.state import ClusterState
+    from explorer.routing.decision import Decision
+    from explorer.routing.profile import ControllerProfile
+
+#: Header names every proxied response carries ('-' when there is none).
+INGRESS_HEADER = "X-Ingress-Explorer-Ingress"  # namespace/name
+BACKEND_HEADER = "X-Ingress-Explorer-Backend"  # namespace/service:port as written
+POD_HEADER = "X-Ingress-Explorer-Pod"  # the simulated Pod that answered
+REQUEST_ID_HEADER = "X-Ingress-Explorer-Request"  # the request_id of the events about it
+
+
+@dataclass(frozen=True, slots=True)
+class ListenerInfo:
+    """One front end: nginx has one shared; gce one per Ingress (its own address)."""
+
+    load_balancer: str  # "shared" or namespace/name, as Decision.load_balancer names it
+    host: str  # the address it listens on, e.g. 127.0.0.1
+    http_port: int | None  # None: no HTTP front end (gce, allow-http "false")
+    https_port: int | None  # None: no HTTPS front end (gce without a certificate)
+    certificates: tuple[str, ...] = ()  # one line per certificate served by SNI: "host: source"
+
+    def base_url(self, scheme: str = "http") -> str | None:
+        port = self.http_port if scheme == "http" else self.https_port
+        if port is None:
+            return None
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{port}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "loadBalancer": self.load_balancer,
+            "host": self.host,
+            "http": self.base_url("http"),
+            "https": self.base_url("https"),
+            "certificates": list(self.certificates),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RequestReceived:
+    request_id: int
+    method: str
+    url: str  # as the client asked, with the Host header as host: http://foo.bar.com/foo
+    listener: str  # load balancer name of the listener that took it
+    client: str  # peer address
+    time: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionMade:
+    request_id: int
+    decision: "Decision"
+
+
+@dataclass(frozen=True, slots=True)
+class HopReached:
+    request_id: int
+    index: int  # 0-based position in the flow (client first)
+    hop: str  # the hop's name, as the topology flow names it
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamResponse:
+    request_id: int
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body_excerpt: str
+    elapsed_ms: float
+    pod: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCompleted:
+    """The access-log line: what the client got, end to end."""
+
+    request_id: int
+    method: str
+    host: str
+    path: str
+    status: int
+    elapsed_ms: float
+    ingress: str  # namespace/name or "-"
+    backend: str  # namespace/service:port or "-"
+    pod: str  # Pod name or "-"
+    rule: str  # "host path (pathType)" or "-"
+    outcome: str  # forward / redirect / answer / refused / error
+    time: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True, slots=True)
+class HealthChecked:
+    """One real HTTP probe from the proxy to a simulated Pod."""
+
+    backend: str  # the backend id the controller simulation uses
+    pod: str
+    path: str
+    status: int | None  # None: no answer (refused, timeout)
+    healthy: bool  # did this probe pass (gce: 200 only; nginx readiness: 200-399)
+    elapsed_ms: float
+    time: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True, slots=True)
+class HealthChanged:
+    backend: str
+    pod: str
+    state: str  # "HEALTHY" | "UNHEALTHY" | "Unknown" (gce) ; "Ready" | "NotReady" (nginx endpoints)
+    time: float = field(default_factory=time.time)
+
+
+TrafficEvent = Union[
+    RequestReceived, DecisionMade, HopReached, UpstreamResponse, RequestCompleted, HealthChecked, HealthChanged
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseSummary:
+    """What `TrafficPort.send` got back, for a request bar."""
+
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    body: str  # decoded text, cut to a few KiB
+    elapsed_ms: float
+    ingress: str  # from X-Ingress-Explorer-Ingress ("-" when none)
+    backend: str
+    pod: str
+    request_id: int | None  # matches the events of this request
+    sent_to: str  # the listener URL the request really went to
+
+
+class Subscription:
+    """An event queue for one subscriber; iterate it, and close it when done.
+
+    A slow subscriber never blocks the proxy: when its queue is full the
+    oldest event is dropped and `dropped` counts it.
+    """
+
+    def __init__(self, hub: "EventHub", maxsize: int) -> None:
+        self._hub = hub
+        self.queue: asyncio.Queue[TrafficEvent | None] = asyncio.Queue(maxsize)
+        self.dropped = 0
+
+    def put(self, event: TrafficEvent | None) -> None:
+        while True:
+            try:
+                self.queue.put_nowait(event)
+                return
+            except asyncio.QueueFull:
+                self.queue.get_nowait()
+                self.dropped += 1
+
+    def close(self) -> None:
+        """Stop receiving; a pending iteration ends."""
+        self._hub.unsubscribe(self)
+        self.put(None)
+
+    def __aiter__(self) -> "Subscription":
+        return self
+
+    async def __anext__(self) -> TrafficEvent:
+        event = await self.queue.get()
+        if event is None:
+            raise StopAsyncIteration
+        return event
+
+    async def __aenter__(self) -> "Subscription":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+
+class EventHub:
+    """Fan-out of traffic events to every subscriber (one event loop)."""
+
+    def __init__(self) -> None:
+        self._subscribers: list[Subscription] = []
+
+    def subscribe(self, maxsize: int = 1000) -> Subscription:
+        sub = Subscription(self, maxsize)
+        self._subscribers.append(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        if sub in self._subscribers:
+            self._subscribers.remove(sub)
+
+    def publish(self, event: TrafficEvent) -> None:
+        for sub in list(self._subscribers):
+            sub.put(event)
+
+    def close(self) -> None:
+        for sub in list(self._subscribers):
+            sub.close()
+
+
+class TrafficPort(Protocol):
+    """How another asyncio program drives the proxy (the TUI runs it in a worker's loop)."""
+
+    async def start(self, state: "ClusterState", profile: "ControllerProfile") -> None:
+        """Start the simulated Pods, the health checks and the listeners."""
+
+    async def apply(self, state: "ClusterState", profile: "ControllerProfile") -> None:
+        """A new snapshot: routes and simulated Pods change for new requests; listeners stay
+        where they are unless a load balancer appeared or went (gce) or the profile changed."""
+
+    async def stop(self) -> None:
+        """Close listeners, Pods and health checks; end every subscription."""
+
+    @property
+    def listeners(self) -> dict[str, ListenerInfo]:
+        """Load balancer name -> its listener."""
+
+    def subscribe(self) -> Subscription:
+        """A new event stream: `async for event in port.subscribe(): ...`; `.close()` it when done."""
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str] | None = None,
+        body: bytes = b"",
+        load_balancer: str | None = None,
+    ) -> ResponseSummary:
+        """Send real HTTP to the proxy's own listener.
+
+        `url` is what a user types: `http://foo.bar.com/foo` sends Host foo.bar.com to the
+        listener of the load balancer that serves that host (or `load_balancer`, when given);
+        a URL that already names a listener (`http://127.0.0.1:PORT/...`) is sent as it is.
+        """
+
+
+__all__ = [
+    "BACKEND_HEADER", "DecisionMade", "EventHub", "HealthChanged", "HealthChecked", "HopReached",
+    "INGRESS_HEADER", "ListenerInfo", "POD_HEADER", "REQUEST_ID_HEADER", "RequestCompleted", "RequestReceived",
+    "ResponseSummary", "Subscription", "TrafficEvent", "TrafficPort", "UpstreamResponse",
+]
+
