@@ -64,6 +64,30 @@ class ControllerProfile:
     default_backend_body: str
     default_backend_health_path: str
 
+    # ---- what stands behind a backend (explorer.topology); lessons.md sections 1-2
+    #: True: the proxy runs in the cluster, Pods behind an L4 LoadBalancer Service (nginx).
+    #: False: a cloud L7 load balancer outside the cluster, whose default backend is a real Service (GKE).
+    proxy_in_cluster: bool
+    #: namespace/name of that L4 LoadBalancer Service ("" when proxy_in_cluster is False).
+    controller_service: str
+    #: Without container-native load balancing a backend Service must be NodePort or LoadBalancer (GKE).
+    needs_node_port: bool
+    #: Service annotation cloud.google.com/neg {"ingress": true}: the LB sends to Pod IPs directly (GKE NEG).
+    honours_neg_annotation: bool
+    #: Who decides which Pods get traffic: the "load-balancer"'s own health checks (GKE), or kubelet "readiness".
+    health_checked_by: Literal["load-balancer", "readiness"]
+    #: Status codes that check counts as success, inclusive: GKE's LB only 200; kubelet httpGet 200-399.
+    healthy_statuses: tuple[int, int]
+    #: The answer when a backend has no healthy endpoint: GKE 502 "Server Error", nginx 503.
+    no_healthy_backend_status: int
+    no_healthy_backend_body: str
+    #: kubernetes.io/ingress.global-static-ip-name takes a reserved global address (GKE).
+    honours_static_ip: bool
+    #: Service annotation cloud.google.com/backend-config attaches a BackendConfig (health check) (GKE).
+    honours_backend_config: bool
+    #: The `From` column of the controller's events in `kubectl describe ingress`.
+    event_source: str
+
 
 NGINX = ControllerProfile(
     name="nginx",
@@ -92,6 +116,17 @@ NGINX = ControllerProfile(
     default_backend_name="ingress-nginx/ingress-nginx-defaultbackend",
     default_backend_body="default backend - 404",
     default_backend_health_path="/healthz",
+    proxy_in_cluster=True,
+    controller_service="ingress-nginx/ingress-nginx-controller",
+    needs_node_port=False,
+    honours_neg_annotation=False,
+    health_checked_by="readiness",
+    healthy_statuses=(200, 399),
+    no_healthy_backend_status=503,
+    no_healthy_backend_body="503 Service Temporarily Unavailable",
+    honours_static_ip=False,
+    honours_backend_config=False,
+    event_source="nginx-ingress-controller",
 )
 
 GCE = ControllerProfile(
@@ -121,6 +156,20 @@ GCE = ControllerProfile(
     default_backend_name="kube-system/default-http-backend",
     default_backend_body="response 404 (backend NotFound), service rules for the path non-existent",
     default_backend_health_path="/healthz",
+    proxy_in_cluster=False,
+    controller_service="",
+    needs_node_port=True,
+    honours_neg_annotation=True,
+    health_checked_by="load-balancer",
+    healthy_statuses=(200, 200),
+    no_healthy_backend_status=502,
+    no_healthy_backend_body=(
+        "Error: Server Error\nThe server encountered a temporary error and could not complete your request.\n"
+        "Please try again in 30 seconds."
+    ),
+    honours_static_ip=True,
+    honours_backend_config=True,
+    event_source="loadbalancer-controller",
 )
 
 PROFILES: dict[str, ControllerProfile] = {p.name: p for p in (NGINX, GCE)}
