@@ -88,6 +88,14 @@ class ControllerProfile:
     #: The `From` column of the controller's events in `kubectl describe ingress`.
     event_source: str
 
+    # ---- admission-time checks (explorer.diagnostics); checks.md section 1 rows 5 and 37
+    #: Exact/Prefix paths must match this pattern or the admission webhook refuses the Ingress
+    #: (ingress-nginx strict-validate-path-type, on by default since v1.12; `.` allowed since 1.12.6/1.13.2).
+    strict_path_pattern: str | None = None
+    #: An Ingress naming no class is served only when the controller's IngressClass is the cluster
+    #: default or it runs with --watch-ingress-without-class (ingress-nginx >= 1.0); routing assumes it is.
+    needs_class: bool = False
+
 
 NGINX = ControllerProfile(
     name="nginx",
@@ -127,6 +135,8 @@ NGINX = ControllerProfile(
     honours_static_ip=False,
     honours_backend_config=False,
     event_source="nginx-ingress-controller",
+    strict_path_pattern=r"^/[A-Za-z0-9._\-/]*$",
+    needs_class=True,
 )
 
 GCE = ControllerProfile(
