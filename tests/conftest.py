@@ -1,0 +1,35 @@
+"""Shared test helpers: paths to fixtures and a way to run the real command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SAMPLES = ROOT / "sample-manifests"
+
+
+def run_cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m explorer ARGS` as a user would, in a subprocess."""
+    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "explorer", *args], input=stdin, capture_output=True, text=True,
+        cwd=ROOT, env=full_env, timeout=120,
+    )
+
+
+def route_json(*args: str, stdin: str | None = None) -> list[dict]:
+    result = run_cli("route", "-o", "json", *args, stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def data() -> Path:
+    return DATA
