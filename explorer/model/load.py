@@ -6,6 +6,7 @@ read becomes a Problem with file:line, and the rest still loads.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -27,6 +28,18 @@ def load(
     stdin_text: str | None = None,
 ) -> ClusterState:
     """Load every source (file, directory, or "-" for stdin) into one state."""
+    # Loading allocates millions of small containers and frees none of them:
+    # the cyclic collector would only walk them again and again.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(sources, namespace, stdin_text)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _load(sources: Iterable[str | os.PathLike[str]], namespace: str, stdin_text: str | None) -> ClusterState:
     objects: list[Model] = []
     problems: list[Problem] = []
     names: list[str] = []
@@ -174,9 +187,19 @@ def _documents(text: str, name: str) -> Iterator[tuple[Any, int] | Problem]:
     for doc in parse_documents(text):
         if isinstance(doc, YAMLError):
             yield Problem(Location(name, doc.line, doc.column), f"YAML: {doc.message}",
-                          hint="fix the YAML syntax here" if doc.line else "", skipped=True)
+                          hint=_syntax_hint(text, doc), skipped=True)
             continue
         yield from _unpack(doc, name)
+
+
+def _syntax_hint(text: str, error: YAMLError) -> str:
+    if not error.line or not error.syntax:
+        return ""
+    lines = text.splitlines()
+    line = lines[error.line - 1] if error.line <= len(lines) else ""
+    if "\t" in line[: max(error.column, 1)]:
+        return "YAML does not allow tabs for indentation: indent with spaces"
+    return "fix the YAML syntax here"
 
 
 def _unpack(doc: Document, name: str) -> Iterator[tuple[Any, int] | Problem]:

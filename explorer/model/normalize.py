@@ -65,10 +65,14 @@ def normalize(raw: Any, file: str, line: int, order: int, default_namespace: str
         return Normalized(None, [Problem(here, f"{' and '.join(missing)} not set", field=missing[0],
                                          hint="every object needs apiVersion and kind", skipped=True)])
     if not isinstance(api_version, str) or not isinstance(kind, str):
-        return Normalized(None, [Problem(here, "apiVersion and kind must be strings", skipped=True)])
+        field = "apiVersion" if not isinstance(api_version, str) else "kind"
+        return Normalized(None, [Problem(Location(file, line_of(raw, field) or line),
+                                         "apiVersion and kind must be strings", field=field,
+                                         hint='quote the value, e.g. apiVersion: "v1"', skipped=True)])
     metadata = raw.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
-        return Normalized(None, [Problem(here, f"{kind}: metadata must be a mapping", field="metadata", skipped=True)])
+        return Normalized(None, [Problem(Location(file, line_of(raw, "metadata") or line),
+                                         f"{kind}: metadata must be a mapping", field="metadata", skipped=True)])
     metadata = metadata or {}
     name = metadata.get("name") or metadata.get("generateName")
     if not name or not isinstance(name, str):

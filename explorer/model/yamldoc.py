@@ -22,6 +22,8 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_ALIAS_EXPANSION = 100_000  # nodes built from aliases in one document
 MAX_DEPTH = 200
+#: The apiserver refuses request bodies over 3 MiB, so no real object holds a longer value.
+MAX_SCALAR_BYTES = 3 * 1024 * 1024
 
 
 class LDict(dict):
@@ -56,8 +58,9 @@ class Document:
 class YAMLError(Exception):
     """A document that cannot be read; carries the line and column."""
 
-    def __init__(self, message: str, line: int = 0, column: int = 0, document: int = 0):
+    def __init__(self, message: str, line: int = 0, column: int = 0, document: int = 0, syntax: bool = False):
         super().__init__(message)
+        self.syntax = syntax  # the parser stopped (as opposed to content we refused)
         self.message = message
         self.line = line
         self.column = column
@@ -81,6 +84,13 @@ class _Builder:
     def build(self, node: Node, depth: int = 0) -> Any:
         if type(node) is ScalarNode:
             tag = node.tag
+            if len(node.value) > MAX_SCALAR_BYTES:
+                raise YAMLError(
+                    f"a single value of {len(node.value) / 2**20:.0f} MiB; the apiserver refuses objects "
+                    f"over {MAX_SCALAR_BYTES // 2**20} MiB (Request entity too large)",
+                    node.start_mark.line + 1,
+                    node.start_mark.column + 1,
+                )
             if tag == _STR:
                 return node.value
             if tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
@@ -197,10 +207,11 @@ def parse_documents(text: str) -> Iterator[Document | YAMLError]:
                     (mark.line + 1) if mark else 0,
                     (mark.column + 1) if mark else 0,
                     index,
+                    syntax=True,
                 )
                 return
             except yaml.YAMLError as exc:
-                yield YAMLError(str(exc), 0, 0, index)
+                yield YAMLError(str(exc), 0, 0, index, syntax=True)
                 return
             except RecursionError:
                 yield YAMLError(f"document is nested too deeply to read", 0, 0, index)
