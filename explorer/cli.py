@@ -17,6 +17,7 @@ from explorer import __version__
 #: name -> one-line help. Order is the order `--help` lists them.
 COMMANDS: dict[str, str] = {
     "route": "show which backend a URL reaches, and why",
+    "serve": "run the proxy: send real HTTP through the Ingress rules",
 }
 
 EXIT_OK = 0

@@ -30,6 +30,7 @@ INGRESS_HEADER = "X-Ingress-Explorer-Ingress"  # namespace/name
 BACKEND_HEADER = "X-Ingress-Explorer-Backend"  # namespace/service:port as written
 POD_HEADER = "X-Ingress-Explorer-Pod"  # the simulated Pod that answered
 REQUEST_ID_HEADER = "X-Ingress-Explorer-Request"  # the request_id of the events about it
+REASON_HEADER = "X-Ingress-Explorer-Reason"  # on answers for lack of a healthy Pod: why
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,7 @@ class HealthChecked:
     """One real HTTP probe from the proxy to a simulated Pod."""
 
     backend: str  # the backend id the controller simulation uses
-    pod: str
+    pod: str  # the probed target: a Pod name, or a node name when GKE checks instance groups
     path: str
     status: int | None  # None: no answer (refused, timeout)
     healthy: bool  # did this probe pass (gce: 200 only; nginx readiness: 200-399)
@@ -125,9 +126,11 @@ class HealthChecked:
 
 @dataclass(frozen=True, slots=True)
 class HealthChanged:
+    """A target's state flipped after the check's threshold of results in a row."""
+
     backend: str
-    pod: str
-    state: str  # "HEALTHY" | "UNHEALTHY" | "Unknown" (gce) ; "Ready" | "NotReady" (nginx endpoints)
+    pod: str  # as in HealthChecked
+    state: str  # "HEALTHY" | "UNHEALTHY" | "Unknown" (nginx uses them for readiness: HEALTHY = Ready)
     time: float = field(default_factory=time.time)
 
 
@@ -256,7 +259,7 @@ class TrafficPort(Protocol):
 
 __all__ = [
     "BACKEND_HEADER", "DecisionMade", "EventHub", "HealthChanged", "HealthChecked", "HopReached",
-    "INGRESS_HEADER", "ListenerInfo", "POD_HEADER", "REQUEST_ID_HEADER", "RequestCompleted", "RequestReceived",
+    "INGRESS_HEADER", "ListenerInfo", "POD_HEADER", "REASON_HEADER", "REQUEST_ID_HEADER", "RequestCompleted", "RequestReceived",
     "ResponseSummary", "Subscription", "TrafficEvent", "TrafficPort", "UpstreamResponse",
 ]
 

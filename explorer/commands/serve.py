@@ -1,0 +1,256 @@
+"""`ingress-explorer serve`: real HTTP through the Ingress rules, to simulated Pods."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import shlex
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from explorer.commands.common import Style, add_controller_option, add_source_options, load_sources, use_colour
+
+if TYPE_CHECKING:
+    from explorer.model.state import ClusterState
+    from explorer.proxy import Proxy
+    from explorer.routing.profile import ControllerProfile
+    from explorer.traffic import Subscription, TrafficEvent
+
+EXAMPLES = """\
+examples:
+  ingress-explorer serve -f sample-manifests/article-v1
+  curl -i -H 'Host: foo-bar.com' http://127.0.0.1:8080/foo
+  ingress-explorer serve -f shop/ --controller gce --time-scale 0.05
+  ingress-explorer serve -f . --http-port 0 --https-port 0 --status-port 0   (any free ports)
+
+Every response carries X-Ingress-Explorer-Ingress, -Backend and -Pod headers.
+The files are watched: save an edit and the next request uses it. Ctrl-C stops everything.
+"""
+
+
+def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
+    parser = sub.add_parser(
+        "serve", help=help_text, description="Start simulated Pods and a local proxy that routes real HTTP "
+        "and HTTPS requests through the Ingress rules as the chosen controller would, with its redirects, "
+        "default-backend answers and health checks.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_source_options(parser)
+    add_controller_option(parser)
+    parser.add_argument("--listen", default="127.0.0.1", metavar="ADDR",
+                        help="address to listen on (default 127.0.0.1; anything else is reachable from "
+                             "other machines, and you will be warned)")
+    parser.add_argument("--http-port", type=_port, default=8080, metavar="N",
+                        help="HTTP port (default 8080; 0 = any free port; gce: one per Ingress, counting up)")
+    parser.add_argument("--https-port", type=_port, default=8443, metavar="N",
+                        help="HTTPS port (default 8443; 0 = any free port; gce: one per Ingress, counting up)")
+    parser.add_argument("--status-port", type=_port, default=8079, metavar="N",
+                        help="port of the JSON status page: listeners, Pods, health (default 8079; 0 = any)")
+    parser.add_argument("--time-scale", type=_scale, default=1.0, metavar="X",
+                        help="speed of simulated time for health checks: 0.05 runs a 60 s interval in 3 s "
+                             "(default 1, real time)")
+    parser.add_argument("--no-watch", dest="watch", action="store_false",
+                        help="do not reload when the files change")
+    parser.add_argument("-q", "--quiet", action="store_true", help="do not log each request")
+
+
+def run(args: argparse.Namespace) -> int:
+    from explorer.routing import get_profile
+
+    state = load_sources(args)
+    if state is None:
+        return 2
+    if not _is_loopback(args.listen):
+        print(f"warning: --listen {args.listen} is not a loopback address: other machines can reach this "
+              "proxy and the simulated Pods' answers", file=sys.stderr)
+    try:
+        return asyncio.run(_serve(args, state, get_profile(args.controller)))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "ControllerProfile") -> int:
+    from explorer.proxy import ProxyError, ProxyOptions, start_proxy
+
+    style = Style(use_colour(sys.stdout))
+    options = ProxyOptions(listen=args.listen, http_port=args.http_port, https_port=args.https_port,
+                           status_port=args.status_port, time_scale=args.time_scale)
+    try:
+        proxy = await start_proxy(state, profile, options)
+    except ProxyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    events = proxy.subscribe()
+    tasks = [asyncio.create_task(_log(events, style, args.quiet))]
+    if args.watch:
+        tasks.append(asyncio.create_task(_watch(args, proxy, profile)))
+    try:
+        print(banner(proxy, state, profile, style), flush=True)
+        await stop.wait()
+    finally:
+        print("stopping: closing listeners and simulated Pods", file=sys.stderr, flush=True)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await proxy.stop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    return 0
+
+
+def banner(proxy: "Proxy", state: "ClusterState", profile: "ControllerProfile", style: Style) -> str:
+    """Where everything listens, and a curl line per rule to paste."""
+    from explorer.routing import router_for
+
+    lines = [style.bold(f"ingress-explorer serve: {profile.title} ({profile.name}), {state.summary()}")]
+    pods = proxy.sims.pods
+    lines.append(f"simulated Pods: {len(pods)}" + (" (no workload in the manifests: forwards answer "
+                                                    f"{profile.no_healthy_backend_status})" if not pods else ""))
+    router = router_for(state, profile)
+    if not proxy.listeners:
+        lines.append(style.yellow(f"no Ingress is served by {profile.title}: nothing to listen for"))
+    for name, info in proxy.listeners.items():
+        lines.append("")
+        lb = router.load_balancers.get(name)
+        title = "shared load balancer (every Ingress)" if not profile.load_balancer_per_ingress \
+            else f"load balancer of Ingress {name}"
+        lines.append(style.bold(title))
+        lines.append(f"  http:  {info.base_url('http')}")
+        lines.append(f"  https: {info.base_url('https') or 'none (no certificate: GKE opens no HTTPS front end)'}")
+        for cert in info.certificates:
+            lines.append(f"  certificate {cert}")
+        if lb is not None:
+            for line in curl_lines(lb, info):
+                lines.append(style.cyan(f"  {line}"))
+    if proxy.status_port is not None:
+        lines.append("")
+        lines.append(f"status (JSON): http://{_bracket(proxy.options.listen)}:{proxy.status_port}/")
+    lines.append("")
+    lines.append(style.dim("Ctrl-C to stop."))
+    return "\n".join(lines)
+
+
+def curl_lines(lb, info) -> list[str]:
+    """One ready-to-paste curl per rule path (and per default backend) of one load balancer."""
+    base = info.base_url("http")
+    out: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for ingress in lb.ingresses:
+        for rule in ingress.rules:
+            host = rule.host.replace("*", "anything", 1) if rule.host else ""
+            for path in rule.paths or ():
+                shown = (path.path or "/").rstrip("*") or "/"
+                if (host, shown) in seen:
+                    continue
+                seen.add((host, shown))
+                out.append(_curl(base, host, shown))
+            if host and ingress.tls and any(rule.host in tls.hosts for tls in ingress.tls) and info.https_port:
+                port = info.https_port
+                out.append(f"curl -k --resolve {shlex.quote(f'{host}:{port}:{info.host}')} "
+                           f"https://{host}:{port}{(rule.paths[0].path or '/') if rule.paths else '/'}")
+        if ingress.default_backend is not None and ("", "/") not in seen:
+            seen.add(("", "/"))
+            out.append(_curl(base, "", "/") + "   # defaultBackend")
+    return out
+
+
+def _curl(base: str | None, host: str, path: str) -> str:
+    header = f"-H {shlex.quote('Host: ' + host)} " if host else ""
+    return f"curl -i {header}{base}{path}"
+
+
+async def _log(events: "Subscription", style: Style, quiet: bool) -> None:
+    async for event in events:
+        line = log_line(event, style, quiet)
+        if line:
+            print(line, flush=True)
+
+
+def log_line(event: "TrafficEvent", style: Style, quiet: bool = False) -> str | None:
+    """The access-log line of a finished request, or a health change; None for other events."""
+    from explorer.traffic import HealthChanged, RequestCompleted
+
+    stamp = time.strftime("%H:%M:%S", time.localtime(getattr(event, "time", time.time())))
+    if isinstance(event, RequestCompleted) and not quiet:
+        status = str(event.status)
+        status = style.green(status) if event.status < 400 else style.red(status) if event.status >= 500 \
+            else style.yellow(status)
+        where = f"-> {event.backend} pod {event.pod}" if event.pod != "-" else f"({event.outcome})"
+        return f"{stamp} {event.method} {event.host}{event.path} {status} {where} {event.elapsed_ms:.1f}ms"
+    if isinstance(event, HealthChanged):
+        return f"{stamp} health: {event.backend} pod {event.pod} is {event.state}"
+    return None
+
+
+async def _watch(args: argparse.Namespace, proxy: "Proxy", profile: "ControllerProfile") -> None:
+    """Poll the files' modification times; on a change, load again and apply to the running proxy."""
+    from explorer.commands.common import report_problems
+    from explorer.model import load
+
+    sources = [f for f in args.files if f != "-"]
+    seen = _mtimes(sources)
+    while True:
+        await asyncio.sleep(1.0)
+        now = _mtimes(sources)
+        if now == seen:
+            continue
+        seen = now
+        state = load(args.files, namespace=args.namespace)
+        report_problems(state.problems, sys.stderr)
+        await proxy.apply(state, profile)
+        print(f"reloaded: {state.summary()}", flush=True)
+
+
+def _mtimes(sources: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for source in sources:
+        root = Path(source)
+        paths = [root] if root.is_file() else [p for p in root.rglob("*") if p.is_file()] if root.is_dir() else []
+        for path in paths:
+            try:
+                out[str(path)] = path.stat().st_mtime
+            except OSError:
+                continue
+    return out
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (0-65535; 0 = any free port)")
+    return value
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 100:
+        raise argparse.ArgumentTypeError("--time-scale must be above 0 (0.05 = 20 times faster) and at most 100")
+    return value
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+

@@ -1,0 +1,245 @@
+"""One request through the proxy: limits, the routing decision, then an answer or a Pod.
+
+Every request goes through `explorer.routing.route()` (nothing here matches
+paths or hosts), then through the health the controller simulation keeps:
+a forward reaches one simulated Pod chosen round-robin among those allowed
+to take traffic, or the controller's own "no healthy backend" answer. The
+upstream address is always a simulated Pod's loopback port, so an
+absolute-form request (`GET http://other.example/`) is routed by its host
+like any other and never leaves the machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+import aiohttp
+from aiohttp import web
+from multidict import CIMultiDict
+from yarl import URL
+
+from explorer.proxy import pages
+from explorer.proxy.limits import header_problem
+from explorer.routing.decision import Decision
+from explorer.routing.request import Request, normalize_path
+from explorer.routing.route import route
+from explorer.sim.pod import RULE_HEADER
+from explorer.traffic import (
+    BACKEND_HEADER, INGRESS_HEADER, POD_HEADER, REASON_HEADER, REQUEST_ID_HEADER, DecisionMade, HopReached, RequestCompleted,
+    RequestReceived, UpstreamResponse,
+)
+
+if TYPE_CHECKING:
+    from explorer.proxy.server import Proxy, Snapshot
+
+#: RFC 7230 6.1: meaningful for one connection only, never forwarded.
+HOP_BY_HOP = frozenset({
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te",
+    "trailer", "transfer-encoding", "upgrade",
+})
+_BODY_EXCERPT = 2048
+
+
+class Outcome:
+    """What the client got, collected for the access-log event."""
+
+    def __init__(self) -> None:
+        self.ingress = "-"
+        self.backend = "-"
+        self.pod = "-"
+        self.rule = "-"
+        self.outcome = "error"
+
+
+class RequestHandler:
+    """The aiohttp handler of one listener (one load balancer, one scheme)."""
+
+    def __init__(self, proxy: "Proxy", load_balancer: str, scheme: str) -> None:
+        self.proxy = proxy
+        self.load_balancer = load_balancer
+        self.scheme = scheme
+
+    async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
+        proxy = self.proxy
+        rid = proxy.next_request_id()
+        started = time.perf_counter()
+        host = _host_of(request)
+        target = request.rel_url
+        url = f"{self.scheme}://{host or '-'}{target.raw_path}{'?' + target.raw_query_string if target.raw_query_string else ''}"
+        proxy.hub.publish(RequestReceived(rid, request.method, url, self.load_balancer, request.remote or ""))
+        done = Outcome()
+        try:
+            response = await self._handle(request, rid, host, done)
+        except Exception as exc:  # never a traceback to the client: a 502 that says what broke
+            proxy.log_error(f"request {rid} {url}: {exc!r}")
+            response = self._own(500, pages.plain(500, f"the proxy failed on this request: {exc!r}"), done)
+        response.headers[REQUEST_ID_HEADER] = str(rid)
+        elapsed = (time.perf_counter() - started) * 1000
+        proxy.hub.publish(RequestCompleted(
+            rid, request.method, host, target.raw_path, response.status, elapsed, done.ingress, done.backend,
+            done.pod, done.rule, done.outcome))
+        return response
+
+    async def _handle(self, request: web.BaseRequest, rid: int, host: str, done: Outcome) -> web.StreamResponse:
+        proxy = self.proxy
+        limits = proxy.options.limits
+        if len(request.raw_path) > limits.max_request_target:
+            return self._own(414, pages.plain(414, f"the request-target is {len(request.raw_path)} bytes; "
+                                                   f"the limit is {limits.max_request_target}"), done)
+        problem = header_problem(request.raw_headers, limits)
+        if problem:
+            return self._own(431, pages.plain(431, problem), done)
+        if request.content_length is not None and request.content_length > limits.max_body:
+            return self._own(413, pages.plain(413, f"the body is {request.content_length} bytes; "
+                                                   f"the limit is {limits.max_body}"), done)
+
+        snap = proxy.snapshot
+        target = request.rel_url
+        routed = Request(host, target.raw_path or "/", request.method, self.scheme, target.raw_query_string,
+                         tuple(request.headers.items()))
+        wanted = self.load_balancer if snap.profile.load_balancer_per_ingress else None
+        decision = route(snap.state, snap.profile, routed, wanted)
+        proxy.hub.publish(DecisionMade(rid, decision))
+        done.outcome = decision.outcome
+        done.ingress = decision.ingress.meta.key if decision.ingress else "-"
+        done.backend = str(decision.backend) if decision.backend else "-"
+        if decision.rule:
+            rule = decision.rule
+            done.rule = f"{rule['host'] or '*'} {rule['path']} ({rule['pathType']})"
+        hops = snap.hops(decision)
+        for index, hop in enumerate(hops[:-1] if decision.forwards else hops):
+            proxy.hub.publish(HopReached(rid, index, hop))
+
+        if decision.outcome == "refused":
+            # The port would be closed: drop the connection without an answer.
+            if request.transport is not None:
+                request.transport.close()
+            return self._own(421, decision.reason, done)
+        if decision.outcome == "redirect":
+            assert decision.status is not None and decision.location is not None
+            response = self._own(decision.status, pages.moved(decision.status, decision.location), done,
+                                 "text/html")
+            response.headers["Location"] = decision.location
+            return response
+        if decision.outcome == "answer":
+            return self._own(decision.status or 404, (decision.body or "") + "\n", done)
+
+        body = await self._read_body(request)
+        if isinstance(body, web.Response):
+            return self._own(body.status, body.text or "", done)
+        choice = proxy.pool.choose(decision)
+        if choice.sim is None:
+            done.outcome = "answer"
+            response = self._own(snap.profile.no_healthy_backend_status,
+                                 snap.profile.no_healthy_backend_body + "\n", done)
+            response.headers[REASON_HEADER] = choice.why
+            return response
+        done.pod = choice.sim.name
+        return await self._forward(request, rid, host, decision, choice, body, hops, done)
+
+    async def _read_body(self, request: web.BaseRequest) -> bytes | web.Response:
+        limits = self.proxy.options.limits
+        if not request.body_exists:
+            return b""
+
+        async def read() -> bytes | web.Response:
+            chunks, size = [], 0
+            async for chunk in request.content.iter_any():
+                size += len(chunk)
+                if size > limits.max_body:
+                    return web.Response(status=413, text=pages.plain(413, f"the body is over {limits.max_body} bytes"))
+                chunks.append(chunk)
+            return b"".join(chunks)
+
+        try:
+            return await asyncio.wait_for(read(), limits.client_body_timeout)
+        except asyncio.TimeoutError:
+            return web.Response(status=408, text=pages.plain(
+                408, f"the body did not arrive within {limits.client_body_timeout:g}s"))
+
+    async def _forward(self, request: web.BaseRequest, rid: int, host: str, decision: Decision, choice,
+                       body: bytes, hops: list[str], done: Outcome) -> web.StreamResponse:
+        proxy = self.proxy
+        snap = proxy.snapshot
+        limits = proxy.options.limits
+        sim = choice.sim
+        headers = _upstream_headers(request, host, self.scheme, decision)
+        url = URL.build(scheme="http", host=sim.host, port=sim.port, encoded=True,
+                        path=_upstream_path(request, decision, snap), query_string=request.rel_url.raw_query_string)
+        started = time.perf_counter()
+        timeout = aiohttp.ClientTimeout(sock_connect=limits.upstream_connect_timeout,
+                                        sock_read=limits.upstream_read_timeout)
+        try:
+            async with proxy.session.request(request.method, url, headers=headers, data=body or None,
+                                             allow_redirects=False, timeout=timeout) as upstream:
+                payload = await upstream.read()
+        except asyncio.TimeoutError:
+            return self._own(504, pages.plain(504, f"Pod {sim.name} did not answer within "
+                                                   f"{limits.upstream_read_timeout:g}s"), done)
+        except aiohttp.ClientError as exc:
+            return self._own(502, pages.plain(502, f"Pod {sim.name} did not answer: {exc}"), done)
+        elapsed = (time.perf_counter() - started) * 1000
+        pod_hop = len(hops) - 1
+        if hops:
+            proxy.hub.publish(HopReached(rid, pod_hop, hops[-1]))
+        proxy.hub.publish(UpstreamResponse(
+            rid, upstream.status, tuple(upstream.headers.items()),
+            payload[:_BODY_EXCERPT].decode("utf-8", "replace"), elapsed, sim.name))
+        response = web.Response(status=upstream.status, reason=upstream.reason, body=payload)
+        for name, value in upstream.headers.items():
+            if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
+                response.headers.add(name, value)
+        self._tag(response, done)
+        return response
+
+    def _own(self, status: int, text: str, done: Outcome, content_type: str = "text/plain") -> web.Response:
+        response = web.Response(status=status, text=text, content_type=content_type)
+        self._tag(response, done)
+        return response
+
+    @staticmethod
+    def _tag(response: web.Response, done: Outcome) -> None:
+        response.headers[INGRESS_HEADER] = done.ingress
+        response.headers[BACKEND_HEADER] = done.backend
+        response.headers[POD_HEADER] = done.pod
+
+
+def _host_of(request: web.BaseRequest) -> str:
+    """The host the request is for: the authority of an absolute-form target, else the Host header."""
+    if "://" in request.raw_path.split("?", 1)[0]:
+        return request.host
+    return request.headers.get("Host", "")
+
+
+def _upstream_path(request: web.BaseRequest, decision: Decision, snap: "Snapshot") -> str:
+    """The path as the Pod receives it: the client's own bytes unless rewrite-target changed it."""
+    raw = request.rel_url.raw_path or "/"
+    upstream = decision.upstream_path or raw
+    p = snap.profile
+    if upstream == normalize_path(raw, p.decode_percent, p.merge_slashes):
+        return raw
+    return quote(upstream, safe="/%:@!$&'()*+,;=-._~")
+
+
+def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision: Decision) -> CIMultiDict[str]:
+    headers: CIMultiDict[str] = CIMultiDict()
+    for name, value in request.headers.items():
+        lower = name.lower()
+        if lower in HOP_BY_HOP or lower in ("host", "content-length") or lower.startswith("x-ingress-explorer-"):
+            continue
+        headers.add(name, value)
+    headers["Host"] = host
+    client = request.remote or ""
+    earlier = request.headers.get("X-Forwarded-For")
+    headers["X-Forwarded-For"] = f"{earlier}, {client}" if earlier else client
+    headers["X-Forwarded-Proto"] = scheme
+    headers["X-Forwarded-Host"] = host
+    headers[INGRESS_HEADER] = decision.ingress.meta.key if decision.ingress else "-"
+    headers[BACKEND_HEADER] = str(decision.backend) if decision.backend else "-"
+    if decision.rule:
+        headers[RULE_HEADER] = json.dumps(decision.rule, separators=(",", ":"))
+    return headers

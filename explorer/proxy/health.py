@@ -1,0 +1,135 @@
+"""Health checks as real HTTP: the proxy probes the simulated Pods and feeds the controller simulation.
+
+The controller simulation (`explorer.topology.controller`) decides what to
+probe, on which path, how often and with which thresholds; this module runs
+those probes on a clock sped up by `time_scale` and records each result with
+`record_probe()`. Which Pods take traffic is then the simulation's answer
+(`serving_endpoints`): GKE's load balancer only sends to targets whose check
+got 200, nginx only to Pods whose readinessProbe passed (200-399).
+
+A target is a Pod (NEG, nginx readiness) or a node (GKE instance groups, where
+the check reaches some ready Pod through the nodePort and kube-proxy).
+Probes start at once when a check appears or changes, so a fix applied in a
+lesson shows after one round, not after a full interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from typing import TYPE_CHECKING
+
+import aiohttp
+
+from explorer.model.state import ClusterState
+from explorer.routing.profile import ControllerProfile
+from explorer.topology.controller import (
+    ControllerState, HealthCheckTask, health_checks, reconcile, record_probe,
+)
+from explorer.traffic import EventHub, HealthChanged, HealthChecked
+
+if TYPE_CHECKING:
+    from explorer.sim.pods import SimPods
+
+#: What each kind of checker sends as User-Agent, as the real ones do.
+USER_AGENTS = {"load-balancer": "GoogleHC/1.0", "readiness": "kube-probe/1.30"}
+_MIN_TIMEOUT = 0.2  # real seconds: a probe needs some time even on a very fast clock
+
+
+class HealthRunner:
+    """Runs the simulation's health checks and keeps its ControllerState."""
+
+    def __init__(self, sims: "SimPods", hub: EventHub, time_scale: float) -> None:
+        self.sims = sims
+        self.hub = hub
+        self.time_scale = time_scale
+        self.controller: ControllerState | None = None
+        self.events: list = []  # controller events (topology Event), oldest first
+        self._tasks: dict[HealthCheckTask, asyncio.Task[None]] = {}
+        self._first_round: dict[HealthCheckTask, asyncio.Event] = {}
+        self._turns = itertools.count()
+        self._session: aiohttp.ClientSession | None = None
+        self._epoch = time.monotonic()
+
+    def now(self) -> float:
+        """Seconds of simulated time since the proxy started."""
+        return (time.monotonic() - self._epoch) / self.time_scale
+
+    def sync(self, state: ClusterState, profile: ControllerProfile) -> None:
+        """One controller sync for a new snapshot; start new checks, stop gone ones."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(auto_decompress=False)
+        self.controller, events = reconcile(self.controller, state, profile, now=self.now())
+        self.events.extend(events)
+        wanted = set(health_checks(self.controller))
+        for task in [t for t in self._tasks if t not in wanted]:
+            self._tasks.pop(task).cancel()
+            self._first_round.pop(task, None)
+        for task in wanted - set(self._tasks):
+            self._first_round[task] = asyncio.Event()
+            self._tasks[task] = asyncio.create_task(self._loop(task), name=f"health {task.backend_id} {task.target.name}")
+
+    async def first_round(self, timeout: float = 5.0) -> None:
+        """Wait until every current check has been probed once (tests and `serve` start from settled health)."""
+        waits = [event.wait() for event in self._first_round.values()]
+        if waits:
+            await asyncio.wait_for(asyncio.gather(*waits), timeout)
+
+    async def stop(self) -> None:
+        tasks = list(self._tasks.values())
+        self._tasks.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _loop(self, task: HealthCheckTask) -> None:
+        while True:
+            status, elapsed = await self._probe(task)
+            self._record(task, status, elapsed)
+            done = self._first_round.get(task)
+            if done is not None:
+                done.set()
+            await asyncio.sleep(max(task.interval * self.time_scale, 0.01))
+
+    def _record(self, task: HealthCheckTask, status: int | None, elapsed: float) -> None:
+        cs = self.controller
+        if cs is None or cs.backends.get(task.backend_id) is None:
+            return
+        before = cs.target_health(task.backend_id, task.target.name).state
+        try:
+            cs = record_probe(cs, task.backend_id, task.target.name, status, self.now())
+        except KeyError:  # a newer sync removed the target while this probe ran
+            return
+        self.controller = cs
+        after = cs.target_health(task.backend_id, task.target.name).state
+        self.hub.publish(HealthChecked(task.backend_id, task.target.name, task.path, status, task.accepts(status),
+                                       elapsed))
+        if after != before:
+            self.hub.publish(HealthChanged(task.backend_id, task.target.name, after))
+
+    async def _probe(self, task: HealthCheckTask) -> tuple[int | None, float]:
+        """GET the check's path on a simulated Pod behind the target; None when nothing answers in time."""
+        endpoints = task.target.endpoints
+        started = time.perf_counter()
+        if not endpoints or self._session is None:
+            return None, 0.0
+        endpoint = endpoints[next(self._turns) % len(endpoints)]
+        namespace, _, name = endpoint.pod.partition("/")
+        sim = self.sims.get(namespace, name)
+        if sim is None:
+            return None, 0.0
+        headers = {"Host": task.host or f"{task.target.address}:{task.port}",
+                   "User-Agent": USER_AGENTS.get(task.kind, "ingress-explorer")}
+        timeout = aiohttp.ClientTimeout(total=max(task.timeout * self.time_scale, _MIN_TIMEOUT))
+        try:
+            async with self._session.get(f"http://{sim.address}{task.path}", headers=headers, timeout=timeout,
+                                         allow_redirects=False) as response:
+                await response.read()
+                status: int | None = response.status
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            status = None
+        return status, (time.perf_counter() - started) * 1000

@@ -1,0 +1,44 @@
+"""Size limits and timeouts of the proxy, with the status each one answers.
+
+The defaults are ingress-nginx's: `large_client_header_buffers 4 8k` (a request
+line over 8 KiB is 414, a header line over 8 KiB is refused), `proxy-body-size`
+1m (413), `client-body-timeout` 60s (408), `proxy-connect-timeout` 5s and
+`proxy-read-timeout` 60s (504). nginx answers an oversized header with 400
+"Request Header Or Cookie Too Large"; we answer 431, the status HTTP defines
+for it (RFC 6585), so a client can tell it from other bad requests.
+
+aiohttp's own parser refuses lines beyond `parser_line_limit` with a plain 400
+before we see the request; it is set well above ours, so our statuses are
+what clients meet in practice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_request_target: int = 8192  # bytes of the request-target -> 414
+    max_header_line: int = 8192  # bytes of one "Name: value" line -> 431
+    max_header_total: int = 32768  # bytes of all header lines -> 431
+    max_body: int = 1 << 20  # bytes -> 413
+    client_body_timeout: float = 60.0  # seconds to receive the body -> 408
+    upstream_connect_timeout: float = 5.0  # seconds -> 504
+    upstream_read_timeout: float = 60.0  # seconds for the Pod to answer -> 504
+    parser_line_limit: int = 65536  # aiohttp's limit for any line: beyond it, its own 400
+    parser_max_headers: int = 256
+
+
+def header_problem(raw_headers: tuple[tuple[bytes, bytes], ...] | list[tuple[bytes, bytes]],
+                   limits: Limits) -> str | None:
+    """Why the headers are too large (431), or None."""
+    total = 0
+    for name, value in raw_headers:
+        size = len(name) + 2 + len(value)
+        if size > limits.max_header_line:
+            return f"header {name.decode('latin-1')[:40]} is {size} bytes; the limit is {limits.max_header_line}"
+        total += size + 2
+    if total > limits.max_header_total:
+        return f"the headers are {total} bytes together; the limit is {limits.max_header_total}"
+    return None

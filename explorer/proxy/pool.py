@@ -1,0 +1,90 @@
+"""Which simulated Pod gets a forwarded request.
+
+The Pods are the topology's (`pods_of`): the same names the diagram shows.
+Which of them may take a backend's traffic is the controller simulation's
+answer (`serving_endpoints`: nginx, Ready endpoints; GKE, targets HEALTHY in
+the load balancer's own checks), and they take turns (round-robin per
+backend), so a workshop can watch load spread over replicas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from explorer.model.state import ClusterState
+from explorer.routing.decision import Decision
+from explorer.routing.profile import ControllerProfile
+from explorer.sim.pod import PodIdentity, SimPod
+from explorer.sim.pods import WantedPod
+from explorer.proxy.health import HealthRunner
+from explorer.topology.pods import pods_of
+
+if TYPE_CHECKING:
+    from explorer.proxy.server import Proxy
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    backend: str  # the backend id health is kept under ("" when the controller made none)
+    serving: tuple[str, ...]  # namespace/name of the Pods allowed to take traffic now
+    pod: str | None  # the one chosen (namespace/name), None when no Pod may take traffic
+    sim: SimPod | None
+    why: str = ""  # when pod is None: why not
+
+
+class Pool:
+    """The simulated Pods and their health, as one place to ask "who takes this request?"."""
+
+    def __init__(self, proxy: "Proxy") -> None:
+        self.sims = proxy.sims
+        self.health = HealthRunner(proxy.sims, proxy.hub, proxy.options.time_scale)
+        self._turn: dict[str, int] = {}
+
+    async def sync(self, state: ClusterState, profile: ControllerProfile) -> None:
+        """Run exactly the Pods of this snapshot (same names as the diagram's), then sync the controller."""
+        wanted = [
+            WantedPod(PodIdentity(pod.namespace, pod.name, pod.owner_ref), pod.app)
+            for workload in state.workloads for pod in pods_of(state, workload)
+        ]
+        await self.sims.sync(wanted)
+        self.health.sync(state, profile)
+
+    async def stop(self) -> None:
+        await self.health.stop()
+        await self.sims.stop()
+
+    def choose(self, decision: Decision) -> Choice:
+        ref = decision.backend
+        assert ref is not None
+        cs = self.health.controller
+        backend = cs.find_backend(ref.namespace, ref.service, ref.port) if cs is not None else None
+        if backend is None:
+            return Choice("", (), None, None, f"the controller made no backend for {ref}")
+        serving = sorted(e.pod for e in cs.serving_endpoints(backend.id))
+        running = [(key, sim) for key in serving for sim in [self.sims.pods.get(key)] if sim is not None]
+        if not running:
+            state = cs.backend_health(backend.id)
+            return Choice(backend.id, tuple(serving), None, None,
+                          f"no Pod of {ref} passes its health check (backend {backend.id} is {state})")
+        turn = self._turn.get(backend.id, 0)
+        self._turn[backend.id] = turn + 1
+        key, sim = running[turn % len(running)]
+        return Choice(backend.id, tuple(serving), key, sim)
+
+    def status(self) -> dict[str, object]:
+        cs = self.health.controller
+        backends = []
+        if cs is not None:
+            for backend in cs.backends.values():
+                backends.append({
+                    "id": backend.id, "service": f"{backend.service_key}:{backend.port}",
+                    "health": cs.backend_health(backend.id),
+                    "check": ({"path": backend.health_check.path, "interval": backend.health_check.interval,
+                               "why": backend.health_check.why} if backend.health_check else None),
+                    "targets": {t.name: cs.target_health(backend.id, t.name).state for t in backend.targets},
+                    "serving": sorted(e.pod for e in cs.serving_endpoints(backend.id)),
+                })
+        pods = [{"pod": pod.identity.key, "workload": pod.identity.workload, "address": pod.address,
+                 "requests": pod.requests} for pod in self.sims.pods.values()]
+        return {"pods": pods, "backends": backends}

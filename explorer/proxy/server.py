@@ -1,0 +1,354 @@
+"""The embedded proxy: listeners per load balancer, simulated Pods, health checks, events.
+
+`Proxy` implements `explorer.traffic.TrafficPort`. Start it from any asyncio
+program:
+
+    proxy = await start_proxy(state, NGINX, ProxyOptions(time_scale=0.05))
+    try:
+        print(proxy.listeners["shared"].base_url("http"))
+        summary = await proxy.send("GET", "http://foo-bar.com/foo")
+    finally:
+        await proxy.stop()
+
+nginx has one shared HTTP and HTTPS listener pair; GKE one pair per Ingress,
+standing for each load balancer's own address. A new snapshot (`apply`)
+changes routes, Pods and certificates for new requests; listeners of load
+balancers that still exist keep their ports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp import web
+from yarl import URL
+
+from explorer.model.state import ClusterState
+from explorer.proxy.handler import RequestHandler
+from explorer.proxy.limits import Limits
+from explorer.proxy.pool import Pool
+from explorer.proxy.tls import CertificateStore, SNISelector
+from explorer.routing.decision import Decision
+from explorer.routing.profile import ControllerProfile
+from explorer.routing.request import Request, host_of
+from explorer.routing.route import route, router_for
+from explorer.sim.pods import SimPods
+from explorer.traffic import (
+    BACKEND_HEADER, INGRESS_HEADER, POD_HEADER, REQUEST_ID_HEADER, EventHub, ListenerInfo, ResponseSummary,
+    Subscription,
+)
+
+log = logging.getLogger("explorer.proxy")
+
+
+class ProxyError(Exception):
+    """A proxy that cannot start or cannot do what was asked; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyOptions:
+    listen: str = "127.0.0.1"
+    http_port: int = 0  # 0: any free port; with several load balancers (gce) the next ones count up
+    https_port: int = 0
+    status_port: int | None = None  # None: no status endpoint; 0: any free port
+    time_scale: float = 1.0  # 0.05 runs health-check intervals 20 times faster
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What new requests are routed by; replaced whole on apply, never changed."""
+
+    state: ClusterState
+    profile: ControllerProfile
+
+    def hops(self, decision: Decision) -> list[str]:
+        """The flow's hop names for this decision, in order (the Pod hop last when it forwards)."""
+        names = ["client", f"load balancer {decision.load_balancer or '-'}"]
+        if decision.ingress is not None:
+            names.append(f"Ingress {decision.ingress.meta.key}")
+        if decision.forwards and decision.backend is not None:
+            names.append(f"Service {decision.backend}")
+            names.append("Pod")
+        return names
+
+
+class Listener:
+    """The front end of one load balancer: an HTTP site and, when it has one, an HTTPS site."""
+
+    def __init__(self, proxy: "Proxy", name: str, host: str, index: int) -> None:
+        self.proxy = proxy
+        self.name = name
+        self.host = host
+        self.index = index  # fixed base ports count up by it
+        self.http: web.ServerRunner | None = None
+        self.https: web.ServerRunner | None = None
+        self.http_port: int | None = None
+        self.https_port: int | None = None
+        self.sni: SNISelector | None = None
+
+    def info(self) -> ListenerInfo:
+        certs = tuple(c.describe() for c in self.sni.certificates) if self.sni and self.https else ()
+        return ListenerInfo(self.name, self.host, self.http_port, self.https_port, certs)
+
+    async def start_http(self, port: int) -> None:
+        self.http, self.http_port = await self._serve("http", port, None)
+
+    async def start_https(self, port: int, sni: SNISelector) -> None:
+        self.sni = sni
+        self.https, self.https_port = await self._serve("https", port, sni)
+
+    async def stop_https(self) -> None:
+        if self.https is not None:
+            await self.https.cleanup()
+        self.https, self.https_port = None, None
+
+    async def stop(self) -> None:
+        await self.stop_https()
+        if self.http is not None:
+            await self.http.cleanup()
+        self.http, self.http_port = None, None
+
+    async def _serve(self, scheme: str, port: int, sni: SNISelector | None) -> tuple[web.ServerRunner, int]:
+        limits = self.proxy.options.limits
+        server = web.Server(
+            RequestHandler(self.proxy, self.name, scheme), access_log=None,
+            max_line_size=limits.parser_line_limit, max_field_size=limits.parser_line_limit,
+            max_headers=limits.parser_max_headers,
+        )
+        runner = web.ServerRunner(server, handle_signals=False)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.host, port, ssl_context=sni.context if sni else None,
+                              reuse_address=True).start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise ProxyError(f"cannot listen on {self.host}:{port} for {scheme.upper()} ({self.name}): "
+                             f"{exc.strerror or exc}; choose another port (--{scheme}-port) or 0 for any") from None
+        return runner, runner.addresses[0][1]
+
+
+class Proxy:
+    """The embedded proxy; see the module docstring for how to drive it."""
+
+    def __init__(self, options: ProxyOptions | None = None) -> None:
+        self.options = options or ProxyOptions()
+        self.hub = EventHub()
+        self.sims = SimPods("127.0.0.1")  # Pods are only ever reached by the proxy, whatever --listen says
+        self.pool = Pool(self)
+        self._listeners: dict[str, Listener] = {}
+        self._opened = 0  # listeners opened so far: fixed base ports count up from here
+        self._snapshot: Snapshot | None = None
+        self._certs: CertificateStore | None = None
+        self._status: web.AppRunner | None = None
+        self.status_port: int | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._client: aiohttp.ClientSession | None = None
+        self._lock = asyncio.Lock()
+        self._request_ids = 0
+        self.started_at = 0.0
+
+    # ------------------------------------------------------------ TrafficPort
+
+    @property
+    def snapshot(self) -> Snapshot:
+        if self._snapshot is None:
+            raise ProxyError("the proxy is not started: await start(state, profile) first")
+        return self._snapshot
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        assert self._session is not None
+        return self._session
+
+    @property
+    def listeners(self) -> dict[str, ListenerInfo]:
+        return {name: listener.info() for name, listener in self._listeners.items()}
+
+    def subscribe(self) -> Subscription:
+        return self.hub.subscribe()
+
+    async def start(self, state: ClusterState, profile: ControllerProfile) -> None:
+        if self._session is not None:
+            raise ProxyError("the proxy is already started; use apply() for a new snapshot")
+        self.started_at = time.time()
+        self._certs = CertificateStore()
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0, force_close=False),
+            auto_decompress=False, skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
+        )
+        try:
+            await self.apply(state, profile)
+            if self.options.status_port is not None:
+                await self._start_status()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def apply(self, state: ClusterState, profile: ControllerProfile) -> None:
+        if self._session is None:
+            raise ProxyError("the proxy is not started: await start(state, profile) first")
+        async with self._lock:
+            await self.pool.sync(state, profile)
+            self._snapshot = Snapshot(state, profile)
+            await self._sync_listeners(state, profile)
+        await self.pool.health.first_round()
+
+    async def stop(self) -> None:
+        async with self._lock:
+            for listener in list(self._listeners.values()):
+                await listener.stop()
+            self._listeners.clear()
+            if self._status is not None:
+                await self._status.cleanup()
+                self._status, self.status_port = None, None
+            await self.pool.stop()
+            for session in (self._session, self._client):
+                if session is not None:
+                    await session.close()
+            self._session = self._client = None
+            if self._certs is not None:
+                self._certs.close()
+                self._certs = None
+            self.hub.close()
+
+    async def send(self, method: str, url: str, headers: dict[str, str] | None = None, body: bytes = b"",
+                   load_balancer: str | None = None) -> ResponseSummary:
+        target, headers, server_hostname = self._target_for(method, url, dict(headers or {}), load_balancer)
+        if self._client is None:
+            self._client = aiohttp.ClientSession(auto_decompress=True)
+        started = time.perf_counter()
+        async with self._client.request(method.upper(), URL(target, encoded=True), headers=headers,
+                                        data=body or None, allow_redirects=False, ssl=False,
+                                        server_hostname=server_hostname) as response:
+            payload = await response.read()
+        elapsed = (time.perf_counter() - started) * 1000
+        rid = response.headers.get(REQUEST_ID_HEADER)
+        return ResponseSummary(
+            response.status, response.reason or "", tuple(response.headers.items()),
+            payload[:16384].decode("utf-8", "replace"), elapsed,
+            response.headers.get(INGRESS_HEADER, "-"), response.headers.get(BACKEND_HEADER, "-"),
+            response.headers.get(POD_HEADER, "-"), int(rid) if rid and rid.isdigit() else None, target,
+        )
+
+    # ------------------------------------------------------------ for the handler and the status page
+
+    def next_request_id(self) -> int:
+        self._request_ids += 1
+        return self._request_ids
+
+    def log_error(self, message: str) -> None:
+        log.error(message)
+
+    def status(self) -> dict[str, object]:
+        snap = self._snapshot
+        return {
+            "controller": snap.profile.name if snap else None,
+            "listen": self.options.listen,
+            "timeScale": self.options.time_scale,
+            "listeners": [info.as_dict() for info in self.listeners.values()],
+            **self.pool.status(),
+        }
+
+    # ------------------------------------------------------------ internals
+
+    async def _sync_listeners(self, state: ClusterState, profile: ControllerProfile) -> None:
+        assert self._certs is not None
+        lbs = router_for(state, profile).load_balancers
+        for name in [n for n in self._listeners if n not in lbs]:
+            await self._listeners.pop(name).stop()
+        for name, lb in lbs.items():
+            listener = self._listeners.get(name)
+            if listener is None:
+                listener = Listener(self, name, self.options.listen, self._opened)
+                self._opened += 1
+                listener.sni = SNISelector(self._certs.fallback)
+                await listener.start_http(_port(self.options.http_port, listener.index))
+                self._listeners[name] = listener
+            assert listener.sni is not None
+            listener.sni.update(self._certs.for_ingresses(state, lb.ingresses), profile.wildcard_host_labels)
+            if lb.https_enabled and listener.https is None:
+                await listener.start_https(_port(self.options.https_port, listener.index), listener.sni)
+            elif not lb.https_enabled and listener.https is not None:
+                await listener.stop_https()
+
+    async def _start_status(self) -> None:
+        app = web.Application()
+
+        async def status(_: web.Request) -> web.Response:
+            return web.json_response(self.status(), dumps=_dumps)
+
+        app.router.add_get("/", status)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.options.listen, self.options.status_port or 0).start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise ProxyError(f"cannot listen on {self.options.listen}:{self.options.status_port} for the status "
+                             f"page: {exc.strerror or exc}; choose another --status-port") from None
+        self._status = runner
+        self.status_port = runner.addresses[0][1]
+
+    def _target_for(self, method: str, url: str, headers: dict[str, str],
+                    load_balancer: str | None) -> tuple[str, dict[str, str], str | None]:
+        """Where `send` really sends: a listener URL, the Host header, and the SNI name."""
+        if "://" not in url:
+            url = "http://" + url
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise ProxyError(f"unsupported scheme {parts.scheme!r} in {url!r}: use http:// or https://")
+        host_header = next((v for k, v in headers.items() if k.lower() == "host"), None)
+        for info in self.listeners.values():
+            if parts.hostname == info.host and parts.port in (info.http_port, info.https_port):
+                sni = host_of(host_header) if host_header else None
+                return url, headers, sni if sni and not _is_ip(sni) else None
+        if host_header is None:
+            host_header = parts.netloc.rsplit("@", 1)[-1]
+            headers["Host"] = host_header
+        if load_balancer is None:
+            snap = self.snapshot
+            request = Request.from_url(url, method, tuple(headers.items()))
+            load_balancer = route(snap.state, snap.profile, request).load_balancer
+        info = self.listeners.get(load_balancer or "") or next(iter(self.listeners.values()), None)
+        if info is None:
+            raise ProxyError("no load balancer is listening: no Ingress in the snapshot is served by this controller")
+        base = info.base_url(parts.scheme)
+        if base is None:
+            raise ProxyError(f"the load balancer {info.load_balancer} has no {parts.scheme.upper()} front end "
+                             "(GKE makes one only for an Ingress with a certificate)")
+        path = parts.path or "/"
+        query = f"?{parts.query}" if parts.query else ""
+        sni = host_of(host_header)
+        return f"{base}{path}{query}", headers, sni if sni and not _is_ip(sni) else None
+
+
+async def start_proxy(state: ClusterState, profile: ControllerProfile, options: ProxyOptions | None = None) -> Proxy:
+    """Start a proxy for this snapshot; the caller must `await proxy.stop()`."""
+    proxy = Proxy(options)
+    await proxy.start(state, profile)
+    return proxy
+
+
+def _port(base: int, index: int) -> int:
+    return base + index if base else 0
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _dumps(data: object) -> str:
+    import json
+
+    return json.dumps(data, indent=2)

@@ -1,0 +1,101 @@
+"""One simulated Pod: a real aiohttp server on its own loopback port.
+
+It answers as its Pod template's `ingress-explorer/app` annotation declares
+(see `explorer.topology.app`), and with the echo app everywhere else. The
+app can be swapped while the server runs, so a new snapshot changes what a
+Pod answers without moving it to another port.
+
+The proxy tells the echo app which Ingress, rule and backend routed the
+request in `X-Ingress-Explorer-*` request headers; the app takes them out of
+the headers it echoes, so the echo shows what a real app would receive.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from explorer.topology.app import ECHO_APP, AppSpec, echo_body
+from explorer.traffic import BACKEND_HEADER, INGRESS_HEADER
+
+#: Request header the proxy uses to hand the echo app the winning rule (JSON), removed before echoing.
+RULE_HEADER = "X-Ingress-Explorer-Rule"
+_INTERNAL = {INGRESS_HEADER.lower(), BACKEND_HEADER.lower(), RULE_HEADER.lower()}
+
+
+@dataclass(frozen=True, slots=True)
+class PodIdentity:
+    namespace: str
+    name: str
+    workload: str  # Kind/name of what made it, e.g. Deployment/site01
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+class SimPod:
+    """A running simulated Pod. `app` may be replaced at any time."""
+
+    def __init__(self, identity: PodIdentity, app: AppSpec = ECHO_APP) -> None:
+        self.identity = identity
+        self.app = app
+        self.host = ""
+        self.port = 0
+        self.requests = 0  # every request it answered, probes included
+        self._runner: web.ServerRunner | None = None
+
+    @property
+    def name(self) -> str:
+        return self.identity.name
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    async def start(self, host: str = "127.0.0.1") -> None:
+        server = web.Server(self._handle, access_log=None)
+        self._runner = web.ServerRunner(server, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, 0, reuse_address=True)
+        await site.start()
+        sockets = self._runner.addresses
+        self.host, self.port = sockets[0][0], sockets[0][1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        self.requests += 1
+        await request.read()
+        path = request.raw_path.split("?", 1)[0]
+        answer = self.app.answer(path)
+        headers = dict(answer.headers)
+        if answer.body is not None:
+            body = answer.body
+            headers.setdefault("Content-Type", "text/plain; charset=utf-8")
+        else:
+            body = self._echo(request, path)
+            headers.setdefault("Content-Type", "application/json")
+        if request.method == "HEAD":
+            return web.Response(status=answer.status, headers=headers)
+        return web.Response(status=answer.status, headers=headers, text=body)
+
+    def _echo(self, request: web.BaseRequest, path: str) -> str:
+        backend = request.headers.get(BACKEND_HEADER, "")
+        service = backend.split("/", 1)[-1].split(":", 1)[0] if backend else ""
+        rule_text = request.headers.get(RULE_HEADER)
+        try:
+            rule = json.loads(rule_text) if rule_text else None
+        except ValueError:
+            rule = None
+        return echo_body(
+            pod=self.identity.name, namespace=self.identity.namespace, service=service,
+            method=request.method, path=path,
+            headers=tuple((k, v) for k, v in request.headers.items() if k.lower() not in _INTERNAL),
+            ingress=request.headers.get(INGRESS_HEADER), rule=rule,
+        )
