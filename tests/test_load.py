@@ -145,3 +145,13 @@ def test_unknown_kinds_are_kept_and_listed():
     text = "apiVersion: cloud.google.com/v1\nkind: BackendConfig\nmetadata: {name: hc}\nspec: {}\n"
     state = load_text(text, "bc.yaml")
     assert [o.meta.ref for o in state.others] == ["BackendConfig/default/hc"]
+
+
+def test_json_that_yaml_cannot_read_still_loads(tmp_path):
+    # json.dumps escapes non-BMP characters as surrogate pairs, which YAML parsers refuse.
+    path = tmp_path / "svc.json"
+    path.write_text('{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "emoji", '
+                    '"annotations": {"note": "\\ud83d\\ude00"}}, "spec": {"ports": [{"port": 80}]}}')
+    state = load([path])
+    (svc,) = state.objects
+    assert svc.meta.annotations["note"] == "\U0001F600" and not state.problems

@@ -7,6 +7,7 @@ read becomes a Problem with file:line, and the rest still loads.
 from __future__ import annotations
 
 import gc
+import json
 import os
 import sys
 from pathlib import Path
@@ -185,6 +186,16 @@ def _decode(name: str, data: bytes) -> tuple[str, str | None, Problem | None]:
 def _documents(text: str, name: str) -> Iterator[tuple[Any, int] | Problem]:
     """Documents of one file, with `List` kinds unpacked into their items."""
     for doc in parse_documents(text):
+        if isinstance(doc, YAMLError) and doc.syntax and text.lstrip()[:1] in ("{", "["):
+            # JSON is meant to be YAML, but not all of it is (surrogate-pair escapes, say):
+            # read it as JSON then, without field positions.
+            try:
+                data = json.loads(text)
+            except ValueError:
+                pass
+            else:
+                yield from _unpack(Document(data, 1, 0), name)
+                return
         if isinstance(doc, YAMLError):
             yield Problem(Location(name, doc.line, doc.column), f"YAML: {doc.message}",
                           hint=_syntax_hint(text, doc), skipped=True)
