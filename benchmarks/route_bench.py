@@ -107,6 +107,17 @@ def main() -> int:
     print(f"compiled router : {compiled:12,.0f} decisions/s  ({args.requests:,} requests)")
     print(f"scan of all rules: {scanned:12,.0f} decisions/s  ({args.scan_requests:,} requests)")
     print(f"ratio            : {compiled / scanned:12,.1f}x")
+
+    # Scale: the same router at 10 and at 10,000 paths (goal: within 2x).
+    rates = {}
+    for n in (10, 10_000):
+        ing = max(1, n // args.paths_per_ingress)
+        small = load_text(manifests(ing, args.paths_per_ingress), "scale.yaml")
+        router_for(small, NGINX)
+        rates[n] = rate(lambda r: route(small, NGINX, r), requests(50_000, ing, args.paths_per_ingress))
+    print(f"compiled at 10 paths    : {rates[10]:12,.0f} decisions/s")
+    print(f"compiled at 10,000 paths: {rates[10_000]:12,.0f} decisions/s  "
+          f"({rates[10] / rates[10_000]:.2f}x slower; goal <= 2x)")
     return 0
 
 
