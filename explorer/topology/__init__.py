@@ -1,0 +1,31 @@
+"""What stands behind a backend: Service, nodePort, Pods, health, and the controllers' simulation (pure).
+
+Public API (what the proxy, the TUI and the lessons call):
+
+- flow.py: `resolve(state, profile, decision, controller=None) -> Flow`, `resolve_rule(...)`,
+  `resolve_backend(...)`, `ingress_rows(state, profile, controller=None) -> list[IngressRow]`.
+- controller.py: `reconcile(previous, state, profile, now=...) -> (ControllerState, [Event])`,
+  `health_checks(cs) -> [HealthCheckTask]`, `record_probe(cs, backend_id, target, status, now)`,
+  and the ControllerState queries (address_of, find_backend, serving_endpoints, backend_health, annotations).
+- pods.py: `pods_for_service(state, service)`, `find_service(state, profile, ns, name)`, PodView.
+- app.py: the `ingress-explorer/app` annotation: `parse_app`, `app_of`, `AppSpec.answer`, `echo_body`.
+"""
+
+from explorer.topology.app import APP_ANNOTATION, AppResponse, AppSpec, AppSpecError, app_of, echo_body, parse_app
+from explorer.topology.controller import (
+    BackendService, ControllerState, Endpoint, Event, HealthCheckTask, LoadBalancerState, ProbeTarget,
+    TargetHealth, health_checks, reconcile, record_probe,
+)
+from explorer.topology.flow import (
+    Flow, Hop, IngressRow, PodHop, ingress_rows, predicted_controller, resolve, resolve_backend, resolve_rule,
+)
+from explorer.topology.healthcheck import HealthCheck
+from explorer.topology.pods import PodView, find_service, pods_for_service
+
+__all__ = [
+    "APP_ANNOTATION", "AppResponse", "AppSpec", "AppSpecError", "BackendService", "ControllerState", "Endpoint",
+    "Event", "Flow", "HealthCheck", "HealthCheckTask", "Hop", "IngressRow", "LoadBalancerState", "PodHop",
+    "PodView", "ProbeTarget", "TargetHealth", "app_of", "echo_body", "find_service", "health_checks",
+    "ingress_rows", "parse_app", "pods_for_service", "predicted_controller", "reconcile", "record_probe",
+    "resolve", "resolve_backend", "resolve_rule",
+]
