@@ -18,6 +18,7 @@ from explorer import __version__
 COMMANDS: dict[str, str] = {
     "route": "show which backend a URL reaches, and why",
     "serve": "run the proxy: send real HTTP through the Ingress rules",
+    "convert": "rewrite removed Ingress apiVersions as networking.k8s.io/v1",
 }
 
 EXIT_OK = 0

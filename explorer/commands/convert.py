@@ -1,0 +1,171 @@
+"""`ingress-explorer convert`: rewrite removed Ingress apiVersions as networking.k8s.io/v1.
+
+Prints a unified diff and what each change means; files change only with
+--write, and -o DIR writes a full converted copy of the manifests there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from explorer.commands.common import Style, add_controller_option, report_problems, use_colour
+
+EXAMPLES = """\
+examples:
+  ingress-explorer convert -f sample-manifests/article                 # show the diff, change nothing
+  ingress-explorer convert -f ingress.yaml --controller gce --write      # rewrite ingress.yaml in place
+  ingress-explorer convert -f manifests/ -o manifests-v1/                # a converted copy of every file
+  kubectl get ingress my-ingress -o yaml | ingress-explorer convert -f -  # converted manifest on stdout
+
+pathType: a v1beta1 path without pathType meant ImplementationSpecific, which ingress-nginx reads
+as a prefix and GKE as an exact path (or a /* glob). The pathType written keeps the routing of the
+--controller given; paths the other controller now routes differently are listed as warnings.
+
+exit status: 0 converted (or nothing to convert), 1 when an Ingress could not be converted,
+2 for usage or input errors and refused writes.
+"""
+
+
+def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
+    parser = sub.add_parser(
+        "convert", help=help_text,
+        description="Rewrite extensions/v1beta1 and networking.k8s.io/v1beta1 Ingresses as "
+        "networking.k8s.io/v1, field by field, keeping comments and key order, and print the diff.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "-f", "--filename", dest="files", action="append", default=[], metavar="PATH",
+        help="a manifest file, a directory (read recursively) or - for stdin; repeatable",
+    )
+    add_controller_option(parser)
+    parser.add_argument("-o", "--output-dir", metavar="DIR",
+                        help="write every manifest read (converted or not) into DIR; existing files there "
+                        "are overwritten only with --write")
+    parser.add_argument("--write", action="store_true",
+                        help="rewrite the files in place (or, with -o, overwrite files in DIR)")
+
+
+@dataclass
+class _File:
+    name: str  # as read (and shown in messages)
+    target: str  # where -o DIR writes it, relative to DIR
+    text: str
+    converted: str
+
+
+def run(args: argparse.Namespace) -> int:
+    from explorer.model.convert import convert_text
+    from explorer.model.load import STDIN, _read_sources
+    from explorer.routing import get_profile
+
+    if not args.files:
+        print("error: no manifests given: pass -f FILE, -f DIR or -f - (stdin)", file=sys.stderr)
+        return 2
+    if STDIN in args.files and (len(args.files) > 1 or args.output_dir or args.write):
+        print("error: -f - prints the converted manifest on stdout; it cannot be combined with other -f, "
+              "-o or --write (redirect stdout to a file instead)", file=sys.stderr)
+        return 2
+    profile = get_profile(args.controller)
+    files: list[_File] = []
+    unreadable = failed = 0
+    for source in args.files:
+        for name, text, problem in _read_sources(source, None):
+            if problem is not None:
+                report_problems([problem], sys.stderr)
+                unreadable += problem.skipped
+                continue
+            assert text is not None
+            result = convert_text(text, profile, name)
+            report_problems(result.notes, sys.stderr)
+            failed += result.failed
+            files.append(_File(name, _target(source, name), text, result.text))
+    if STDIN in args.files:
+        for file in files:
+            sys.stdout.write(file.converted)
+        return 2 if unreadable else 1 if failed else 0
+    style = Style(use_colour(sys.stdout))
+    changed = [f for f in files if f.converted != f.text]
+    for file in changed:
+        sys.stdout.write(_diff(file, style))
+    status = _write(args, files, changed)
+    if status:
+        return status
+    if not changed and not unreadable and not failed:
+        print("nothing to convert: no extensions/v1beta1 or networking.k8s.io/v1beta1 Ingress found",
+              file=sys.stderr)
+    return 2 if unreadable else 1 if failed else 0
+
+
+def _target(source: str, name: str) -> str:
+    """A file's path under -o DIR: relative to the directory given, or its own name."""
+    if Path(source).is_dir():
+        return os.path.relpath(name, source)
+    return Path(name).name
+
+
+def _write(args: argparse.Namespace, files: list[_File], changed: list[_File]) -> int:
+    if args.output_dir:
+        out = Path(args.output_dir)
+        targets = [out / f.target for f in files]
+        duplicates = {str(t) for t in targets if targets.count(t) > 1}
+        if duplicates:
+            print(f"error: several files would be written to {', '.join(sorted(duplicates))}; "
+                  "convert them into separate directories", file=sys.stderr)
+            return 2
+        existing = [str(t) for t in targets if t.exists()]
+        if existing and not args.write:
+            print(f"error: {', '.join(existing)} already exist(s); nothing written (add --write to overwrite)",
+                  file=sys.stderr)
+            return 2
+        for file, target in zip(files, targets):
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _save(target, file.converted)
+            except OSError as exc:
+                print(f"error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+                return 2
+        print(f"wrote {len(files)} file(s) to {out} ({len(changed)} converted)", file=sys.stderr)
+    elif args.write:
+        for file in changed:
+            try:
+                _save(Path(file.name), file.converted)
+            except OSError as exc:
+                print(f"error: cannot write {file.name}: {exc.strerror or exc}", file=sys.stderr)
+                return 2
+        if changed:
+            print(f"rewrote {len(changed)} file(s) in place", file=sys.stderr)
+    elif changed:
+        print("(nothing written: add --write to rewrite the files, or -o DIR for a converted copy)",
+              file=sys.stderr)
+    return 0
+
+
+def _save(path: Path, text: str) -> None:
+    """Write through a temporary file, so an interrupted write never leaves half a manifest."""
+    tmp = path.with_name(f".{path.name}.ingress-explorer.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def _diff(file: _File, style: Style) -> str:
+    colour = {"+++": style.bold, "---": style.bold, "@@": style.cyan, "+": style.green, "-": style.red}
+    out = []
+    for chunk in difflib.unified_diff(_lines(file.text), _lines(file.converted), f"a/{file.name}",
+                                      f"b/{file.name}"):
+        for line in chunk.splitlines():
+            paint = next((colour[mark] for mark in colour if line.startswith(mark)), str)
+            out.append(paint(line) + "\n")
+    return "".join(out)
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n\\ No newline at end of file\n"
+    return lines
