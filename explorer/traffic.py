@@ -78,9 +78,17 @@ class DecisionMade:
 
 @dataclass(frozen=True, slots=True)
 class HopReached:
+    """The request reached one hop of its flow (`explorer.topology.resolve(...)`).
+
+    `index` is the hop's position in `Flow.all_hops()`: the path hops first
+    (client, load balancer, ..., Service, node), then two per Pod (the Pod and
+    its container port). Only the Pod that answered is reached.
+    """
+
     request_id: int
-    index: int  # 0-based position in the flow (client first)
-    hop: str  # the hop's name, as the topology flow names it
+    index: int
+    hop: str  # the hop's label, as the flow shows it
+    kind: str = ""  # Hop.kind: client, load-balancer, controller, ingress, answer, service, node, pod, container-port
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +219,11 @@ class EventHub:
     def unsubscribe(self, sub: Subscription) -> None:
         if sub in self._subscribers:
             self._subscribers.remove(sub)
+
+    @property
+    def active(self) -> bool:
+        """Is anyone listening? (the proxy skips building events nobody reads)"""
+        return bool(self._subscribers)
 
     def publish(self, event: TrafficEvent) -> None:
         for sub in list(self._subscribers):

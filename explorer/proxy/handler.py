@@ -24,10 +24,12 @@ from yarl import URL
 
 from explorer.proxy import pages
 from explorer.proxy.limits import header_problem
+from explorer.proxy.pool import Choice
 from explorer.routing.decision import Decision
 from explorer.routing.request import Request, normalize_path
 from explorer.routing.route import route
 from explorer.sim.pod import RULE_HEADER
+from explorer.topology.flow import Flow, resolve
 from explorer.traffic import (
     BACKEND_HEADER, INGRESS_HEADER, POD_HEADER, REASON_HEADER, REQUEST_ID_HEADER, DecisionMade, HopReached, RequestCompleted,
     RequestReceived, UpstreamResponse,
@@ -78,6 +80,8 @@ class RequestHandler:
             proxy.log_error(f"request {rid} {url}: {exc!r}")
             response = self._own(500, pages.plain(500, f"the proxy failed on this request: {exc!r}"), done)
         response.headers[REQUEST_ID_HEADER] = str(rid)
+        if request.body_exists and not request.content.at_eof():
+            response.force_close()  # an unread body must not be taken for the next request
         elapsed = (time.perf_counter() - started) * 1000
         proxy.hub.publish(RequestCompleted(
             rid, request.method, host, target.raw_path, response.status, elapsed, done.ingress, done.backend,
@@ -110,9 +114,11 @@ class RequestHandler:
         if decision.rule:
             rule = decision.rule
             done.rule = f"{rule['host'] or '*'} {rule['path']} ({rule['pathType']})"
-        hops = snap.hops(decision)
-        for index, hop in enumerate(hops[:-1] if decision.forwards else hops):
-            proxy.hub.publish(HopReached(rid, index, hop))
+        flow = resolve(snap.state, snap.profile, decision, proxy.pool.health.controller) if proxy.hub.active \
+            else None
+        if flow is not None:
+            for index, hop in enumerate(flow.hops):
+                proxy.hub.publish(HopReached(rid, index, hop.label, hop.kind))
 
         if decision.outcome == "refused":
             # The port would be closed: drop the connection without an answer.
@@ -139,7 +145,7 @@ class RequestHandler:
             response.headers[REASON_HEADER] = choice.why
             return response
         done.pod = choice.sim.name
-        return await self._forward(request, rid, host, decision, choice, body, hops, done)
+        return await self._forward(request, rid, host, decision, choice, body, flow, done)
 
     async def _read_body(self, request: web.BaseRequest) -> bytes | web.Response:
         limits = self.proxy.options.limits
@@ -161,8 +167,8 @@ class RequestHandler:
             return web.Response(status=408, text=pages.plain(
                 408, f"the body did not arrive within {limits.client_body_timeout:g}s"))
 
-    async def _forward(self, request: web.BaseRequest, rid: int, host: str, decision: Decision, choice,
-                       body: bytes, hops: list[str], done: Outcome) -> web.StreamResponse:
+    async def _forward(self, request: web.BaseRequest, rid: int, host: str, decision: Decision, choice: Choice,
+                       body: bytes, flow: Flow | None, done: Outcome) -> web.StreamResponse:
         proxy = self.proxy
         snap = proxy.snapshot
         limits = proxy.options.limits
@@ -183,9 +189,8 @@ class RequestHandler:
         except aiohttp.ClientError as exc:
             return self._own(502, pages.plain(502, f"Pod {sim.name} did not answer: {exc}"), done)
         elapsed = (time.perf_counter() - started) * 1000
-        pod_hop = len(hops) - 1
-        if hops:
-            proxy.hub.publish(HopReached(rid, pod_hop, hops[-1]))
+        if flow is not None:
+            self._reach_pod(rid, flow, sim.name)
         proxy.hub.publish(UpstreamResponse(
             rid, upstream.status, tuple(upstream.headers.items()),
             payload[:_BODY_EXCERPT].decode("utf-8", "replace"), elapsed, sim.name))
@@ -195,6 +200,15 @@ class RequestHandler:
                 response.headers.add(name, value)
         self._tag(response, done)
         return response
+
+    def _reach_pod(self, rid: int, flow: Flow, pod: str) -> None:
+        index = len(flow.hops)
+        for pod_hop in flow.pods:
+            if pod_hop.view is not None and pod_hop.view.name == pod:
+                self.proxy.hub.publish(HopReached(rid, index, pod_hop.pod.label, pod_hop.pod.kind))
+                self.proxy.hub.publish(HopReached(rid, index + 1, pod_hop.port.label, pod_hop.port.kind))
+                return
+            index += 2
 
     def _own(self, status: int, text: str, done: Outcome, content_type: str = "text/plain") -> web.Response:
         response = web.Response(status=status, text=text, content_type=content_type)

@@ -28,6 +28,7 @@ class Limits:
     upstream_read_timeout: float = 60.0  # seconds for the Pod to answer -> 504
     parser_line_limit: int = 65536  # aiohttp's limit for any line: beyond it, its own 400
     parser_max_headers: int = 256
+    lingering_time: float = 1.0  # seconds to drain an unread body before closing (nginx lingering_close)
 
 
 def header_problem(raw_headers: tuple[tuple[bytes, bytes], ...] | list[tuple[bytes, bytes]],

@@ -34,7 +34,6 @@ from explorer.proxy.handler import RequestHandler
 from explorer.proxy.limits import Limits
 from explorer.proxy.pool import Pool
 from explorer.proxy.tls import CertificateStore, SNISelector
-from explorer.routing.decision import Decision
 from explorer.routing.profile import ControllerProfile
 from explorer.routing.request import Request, host_of
 from explorer.routing.route import route, router_for
@@ -67,16 +66,6 @@ class Snapshot:
 
     state: ClusterState
     profile: ControllerProfile
-
-    def hops(self, decision: Decision) -> list[str]:
-        """The flow's hop names for this decision, in order (the Pod hop last when it forwards)."""
-        names = ["client", f"load balancer {decision.load_balancer or '-'}"]
-        if decision.ingress is not None:
-            names.append(f"Ingress {decision.ingress.meta.key}")
-        if decision.forwards and decision.backend is not None:
-            names.append(f"Service {decision.backend}")
-            names.append("Pod")
-        return names
 
 
 class Listener:
@@ -120,7 +109,7 @@ class Listener:
         server = web.Server(
             RequestHandler(self.proxy, self.name, scheme), access_log=None,
             max_line_size=limits.parser_line_limit, max_field_size=limits.parser_line_limit,
-            max_headers=limits.parser_max_headers,
+            max_headers=limits.parser_max_headers, lingering_time=limits.lingering_time,
         )
         runner = web.ServerRunner(server, handle_signals=False)
         await runner.setup()
