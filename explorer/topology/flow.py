@@ -96,14 +96,17 @@ def resolve(state: ClusterState, profile: ControllerProfile, decision: Decision,
     """The whole way of one routed request, from the client to the container port."""
     r = decision.request
     hops = [Hop("client", f"client {r.method} {r.url}")]
-    hops += _front_end(state, profile, decision.ingress, controller, decision)
+    ingress = decision.ingress
+    if ingress is None and "/" in decision.load_balancer:  # answered by the load balancer of this Ingress
+        ingress = state.ingress(*decision.load_balancer.split("/", 1))
+    hops += _front_end(state, profile, ingress, controller, decision)
     if decision.outcome == "refused":
         return Flow(profile.name, tuple(hops))
     if decision.backend is None:
         if decision.used_default_backend == "controller" and not profile.proxy_in_cluster \
-                and decision.status == 404 and decision.ingress is not None:
+                and decision.status == 404 and ingress is not None:
             hops.append(Hop("ingress", "no rule matches: the URL map's default service", reason=decision.reason,
-                            object=decision.ingress.meta.ref))
+                            object=ingress.meta.ref))
             return _with_backend(state, profile, hops, _builtin_ref(profile), controller)
         label = f"answers {decision.status}" + (f" → {decision.location}" if decision.location else "")
         hops.append(Hop("answer", label, reason=decision.reason))
