@@ -324,3 +324,30 @@ def test_static_ip_sample_regional_fails_and_global_gets_the_reserved_address():
     assert any("doesn't translate to an existing static IP" in e.message for e in events)
     cs, _ = reconcile(cs, load([SAMPLES / "static-ip" / "global"]), GCE)
     assert cs.address_of("default/web") == "34.120.10.20"
+
+
+# ------------------------------------------------------------------ FrontendConfig
+
+
+FRONTEND = DATA / "topology" / "frontend"
+
+
+def test_frontend_config_redirect_and_https_frontends():
+    state = load([FRONTEND, STATIC / "app.yaml"])
+    cs, events = reconcile(None, state, GCE)
+    lb = cs.load_balancers["default/web"]
+    assert lb.https_redirect == 308
+    assert [kind for kind, _ in lb.frontends] == ["UrlMap", "TargetProxy", "ForwardingRule", "TargetProxy",
+                                                  "ForwardingRule"]
+    assert set(cs.annotations("default/web")) >= {"ingress.kubernetes.io/https-target-proxy",
+                                                  "ingress.kubernetes.io/https-forwarding-rule"}
+    assert all(e.type == "Normal" for e in events)
+
+
+def test_a_missing_frontend_config_is_reported_once_and_the_sync_goes_on():
+    state = load([FRONTEND / "ingress.yaml", FRONTEND / "secret.yaml", STATIC / "app.yaml"])
+    cs, events = reconcile(None, state, GCE)
+    assert "Warning Sync Error: no FrontendConfig for ingress exists." in messages(events)
+    assert cs.address_of("default/web") is not None and cs.load_balancers["default/web"].https_redirect is None
+    _, again = reconcile(cs, state, GCE)
+    assert again == []

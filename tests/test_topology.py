@@ -279,3 +279,13 @@ def test_bad_app_annotation_is_a_problem_at_its_line_and_the_pods_echo(tmp_path)
     assert spec.is_echo
     assert problem is not None and str(problem.location) == f"{manifest}:11"
     assert "annotation ingress-explorer/app: '/': expected a status code" in problem.message
+
+
+def test_all_pods_adds_gkes_default_backend_pod_only_on_gke(article):
+    from explorer.topology.pods import all_pods
+
+    gke = [p.name for p in all_pods(article, GCE)]
+    nginx = [p.name for p in all_pods(article, NGINX)]
+    assert len(gke) == len(nginx) + 1 and gke[-1].startswith("l7-default-backend-")
+    default_pod = all_pods(article, GCE)[-1]
+    assert default_pod.app.answer("/healthz").status == 200 and default_pod.app.answer("/x").status == 404

@@ -7,7 +7,8 @@ Public API (what the proxy, the TUI and the lessons call):
 - controller.py: `reconcile(previous, state, profile, now=...) -> (ControllerState, [Event])`,
   `health_checks(cs) -> [HealthCheckTask]`, `record_probe(cs, backend_id, target, status, now)`,
   and the ControllerState queries (address_of, find_backend, serving_endpoints, backend_health, annotations).
-- pods.py: `pods_for_service(state, service)`, `find_service(state, profile, ns, name)`, PodView.
+- pods.py: `pods_for_service(state, service)`, `all_pods(state, profile)` (what the simulation runs,
+  GKE's default-backend Pod included), `find_service(state, profile, ns, name)`, PodView.
 - app.py: the `ingress-explorer/app` annotation: `parse_app`, `app_of`, `AppSpec.answer`, `echo_body`.
 """
 
@@ -20,12 +21,12 @@ from explorer.topology.flow import (
     Flow, Hop, IngressRow, PodHop, ingress_rows, predicted_controller, resolve, resolve_backend, resolve_rule,
 )
 from explorer.topology.healthcheck import HealthCheck
-from explorer.topology.pods import PodView, find_service, pods_for_service
+from explorer.topology.pods import PodView, all_pods, find_service, pods_for_service
 
 __all__ = [
     "APP_ANNOTATION", "AppResponse", "AppSpec", "AppSpecError", "BackendService", "ControllerState", "Endpoint",
     "Event", "Flow", "HealthCheck", "HealthCheckTask", "Hop", "IngressRow", "LoadBalancerState", "PodHop",
-    "PodView", "ProbeTarget", "TargetHealth", "app_of", "echo_body", "find_service", "health_checks",
+    "PodView", "ProbeTarget", "TargetHealth", "all_pods", "app_of", "echo_body", "find_service", "health_checks",
     "ingress_rows", "parse_app", "pods_for_service", "predicted_controller", "reconcile", "record_probe",
     "resolve", "resolve_backend", "resolve_rule",
 ]

@@ -134,6 +134,7 @@ class LoadBalancerState:
     fingerprint: str
     created: str  # the Ingress's creationTimestamp when it was first synced
     warnings: tuple[str, ...] = ()
+    https_redirect: int | None = None  # FrontendConfig redirectToHttps: the status plain HTTP gets
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,19 +390,14 @@ class _Sync:
 
         plans: list[_Plan] = []
         errors: list[str] = []
-        refs = list(_service_backends(ingress))
-        for ref in refs:
+        for ref in _service_backends(ingress):
             plan, error = self._plan(ingress, ref)
             if error and error not in errors:
                 errors.append(error)
             if plan:
                 plans.append(plan)
-        default_plan = None
         if ingress.default_backend is None or ingress.default_backend.service is None:
-            default_plan = self._builtin_plan()
-            plans.append(default_plan)
-        elif plans and ingress.default_backend.service is refs[-1]:
-            default_plan = plans[-1]
+            plans.append(self._builtin_plan())
         if errors:
             fail("Translate", "Translation failed: invalid ingress spec: " + ", ".join(errors),
                  "fix the backend named in the message; GKE changes nothing for this Ingress until it translates")
@@ -418,6 +414,7 @@ class _Sync:
             fail("Sync", *problem)
             return
         assert address is not None
+        default_id = plans[-1].backend_id  # the Ingress's defaultBackend (last of its refs) or GKE's own
         warnings = self._frontend_warnings(ingress)
         for warning in warnings:
             if old is None or warning not in old.warnings:
@@ -442,8 +439,8 @@ class _Sync:
         if old is None or old.address != address:
             self.event(ingress, "Normal", "IPChanged", f"IP is now {address}")
         self.lbs[m.key] = LoadBalancerState(
-            m.key, lb_name, address, source, static, ids, default_plan.backend_id if default_plan else None,
-            tuple(frontends), None, fingerprint, created, tuple(warnings))
+            m.key, lb_name, address, source, static, ids, default_id, tuple(frontends), None, fingerprint, created,
+            tuple(warnings), compiled.https_redirect)
 
     def _address(self, ingress: Ingress, old: LoadBalancerState | None, lb_name: str
                  ) -> tuple[str | None, Literal["ephemeral", "static"], str | None, tuple[str, str] | None]:

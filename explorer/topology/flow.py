@@ -270,12 +270,12 @@ def _with_backend(state: ClusterState, profile: ControllerProfile, hops: list[Ho
                                 "hand, so the simulation has no Pods for it", state="unknown"),))
     pods = pods_for_service(state, service)
     if not pods:
-        return flow((_no_pods(state, service),))
-    return flow(tuple(_pod_hop(profile, pod, port.target_port, controller, backend_id) for pod in pods))
+        return flow((_no_pods(state, profile, service),))
+    health = _Health(profile, controller, backend_id) if controller is not None and backend_id else None
+    return flow(tuple(_pod_hop(pod, port.target_port, health) for pod in pods))
 
 
-def _pod_hop(profile: ControllerProfile, pod: PodView, target: int | str,
-             controller: ControllerState | None, backend_id: str | None) -> PodHop:
+def _pod_hop(pod: PodView, target: int | str, health: "_Health | None") -> PodHop:
     label = f"Pod {pod.name} {pod.ip}".rstrip()
     detail = f"{pod.owner_ref}, node {pod.node}" + ("" if pod.app.is_echo else " · app from ingress-explorer/app")
     obj = f"{pod.owner.meta.ref}"
@@ -283,28 +283,40 @@ def _pod_hop(profile: ControllerProfile, pod: PodView, target: int | str,
         hop = Hop("pod", label, "broken", f"not Ready: {pod.ready_reason}; it gets no traffic", detail, obj)
     else:
         hop = Hop("pod", label, "ok", pod.ready_reason, detail, obj)
-        if controller is not None and backend_id is not None:
-            hop = _health_hop(profile, hop, pod, controller, backend_id)
+        if health is not None:
+            hop = health.hop(hop, pod)
     return PodHop(hop, _port_hop(pod, target), pod)
 
 
-def _health_hop(profile: ControllerProfile, hop: Hop, pod: PodView, controller: ControllerState,
-                backend_id: str) -> Hop:
-    backend = controller.backends.get(backend_id)
-    if backend is None:
-        return hop
-    target = next((t for t in backend.targets if t.name == pod.name), None)
-    if target is None:  # instance groups: health is per node; the Pod serves if any node passes
-        state = controller.backend_health(backend_id)
-        last = None
-    else:
-        health = controller.target_health(backend_id, target.name)
-        state, last = health.state, health.last_status
-    check = (target.check if target is not None and target.check else None) or backend.health_check
-    path = check.path if check else "/"
-    low, high = controller.healthy_statuses
-    accepts = f"{low}" if low == high else f"{low}-{high}"
-    who = "the load balancer's health check" if profile.health_checked_by == "load-balancer" else "the readinessProbe"
+class _Health:
+    """A Pod's health in the controller simulation, worded for its hop."""
+
+    def __init__(self, profile: ControllerProfile, controller: ControllerState, backend_id: str) -> None:
+        self.controller = controller
+        self.backend = controller.backends.get(backend_id)
+        self.targets = {t.name: t for t in self.backend.targets} if self.backend else {}
+        self.per_node = controller.backend_health(backend_id)  # instance groups: checks reach nodes, not Pods
+        self.node_last = next((controller.target_health(backend_id, t.name).last_status
+                               for t in self.targets.values()), None)
+        low, high = controller.healthy_statuses
+        self.accepts = f"{low}" if low == high else f"{low}-{high}"
+        self.who = ("the load balancer's health check" if profile.health_checked_by == "load-balancer"
+                    else "the readinessProbe")
+
+    def hop(self, hop: Hop, pod: PodView) -> Hop:
+        if self.backend is None:
+            return hop
+        target = self.targets.get(pod.name)
+        if target is None:
+            state, last = self.per_node, self.node_last
+        else:
+            health = self.controller.target_health(self.backend.id, target.name)
+            state, last = health.state, health.last_status
+        check = (target.check if target is not None else None) or self.backend.health_check
+        return _worded(hop, state, last, check.path if check else "/", self.who, self.accepts)
+
+
+def _worded(hop: Hop, state: str, last: int | None, path: str, who: str, accepts: str) -> Hop:
     if state == "HEALTHY":
         return Hop(hop.kind, hop.label, "ok", f"HEALTHY: {who} GET {path} passes", hop.detail, hop.object)
     if state == "UNHEALTHY":
@@ -336,7 +348,7 @@ def _unreached(reason: str, state: HopState = "unknown") -> PodHop:
     return PodHop(Hop("pod", "Pods", state, reason), Hop("container-port", "container port", "unknown", reason))
 
 
-def _no_pods(state: ClusterState, service: Service) -> PodHop:
+def _no_pods(state: ClusterState, profile: ControllerProfile, service: Service) -> PodHop:
     selector = ", ".join(f"{k}={v}" for k, v in (service.selector or {}).items())
     workloads = selected_workloads(state, service)
     if workloads:
@@ -347,7 +359,8 @@ def _no_pods(state: ClusterState, service: Service) -> PodHop:
         near = _near_misses(state, service)
         if near:
             reason += f"; in {service.meta.namespace}: {near}"
-    return PodHop(Hop("pod", "no Pods", "broken", reason + " (nginx answers 503; GKE has no healthy backend: 502)"),
+    answer = f"{profile.title} answers {profile.no_healthy_backend_status}"
+    return PodHop(Hop("pod", "no Pods", "broken", f"{reason}: {answer}"),
                   Hop("container-port", "container port", "unknown", "no Pod to reach"))
 
 

@@ -212,11 +212,16 @@ def selected_workloads(state: ClusterState, service: Service) -> list[Workload]:
 
 
 def pods_for_service(state: ClusterState, service: Service) -> tuple[PodView, ...]:
-    """The Pods a Service's selector matches (its endpoints, ready or not)."""
+    """The Pods a Service's selector matches (its endpoints, ready or not); kept with the snapshot."""
     builtin = _BUILTIN_PODS.get((service.meta.namespace, service.meta.name))
     if builtin is not None and state.service(service.meta.namespace, service.meta.name) is None:
         return builtin
-    return tuple(p for w in selected_workloads(state, service) for p in pods_of(state, w))
+    cache = state.__dict__.setdefault("_topology_service_pods", {})
+    found = cache.get(id(service))
+    if found is None or found[0] is not service:
+        found = cache[id(service)] = (
+            service, tuple(p for w in selected_workloads(state, service) for p in pods_of(state, w)))
+    return found[1]
 
 
 def controller_pod_name(profile: ControllerProfile) -> str:
