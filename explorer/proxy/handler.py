@@ -29,7 +29,7 @@ from explorer.routing.decision import Decision
 from explorer.routing.request import Request, normalize_path
 from explorer.routing.route import route
 from explorer.sim.pod import RULE_HEADER
-from explorer.topology.flow import Flow, resolve
+from explorer.topology.flow import Flow
 from explorer.traffic import (
     BACKEND_HEADER, INGRESS_HEADER, POD_HEADER, REASON_HEADER, REQUEST_ID_HEADER, DecisionMade, HopReached, RequestCompleted,
     RequestReceived, UpstreamResponse,
@@ -114,10 +114,11 @@ class RequestHandler:
         if decision.rule:
             rule = decision.rule
             done.rule = f"{rule['host'] or '*'} {rule['path']} ({rule['pathType']})"
-        flow = resolve(snap.state, snap.profile, decision, proxy.pool.health.controller) if proxy.hub.active \
-            else None
+        flow = snap.flow(decision, proxy.pool.health.controller) if proxy.hub.active else None
         if flow is not None:
-            for index, hop in enumerate(flow.hops):
+            # the client hop names this request; the rest of the flow is shared by requests alike
+            proxy.hub.publish(HopReached(rid, 0, f"client {routed.method} {routed.url}", "client"))
+            for index, hop in enumerate(flow.hops[1:], 1):
                 proxy.hub.publish(HopReached(rid, index, hop.label, hop.kind))
 
         if decision.outcome == "refused":

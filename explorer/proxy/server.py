@@ -34,10 +34,13 @@ from explorer.proxy.handler import RequestHandler
 from explorer.proxy.limits import Limits
 from explorer.proxy.pool import Pool
 from explorer.proxy.tls import CertificateStore, SNISelector
+from explorer.routing.decision import Decision
 from explorer.routing.profile import ControllerProfile
 from explorer.routing.request import Request, host_of
 from explorer.routing.route import route, router_for
 from explorer.sim.pods import SimPods
+from explorer.topology.controller import ControllerState
+from explorer.topology.flow import Flow, resolve
 from explorer.traffic import (
     BACKEND_HEADER, INGRESS_HEADER, POD_HEADER, REQUEST_ID_HEADER, EventHub, ListenerInfo, ResponseSummary,
     Subscription,
@@ -66,6 +69,24 @@ class Snapshot:
 
     state: ClusterState
     profile: ControllerProfile
+    _flows: dict[tuple, Flow] = field(default_factory=dict, compare=False, repr=False)
+    _flows_for: list[ControllerState | None] = field(default_factory=lambda: [None], compare=False, repr=False)
+
+    def flow(self, decision: Decision, controller: ControllerState | None) -> Flow:
+        """The topology flow of a decision, shared by every request decided alike.
+
+        resolve() costs more than routing; the flow depends only on the decision's
+        outcome and target and on the health state, so it is kept until either changes.
+        """
+        if self._flows_for[0] is not controller or len(self._flows) > 1000:
+            self._flows.clear()  # a new health state (or too many shapes): start afresh
+            self._flows_for[0] = controller
+        key = (decision.outcome, decision.load_balancer, id(decision.ingress), id(decision.path),
+               str(decision.backend), decision.status, decision.location, decision.used_default_backend)
+        found = self._flows.get(key)
+        if found is None:
+            found = self._flows[key] = resolve(self.state, self.profile, decision, controller)
+        return found
 
 
 class Listener:

@@ -1,0 +1,116 @@
+"""`ingress-explorer diagram`: the traffic flow of each Ingress path, for a terminal, slides or docs."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from explorer.commands.common import add_controller_option, add_source_options, load_sources, use_colour
+
+FORMATS = ("text", "mermaid", "dot", "svg")
+SUFFIXES = {".txt": "text", ".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot", ".svg": "svg"}
+
+EXAMPLES = """\
+examples:
+  ingress-explorer diagram -f sample-manifests/article-v1                      # boxes, as the TUI draws them
+  ingress-explorer diagram -f sample-manifests/article-v1 --controller gce -o flow.svg
+  ingress-explorer diagram -f manifests/ --ingress shop/web --format mermaid  # paste into Markdown
+  ingress-explorer diagram -f manifests/ --format dot | dot -Tpng -o flow.png
+
+text and svg draw one flow per path (svg is the terminal picture); mermaid and dot draw one graph
+in which the paths share their load balancer, Services and Pods.
+exit status: 0 drawn, 2 for usage or input errors (no Ingress, unknown --ingress).
+"""
+
+
+def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
+    parser = sub.add_parser(
+        "diagram", help=help_text,
+        description="Draw the way a request travels for each path of an Ingress (or of all Ingresses): "
+        "client, load balancer, controller, rule, Service, node, Pods, with what is broken and why.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_source_options(parser)
+    add_controller_option(parser)
+    parser.add_argument("--ingress", metavar="NS/NAME", help="draw only this Ingress (default: every Ingress)")
+    parser.add_argument("--format", choices=FORMATS,
+                        help="text (default), mermaid, dot or svg; with -o, taken from the file's suffix "
+                             "(.mmd, .dot, .svg) when not given")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    parser.add_argument("--width", type=int, metavar="COLUMNS",
+                        help="text and svg: lay the boxes out for this many columns "
+                             "(default: the terminal's width, 120 when not a terminal)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from explorer.export.graph import merge
+    from explorer.routing import get_profile
+    from explorer.tui.diagram import render
+    from explorer.tui.flowview import diagram_for_row
+    from explorer.tui.view import build_view
+
+    fmt = args.format or (SUFFIXES.get(Path(args.output).suffix.lower(), "text") if args.output else "text")
+    if args.width is not None and args.width < 40:
+        print("error: --width must be at least 40 columns", file=sys.stderr)
+        return 2
+    state = load_sources(args, sys.stderr)  # the stream of now, not of import time (tests swap it)
+    if state is None:
+        return 2
+    profile = get_profile(args.controller)
+    keys = [ingress.meta.key for ingress in state.ingresses]
+    if not keys:
+        print(f"error: no Ingress in {', '.join(args.files)}: nothing to draw", file=sys.stderr)
+        return 2
+    if args.ingress and args.ingress not in keys:
+        print(f"error: no Ingress {args.ingress}; the Ingresses are {', '.join(keys)} (write NAMESPACE/NAME)",
+              file=sys.stderr)
+        return 2
+    view = build_view(state, profile, None)
+    rows = [row for row in view.rows if not args.ingress or row.ingress == args.ingress]
+    drawn = [(row.ingress, diagram_for_row(view, row).diagram) for row in rows]
+    title = f"{args.ingress or ', '.join(keys)} on {profile.title}"
+    colour = fmt == "text" and not args.output and use_colour(sys.stdout)
+
+    if fmt in ("mermaid", "dot"):
+        graph = merge([diagram for _, diagram in drawn], title)
+        if fmt == "mermaid":
+            from explorer.export.mermaid import to_mermaid
+            output = to_mermaid(graph)
+        else:
+            from explorer.export.dot import to_dot
+            output = to_dot(graph)
+    else:
+        from rich.text import Text
+
+        width = args.width or (shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() and not args.output
+                               else 120)
+        picture = Text(no_wrap=True, end="")
+        shown = None
+        for ingress, diagram in drawn:
+            if picture:
+                picture.append("\n\n")
+            if ingress != shown:
+                picture.append(f"Ingress {ingress} on {profile.title}\n", style="bold underline")
+                shown = ingress
+            picture.append_text(render(diagram, width))
+        if fmt == "svg":
+            from explorer.export.svg import to_svg
+            output = to_svg(picture, title)
+        elif colour:
+            from rich.console import Console
+            Console(file=sys.stdout, force_terminal=True, width=width, soft_wrap=True).print(picture, crop=False)
+            return 0
+        else:
+            output = picture.plain + "\n"
+    if args.output:
+        try:
+            Path(args.output).write_text(output, encoding="utf-8")
+        except OSError as exc:
+            print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        print(f"wrote {fmt} diagram of {len(rows)} path(s) to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(output)
+    return 0

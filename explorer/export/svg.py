@@ -1,0 +1,43 @@
+"""The TUI's box drawing as an SVG picture (rich's terminal export), with local fonts only.
+
+rich's template loads Fira Code from a CDN when a browser opens the file;
+slides are shown offline and the tool never sends traffic anywhere, so the
+font is asked of the machine instead. Renderers that ignore `textLength`
+(librsvg) place glyphs by the font's own advance, so the cell width is set
+to DejaVu Sans Mono's (Menlo has the same metrics), and `xml:space` keeps
+the spaces that indent a row of boxes: the boxes stay closed and aligned.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich._export_format import CONSOLE_SVG_FORMAT
+from rich.cells import cell_len
+from rich.console import Console
+from rich.text import Text
+
+_REMOTE_FONT = re.compile(r',\s*url\("https?://[^"]*"\) format\("[^"]*"\)')
+FONTS = '"DejaVu Sans Mono", Menlo, "Fira Code", monospace'
+FONT_ASPECT_RATIO = 0.602  # DejaVu Sans Mono and Menlo: advance width / font size
+SVG_FORMAT = (_REMOTE_FONT.sub("", CONSOLE_SVG_FORMAT)
+              .replace("font-family: Fira Code, monospace;", f"font-family: {FONTS};")
+              .replace('<svg class="rich-terminal"', '<svg xml:space="preserve" class="rich-terminal"', 1))
+
+
+def to_svg(picture: Text, title: str) -> str:
+    """`picture` is the text the TUI draws (explorer.tui.diagram.render), colours included."""
+    width = max((cell_len(line) for line in picture.plain.split("\n")), default=20)
+    console = Console(record=True, width=width, file=_Null(), color_system="truecolor", force_terminal=True)
+    console.print(picture, crop=False, soft_wrap=True)
+    return console.export_svg(title=title, code_format=SVG_FORMAT, font_aspect_ratio=FONT_ASPECT_RATIO)
+
+
+class _Null:
+    """Console output goes nowhere: only the recording is wanted."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
