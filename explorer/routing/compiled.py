@@ -85,6 +85,8 @@ class LoadBalancer:
     wildcards: dict[str, Server] = field(default_factory=dict)  # "*.foo.com" -> server
     catch_all: Server = field(default_factory=lambda: Server(""))
     default: DefaultBackend | None = None  # load-balancer-wide (gce)
+    #: Why the controller could not translate this load balancer's Ingress (gce): it is not programmed.
+    translation_errors: list[str] = field(default_factory=list)
     http_enabled: bool = True
     https_enabled: bool = True
     https_redirect: int | None = None  # FrontendConfig redirectToHttps status
@@ -140,6 +142,11 @@ class Router:
         p = self.profile
         lb.ingresses = ingresses
         tls_hosts: dict[str, tuple[Ingress, IngressTLS]] = {}
+        if p.bad_backend == "fails-translation":
+            from explorer.topology.controller import translation_errors  # topology builds on routing
+
+            for ingress in ingresses:
+                lb.translation_errors += translation_errors(self.state, p, ingress)
         for ingress in ingresses:
             age = self.ages[id(ingress)]
             seen_hosts: set[str] = set()
@@ -216,14 +223,6 @@ class Router:
             return f"{self.profile.title} does not serve resource backends ({backend.resource}); the path is skipped"
         if backend.service is None or not backend.service.name or not backend.service.port:
             return "the backend names no Service and port"
-        if self.profile.missing_service == "skip-path":
-            svc = self.state.service(ingress.meta.namespace, backend.service.name)
-            if svc is None:
-                return (f'GKE cannot translate it: could not find service "{ingress.meta.namespace}/'
-                        f'{backend.service.name}"; the path is left out of the URL map')
-            if svc.find_port(backend.service) is None:
-                return (f'GKE cannot translate it: could not find port "{backend.service.port}" in service '
-                        f'"{ingress.meta.namespace}/{backend.service.name}"; the path is left out of the URL map')
         return ""
 
     def _frontend_redirect(self, ingress: Ingress) -> int | None:

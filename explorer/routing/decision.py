@@ -102,6 +102,7 @@ class Decision:
             "url": r.url,
             "method": r.method,
             "controller": self.profile,
+            "outcome": self.outcome,
             "loadBalancer": self.load_balancer or None,
             "ingress": self.ingress.meta.key if self.ingress else None,
             "rule": self.rule,

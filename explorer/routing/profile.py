@@ -39,8 +39,9 @@ class ControllerProfile:
     wildcard_host_labels: Literal["one", "many"]
     #: An Ingress's defaultBackend serves "own-hosts" only, or its whole "load-balancer".
     default_backend_scope: Literal["own-hosts", "load-balancer"]
-    #: A backend Service (or port) that does not exist: answer 503, or "skip-path" at translation.
-    missing_service: Literal["503", "skip-path"]
+    #: A backend Service (or port) that cannot be used: nginx answers "503" for that path; on GKE the
+    #: Ingress "fails-translation" as a whole and its load balancer is not programmed (no address).
+    bad_backend: Literal["503", "fails-translation"]
     #: Prefix `/foo` also gets an exact `= /foo` location (nginx), so it beats Prefix `/foo/` for `/foo`.
     exact_location_for_prefix: bool
     #: Prefix `/foo/` requested as `/foo` answers 301 to `/foo/` (nginx auto-redirect).
@@ -111,7 +112,7 @@ NGINX = ControllerProfile(
     same_path_conflict="exact-wins",
     wildcard_host_labels="one",
     default_backend_scope="own-hosts",
-    missing_service="503",
+    bad_backend="503",
     exact_location_for_prefix=True,
     trailing_slash_redirect=True,
     tls_redirect_status=308,
@@ -153,7 +154,7 @@ GCE = ControllerProfile(
     same_path_conflict="later-wins",
     wildcard_host_labels="many",
     default_backend_scope="load-balancer",
-    missing_service="skip-path",
+    bad_backend="fails-translation",
     exact_location_for_prefix=False,
     trailing_slash_redirect=False,
     tls_redirect_status=None,

@@ -74,6 +74,10 @@ def _route(router: Router, request: Request, wanted: str | None) -> RouteResult:
             return done("refused", f"no Ingress is served by {p.title}, so no load balancer exists to answer")
         return done("answer", f"no Ingress is served by {p.title}; its default backend answers 404",
                     status=404, body=p.default_backend_body, used_default_backend="controller")
+    if lb.translation_errors:
+        return done("refused", f"{p.title} could not translate {lb.name} (Translation failed: invalid ingress spec: "
+                    f"{', '.join(lb.translation_errors)}), so its load balancer is not programmed: a new Ingress "
+                    "gets no address, and one that worked before keeps its last good configuration")
     if request.scheme == "http" and not lb.http_enabled:
         return done("answer", f"kubernetes.io/ingress.allow-http is \"false\" on {lb.name}: GKE made no HTTP "
                     "front end, and Google's front end answers plain HTTP with 404", status=404,
@@ -133,7 +137,7 @@ def _route(router: Router, request: Request, wanted: str | None) -> RouteResult:
 def _forward_or_503(router: Router, done, reason: str, server: Server | None, server_why: str,
                     entry: PathEntry | None, owner: Ingress, ref: BackendRef, upstream: str, **kw) -> RouteResult:
     p = router.profile
-    if p.missing_service == "503":
+    if p.bad_backend == "503":
         service = router.state.service(ref.namespace, ref.service)
         problem = None
         if service is None:

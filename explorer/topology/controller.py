@@ -388,14 +388,8 @@ class _Sync:
                 self.lbs[m.key] = LoadBalancerState(m.key, lb_name, None, "none", None, (), None, (), message,
                                                     fingerprint, created)
 
-        plans: list[_Plan] = []
-        errors: list[str] = []
-        for ref in _service_backends(ingress):
-            plan, error = self._plan(ingress, ref)
-            if error and error not in errors:
-                errors.append(error)
-            if plan:
-                plans.append(plan)
+        errors = translation_errors(self.state, self.profile, ingress)
+        plans = [plan for plan in (self._plan(ingress, ref)[0] for ref in _service_backends(ingress)) if plan]
         if ingress.default_backend is None or ingress.default_backend.service is None:
             plans.append(self._builtin_plan())
         if errors:
@@ -476,32 +470,7 @@ class _Sync:
     # ---------------------------------------------------------------- backends
 
     def _plan(self, ingress: Ingress, ref: ServiceBackend) -> tuple[_Plan | None, str | None]:
-        """Translate one Ingress backend: the plan, or GKE's error for it."""
-        namespace = ingress.meta.namespace
-        key = f"{namespace}/{ref.name}"
-        service = self.state.service(namespace, ref.name)
-        if service is None:
-            return None, f'could not find service "{key}"'
-        port = service.find_port(ref)
-        if port is None:
-            return None, f'could not find port "{ref.port}" in service "{key}"'
-        mode, why = data_path(self.profile, service)
-        bad = bad_service_type(self.profile, service, mode)
-        if bad:
-            return None, bad
-        config_name, config = None, None
-        if self.profile.honours_backend_config:
-            attached = backend_config_name(service, port)
-            if attached.error:
-                return None, attached.error
-            if attached.name:
-                found = backend_config(self.state, namespace, attached.name)
-                if isinstance(found, str):
-                    return None, (f'error getting BackendConfig for port "{port.port}" on service "{key}", '
-                                  f"err: {found}")
-                config_name, config = attached.name, found
-        node_port = _node_port(service, port) if mode == "instance-group" else None
-        return _Plan(service, port, mode, why, node_port, config_name, config), None
+        return plan_backend(self.state, self.profile, ingress, ref)
 
     def _builtin_plan(self) -> _Plan:
         service = builtin_default_backend(self.profile)
@@ -578,6 +547,46 @@ class _Sync:
                 else:
                     health[key] = self.previous.health.get(key) or TargetHealth(target.initial)
         return health
+
+
+def plan_backend(state: ClusterState, profile: ControllerProfile, ingress: Ingress,
+             ref: ServiceBackend) -> tuple[_Plan | None, str | None]:
+    """Translate one Ingress backend: the plan, or GKE's error for it."""
+    namespace = ingress.meta.namespace
+    key = f"{namespace}/{ref.name}"
+    service = state.service(namespace, ref.name)
+    if service is None:
+        return None, f'could not find service "{key}"'
+    port = service.find_port(ref)
+    if port is None:
+        return None, f'could not find port "{ref.port}" in service "{key}"'
+    mode, why = data_path(profile, service)
+    bad = bad_service_type(profile, service, mode)
+    if bad:
+        return None, bad
+    config_name, config = None, None
+    if profile.honours_backend_config:
+        attached = backend_config_name(service, port)
+        if attached.error:
+            return None, attached.error
+        if attached.name:
+            found = backend_config(state, namespace, attached.name)
+            if isinstance(found, str):
+                return None, (f'error getting BackendConfig for port "{port.port}" on service "{key}", '
+                              f"err: {found}")
+            config_name, config = attached.name, found
+    node_port = _node_port(service, port) if mode == "instance-group" else None
+    return _Plan(service, port, mode, why, node_port, config_name, config), None
+
+
+def translation_errors(state: ClusterState, profile: ControllerProfile, ingress: Ingress) -> list[str]:
+    """GKE's reasons not to translate an Ingress at all; the router and the sync both ask here."""
+    errors: list[str] = []
+    for ref in _service_backends(ingress):
+        error = plan_backend(state, profile, ingress, ref)[1]
+        if error and error not in errors:
+            errors.append(error)
+    return errors
 
 
 def _readiness_target(pod: PodView, target: int | str) -> ProbeTarget:
