@@ -1,0 +1,84 @@
+"""Ingress -> Service: the backend Service exists in the Ingress's namespace and has the port.
+
+The port rule is the one peers get wrong: a backend `port.number` names the
+Service's `spec.ports[].port` (not targetPort, not nodePort), and an
+unnamed Service port matches only by number (`Service.find_port`).
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterator
+
+from explorer.diagnostics import names
+from explorer.diagnostics.finding import Finding
+from explorer.diagnostics.site import Site
+from explorer.diagnostics.walk import backends, service_name_field, service_port_field
+from explorer.model.objects import Ingress, IngressBackend, Service, ServiceBackend
+from explorer.model.state import ClusterState
+
+
+def check(state: ClusterState, ingress: Ingress) -> Iterator[Finding]:
+    site = Site(ingress.meta)
+    namespace = ingress.meta.namespace
+    for backend in backends(ingress):
+        wanted = backend.service
+        if wanted is None or not wanted.name or names.dns1035_label(wanted.name):
+            continue  # no name, or one the apiserver refuses (IE2014): nothing to look up
+        service = state.service(namespace, wanted.name)
+        if service is None:
+            yield site.finding(
+                "IE3001", service_name_field(ingress, backend),
+                f'services "{wanted.name}" not found in namespace "{namespace}"',
+                _missing_service_hint(state, namespace, wanted.name),
+            )
+            continue
+        if service.type == "ExternalName" or not _valid_port(wanted):
+            continue  # an ExternalName Service needs no ports; a missing or invalid one is reported elsewhere
+        if service.find_port(wanted) is None:
+            yield site.finding(
+                "IE3002", service_port_field(ingress, backend),
+                f'could not find port "{wanted.port}" in service "{service.meta.key}"',
+                _missing_port_hint(service, backend),
+            )
+
+
+def _valid_port(wanted: ServiceBackend) -> bool:
+    if wanted.port_number is not None:
+        return not names.port_number(wanted.port_number)
+    return bool(wanted.port_name) and not names.port_name(wanted.port_name or "")
+
+
+def _missing_service_hint(state: ClusterState, namespace: str, name: str) -> str:
+    elsewhere = sorted(ns for (ns, other) in state.services if other == name and ns != namespace)
+    if elsewhere:
+        return (f"Service {name} exists in namespace {', '.join(elsewhere)}; an Ingress reaches only Services "
+                "in its own namespace")
+    here = [other for (ns, other) in state.services if ns == namespace]
+    close = difflib.get_close_matches(name, here, n=1, cutoff=0.7)
+    if close:
+        return f"did you mean {close[0]}?"
+    return "create the Service, or load the file that defines it with another -f"
+
+
+def _missing_port_hint(service: Service, backend: IngressBackend) -> str:
+    wanted = backend.service
+    assert wanted is not None
+    ports = ", ".join(str(p) for p in service.ports) or "none"
+    if wanted.port_number is not None:
+        for port in service.ports:
+            if port.target_port == wanted.port_number:
+                return (f"{wanted.port_number} is the targetPort of Service port {port.port}; an Ingress names "
+                        f"the Service's port: write port.number: {port.port}"
+                        + (f" (or port.name: {port.name})" if port.name else ""))
+            if port.node_port == wanted.port_number:
+                return (f"{wanted.port_number} is the nodePort of Service port {port.port}; an Ingress names "
+                        f"the Service's port: write port.number: {port.port}")
+    elif wanted.port_name:
+        if wanted.port_name.isdigit():
+            return f'"{wanted.port_name}" is a name because it is quoted; write the number without quotes'
+        unnamed = [p for p in service.ports if not p.name]
+        if unnamed:
+            return (f"Service port {unnamed[0].port} has no name, so it matches only by number: write "
+                    f"port.number: {unnamed[0].port}, or name the Service port {wanted.port_name}")
+    return f"the Service's ports are: {ports}"

@@ -1,0 +1,170 @@
+"""Which controller each Ingress is checked for, and what is wrong with its class.
+
+Whether a controller serves an Ingress is the router's question
+(`explorer.routing.classes.serves`); this module asks it rather than
+answering it again. What it adds is the author's intent: the controller a
+class names, so `--controller auto` can check each Ingress for the
+controller it was written for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from explorer.diagnostics.finding import Finding
+from explorer.diagnostics.names import dns1123_subdomain
+from explorer.diagnostics.site import Site, annotation_field
+from explorer.model.objects import Ingress
+from explorer.model.state import ClusterState
+from explorer.routing.classes import CLASS_ANNOTATION, serves
+from explorer.routing.profile import PROFILES, ControllerProfile
+
+Choice = ControllerProfile | Literal["auto"] | None
+
+
+@dataclass
+class Assignment:
+    """Each Ingress's profile (None: controller-neutral checks only), and the class findings."""
+
+    profiles: dict[int, ControllerProfile | None] = field(default_factory=dict)  # id(ingress) -> profile
+    findings: list[Finding] = field(default_factory=list)
+
+    def profile(self, ingress: Ingress) -> ControllerProfile | None:
+        return self.profiles.get(id(ingress))
+
+
+def _by_controller(controller: str) -> ControllerProfile | None:
+    return next((p for p in PROFILES.values() if p.controller == controller), None)
+
+
+def intended_profile(state: ClusterState, ingress: Ingress) -> ControllerProfile | None:
+    """The controller the author meant, from the annotation, the class name or the default IngressClass."""
+    annotation = ingress.class_annotation
+    if annotation is not None:
+        return next((p for p in PROFILES.values() if annotation in p.class_annotation_values), None)
+    name = ingress.ingress_class_name
+    if name:
+        ingress_class = state.ingress_classes.get(name)
+        if ingress_class is not None:
+            return _by_controller(ingress_class.controller)
+        return next((p for p in PROFILES.values()
+                     if name == p.installed_class_name or name in p.class_annotation_values), None)
+    default = _default_class(state)
+    return _by_controller(default.controller) if default is not None else None
+
+
+def _default_class(state: ClusterState):
+    return next((c for c in state.ingress_classes.values() if c.is_default), None)
+
+
+def _known_class(state: ClusterState, name: str) -> bool:
+    return name in state.ingress_classes or any(
+        name == p.installed_class_name or name in p.class_annotation_values for p in PROFILES.values()
+    )
+
+
+def assign(state: ClusterState, choice: Choice) -> Assignment:
+    result = Assignment()
+    for ingress in state.ingresses:
+        site = Site(ingress.meta)
+        intended = intended_profile(state, ingress)
+        result.findings += _class_fields(site, ingress, intended)
+        name = ingress.ingress_class_name
+        unknown = bool(name) and not dns1123_subdomain(name or "") and not _known_class(state, name or "")
+        if unknown:
+            result.findings.append(site.finding(
+                "IE5001", "spec.ingressClassName",
+                f'IngressClass "{name}" not found: no controller serves this Ingress, so it gets no address',
+                "name an installed IngressClass (kubectl get ingressclass), e.g. nginx; "
+                "or add the IngressClass manifest with -f",
+            ))
+        if choice is None:
+            result.profiles[id(ingress)] = None
+            continue
+        profile = intended if choice == "auto" else choice
+        if profile is None:
+            result.profiles[id(ingress)] = None
+            continue
+        served, why = serves(ingress, state, profile)
+        why = why.removeprefix("not served: ")
+        if served:
+            result.profiles[id(ingress)] = profile
+            result.findings += _served_without_class(site, state, ingress, profile)
+            continue
+        result.profiles[id(ingress)] = None
+        if unknown:
+            continue
+        if intended is not None and intended is not profile:
+            result.findings.append(site.finding(
+                "IE5002", _class_field(ingress),
+                f"written for {intended.title}: {profile.title} does not serve it ({why})",
+                f"its {intended.title} checks were skipped; run with --controller auto or "
+                f"--controller {intended.name} to check it for its own controller",
+                severity="info",
+            ))
+        elif intended is None and (ingress.class_annotation is not None or name):
+            result.findings.append(site.finding(
+                "IE5002", _class_field(ingress),
+                f"written for another controller: {profile.title} does not serve it ({why})",
+                "only controller-neutral checks were run on it", severity="info",
+            ))
+        elif name and not profile.honours_class_field:
+            result.findings.append(site.finding(
+                "IE5003", "spec.ingressClassName",
+                f"{profile.title} ignores spec.ingressClassName ({name!r}); this Ingress gets no load balancer",
+                f'remove ingressClassName and set the annotation {CLASS_ANNOTATION}: '
+                f'"{profile.class_annotation_values[0]}"',
+            ))
+        else:
+            result.findings.append(site.finding(
+                "IE5002", _class_field(ingress), f"{profile.title} does not serve this Ingress: {why}",
+                _serve_hint(profile),
+            ))
+    return result
+
+
+def _class_field(ingress: Ingress) -> str:
+    if ingress.class_annotation is not None:
+        return annotation_field(CLASS_ANNOTATION)
+    return "spec.ingressClassName" if ingress.ingress_class_name is not None else "metadata"
+
+
+def _serve_hint(profile: ControllerProfile) -> str:
+    if profile.honours_class_field and profile.installed_class_name:
+        return f"set spec.ingressClassName: {profile.installed_class_name}"
+    return f'set the annotation {CLASS_ANNOTATION}: "{profile.class_annotation_values[0]}"'
+
+
+def _served_without_class(site: Site, state: ClusterState, ingress: Ingress,
+                          profile: ControllerProfile) -> list[Finding]:
+    if not profile.needs_class or ingress.class_annotation is not None or ingress.ingress_class_name:
+        return []
+    if _default_class(state) is not None:
+        return []
+    return [site.finding(
+        "IE5004", "spec",
+        f"this Ingress names no class: {profile.title} serves it only if its IngressClass is the cluster's "
+        "default or it runs with --watch-ingress-without-class",
+        f"set spec.ingressClassName: {profile.installed_class_name}",
+    )]
+
+
+def _class_fields(site: Site, ingress: Ingress, intended: ControllerProfile | None) -> list[Finding]:
+    annotation = ingress.class_annotation
+    name = ingress.ingress_class_name
+    if annotation is None:
+        return []
+    field = annotation_field(CLASS_ANNOTATION)
+    if name is not None and annotation != name:
+        return [site.finding(
+            "IE2019", field, f'Invalid value: "{annotation}": must match `ingressClassName` when both are specified',
+            "keep one of them: spec.ingressClassName for most controllers; the annotation alone for GKE",
+        )]
+    if name is None and (intended is None or intended.honours_class_field):
+        return [site.finding(
+            "IE2020", field,
+            f'annotation "{CLASS_ANNOTATION}" is deprecated, please use \'spec.ingressClassName\' instead',
+            f"write spec.ingressClassName: {annotation} and remove the annotation",
+        )]
+    return []
