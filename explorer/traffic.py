@@ -31,6 +31,7 @@ BACKEND_HEADER = "X-Ingress-Explorer-Backend"  # namespace/service:port as writt
 POD_HEADER = "X-Ingress-Explorer-Pod"  # the simulated Pod that answered
 REQUEST_ID_HEADER = "X-Ingress-Explorer-Request"  # the request_id of the events about it
 REASON_HEADER = "X-Ingress-Explorer-Reason"  # on answers for lack of a healthy Pod: why
+CERTIFICATE_HEADER = "X-Ingress-Explorer-Certificate"  # HTTPS: the certificate SNI chose, and its source
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +272,7 @@ class TrafficPort(Protocol):
 
 
 __all__ = [
-    "BACKEND_HEADER", "DecisionMade", "EventHub", "HealthChanged", "HealthChecked", "HopReached",
+    "BACKEND_HEADER", "CERTIFICATE_HEADER", "DecisionMade", "EventHub", "HealthChanged", "HealthChecked", "HopReached",
     "INGRESS_HEADER", "ListenerInfo", "POD_HEADER", "REASON_HEADER", "REQUEST_ID_HEADER", "RequestCompleted", "RequestReceived",
     "ResponseSummary", "Subscription", "TrafficEvent", "TrafficPort", "UpstreamResponse",
 ]

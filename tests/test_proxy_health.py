@@ -52,13 +52,17 @@ async def test_gce_probes_are_real_requests_that_get_302():
     await proxy.start(load_clean(TRAP), GCE)
     try:
         web = _backend(proxy, "default/web:80")
-        pod = next(iter(proxy.sims.pods.values()))
+        default = _backend(proxy, "kube-system/default-http-backend:80")
+        pod = proxy.sims.get("default", web["targets"] and next(
+            p.identity.name for p in proxy.sims.pods.values() if p.identity.name.startswith("web-")))
     finally:
         await proxy.stop()
     seen = [e async for e in events if isinstance(e, HealthChecked) and e.backend == web["id"]]
     assert len(seen) == 3  # instance groups: one check per node, each reaching the Pod through the nodePort
     assert all(e.status == 302 and not e.healthy and e.path == "/" for e in seen)
-    assert pod.requests >= 3
+    assert pod is not None and pod.requests >= 3
+    # GKE's own default backend runs as a simulated Pod too, and its check on /healthz passes
+    assert default["check"]["path"] == "/healthz" and default["health"] == "HEALTHY"
 
 
 async def test_nginx_serves_the_trap_because_the_pod_is_ready():

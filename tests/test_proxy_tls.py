@@ -85,6 +85,9 @@ async def test_sni_chooses_between_the_secrets_certificate_and_a_generated_one(t
     assert "Fake Certificate" in none_cert.subject.rfc4514_string()  # no SNI: the fallback
     assert a_answer.startswith(b"HTTP/1.1 200") and b"X-Ingress-Explorer-Pod: echo-" in a_answer
     assert b_answer.startswith(b"HTTP/1.1 200")
+    assert b"X-Ingress-Explorer-Certificate: a.example.com: Secret default/a-tls" in a_answer
+    assert (b"X-Ingress-Explorer-Certificate: b.example.com: self-signed (Secret default/b-tls not in the "
+            b"manifests)") in b_answer
     assert any(line.startswith("a.example.com: Secret default/a-tls") for line in info.certificates)
     assert any(line.startswith("b.example.com: self-signed (Secret default/b-tls not in the manifests)")
                for line in info.certificates)

@@ -25,13 +25,14 @@ from yarl import URL
 from explorer.proxy import pages
 from explorer.proxy.limits import header_problem
 from explorer.proxy.pool import Choice
+from explorer.proxy.tls import FALLBACK_NAME
 from explorer.routing.decision import Decision
 from explorer.routing.request import Request, normalize_path
 from explorer.routing.route import route
 from explorer.sim.pod import RULE_HEADER
 from explorer.topology.flow import Flow
 from explorer.traffic import (
-    BACKEND_HEADER, INGRESS_HEADER, POD_HEADER, REASON_HEADER, REQUEST_ID_HEADER, DecisionMade, HopReached, RequestCompleted,
+    BACKEND_HEADER, CERTIFICATE_HEADER, INGRESS_HEADER, POD_HEADER, REASON_HEADER, REQUEST_ID_HEADER, DecisionMade, HopReached, RequestCompleted,
     RequestReceived, UpstreamResponse,
 )
 
@@ -80,6 +81,8 @@ class RequestHandler:
             proxy.log_error(f"request {rid} {url}: {exc!r}")
             response = self._own(500, pages.plain(500, f"the proxy failed on this request: {exc!r}"), done)
         response.headers[REQUEST_ID_HEADER] = str(rid)
+        if self.scheme == "https":
+            response.headers[CERTIFICATE_HEADER] = self._certificate(request)
         if request.body_exists and not request.content.at_eof():
             response.force_close()  # an unread body must not be taken for the next request
         elapsed = (time.perf_counter() - started) * 1000
@@ -201,6 +204,17 @@ class RequestHandler:
                 response.headers.add(name, value)
         self._tag(response, done)
         return response
+
+    def _certificate(self, request: web.BaseRequest) -> str:
+        """Which certificate this connection got (chosen by SNI), and where it came from."""
+        sslobj = request.transport.get_extra_info("ssl_object") if request.transport else None
+        listener = self.proxy.listener(self.load_balancer)
+        if sslobj is None or listener is None or listener.sni is None:
+            return "-"
+        cert = listener.sni.served(sslobj)
+        if cert is None:
+            return f"{FALLBACK_NAME} (no tls entry names the host the client asked for by SNI)"
+        return f"{', '.join(cert.hosts)}: {cert.source}"
 
     def _reach_pod(self, rid: int, flow: Flow, pod: str) -> None:
         index = len(flow.hops)

@@ -1,6 +1,6 @@
 """Which simulated Pod gets a forwarded request.
 
-The Pods are the topology's (`pods_of`): the same names the diagram shows.
+The Pods are the topology's (`all_pods`): the same names the diagram shows.
 Which of them may take a backend's traffic is the controller simulation's
 answer (`serving_endpoints`: nginx, Ready endpoints; GKE, targets HEALTHY in
 the load balancer's own checks), and they take turns (round-robin per
@@ -18,7 +18,7 @@ from explorer.routing.profile import ControllerProfile
 from explorer.sim.pod import PodIdentity, SimPod
 from explorer.sim.pods import WantedPod
 from explorer.proxy.health import HealthRunner
-from explorer.topology.pods import pods_of
+from explorer.topology.pods import all_pods
 
 if TYPE_CHECKING:
     from explorer.proxy.server import Proxy
@@ -43,10 +43,8 @@ class Pool:
 
     async def sync(self, state: ClusterState, profile: ControllerProfile) -> None:
         """Run exactly the Pods of this snapshot (same names as the diagram's), then sync the controller."""
-        wanted = [
-            WantedPod(PodIdentity(pod.namespace, pod.name, pod.owner_ref), pod.app)
-            for workload in state.workloads for pod in pods_of(state, workload)
-        ]
+        wanted = [WantedPod(PodIdentity(pod.namespace, pod.name, pod.owner_ref), pod.app)
+                  for pod in all_pods(state, profile)]
         await self.sims.sync(wanted)
         self.health.sync(state, profile)
 

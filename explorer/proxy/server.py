@@ -249,6 +249,9 @@ class Proxy:
 
     # ------------------------------------------------------------ for the handler and the status page
 
+    def listener(self, load_balancer: str) -> Listener | None:
+        return self._listeners.get(load_balancer)
+
     def next_request_id(self) -> int:
         self._request_ids += 1
         return self._request_ids

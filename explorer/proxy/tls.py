@@ -173,6 +173,7 @@ class SNISelector:
         self._by_host: dict[str, tuple[ssl.SSLContext, Certificate]] = {}
         self._wildcards: list[tuple[str, ssl.SSLContext, Certificate]] = []
         self._labels = "one"
+        self._by_context: dict[int, Certificate] = {}
         self.context = _server_context(fallback)
         self.context.sni_callback = self._pick
 
@@ -188,10 +189,15 @@ class SNISelector:
                     by_host.setdefault(host, (ctx, cert))
         self.certificates, self._by_host, self._wildcards, self._labels = certificates, by_host, wildcards, \
             wildcard_labels
+        self._by_context = {id(ctx): cert for ctx, cert in [*by_host.values(), *((c, k) for _, c, k in wildcards)]}
 
     def certificate_for(self, server_name: str | None) -> Certificate | None:
         found = self._lookup(server_name)
         return found[1] if found else None
+
+    def served(self, sslobj: ssl.SSLObject) -> Certificate | None:
+        """The certificate a connection got (a server-side SSLObject does not keep the SNI name)."""
+        return self._by_context.get(id(sslobj.context))
 
     def _lookup(self, server_name: str | None) -> tuple[ssl.SSLContext, Certificate] | None:
         if not server_name:
