@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "serve": "run the proxy: send real HTTP through the Ingress rules",
     "convert": "rewrite removed Ingress apiVersions as networking.k8s.io/v1",
     "diagram": "draw the traffic flow as text, Mermaid, DOT or SVG",
+    "lessons": "list, start and check the interactive lessons",
 }
 
 EXIT_OK = 0

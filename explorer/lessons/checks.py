@@ -1,0 +1,346 @@
+"""Judge a step's checks on the same machinery every view uses (pure).
+
+Routes go through `explorer.routing.route`, findings through
+`explorer.diagnostics.check`, health, addresses and hops through the
+controller simulation (`explorer.topology`). Nothing here matches paths,
+reads annotations or decides health itself. Checks that need real traffic
+(RequestCheck, TLSCheck) are judged here from what the runner observed
+(`judge_response`, `judge_certificate`); the runner does the I/O.
+
+Every failing result says what it got, why, and where to look: the field
+(file:line and path) or the hop of the flow that is wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from explorer.diagnostics.codes import CODES
+from explorer.lessons.attempt import Attempt
+from explorer.lessons.messages import say
+from explorer.lessons.patch import PatchError, without
+from explorer.lessons.spec import (
+    AddressCheck, Check, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, RequestCheck, RouteCheck,
+    Step, TLSCheck, needs_proxy,
+)
+from explorer.routing import ControllerProfile, Decision, Request, get_profile, route
+from explorer.topology.controller import BackendService, ControllerState
+from explorer.topology.flow import resolve
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: Check
+    passed: bool | None  # None: not run (it needs the embedded proxy)
+    expected: str  # the goal, in the learner's language
+    actual: str  # what it is now
+    reason: str = ""  # why it fails, in the machinery's words
+    where: str = ""  # file:line and field, or the hop, to look at
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: Step
+    results: tuple[CheckResult, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed is True for r in self.results)
+
+    @property
+    def pending(self) -> tuple[CheckResult, ...]:
+        return tuple(r for r in self.results if r.passed is None)
+
+    @property
+    def failures(self) -> tuple[CheckResult, ...]:
+        return tuple(r for r in self.results if r.passed is False)
+
+
+def check_step(step: Step, attempt: Attempt, lang: str) -> StepResult:
+    """Every check of the step that can be judged without traffic; proxy checks come back not run."""
+    return StepResult(step, tuple(evaluate(c, attempt, lang, step.profile) for c in step.checks))
+
+
+def profile_of(check: Check, default: str) -> ControllerProfile:
+    return get_profile(check.profile or default)
+
+
+def evaluate(check: Check, attempt: Attempt, lang: str, default_profile: str) -> CheckResult:
+    profile = profile_of(check, default_profile)
+    if needs_proxy(check):
+        return CheckResult(check, None, expectation(check, lang, profile), say("got.not_run", lang))
+    judge = _JUDGES[type(check)]
+    return judge(check, attempt, lang, profile)
+
+
+# ------------------------------------------------------------------ what each check wants
+
+
+def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
+    controller = profile.title
+    host = say("host", lang, host=check.host) if getattr(check, "host", None) else ""
+    if isinstance(check, RouteCheck):
+        via = say(f"via.{check.default_backend}", lang) if check.default_backend else ""
+        if check.service is not None:
+            port = f":{check.port}" if check.port else ""
+            return say("want.route.service", lang, url=check.url, host=host, service=check.service, port=port,
+                       via=via, controller=controller)
+        if check.location is not None:
+            return say("want.route.redirect", lang, url=check.url, host=host, status=check.status,
+                       location=check.location, controller=controller)
+        return say("want.route.status", lang, url=check.url, host=host, status=check.status, via=via,
+                   controller=controller)
+    if isinstance(check, FindingCheck):
+        info = CODES.get(check.code)
+        key = "want.finding.present" if check.present else "want.finding.absent"
+        return say(key, lang, code=check.code, title=info.title if info else "", controller=controller)
+    if isinstance(check, HealthCheckState):
+        return say("want.health", lang, service=check.service, state=check.state, controller=controller)
+    if isinstance(check, HealthCheckPath):
+        source = say("source", lang, source=check.source) if check.source else ""
+        return say("want.health_check", lang, service=check.service, path=check.path, source=source)
+    if isinstance(check, AddressCheck):
+        return say("want.address", lang, ingress=check.ingress, name=check.reserved)
+    if isinstance(check, HopsCheck):
+        return say("want.hops", lang, url=check.url, host=host, hops=" → ".join(check.through),
+                   controller=controller)
+    if isinstance(check, RequestCheck):
+        pod = say("want.request.pod", lang, service=check.service) if check.service else ""
+        location = say("want.request.location", lang, location=check.location) if check.location else ""
+        return say("want.request", lang, url=check.url, host=host, status=check.status, pod=pod, location=location,
+                   controller=controller)
+    assert isinstance(check, TLSCheck)
+    return say("want.tls", lang, sni=check.sni, secret=check.secret, controller=controller)
+
+
+# ------------------------------------------------------------------ routes
+
+
+def request_of(url: str, host: str | None) -> Request:
+    return Request.from_url(url, headers=(("Host", host),) if host else ())
+
+
+def _route(check: RouteCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
+    decision = route(attempt.state, profile, request_of(check.url, check.host))
+    actual = describe_decision(decision, lang, profile)
+    ok = _route_matches(check, decision)
+    reason, where = "", ""
+    if not ok:
+        reason = decision.reason
+        if check.service and decision.forwards and decision.backend and decision.backend.service != check.service:
+            reason = f"{say('reason.wrong_service', lang, got=decision.backend.service, want=check.service)}: {reason}"
+        where = _decision_site(attempt, profile, decision, check.service)
+    return CheckResult(check, ok, expectation(check, lang, profile), actual, reason, where)
+
+
+def _route_matches(check: RouteCheck, d: Decision) -> bool:
+    if check.default_backend is not None and d.used_default_backend != check.default_backend:
+        return False
+    if check.service is not None:
+        return d.forwards and d.backend is not None and d.backend.service == check.service and \
+            (check.port is None or d.backend.port == check.port)
+    if d.status != check.status or d.forwards:
+        return False
+    return check.location is None or d.location == check.location
+
+
+def describe_decision(d: Decision, lang: str, profile: ControllerProfile) -> str:
+    if d.outcome == "forward" and d.backend is not None:
+        via = say("via.ingress", lang) if d.used_default_backend == "ingress" else ""
+        return say("got.forward", lang, backend=d.backend, via=via)
+    if d.outcome == "redirect":
+        return say("got.redirect", lang, status=d.status, location=d.location)
+    if d.outcome == "refused":
+        return say("got.refused", lang)
+    return say("got.answer", lang, status=d.status, controller=profile.title)
+
+
+def _decision_site(attempt: Attempt, profile: ControllerProfile, d: Decision, wanted: str | None) -> str:
+    """The path meant for the wanted Service and why it lost; else the field that decided, or the broken hop."""
+    for entry in d.trace:
+        if wanted and entry.verdict in ("no-match", "matched", "skipped", "other-host") and entry.backend.split(":")[0] == wanted \
+                and entry.location is not None:
+            return f"{entry.location} {entry.field}: {entry.reason}"
+    if d.forwards and d.path is not None:
+        return f"{d.path.location} {d.path.field}"
+    for entry in d.trace:
+        if entry.verdict in ("not-served", "skipped") and entry.location is not None:
+            return f"{entry.location} {entry.field}".rstrip()
+    flow = resolve(attempt.state, profile, d, attempt.controller(profile))
+    broken = flow.first_break()
+    if broken is not None:
+        place = f" ({broken.location})" if broken.location else ""
+        return f"{broken.label}{place}: {broken.reason}"
+    owner = d.ingress or next((i for i in attempt.state.ingresses if i.meta.key == d.load_balancer), None) \
+        or next(iter(attempt.state.ingresses), None)
+    return f"{owner.meta.location} (Ingress {owner.meta.name})" if owner is not None else ""
+
+
+# ------------------------------------------------------------------ findings
+
+
+def _finding(check: FindingCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
+    found = [f for f in attempt.findings(profile) if f.code == check.code and _is(f.object, check.object)]
+    ok = bool(found) == check.present
+    if found:
+        first = found[0]
+        actual = say("got.finding.present", lang, code=check.code, message=first.message)
+        where = f"{first.location} {first.field}".rstrip()
+        reason = first.message + (f" ({first.hint})" if first.hint else "")
+    else:
+        actual, where, reason = say("got.finding.absent", lang, code=check.code), "", ""
+    if ok:
+        reason, where = "", ""
+    return CheckResult(check, ok, expectation(check, lang, profile), actual, reason, where)
+
+
+def _is(obj: str, wanted: str | None) -> bool:
+    """Kind/namespace/name (a finding's object) is Kind/name (a lesson's)."""
+    if wanted is None:
+        return True
+    kind, _, name = wanted.partition("/")
+    return obj.startswith(f"{kind}/") and obj.endswith(f"/{name}")
+
+
+# ------------------------------------------------------------------ health
+
+
+def _backends(cs: ControllerState, namespace: str, service: str, port: str | None) -> list[BackendService]:
+    return [b for b in cs.backends.values() if b.namespace == namespace and b.service == service
+            and (port is None or b.names_port(port))]
+
+
+def _no_backend(cs: ControllerState, check: HealthCheckState | HealthCheckPath, lang: str) -> tuple[str, str, str]:
+    errors = [f"{lb.ingress}: {lb.error}" for lb in cs.load_balancers.values() if lb.error]
+    reason = "; ".join(errors) or "no served Ingress names this Service"
+    return say("got.no_backend", lang, service=check.service), reason, "; ".join(
+        f"Ingress {lb.ingress}" for lb in cs.load_balancers.values() if lb.error)
+
+
+def _health(check: HealthCheckState, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
+    cs = attempt.controller(profile)
+    expected = expectation(check, lang, profile)
+    backends = _backends(cs, attempt.namespace, check.service, check.port)
+    if not backends:
+        actual, reason, where = _no_backend(cs, check, lang)
+        return CheckResult(check, False, expected, actual, reason, where)
+    backend = backends[0]
+    state = cs.backend_health(backend.id)
+    ok = state == check.state
+    reason = where = ""
+    if not ok:
+        hc = backend.health_check
+        last = next((cs.target_health(backend.id, t.name).last_status for t in backend.targets), None)
+        low, high = cs.healthy_statuses
+        who = say("reason.lb_check" if hc is not None else "reason.readiness", lang)
+        path = hc.path if hc is not None else next((t.check.path for t in backend.targets if t.check), "/")
+        reason = say("reason.health", lang, who=who, path=path,
+                     got=last if last is not None else say("reason.no_answer", lang),
+                     accepts=f"{low}" if low == high else f"{low}-{high}", why=hc.why if hc else "")
+        where = f"backend {backend.id} (Service {backend.service}:{backend.port})"
+    return CheckResult(check, ok, expected, say("got.health", lang, state=state), reason, where)
+
+
+def _health_check(check: HealthCheckPath, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
+    cs = attempt.controller(profile)
+    expected = expectation(check, lang, profile)
+    backends = [b for b in _backends(cs, attempt.namespace, check.service, check.port) if b.health_check]
+    if not backends:
+        actual, reason, where = _no_backend(cs, check, lang)
+        return CheckResult(check, False, expected, actual, reason, where)
+    hc = backends[0].health_check
+    assert hc is not None
+    ok = hc.path == check.path and (check.source is None or hc.source == check.source)
+    actual = say("got.health_check", lang, path=hc.path, source=hc.source)
+    reason = "" if ok else say("reason.source", lang, source=hc.source, why=hc.why)
+    where = "" if ok else f"backend {backends[0].id} (Service {check.service})"
+    return CheckResult(check, ok, expected, actual, reason, where)
+
+
+# ------------------------------------------------------------------ addresses and hops
+
+
+def _address(check: AddressCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
+    expected = expectation(check, lang, profile)
+    key = f"{attempt.namespace}/{check.ingress}"
+    ingress = attempt.state.ingress(attempt.namespace, check.ingress)
+    where = str(ingress.meta.location) if ingress is not None else ""
+    lb = attempt.controller(profile).load_balancers.get(key)
+    if lb is None or lb.address is None:
+        error = lb.error if lb is not None and lb.error else f"{profile.title} serves no Ingress {key}"
+        return CheckResult(check, False, expected, say("got.no_address", lang),
+                           say("reason.address_error", lang, error=error), where)
+    try:
+        gone = without(attempt.texts, f"Ingress/{check.ingress}")
+    except PatchError as exc:
+        return CheckResult(check, False, expected, lb.address, str(exc), where)
+    again = attempt.replay(profile, then=[gone, attempt.texts]).load_balancers.get(key)
+    after = again.address if again is not None and again.address else say("got.no_address", lang)
+    actual = say("got.address", lang, before=lb.address, source=lb.address_source, after=after)
+    ok = lb.address_source == "static" and lb.static_ip_name == check.reserved and after == lb.address
+    reason = "" if ok else say("reason.address_changed", lang, source=lb.address_source)
+    return CheckResult(check, ok, expected, actual, reason, "" if ok else where)
+
+
+def _hops(check: HopsCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
+    decision = route(attempt.state, profile, request_of(check.url, check.host))
+    flow = resolve(attempt.state, profile, decision, attempt.controller(profile))
+    kinds = [h.kind for h in flow.hops]
+    if any(p.pod.state == "ok" for p in flow.pods):
+        kinds.append("pod")
+    broken = flow.first_break()
+    ok = tuple(kinds) == check.through and broken is None
+    reason = where = ""
+    if not ok:
+        reason = say("reason.hops", lang, want=" → ".join(check.through))
+        if broken is not None:
+            where = f"{broken.label}: {broken.reason}"
+    return CheckResult(check, ok, expectation(check, lang, profile), say("got.hops", lang, hops=" → ".join(kinds)),
+                       reason, where)
+
+
+_JUDGES: dict[type, Callable[..., CheckResult]] = {
+    RouteCheck: _route,
+    FindingCheck: _finding,
+    HealthCheckState: _health,
+    HealthCheckPath: _health_check,
+    AddressCheck: _address,
+    HopsCheck: _hops,
+}
+
+
+# ------------------------------------------------------------------ judging what the runner saw
+
+
+def judge_response(check: RequestCheck, lang: str, profile: ControllerProfile, status: int | None, pod: str,
+                   backend: str, location: str | None, error: str = "") -> CheckResult:
+    """A response the proxy gave: `backend` as X-Ingress-Explorer-Backend says it (namespace/service:port)."""
+    expected = expectation(check, lang, profile)
+    if status is None:
+        return CheckResult(check, False, expected, say("got.request.failed", lang, error=error), error)
+    actual = say("got.request", lang, status=status, pod=pod)
+    reasons = []
+    if status != check.status:
+        reasons.append(say("reason.status", lang, want=check.status, got=status))
+    service = backend.split("/", 1)[-1].split(":", 1)[0] if backend not in ("", "-") else ""
+    if check.service is not None and (pod in ("", "-") or service != check.service):
+        reasons.append(say("reason.pod", lang, pod=pod, service=check.service))
+    if check.location is not None and location != check.location:
+        reasons.append(say("reason.status", lang, want=check.location, got=location or "-"))
+    return CheckResult(check, not reasons, expected, actual, "; ".join(reasons),
+                       f"backend {backend}" if reasons and backend not in ("", "-") else "")
+
+
+def judge_certificate(check: TLSCheck, lang: str, profile: ControllerProfile, served: bytes | None,
+                      wanted: bytes | None, names: str, source: str, error: str = "", where: str = "") -> CheckResult:
+    """`served` and `wanted` are DER certificates: the handshake's, and the one in the Secret (None: unreadable).
+
+    `where` is the Secret's file:line, to look at when they differ."""
+    expected = expectation(check, lang, profile)
+    if served is None:
+        return CheckResult(check, False, expected, say("got.request.failed", lang, error=error), error)
+    ok = wanted is not None and served == wanted
+    actual = say("got.tls", lang, names=names, source=source)
+    reason = "" if ok else say("reason.tls", lang, secret=check.secret, source=source)
+    return CheckResult(check, ok, expected, actual, reason, "" if ok else (where or f"Secret {check.secret}"))

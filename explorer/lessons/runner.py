@@ -1,0 +1,162 @@
+"""Run a step's checks, including those that need real traffic through the embedded proxy.
+
+This is the lessons' edge: it starts the proxy (imported lazily, so the
+pure checker never pulls in aiohttp), replays what the simulated cluster
+has applied so the controller sees the same history as the pure checks,
+sends the requests and handshakes a check asks for, and hands what it saw
+to `checks.judge_response` / `checks.judge_certificate`. All traffic stays
+on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import ssl
+from typing import TYPE_CHECKING
+
+from explorer.lessons.attempt import Attempt
+from explorer.lessons.checks import (
+    CheckResult, StepResult, check_step, judge_certificate, judge_response, profile_of, request_of,
+)
+from explorer.lessons.spec import RequestCheck, Step, TLSCheck
+from explorer.routing import ControllerProfile, route
+from explorer.traffic import ListenerInfo
+
+if TYPE_CHECKING:
+    from explorer.proxy.server import Proxy
+
+_TIMEOUT = 10.0  # seconds for one request or handshake on loopback
+
+
+async def run_step(step: Step, attempt: Attempt, lang: str) -> StepResult:
+    """Every check of the step: the pure ones, then the proxy ones (one proxy per controller)."""
+    pure = check_step(step, attempt, lang)
+    results = list(pure.results)
+    waiting: dict[str, list[int]] = {}
+    for index, result in enumerate(results):
+        if result.passed is None:
+            waiting.setdefault(profile_of(result.check, step.profile).name, []).append(index)
+    for name, indexes in waiting.items():
+        profile = profile_of(results[indexes[0]].check, step.profile)
+        try:
+            proxy = await _start(attempt, profile)
+        except Exception as exc:  # the proxy could not start: every check it would run fails, saying why
+            for i in indexes:
+                results[i] = CheckResult(results[i].check, False, results[i].expected,
+                                         f"the proxy did not start: {exc}", str(exc))
+            continue
+        try:
+            for i in indexes:
+                results[i] = await _run(results[i].check, attempt, lang, profile, proxy)
+        finally:
+            await proxy.stop()
+    return StepResult(step, tuple(results))
+
+
+def run_step_sync(step: Step, attempt: Attempt, lang: str) -> StepResult:
+    """`run_step` for programs without an event loop (the CLI)."""
+    return asyncio.run(run_step(step, attempt, lang))
+
+
+async def _start(attempt: Attempt, profile: ControllerProfile) -> "Proxy":
+    from explorer.proxy.server import Proxy, ProxyOptions
+
+    proxy = Proxy(ProxyOptions(listen="127.0.0.1"))
+    applied = [*attempt.history, attempt.texts]
+    states = [attempt.state_of(texts) for texts in applied]
+    await proxy.start(states[0], profile)
+    try:
+        for state in states[1:]:
+            await proxy.apply(state, profile)
+    except BaseException:
+        await proxy.stop()
+        raise
+    return proxy
+
+
+async def _run(check, attempt: Attempt, lang: str, profile: ControllerProfile, proxy: "Proxy") -> CheckResult:
+    if isinstance(check, RequestCheck):
+        headers = {"Host": check.host} if check.host else None
+        try:
+            got = await asyncio.wait_for(proxy.send("GET", check.url, headers=headers), _TIMEOUT)
+        except Exception as exc:
+            return judge_response(check, lang, profile, None, "-", "-", None, _describe(exc))
+        location = next((v for k, v in got.headers if k.lower() == "location"), None)
+        return judge_response(check, lang, profile, got.status, got.pod, got.backend, location)
+    assert isinstance(check, TLSCheck)
+    return await _handshake(check, attempt, lang, profile, proxy)
+
+
+async def _handshake(check: TLSCheck, attempt: Attempt, lang: str, profile: ControllerProfile,
+                     proxy: "Proxy") -> CheckResult:
+    decision = route(attempt.state, profile, request_of(f"https://{check.sni}/", None))
+    info: ListenerInfo | None = proxy.listeners.get(decision.load_balancer) or next(
+        iter(proxy.listeners.values()), None)
+    wanted = _secret_certificate(attempt, check.secret)
+    if info is None or info.https_port is None:
+        error = f"no HTTPS front end: {decision.reason}" if decision.outcome == "refused" else "no HTTPS listener"
+        return judge_certificate(check, lang, profile, None, wanted, "", "", error)
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # we compare the certificate itself, not its trust chain
+    try:
+        _, writer = await asyncio.wait_for(
+            asyncio.open_connection(info.host, info.https_port, ssl=context, server_hostname=check.sni), _TIMEOUT)
+    except Exception as exc:
+        return judge_certificate(check, lang, profile, None, wanted, "", "", _describe(exc))
+    try:
+        served = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
+    finally:
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except (ssl.SSLError, ConnectionError):
+            pass
+    source = next((line.split(": ", 1)[1] for line in info.certificates
+                   if check.sni in line.split(": ", 1)[0].split(", ")), "the proxy's default certificate")
+    secret = attempt.state.secrets.get((attempt.namespace, check.secret))
+    where = f"{secret.meta.location} (Secret {check.secret})" if secret is not None else ""
+    return judge_certificate(check, lang, profile, served, wanted, _names(served), source, where=where)
+
+
+def _secret_certificate(attempt: Attempt, name: str) -> bytes | None:
+    """The first certificate of the Secret's tls.crt, as DER; None when the Secret holds none."""
+    secret = attempt.state.secrets.get((attempt.namespace, name))
+    raw = secret.meta.raw if secret is not None else None
+    if not isinstance(raw, dict):
+        return None
+    pem = (raw.get("stringData") or {}).get("tls.crt")
+    if pem is None and isinstance((raw.get("data") or {}).get("tls.crt"), str):
+        try:
+            pem = base64.b64decode(raw["data"]["tls.crt"]).decode("ascii", "replace")
+        except ValueError:
+            return None
+    if not isinstance(pem, str) or "-----BEGIN CERTIFICATE-----" not in pem:
+        return None
+    first = pem[pem.index("-----BEGIN CERTIFICATE-----"):]
+    end = first.find("-----END CERTIFICATE-----")
+    try:
+        return ssl.PEM_cert_to_DER_cert(first[: end + len("-----END CERTIFICATE-----")])
+    except ValueError:
+        return None
+
+
+def _names(der: bytes) -> str:
+    """The DNS names a certificate is for (its SANs, else its CN)."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    cert = x509.load_der_x509_certificate(der)
+    try:
+        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+            x509.DNSName)
+    except x509.ExtensionNotFound:
+        names = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    return ", ".join(str(n) for n in names) or "(no names)"
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.TimeoutError):
+        return f"no answer within {_TIMEOUT:g} s"
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,213 @@
+"""What a lesson is, as data: steps, checks, hints and solutions.
+
+A lesson is read from `lessons/<folder>/lesson.yaml` (catalog.py). Checks are
+plain values that say what must be true; checks.py judges them with the same
+routing, diagnostics and controller simulation every other view uses, and
+the runner sends the ones that need real traffic through the embedded proxy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Union
+
+from explorer.lessons.text import Text
+
+# ------------------------------------------------------------------ checks
+
+
+@dataclass(frozen=True, slots=True)
+class RouteCheck:
+    """`url` (with `host` as the Host header) is routed as expected: to `service`, or answered `status`."""
+
+    url: str
+    host: str | None = None
+    service: str | None = None
+    port: str | None = None
+    status: int | None = None  # the controller's own answer (404, 301, 308) or a redirect's status
+    location: str | None = None  # a redirect's Location
+    default_backend: Literal["ingress", "controller"] | None = None
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FindingCheck:
+    """A diagnostic `code` is present, or absent (the usual goal: the problem is gone)."""
+
+    code: str
+    present: bool = False
+    object: str | None = None  # Kind/name, to look at one object only
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCheckState:
+    """The backend the controller made for Service `service` is in `state` after its checks settle."""
+
+    service: str
+    state: Literal["HEALTHY", "UNHEALTHY"]
+    port: str | None = None
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCheckPath:
+    """The load balancer's health check of `service` requests `path`, set from `source`."""
+
+    service: str
+    path: str
+    source: Literal["default", "readinessProbe", "BackendConfig"] | None = None
+    port: str | None = None
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AddressCheck:
+    """Ingress `ingress` has the reserved address `reserved`, and keeps it when it is deleted and created again."""
+
+    ingress: str
+    reserved: str
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HopsCheck:
+    """The way `url` travels passes exactly these hop kinds (client, load-balancer, service, node, pod...)."""
+
+    url: str
+    through: tuple[str, ...]
+    host: str | None = None
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCheck:
+    """Real HTTP through the embedded proxy: `url` answers `status`, from a Pod of `service` when given."""
+
+    url: str
+    status: int
+    host: str | None = None
+    service: str | None = None
+    location: str | None = None
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TLSCheck:
+    """A real TLS handshake with SNI `sni` returns the certificate held in Secret `secret`."""
+
+    sni: str
+    secret: str
+    profile: str | None = None
+
+
+Check = Union[RouteCheck, FindingCheck, HealthCheckState, HealthCheckPath, AddressCheck, HopsCheck,
+              RequestCheck, TLSCheck]
+
+#: Checks that need real traffic: the pure checker leaves them to the runner.
+PROXY_CHECKS = (RequestCheck, TLSCheck)
+
+
+def needs_proxy(check: Check) -> bool:
+    return isinstance(check, PROXY_CHECKS)
+
+
+# ------------------------------------------------------------------ solutions
+
+
+@dataclass(frozen=True, slots=True)
+class Patch:
+    """Merge `merge` into object `target` (Kind/name) as a JSON merge patch (RFC 7386): null deletes a field."""
+
+    target: str
+    merge: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Add:
+    """Append a new object to `file` (created when missing)."""
+
+    file: str
+    document: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Remove:
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class Recreate:
+    """Delete object `target` and create it again: what `kubectl delete` then `kubectl apply` does."""
+
+    target: str
+
+
+SolutionOp = Union[Patch, Add, Remove, Recreate]
+
+
+# ------------------------------------------------------------------ lessons
+
+
+@dataclass(frozen=True, slots=True)
+class Demo:
+    """A scripted request the tool sends (and the flow animates) when the step opens."""
+
+    url: str
+    host: str | None = None
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    id: str
+    title: Text
+    text: Text
+    goal: Text
+    checks: tuple[Check, ...]
+    hints: tuple[Text, ...]
+    solution: tuple[SolutionOp, ...]
+    profile: str  # the controller this step is about (the lesson's unless the step says otherwise)
+    demo: Demo | None = None
+    #: Rows of the article-claims table (shared facts, lessons.md section 1) this step teaches.
+    claims: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Lesson:
+    id: str
+    order: int
+    title: Text
+    summary: Text
+    profile: str
+    start: tuple[Path, ...]  # the start manifests, copied into the learner's directory by file name
+    steps: tuple[Step, ...]
+    folder: Path
+    outro: Text | None = None
+    namespace: str = "default"
+
+    def step(self, index: int) -> Step:
+        return self.steps[min(max(index, 0), len(self.steps) - 1)]
+
+    def start_texts(self) -> dict[str, str]:
+        """File name -> text of the start manifests."""
+        return {path.name: path.read_text(encoding="utf-8") for path in self.start}
+
+
+@dataclass
+class Catalog:
+    """Every lesson, in order, and the problems met while reading them."""
+
+    lessons: list[Lesson] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def get(self, lesson_id: str) -> Lesson | None:
+        return next((lesson for lesson in self.lessons if lesson.id == lesson_id), None)
+
+    def find(self, key: str) -> Lesson | None:
+        """By id, or by order number ("3") as workshop handouts say it."""
+        found = self.get(key)
+        if found is None and key.isdigit():
+            found = next((lesson for lesson in self.lessons if lesson.order == int(key)), None)
+        return found
