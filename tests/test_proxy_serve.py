@@ -107,3 +107,24 @@ def test_serve_refuses_a_busy_port_with_a_clear_message():
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port} for HTTP" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_banner_curl_lines_are_shell_safe_and_reach_their_rules():
+    import shlex
+
+    from explorer.commands.common import Style
+    from explorer.commands.serve import banner
+    from explorer.routing import NGINX
+    from proxy_support import PROXY_DATA, load_clean, running
+
+    state = load_clean(PROXY_DATA / "site")
+    async with running(NGINX, PROXY_DATA / "site") as proxy:
+        text = banner(proxy, state, NGINX, Style(False))
+        lines = [line.strip() for line in text.splitlines() if line.strip().startswith("curl ")]
+        rewrite = next(line for line in lines if "rw.example.com" in line)
+        argv = shlex.split(rewrite)
+        summary = await proxy.send("GET", argv[-1], headers={"Host": "rw.example.com"})
+    assert all(shlex.split(line)[0] == "curl" for line in lines)
+    assert rewrite.endswith("/api")  # the literal start of the regex path, quoted for the shell
+    assert summary.status == 200 and summary.ingress == "default/rewrite"
+    assert "certificate secure.example.com: self-signed (Secret default/secure-tls not in the manifests)" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ipaddress
+import re
 import shlex
 import signal
 import sys
@@ -147,24 +148,30 @@ def curl_lines(lb, info) -> list[str]:
         for rule in ingress.rules:
             host = rule.host.replace("*", "anything", 1) if rule.host else ""
             for path in rule.paths or ():
-                shown = (path.path or "/").rstrip("*") or "/"
+                shown = _literal_prefix(path.path)
                 if (host, shown) in seen:
                     continue
                 seen.add((host, shown))
                 out.append(_curl(base, host, shown))
-            if host and ingress.tls and any(rule.host in tls.hosts for tls in ingress.tls) and info.https_port:
+            if host and info.https_port and any(rule.host in tls.hosts for tls in ingress.tls):
                 port = info.https_port
+                first = _literal_prefix(rule.paths[0].path) if rule.paths else "/"
                 out.append(f"curl -k --resolve {shlex.quote(f'{host}:{port}:{info.host}')} "
-                           f"https://{host}:{port}{(rule.paths[0].path or '/') if rule.paths else '/'}")
+                           f"{shlex.quote(f'https://{host}:{port}{first}')}")
         if ingress.default_backend is not None and ("", "/") not in seen:
             seen.add(("", "/"))
             out.append(_curl(base, "", "/") + "   # defaultBackend")
     return out
 
 
+def _literal_prefix(path: str | None) -> str:
+    """The part of a rule path a request can use as written: `/api(/|$)(.*)` -> `/api`, `/x/*` -> `/x/`."""
+    return re.split(r"[()\[\]*+?{}|$^\\]", path or "/", maxsplit=1)[0] or "/"
+
+
 def _curl(base: str | None, host: str, path: str) -> str:
     header = f"-H {shlex.quote('Host: ' + host)} " if host else ""
-    return f"curl -i {header}{base}{path}"
+    return f"curl -i {header}{shlex.quote(f'{base}{path}')}"
 
 
 async def _log(events: "Subscription", style: Style, quiet: bool) -> None:
