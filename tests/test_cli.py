@@ -56,3 +56,12 @@ def test_usage_errors_exit_2():
     assert run_cli("route", "-f", str(SAMPLES / "article"), "-H", "no-colon", "http://x/").returncode == 2
     bad = run_cli("route", "-f", str(SAMPLES / "article"), "--controller", "traefik", "http://x/")
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_readme_lists_every_finding_code():
+    from conftest import ROOT
+    from explorer.diagnostics.codes import CODES
+
+    readme = (ROOT / "README.md").read_text()
+    missing = [code for code in CODES if f"- `{code}` {CODES[code].severity}:" not in readme]
+    assert not missing
