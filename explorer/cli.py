@@ -17,6 +17,7 @@ from explorer import __version__
 #: name -> one-line help. Order is the order `--help` lists them.
 COMMANDS: dict[str, str] = {
     "route": "show which backend a URL reaches, and why",
+    "record": "save a live cluster's Ingress-related objects as YAML, to replay with -f",
     "lint": "report every reason an Ingress does not work",
     "serve": "run the proxy: send real HTTP through the Ingress rules",
     "convert": "rewrite removed Ingress apiVersions as networking.k8s.io/v1",

@@ -9,6 +9,7 @@ from typing import TextIO
 
 from explorer.model import ClusterState, load
 from explorer.model.location import Problem
+from explorer.model.source import ClusterSource, FileSource, SourceError
 
 
 def add_source_options(parser: argparse.ArgumentParser) -> None:
@@ -84,3 +85,81 @@ class Style:
 
     def cyan(self, text: str) -> str:
         return self._wrap("36", text)
+
+
+# ---------------------------------------------------------------- live clusters (explorer.live)
+
+
+class _ContextNamespace(str):
+    """The -n default once cluster options are added: "default" for files, the context's namespace live.
+
+    A str subclass so file loading sees plain "default"; `is` tells it apart from an explicit `-n default`.
+    """
+
+
+CONTEXT_NAMESPACE = _ContextNamespace("default")
+
+
+def add_cluster_options(parser: argparse.ArgumentParser) -> None:
+    """--context/--kubeconfig/-A, to read a live cluster instead of -f (call after add_source_options)."""
+    group = parser.add_argument_group(
+        "live cluster (read-only: only get, list and watch are sent)",
+        "Instead of -f, any of these reads a cluster through the kubeconfig, found as kubectl finds it: "
+        "--kubeconfig, else every file in KUBECONFIG, else ~/.kube/config, else the in-cluster service "
+        "account. -n then picks the namespace to read (default: the context's namespace).",
+    )
+    group.add_argument("--context", metavar="NAME", help="kubeconfig context to read (default: current-context)")
+    group.add_argument("--kubeconfig", metavar="PATH", help="read this kubeconfig file only")
+    group.add_argument("-A", "--all-namespaces", action="store_true",
+                       help="read every namespace (needs list and watch across the cluster)")
+    parser.set_defaults(namespace=CONTEXT_NAMESPACE)
+
+
+def is_live(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "context", None) or getattr(args, "kubeconfig", None)
+                or getattr(args, "all_namespaces", False))
+
+
+def open_source(args: argparse.Namespace) -> ClusterSource:
+    """The ClusterSource the options ask for: a LiveSource with cluster options, else a FileSource.
+
+    Raises SourceError (print it, exit 2) for contradictory options; the live
+    source connects on its first `snapshot()`. The kubernetes client is only
+    imported here, for live sources, so `--help` and `-f` never pay for it.
+    """
+    if not is_live(args):
+        return FileSource(args.files, namespace=str(args.namespace))
+    if args.files:
+        raise SourceError("-f reads manifests and --context/--kubeconfig/-A read a cluster: give one or the other")
+    return open_live_source(args)
+
+
+def open_live_source(args: argparse.Namespace) -> ClusterSource:
+    """A LiveSource for --context/--kubeconfig/-A/-n (the kubeconfig's current-context when none is given)."""
+    from explorer.live.kubeconfig import ClusterTarget
+    from explorer.live.source import LiveSource
+
+    namespace = None if args.namespace is CONTEXT_NAMESPACE else args.namespace
+    if args.all_namespaces and namespace is not None:
+        raise SourceError(f"-n {namespace} and -A contradict each other: give one")
+    return LiveSource(ClusterTarget(args.context, args.kubeconfig, namespace, args.all_namespaces))
+
+
+def load_state(args: argparse.Namespace, err: TextIO | None = None) -> ClusterState | None:
+    """One snapshot from -f sources or a live cluster; problems to stderr. None means exit status 2."""
+    err = err or sys.stderr  # looked up now, not at import, so a redirected stderr is honoured
+    if not is_live(args):
+        if args.namespace is CONTEXT_NAMESPACE:
+            args.namespace = "default"  # a plain str for the loader
+        return load_sources(args, err)
+    try:
+        with open_source(args) as source:
+            state = source.snapshot()
+            name = source.name
+    except SourceError as exc:
+        print(f"error: {exc}", file=err)
+        return None
+    report_problems(state.problems, err)
+    if not state.ingresses:
+        print(f"note: {name} has no Ingresses in the namespaces read ({state.summary()})", file=err)
+    return state

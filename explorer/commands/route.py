@@ -7,7 +7,7 @@ import json
 import sys
 
 from explorer.commands.common import (
-    Style, add_controller_option, add_source_options, load_sources, use_colour,
+    Style, add_cluster_options, add_controller_option, add_source_options, load_state, use_colour,
 )
 
 EXAMPLES = """\
@@ -28,6 +28,7 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_source_options(parser)
+    add_cluster_options(parser)
     add_controller_option(parser)
     parser.add_argument("--ingress", metavar="NS/NAME",
                         help="send the request to this Ingress's load balancer (gce: each Ingress has its own)")
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    state = load_sources(args)
+    state = load_state(args)
     if state is None:
         return 2
     profile = get_profile(args.controller)
