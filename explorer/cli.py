@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "record": "save a live cluster's Ingress-related objects as YAML, to replay with -f",
     "lint": "report every reason an Ingress does not work",
     "serve": "run the proxy: send real HTTP through the Ingress rules",
+    "tui": "open the terminal explorer (the default when no command is given)",
     "convert": "rewrite removed Ingress apiVersions as networking.k8s.io/v1",
     "diagram": "draw the traffic flow as text, Mermaid, DOT or SVG",
     "lessons": "list, start and check the interactive lessons",
@@ -42,6 +43,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         epilog="Run a command with --help for its options, e.g. `ingress-explorer route --help`.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    if command is None and "tui" in COMMANDS:
+        _command_module("tui").add_arguments(parser)  # `ingress-explorer -f x` opens the TUI
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
         if command is None or name == command:

@@ -1,0 +1,81 @@
+"""`ingress-explorer` with no command (or `ingress-explorer tui`): the terminal explorer.
+
+Only argparse work happens at import; textual is imported in `run()`, so
+`ingress-explorer route --help` never pays for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from explorer.commands.common import add_controller_option, add_source_options
+
+#: The scenario opened when no -f is given: the article's setup written for networking.k8s.io/v1.
+BUNDLED_SCENARIO = "article-v1"
+
+EXAMPLES = """\
+examples:
+  ingress-explorer                                   the article's setup, as ingress-nginx routes it
+  ingress-explorer --controller gce                  the same, as GKE routes it
+  ingress-explorer -f k8s/ -n shop                   your own manifests
+  ingress-explorer -f ingress.yaml -f services.yaml  several files
+
+keys: ? help, : command bar, / filter, c switch controller, r send request, q quit.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The TUI's options, shared by the top-level parser and the `tui` subcommand."""
+    add_source_options(parser)
+    add_controller_option(parser)
+    parser.add_argument(
+        "--no-proxy", action="store_true",
+        help="do not start the embedded proxy: requests are routed and explained, but not sent",
+    )
+
+
+def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
+    parser = sub.add_parser(
+        "tui", help=help_text, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Explore Ingresses, see how a request travels, and send requests through an embedded proxy.",
+    )
+    add_arguments(parser)
+
+
+def bundled_scenario() -> Path | None:
+    """The article's setup: shipped inside the package, or beside it in a source checkout."""
+    package = Path(__file__).resolve().parent.parent
+    for root in (package / "sample-manifests", package.parent / "sample-manifests"):
+        candidate = root / BUNDLED_SCENARIO
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    sources: list[str] = list(args.files)
+    if not sources:
+        scenario = bundled_scenario()
+        if scenario is None:
+            print(f"error: the bundled scenario {BUNDLED_SCENARIO} is not installed; pass -f FILE or -f DIR",
+                  file=sys.stderr)
+            return 2
+        sources = [str(scenario)]
+    missing = [s for s in sources if s != "-" and not Path(s).exists()]
+    if missing:
+        for source in missing:
+            print(f"error: {source}: no such file or directory (check the path given with -f)", file=sys.stderr)
+        return 2
+    if "-" in sources:
+        print("error: -f - (stdin) cannot be used with the TUI, which needs the terminal; "
+              "save the manifests to a file and pass -f FILE", file=sys.stderr)
+        return 2
+
+    from explorer.tui import create_app
+
+    app = create_app(sources, namespace=args.namespace, controller=args.controller,
+                     start_proxy=not args.no_proxy)
+    app.run()
+    return app.return_code or 0

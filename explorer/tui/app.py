@@ -1,0 +1,429 @@
+"""The Textual app: one snapshot, one profile, two modes, and the embedded proxy in a worker.
+
+The app holds the `View` every screen draws from (a reactive: a new
+snapshot or a controller switch redraws everything). Loading, applying,
+the proxy and file watching run in workers; their errors become toasts.
+Nothing heavy is imported before the first frame: the proxy (aiohttp) is
+imported in a thread after mount.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from explorer.routing import PROFILES, ControllerProfile, Request, route
+from explorer.topology import ControllerState, record_probe
+from explorer.traffic import HealthChanged, HealthChecked, RequestCompleted, TrafficPort
+from explorer.tui.config import keymap_path, load_keymap
+from explorer.tui.screens.dialogs import HelpScreen
+from explorer.tui.screens.editor import EditorScreen
+from explorer.tui.screens.explore import ExploreScreen
+from explorer.tui.screens.requests import RequestsScreen
+from explorer.topology import IngressRow
+from explorer.tui.view import View, build_view, example_request
+from explorer.tui.widgets.request_bar import RequestBar
+from explorer.tui.widgets.command_bar import CommandBar, GoToMode, QuitCommand, SetController
+from explorer.tui.workspace import Snapshot, Workspace
+
+#: Seconds between looks at the files' modification times.
+WATCH_SECONDS = 1.0
+#: Health changes arriving within this many seconds are drawn together (probes come in floods).
+HEALTH_REDRAW_SECONDS = 0.3
+
+
+class IngressExplorer(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "ingress-explorer"
+    MODES = {"explore": ExploreScreen, "flow": RequestsScreen}
+    DEFAULT_MODE = "explore"
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave ingress-explorer (the proxy stops)"),
+        Binding("question_mark,f1", "help", "Help", id="app.help",
+                tooltip="Help for the focused panel and every key that works here"),
+        Binding("colon", "command_bar", "Command", id="app.command",
+                tooltip="Type a command: :ing :svc :pod :ns NAME :controller gce"),
+        Binding("c", "switch_controller", "Controller", id="app.controller",
+                tooltip="Switch between ingress-nginx and GKE Ingress; everything redraws"),
+        Binding("1", "switch_mode('explore')", "Explore", id="app.explore",
+                tooltip="The resource table, with the selected rule's flow and manifest"),
+        Binding("2", "switch_mode('flow')", "Flow", id="app.flow",
+                tooltip="Send requests and watch them travel"),
+        Binding("r", "request", "Request", id="app.request",
+                tooltip="Send a request for the selected rule (opens the Flow mode)"),
+        Binding("e", "edit", "Edit", id="app.edit", tooltip="Edit the manifest file of the selected object"),
+        Binding("u", "undo_apply", "Undo", id="app.undo", show=False,
+                tooltip="Go back to the state before the last apply"),
+        Binding("y", "copy_curl", "Copy curl", id="app.curl", show=False,
+                tooltip="Copy the request as a curl command line"),
+        Binding("s", "screenshot", "Screenshot", id="app.screenshot", show=False,
+                tooltip="Save an SVG screenshot of this screen in the current directory"),
+    ]
+
+    view: reactive[View | None] = reactive(None, always_update=True)
+    event_count: reactive[int] = reactive(0)
+
+    def __init__(
+        self,
+        sources: Iterable[str],
+        namespace: str = "default",
+        controller: str = "nginx",
+        start_proxy: bool = True,
+        traffic_factory: Callable[[], TrafficPort] | None = None,
+        keymap_file: Path | None = None,
+        watch_seconds: float = WATCH_SECONDS,
+    ) -> None:
+        super().__init__()
+        self.workspace = Workspace(sources, namespace)
+        self.profiles: dict[str, ControllerProfile] = dict(PROFILES)
+        self.profile = self.profiles[controller]
+        self.start_proxy = start_proxy
+        self.traffic_factory = traffic_factory
+        self.traffic: TrafficPort | None = None
+        self.keymap_file = keymap_file if keymap_file is not None else keymap_path()
+        self.watch_seconds = watch_seconds
+        self.events: list[tuple[float, str, str, str]] = []  # (time, source, text, style)
+        self._state_lock = threading.Lock()
+        self._stop_watching = threading.Event()
+        self.explore: ExploreScreen | None = None  # set by the explore screen when it mounts
+        self.live_controller: ControllerState | None = None  # the view's controller plus the proxy's probes
+        self._health_redraw_pending = False
+
+    # ------------------------------------------------------------ start and stop
+
+    def on_mount(self) -> None:
+        self._update_subtitle()
+        try:
+            keymap = load_keymap(self.keymap_file)
+        except ValueError as exc:
+            self.notify(str(exc), title="Keymap", severity="error", timeout=10)
+        else:
+            if keymap:
+                self.set_keymap(keymap)
+        self.change_state(self.workspace.load, first=True)
+
+    async def on_unmount(self) -> None:
+        """Stop the watcher and the proxy (its listeners and simulated Pods) before the loop ends."""
+        self._stop_watching.set()
+        port, self.traffic = self.traffic, None
+        if port is not None:
+            await port.stop()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed is a toast with its message, never a traceback."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.notify(f"{error}", title=f"{event.worker.name or 'background work'} failed",
+                        severity="error", timeout=10)
+
+    # ------------------------------------------------------------ the state
+
+    @work(thread=True, exit_on_error=False, name="loading manifests", group="state")
+    def change_state(self, make: Callable[[], Snapshot | None], why: str | None = None,
+                     first: bool = False) -> None:
+        """Make a snapshot (load, apply, undo, reload) and its view, off the event loop, one at a time."""
+        with self._state_lock:
+            snapshot = make()
+            if snapshot is None:
+                return
+            previous = self.live_controller or (self.view.controller if self.view is not None else None)
+            view = build_view(snapshot.state, self.profile, previous, why or snapshot.why,
+                              probed=self.traffic is not None)
+        self.call_from_thread(self._set_view, view, first)
+
+    def _set_view(self, view: View, first: bool) -> None:
+        self.view = view
+        self.live_controller = view.controller
+        self._update_subtitle()
+        for event in view.events:
+            self.log_event(event.source, f"{event.type} {event.reason} {event.object}: {event.message}",
+                           "red" if event.type == "Warning" else "")
+        if first:
+            self._report_load(view)
+            if self.start_proxy:
+                self.run_proxy()
+            self.watch_files()
+        elif view.why:
+            self.log_event("explorer", view.why)
+            if self.traffic is not None:
+                self.apply_to_proxy(view)
+
+    def _report_load(self, view: View) -> None:
+        state = view.state
+        self.log_event("explorer", f"loaded {state.summary()} from {', '.join(state.sources)}")
+        errors = [p for p in state.problems if p.severity == "error"]
+        if errors:
+            self.notify(f"{len(errors)} problem(s) while loading; see Findings. First: {errors[0]}",
+                        title="Load", severity="warning", timeout=8)
+        if not state.objects:
+            self.notify("no objects were loaded; open other files with -f", title="Load", severity="error")
+
+    def _update_subtitle(self) -> None:
+        names = ", ".join(Path(s).name or s for s in self.workspace.sources)
+        proxy = ""
+        if self.traffic is not None:
+            listeners = self.traffic.listeners
+            first = next(iter(listeners.values()), None)
+            if first is not None:
+                proxy = f" · proxy {first.base_url('http') or first.base_url('https')}"
+        self.sub_title = f"{names} · {self.profile.title}{proxy}"
+
+    def apply_edit(self, file: str, text: str) -> None:
+        self.change_state(lambda: self.workspace.apply(file, text))
+
+    def undo_apply(self) -> None:
+        def undo() -> Snapshot | None:
+            snapshot = self.workspace.undo()
+            if snapshot is None:
+                self.call_from_thread(self.notify, "nothing to undo", title="Undo")
+            return snapshot
+
+        self.change_state(undo, why="undid the last change")
+
+    # ------------------------------------------------------------ the proxy
+
+    @work(exclusive=True, exit_on_error=False, name="embedded proxy", group="proxy")
+    async def run_proxy(self) -> None:
+        """Start the proxy after the first frame (aiohttp is imported in a thread), then log its events."""
+        if self.traffic_factory is not None:
+            port = self.traffic_factory()
+        else:
+            module = await asyncio.to_thread(importlib.import_module, "explorer.proxy")
+            port = module.Proxy()
+        view = self.view
+        assert view is not None
+        events = port.subscribe()  # before start: the first round of health checks is news too
+        try:
+            await port.start(view.state, view.profile)
+        except BaseException:
+            events.close()
+            raise
+        self.traffic = port
+        self._update_subtitle()
+        self._redraw_health()  # from now on health is what the proxy's checks find
+        for listener in port.listeners.values():
+            where = ", ".join(u for u in (listener.base_url("http"), listener.base_url("https")) if u)
+            self.log_event("proxy", f"load balancer {listener.load_balancer} listening on {where or 'nothing'}")
+        try:
+            async with events:
+                async for event in events:
+                    if isinstance(event, RequestCompleted):
+                        style = "green" if event.status < 400 else "red"
+                        self.log_event("request", f"{event.method} {event.host}{event.path} → {event.status} "
+                                       f"via {event.ingress} {event.backend} Pod {event.pod} "
+                                       f"({event.elapsed_ms:.1f} ms)", style, event.time)
+                    elif isinstance(event, HealthChecked):
+                        self._record_probe(event)
+                    elif isinstance(event, HealthChanged):
+                        healthy = event.state in ("HEALTHY", "Ready")
+                        self.log_event("health", f"{event.backend} Pod {event.pod}: {event.state}",
+                                       "green" if healthy else "red", event.time)
+        finally:
+            if self.traffic is port:
+                self.traffic = None
+                await port.stop()
+
+    def _record_probe(self, event: HealthChecked) -> None:
+        """Keep the proxy's probe results, so the table and the diagram show real health."""
+        if self.live_controller is None:
+            return
+        before = self.live_controller.target_health(event.backend, event.pod).state
+        try:
+            self.live_controller = record_probe(self.live_controller, event.backend, event.pod, event.status,
+                                                event.time)
+        except KeyError:  # a probe of a backend this view does not have (a snapshot is being applied)
+            return
+        if self.live_controller.target_health(event.backend, event.pod).state != before:
+            self._redraw_health_soon()
+
+    def _redraw_health_soon(self) -> None:
+        """Coalesce a flood of health changes into one redraw."""
+        if not self._health_redraw_pending:
+            self._health_redraw_pending = True
+            self.set_timer(HEALTH_REDRAW_SECONDS, self._redraw_health)
+
+    def _redraw_health(self) -> None:
+        self._health_redraw_pending = False
+        if self.view is not None and self.live_controller is not None:
+            self.view = self.view.with_controller(self.live_controller)
+            self.live_controller = self.view.controller
+
+    @work(exclusive=True, exit_on_error=False, name="updating the proxy", group="proxy-apply")
+    async def apply_to_proxy(self, view: View) -> None:
+        if self.traffic is not None:
+            await self.traffic.apply(view.state, view.profile)
+            self._update_subtitle()
+
+    def listener_url(self, request: Request) -> str | None:
+        """The embedded proxy's address for the load balancer that would take `request`."""
+        if self.traffic is None or self.view is None:
+            return None
+        decision = route(self.view.state, self.view.profile, request)
+        listener = self.traffic.listeners.get(decision.load_balancer)
+        return listener.base_url(request.scheme) if listener else None
+
+    # ------------------------------------------------------------ file watching
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="watching files", group="watch")
+    def watch_files(self) -> None:
+        worker = get_current_worker()
+        while not worker.is_cancelled and not self._stop_watching.wait(self.watch_seconds):
+            changed = self.workspace.changed_on_disk()
+            if changed:
+                self.call_from_thread(self.files_changed, changed)
+
+    def files_changed(self, names: list[str]) -> None:
+        self.change_state(lambda: self.workspace.reload_changed(names))
+        for screen in self.screen_stack:
+            if isinstance(screen, EditorScreen) and screen.file in names:
+                text = Path(screen.file).read_text(encoding="utf-8", errors="replace")
+                screen.file_changed(text)
+
+    # ------------------------------------------------------------ events
+
+    def log_event(self, source: str, text: str, style: str = "", when: float | None = None) -> None:
+        self.events.append((when or time.time(), source, text, style))
+        self.event_count = len(self.events)
+
+    # ------------------------------------------------------------ actions
+
+    def action_switch_controller(self) -> None:
+        names = list(self.profiles)
+        self.profile = self.profiles[names[(names.index(self.profile.name) + 1) % len(names)]]
+        self._update_subtitle()
+        self.notify(f"now routing as {self.profile.title}", title="Controller")
+        self.change_state(lambda: self.workspace.current, why=f"controller switched to {self.profile.title}")
+
+    def on_set_controller(self, message: SetController) -> None:
+        if message.name != self.profile.name:
+            self.profile = self.profiles[message.name]
+            self._update_subtitle()
+            self.change_state(lambda: self.workspace.current, why=f"controller switched to {self.profile.title}")
+
+    def on_go_to_mode(self, message: GoToMode) -> None:
+        self.switch_mode(message.mode)
+
+    def on_quit_command(self, _: QuitCommand) -> None:
+        self.exit(0)
+
+    def action_command_bar(self) -> None:
+        bars = self.screen.query(CommandBar)
+        if bars:
+            bars.first().open()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        bindings = []
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if binding.action in ("help",) and key != "question_mark":
+                continue
+            display = self.get_key_display(binding)
+            bindings.append((display, binding.description, binding.tooltip or ""))
+        bindings.sort(key=lambda b: not b[2])  # the app's own keys (they all explain themselves) first
+        self.push_screen(HelpScreen(self.focused, bindings))
+
+    async def action_request(self) -> None:
+        url = self.suggested_url()
+        await self.switch_mode("flow")
+        screen = self.screen
+        if isinstance(screen, RequestsScreen):
+            screen.query_one(RequestBar).url = url
+            screen.action_focus_url()
+
+    def suggested_url(self) -> str:
+        """The selected rule's own request, or the first rule's."""
+        row = self._selected_row()
+        if row is None and self.view is not None and self.view.rows:
+            row = self.view.rows[0]
+        return example_request(row).url if row is not None else "http://example.com/"
+
+    def _selected_row(self) -> IngressRow | None:
+        item = self.explore.table.current_item() if self.explore is not None else None
+        return item if isinstance(item, IngressRow) else None
+
+    def action_edit(self) -> None:
+        file = self.explore.selected_file() if self.explore is not None else None
+        files = self.workspace.files()
+        file = file or (files[0] if files else None)
+        if file is None:
+            self.notify("no manifest file is open", title="Edit", severity="warning")
+            return
+        text = self.workspace.text_of(file)
+        if text is None:
+            self.notify(f"{file} could not be read as text", title="Edit", severity="error")
+            return
+        self.push_screen(EditorScreen(file, text))
+
+    def action_undo_apply(self) -> None:
+        self.undo_apply()
+
+    def action_copy_curl(self) -> None:
+        screen = self.screen
+        if isinstance(screen, RequestsScreen):
+            line = screen.curl_line()
+        else:
+            row = self._selected_row()
+            if row is None:
+                self.notify("select an Ingress rule first", title="Copy", severity="warning")
+                return
+            request = example_request(row)
+            target = self.listener_url(request)
+            url = f"{target}{request.path}" if target else request.url
+            line = f"curl -i -H 'Host: {request.host}' {url}" if target else f"curl -i {url}"
+        if line:
+            self.copy_to_clipboard(line)
+            self.notify(line, title="Copied to the clipboard")
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        try:
+            saved = self.save_screenshot(filename, path or os.getcwd())
+        except OSError as exc:
+            self.notify(f"could not save the screenshot: {exc}", title="Screenshot", severity="error")
+            return
+        self.notify(saved, title="Screenshot saved")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette (ctrl+p) lists every action of the app and of this screen."""
+        yield from super().get_system_commands(screen)
+        seen = set()
+        for node, bindings in ((screen, screen.BINDINGS), (self, self.BINDINGS)):
+            for binding in bindings:
+                if not isinstance(binding, Binding) or binding.id in seen or binding.action == "quit":
+                    continue
+                seen.add(binding.id)
+                yield SystemCommand(
+                    binding.description, binding.tooltip,
+                    lambda action=binding.action, node=node: self.run_action(action, node),
+                )
+
+
+def create_app(
+    sources: Iterable[str],
+    namespace: str = "default",
+    controller: str = "nginx",
+    start_proxy: bool = True,
+    traffic_factory: Callable[[], TrafficPort] | None = None,
+    keymap_file: Path | None = None,
+    watch_seconds: float = WATCH_SECONDS,
+) -> IngressExplorer:
+    """The app for these manifests; tests call this with fixtures and a size."""
+    return IngressExplorer(list(sources), namespace, controller, start_proxy, traffic_factory, keymap_file,
+                           watch_seconds)
+
+
+__all__ = ["IngressExplorer", "create_app"]

@@ -1,0 +1,35 @@
+"""The user's key remapping: `~/.config/ingress-explorer/keymap.toml`, binding id = keys.
+
+    [keymap]
+    "app.quit" = "ctrl+q"
+    "app.controller" = "g"
+
+Every Binding in the app has an id, so any key can be moved.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+
+def keymap_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "ingress-explorer" / "keymap.toml"
+
+
+def load_keymap(path: Path) -> dict[str, str]:
+    """Binding id -> keys; {} when the file does not exist. ValueError names the file and what is wrong."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    keymap = data.get("keymap", {})
+    if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
+        raise ValueError(f'{path}: write [keymap] with lines like "app.quit" = "ctrl+q"')
+    return dict(keymap)

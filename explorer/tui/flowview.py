@@ -1,0 +1,161 @@
+"""From a topology `Flow` to the boxes of the flow diagram, in the shape of the controller profile.
+
+The hops, their states and their reasons all come from `explorer.topology`;
+this module only chooses short titles and lines for the boxes, and maps the
+hops the proxy reports reached (`HopReached.kind`) onto boxes so a request can light them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from explorer.routing import ControllerProfile, Decision
+from explorer.topology import Flow, Hop, IngressRow, resolve
+from explorer.tui.diagram import Box, Diagram, Link
+from explorer.tui.view import View, example_request
+
+STATUS_WORDS = {"ok": "ok", "broken": "broken", "unknown": "unknown"}
+
+
+@dataclass
+class DrawnFlow:
+    """A diagram and, for each hop kind, the index of its box (to light hops the proxy reports)."""
+
+    diagram: Diagram
+    boxes_by_kind: dict[str, int]
+
+    def box_for_hop(self, kind: str) -> int | None:
+        """The box of a hop the proxy reports reached (`HopReached.kind`); a Pod's port is its Pod's box."""
+        return self.boxes_by_kind.get("pod" if kind == "container-port" else kind)
+
+
+def diagram_for_row(view: View, row: IngressRow) -> DrawnFlow:
+    """The flow of the rule itself; the client box shows the request it is written for."""
+    request = example_request(row)
+    caption = f"{row.host or '*'} {row.path} ({row.path_type or 'defaultBackend'}) → {row.backend}"
+    if row.flow is None:
+        box = Box(f"Ingress {row.ingress}", (row.reason,), "broken", "not served")
+        return DrawnFlow(Diagram([_client(request.method, request.path, request.hostname), box],
+                                   [Link("broken", row.reason)], caption), {"client": 0, "ingress": 1})
+    return _draw(view.profile, row.flow, caption, (request.method, request.path, request.hostname))
+
+
+def diagram_for(view: View, decision: Decision) -> DrawnFlow:
+    """The flow of one routed request, stopping where the request stops."""
+    request = decision.request
+    flow = resolve(view.state, view.profile, decision, view.health)
+    caption = f"{request.method} {request.url} → {_answer(decision)}"
+    return _draw(view.profile, flow, caption, (request.method, request.path, request.hostname))
+
+
+def _client(method: str, path: str, host: str) -> Box:
+    return Box("client", (f"{method}\u00a0{path}", f"Host:\u00a0{host}"))
+
+
+def _draw(profile: ControllerProfile, flow: Flow, caption: str, client: tuple[str, str, str]) -> DrawnFlow:
+    boxes: list[Box] = [_client(*client)]
+    links: list[Link] = []
+    kinds = {"client": 0}
+    notes: list[tuple[str, str]] = []
+    for hop in flow.hops:
+        if hop.kind == "client":
+            continue
+        kinds[hop.kind] = len(boxes)
+        boxes.append(_box(profile, hop))
+        links.append(_link(hop))
+    if flow.pods:
+        kinds["pod"] = len(boxes)
+        box, link, pod_notes = _pods(flow)
+        boxes.append(box)
+        links.append(link)
+        notes += pod_notes
+    answer = next((i for hop, i in ((h, kinds.get(h.kind)) for h in flow.hops) if hop.kind == "answer"), None)
+    diagram = Diagram(boxes, links, caption, notes, stop=answer)  # type: ignore[arg-type]
+    return DrawnFlow(diagram, kinds)
+
+
+def _title(profile: ControllerProfile, hop: Hop) -> str:
+    if hop.kind == "load-balancer":
+        return "L4 LoadBalancer" if profile.proxy_in_cluster else "L7 load balancer"
+    return {
+        "controller": f"{profile.title} Pod", "ingress": "Ingress rule", "answer": "the controller answers",
+        "service": "Service", "node": "node:nodePort",
+    }.get(hop.kind, hop.kind)
+
+
+_ADDRESS = re.compile(r"\d+\.\d+\.\d+\.\d+")
+
+
+def _lines(profile: ControllerProfile, hop: Hop) -> tuple[list[str], list[str]]:
+    """Short lines for the box, and longer explanations shown only when the box is wide.
+
+    The labels are the topology's sentences; the box repeats neither its title nor the kind.
+    """
+    label = hop.label
+    if hop.kind == "load-balancer":
+        address = _ADDRESS.search(label)
+        lines = [f"Service {profile.controller_service.partition('/')[2]}"] if profile.proxy_in_cluster else []
+        lines.append(address.group(0) if address else "no address")
+        return lines, [hop.detail] if hop.detail else []
+    if hop.kind == "controller":
+        return [label.removeprefix("controller Pod ")], [hop.detail] if hop.detail else []
+    if hop.kind == "ingress":
+        name, _, rule = label.removeprefix("Ingress ").partition(": ")
+        what, _, target = rule.partition(" → ")
+        return [part for part in (name, what, f"→ {target}" if target else "") if part], []
+    if hop.kind == "service":
+        name, _, rest = label.removeprefix("Service ").partition(" ")
+        return [name, *rest.split(", ")], [hop.detail] if hop.detail else []
+    if hop.kind == "node":
+        return [label.partition(" — ")[2] or label], [hop.detail] if hop.detail else []
+    return [label], [hop.detail] if hop.detail else []
+
+
+def _box(profile: ControllerProfile, hop: Hop) -> Box:
+    lines, extra = _lines(profile, hop)
+    status = STATUS_WORDS[hop.state]
+    if hop.state == "ok" and hop.kind == "answer":
+        status = "answers"
+    return Box(_title(profile, hop), tuple(lines), hop.state, status, tuple(extra))
+
+
+def _link(hop: Hop) -> Link:
+    return Link(hop.state, hop.reason if hop.state != "ok" else "")
+
+
+def _pods(flow: Flow) -> tuple[Box, Link, list[tuple[str, str]]]:
+    """All Pods in one box: one line each with its state in words, then the container port."""
+    real = [p for p in flow.pods if p.view is not None]
+    notes: list[tuple[str, str]] = []
+    if not real:  # no Pods at all, or not reachable: the one placeholder hop says why
+        only = flow.pods[0]
+        return Box("Pods", (only.pod.label,), only.pod.state, "none" if only.pod.state == "broken" else "unknown"), \
+            Link(only.pod.state, only.pod.reason), notes
+    lines = []
+    for pod in real:
+        mark = {"ok": "✔", "broken": "✘", "unknown": "?"}[pod.pod.state]
+        lines.append(f"{mark}\u00a0{pod.view.name if pod.view else pod.pod.label}")
+        for hop in (pod.pod, pod.port):
+            if hop.state != "ok" and hop.reason and (hop.state, hop.reason) not in notes:
+                notes.append((hop.state, hop.reason))
+    ports = {p.port.label.removeprefix("container ") for p in real}
+    lines.append("→ " + ", ".join(sorted(ports)))
+    counts = {state: sum(1 for p in real if p.pod.state == state) for state in ("ok", "unknown", "broken")}
+    state = "ok" if counts["ok"] else ("unknown" if counts["unknown"] else "broken")
+    if any(p.port.state == "broken" for p in real):
+        state = "broken"
+    status = f"{counts['ok']}/{len(real)} ready" + "".join(
+        f", {counts[s]} {word}" for s, word in (("unknown", "unknown"), ("broken", "not ready")) if counts[s])
+    box = Box("Pods", tuple(lines), state, status, cut_middle=True)  # type: ignore[arg-type]
+    return box, Link(state), notes  # type: ignore[arg-type]
+
+
+def _answer(decision: Decision) -> str:
+    if decision.outcome == "forward" and decision.backend is not None:
+        return str(decision.backend)
+    if decision.outcome == "redirect":
+        return f"{decision.status} to {decision.location}"
+    if decision.outcome == "refused":
+        return "connection refused"
+    return f"{decision.status} from the controller"

@@ -1,0 +1,245 @@
+"""Explore mode: the resource table on top, the selected row's flow, manifest, findings and events below."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
+
+from explorer.model.objects import Service
+from explorer.topology import IngressRow, PodView
+from explorer.tui.flowview import diagram_for_row
+from explorer.tui.view import View
+from explorer.tui.widgets.command_bar import CommandBar, SetNamespace, ShowKind
+from explorer.tui.widgets.findings import EventsLog, FindingsTable, finding_text
+from explorer.tui.widgets.flow import FlowDiagram
+from explorer.tui.widgets.manifest import ManifestView, Mark
+from explorer.tui.widgets.resources import ResourceTable, Scope
+
+
+class ExploreScreen(Screen):
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="explore.filter", tooltip="Filter the table by any text in its rows"),
+        Binding("escape", "back", "Back", id="explore.back",
+                tooltip="Clear the filter, or go back up from a drill-down (Pods → Service → rule)"),
+        Binding("z", "zoom_flow", "Zoom", id="explore.zoom",
+                tooltip="The flow diagram on the whole screen; z or esc comes back"),
+        Binding("m", "tab('manifest')", "Manifest", id="explore.manifest", show=False,
+                tooltip="Show the YAML of the selected object"),
+        Binding("f", "tab('flow')", "Flow", id="explore.flow-tab", show=False,
+                tooltip="Show the flow diagram of the selected rule"),
+        Binding("x", "tab('findings')", "Findings", id="explore.findings", show=False,
+                tooltip="Show what is wrong in the manifests"),
+        Binding("v", "tab('events')", "Events", id="explore.events", show=False,
+                tooltip="Show controller and proxy events"),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.back_stack: list[tuple[str, Scope | None, int]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="explore-top"):
+            yield Static("Loading manifests…", id="table-title", classes="panel-title")
+            yield Input(placeholder="filter rows (esc clears)", id="filter")
+            yield ResourceTable(id="resources")
+        with TabbedContent(id="details", initial="flow"):
+            with TabPane("Flow", id="flow"):
+                yield FlowDiagram(id="explore-flow")
+            with TabPane("Manifest", id="manifest"):
+                yield ManifestView(id="manifest-view")
+            with TabPane("Findings", id="findings"):
+                yield FindingsTable(id="findings-table")
+                yield Static("", id="finding-detail")
+            with TabPane("Events", id="events"):
+                yield EventsLog(id="events-log")
+        yield CommandBar(tuple(self.app.profiles), id="command-bar")  # type: ignore[attr-defined]
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.explore = self  # type: ignore[attr-defined]
+        self.watch(self.app, "view", self.redraw)
+        self.query_one(ResourceTable).focus()
+
+    @property
+    def table(self) -> ResourceTable:
+        return self.query_one(ResourceTable)
+
+    def redraw(self, view: View | None) -> None:
+        """A new snapshot or profile: every panel is drawn again from it."""
+        table = self.table
+        table.show(view)
+        self.query_one("#table-title", Static).update(table.title)
+        if view is not None:
+            self.query_one(FindingsTable).show(view.findings)
+            count = len(view.findings)
+            self.query_one(TabbedContent).get_tab("findings").label = f"Findings ({count})" if count else "Findings"
+        self.follow_cursor()
+
+    # ------------------------------------------------------------ following the cursor
+
+    @on(DataTable.RowHighlighted, "#resources")
+    def _highlighted(self) -> None:
+        self.follow_cursor()
+
+    def follow_cursor(self) -> None:
+        view: View | None = self.app.view  # type: ignore[attr-defined]
+        item = self.table.current_item()
+        flow = self.query_one("#explore-flow", FlowDiagram)
+        if view is None or item is None:
+            flow.show(None)
+            return
+        if isinstance(item, IngressRow):
+            flow.show(diagram_for_row(view, item).diagram)
+        self.show_manifest(view, item)
+
+    def show_manifest(self, view: View, item: Any, line: int | None = None) -> None:
+        obj = view.object_of(item)
+        if obj is None:
+            return
+        row_line = item.location.line if isinstance(item, IngressRow) and item.location else None
+        here = line or row_line or obj.meta.location.line
+        file = obj.meta.location.file
+        first = obj.meta.location.line or 1
+        last = _document_end(view, file, first)
+        marks = [Mark(here, "here", "")]
+        marks += [Mark(f.location.line, f.severity, f"{f.code} {f.message}") for f in view.findings
+                  if f.location.file == file and first <= f.location.line <= (last or 10**9)]
+        self.query_one(ManifestView).show(file, self.app.workspace.text_of(file), first, last, marks)  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------ drill down and back
+
+    @on(DataTable.RowSelected, "#resources")
+    def _drill(self) -> None:
+        view: View | None = self.app.view  # type: ignore[attr-defined]
+        item = self.table.current_item()
+        if view is None or item is None:
+            return
+        table = self.table
+        if isinstance(item, IngressRow):
+            ingress = view.ingress_of(item)
+            name = item.backend.rpartition(":")[0]
+            service = view.state.service(ingress.meta.namespace, name) if ingress is not None else None
+            if service is None:
+                self.notify(f"{item.backend} names no Service that exists, so there is nothing behind it",
+                            severity="warning")
+                return
+            self._push(view, "svc", Scope(f"backend of {item.host or '*'}{item.path}",
+                                          lambda s, service=service: s is service))
+        elif isinstance(item, Service):
+            service = item
+            keys = {pod.key for pod in view.pods_of(service)}
+            self._push(view, "pod", Scope(f"selected by Service {service.meta.name}",
+                                          lambda pod, keys=keys: pod.key in keys))
+        elif isinstance(item, PodView):
+            self.query_one(TabbedContent).active = "manifest"
+        self.query_one("#table-title", Static).update(table.title)
+
+    def _push(self, view: View, kind: str, scope: Scope) -> None:
+        table = self.table
+        self.back_stack.append((table.kind, table.scope, table.cursor_row))
+        table.show(view, kind, scope)  # type: ignore[arg-type]
+        self.follow_cursor()
+
+    def action_zoom_flow(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        self.query_one(TabbedContent).active = "flow"
+        self.maximize(self.query_one("#explore-flow", FlowDiagram), container=False)
+
+    def action_back(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        filter_input = self.query_one("#filter", Input)
+        table = self.table
+        if filter_input.has_class("-open") or table.filter_text:
+            filter_input.value = ""
+            filter_input.remove_class("-open")
+            table.filter_text = ""
+        elif self.back_stack:
+            kind, scope, row = self.back_stack.pop()
+            table.show(self.app.view, kind, scope)  # type: ignore[attr-defined, arg-type]
+            table.move_cursor(row=row)
+        else:
+            return
+        table.show(self.app.view)  # type: ignore[attr-defined]
+        table.focus()
+        self.query_one("#table-title", Static).update(table.title)
+        self.follow_cursor()
+
+    # ------------------------------------------------------------ filter, kinds, tabs
+
+    def action_filter(self) -> None:
+        filter_input = self.query_one("#filter", Input)
+        filter_input.add_class("-open")
+        filter_input.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        table = self.table
+        table.filter_text = event.value.strip()
+        table.show(self.app.view)  # type: ignore[attr-defined]
+        self.query_one("#table-title", Static).update(table.title)
+        self.follow_cursor()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.table.focus()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def on_show_kind(self, message: ShowKind) -> None:
+        self.back_stack.clear()
+        self.table.show(self.app.view, message.kind, None)  # type: ignore[attr-defined, arg-type]
+        self.query_one("#table-title", Static).update(self.table.title)
+        self.table.focus()
+        self.follow_cursor()
+
+    def on_set_namespace(self, message: SetNamespace) -> None:
+        self.table.namespace = message.namespace
+        self.table.show(self.app.view)  # type: ignore[attr-defined]
+        self.query_one("#table-title", Static).update(self.table.title)
+        self.follow_cursor()
+
+    @on(DataTable.RowHighlighted, "#findings-table")
+    def _finding_highlighted(self) -> None:
+        finding = self.query_one(FindingsTable).current()
+        self.query_one("#finding-detail", Static).update(finding_text(finding) if finding else "")
+
+    @on(DataTable.RowSelected, "#findings-table")
+    def _open_finding(self) -> None:
+        finding = self.query_one(FindingsTable).current()
+        view: View | None = self.app.view  # type: ignore[attr-defined]
+        if finding is None or view is None:
+            return
+        obj = next((o for o in view.state.objects if o.meta.ref == finding.object), None)
+        if obj is None:
+            obj = next((o for o in view.state.objects if o.meta.location.file == finding.location.file), None)
+        if obj is None:
+            self.notify(f"{finding.location}: no object of this file was loaded", severity="warning")
+            return
+        self.show_manifest(view, obj, finding.location.line)
+        self.query_one(TabbedContent).active = "manifest"
+
+    def selected_file(self) -> str | None:
+        """The file of the selected object, for the editor."""
+        item = self.table.current_item()
+        view: View | None = self.app.view  # type: ignore[attr-defined]
+        obj = view.object_of(item) if view is not None and item is not None else None
+        return obj.meta.location.file if obj is not None else None
+
+
+def _document_end(view: View, file: str, first: int) -> int:
+    """The last line of the YAML document that starts at `first` (0: to the end of the file)."""
+    starts = sorted({o.meta.location.line for o in view.state.objects if o.meta.location.file == file})
+    later = [line for line in starts if line > first]
+    return later[0] - 1 if later else 0

@@ -1,0 +1,231 @@
+"""Flow mode: send a request, watch it travel hop by hop, read the response and the decision trace."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from typing import Any
+
+from rich.console import Group
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from explorer.routing import Decision, Request, route
+from explorer.traffic import DecisionMade, HopReached, RequestCompleted, ResponseSummary
+from explorer.tui.flowview import DrawnFlow, diagram_for
+from explorer.tui.view import View, shown_location
+from explorer.tui.widgets.command_bar import CommandBar, SetNamespace, ShowKind
+from explorer.tui.widgets.flow import FlowDiagram
+from explorer.tui.widgets.request_bar import RequestBar
+from explorer.tui.widgets.trace import TraceTable
+
+#: Seconds each hop stays lit while a request travels.
+HOP_SECONDS = 0.18
+#: How long to wait for the proxy's last event about a request after its response arrived.
+EVENT_WAIT_SECONDS = 1.0
+
+
+class RequestsScreen(Screen):
+    BINDINGS = [
+        Binding("r", "focus_url", "Request", id="flow.request", tooltip="Type a URL and send it (enter)"),
+        Binding("escape", "leave_input", "Leave", id="flow.leave", show=False,
+                tooltip="Leave the request bar so single keys work again"),
+        Binding("z", "zoom_flow", "Zoom", id="flow.zoom",
+                tooltip="The flow diagram on the whole screen; z or esc comes back"),
+        Binding("t", "tab('trace')", "Trace", id="flow.trace", show=False, tooltip="Show the decision trace"),
+        Binding("o", "tab('response')", "Response", id="flow.response", show=False, tooltip="Show the response"),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.decision: Decision | None = None
+        self.drawn: DrawnFlow | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield RequestBar(id="request-bar")
+        with VerticalScroll(id="request-flow-wrap"):
+            yield FlowDiagram(empty="Type a URL above and press enter: the request's way is drawn here.",
+                              id="request-flow")
+        with TabbedContent(id="request-details", initial="response"):
+            with TabPane("Response", id="response"):
+                with VerticalScroll():
+                    yield Static("No request sent yet.", id="response-body")
+            with TabPane("Trace", id="trace"):
+                yield TraceTable(id="trace-table")
+                yield Static("", id="trace-why")
+        yield CommandBar(tuple(self.app.profiles), id="command-bar")  # type: ignore[attr-defined]
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "view", self.redraw)
+
+    def on_screen_resume(self) -> None:
+        bar = self.query_one(RequestBar)
+        if not bar.url:
+            bar.url = self.app.suggested_url()  # type: ignore[attr-defined]
+
+    def redraw(self, view: View | None) -> None:
+        """A new snapshot or profile: the last request is routed again and redrawn (not re-sent)."""
+        if view is None or self.decision is None:
+            return
+        self.decision = route(view.state, view.profile, self.decision.request)
+        self.drawn = diagram_for(view, self.decision)
+        self.query_one("#request-flow", FlowDiagram).show(self.drawn.diagram)
+        self.query_one(TraceTable).show(self.decision)
+
+    def action_focus_url(self) -> None:
+        self.query_one("#request-url").focus()
+
+    @on(DataTable.RowHighlighted, "#trace-table")
+    def _trace_row(self) -> None:
+        """The highlighted candidate's whole reason, wrapped (the WHY column is often cut)."""
+        entry = self.query_one(TraceTable).current()
+        why = self.query_one("#trace-why", Static)
+        if entry is None:
+            why.update("")
+            return
+        where = f"  ({shown_location(entry.location)})" if entry.location else ""
+        why.update(Text.assemble(("why: ", "bold"), entry.reason, (where, "dim")))
+
+    def action_leave_input(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        self.query_one("#request-flow", FlowDiagram).focus()
+
+    def action_zoom_flow(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+        else:
+            self.maximize(self.query_one("#request-flow", FlowDiagram), container=False)
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def on_request_bar_send(self, message: RequestBar.Send) -> None:
+        self.send(message.method, message.url, message.headers)
+
+    def on_show_kind(self, message: ShowKind) -> None:
+        self.app.switch_mode("explore")
+        self.app.screen.post_message(message)
+
+    def on_set_namespace(self, message: SetNamespace) -> None:
+        self.app.switch_mode("explore")
+        self.app.screen.post_message(message)
+
+    def curl_line(self) -> str | None:
+        """The request in the bar as a curl command against the embedded proxy's listener."""
+        bar = self.query_one(RequestBar)
+        if not bar.url:
+            return None
+        try:
+            headers = bar.headers()
+            request = Request.from_url(bar.url, bar.method, tuple(headers))
+        except ValueError as exc:
+            self.notify(str(exc), severity="error")
+            return None
+        target = self.app.listener_url(request)  # type: ignore[attr-defined]
+        parts = ["curl", "-i"]
+        if bar.method != "GET":
+            parts += ["-X", bar.method]
+        if target is not None:
+            parts += ["-H", f"Host: {request.host}"]
+            url = f"{target}{request.path}" + (f"?{request.query}" if request.query else "")
+        else:
+            url = request.url
+        parts += [arg for name, value in headers if name.lower() != "host" for arg in ("-H", f"{name}: {value}")]
+        parts.append(url)
+        return shlex.join(parts)
+
+    @work(exclusive=True, exit_on_error=False, group="request")
+    async def send(self, method: str, url: str, headers: list[tuple[str, str]]) -> None:
+        view: View | None = self.app.view  # type: ignore[attr-defined]
+        if view is None:
+            self.notify("the manifests are still loading", severity="warning")
+            return
+        try:
+            request = Request.from_url(url, method, tuple(headers))
+        except ValueError as exc:
+            self.notify(str(exc), title="Request", severity="error")
+            return
+        decision = route(view.state, view.profile, request)
+        self.decision, self.drawn = decision, diagram_for(view, decision)
+        flow = self.query_one("#request-flow", FlowDiagram)
+        flow.show(self.drawn.diagram)
+        summary: ResponseSummary | None = None
+        reached = self.drawn.diagram.reached
+        port = self.app.traffic  # type: ignore[attr-defined]
+        if port is not None:
+            subscription = port.subscribe()
+            try:
+                summary = await port.send(method, url, dict(headers))
+                events = await _events_of(subscription, summary.request_id)
+            except Exception as exc:  # the proxy's failure is shown, never raised into the app
+                self.notify(f"the request could not be sent through the proxy: {exc}", title="Request",
+                            severity="error")
+                events = []
+            finally:
+                subscription.close()
+            proxied = next((e.decision for e in events if isinstance(e, DecisionMade)), None)
+            if proxied is not None:
+                self.decision, self.drawn = proxied, diagram_for(view, proxied)
+                flow.show(self.drawn.diagram)
+            drawn = self.drawn
+            boxes = [drawn.box_for_hop(e.kind) for e in events if isinstance(e, HopReached)]
+            if any(box is not None for box in boxes):
+                reached = max(box for box in boxes if box is not None)
+        for index in range(reached + 1):
+            flow.lit = index
+            await asyncio.sleep(HOP_SECONDS)
+        flow.lit = None
+        flow.passed = reached
+        self.query_one(TraceTable).show(self.decision)
+        self.query_one("#response-body", Static).update(_response_text(self.decision, summary))
+        flow.focus()  # single keys (t, o, 1, c) work again; r goes back to the URL
+
+
+async def _events_of(subscription: Any, request_id: int | None) -> list[Any]:
+    """The proxy's events about one request, up to its RequestCompleted (or a short wait)."""
+    events: list[Any] = []
+    if request_id is None:
+        return events
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + EVENT_WAIT_SECONDS
+    while (left := deadline - loop.time()) > 0:
+        try:
+            event = await asyncio.wait_for(subscription.queue.get(), left)
+        except asyncio.TimeoutError:
+            break
+        if event is None:
+            break
+        if getattr(event, "request_id", None) != request_id:
+            continue
+        events.append(event)
+        if isinstance(event, RequestCompleted):
+            break
+    return events
+
+
+def _response_text(decision: Decision | None, summary: ResponseSummary | None) -> Group | Text:
+    why = Text()
+    if decision is not None:
+        why.append("why: ", style="bold")
+        why.append(decision.reason)
+    if summary is None:
+        head = Text("Not sent (the embedded proxy is not running): this is what routing decided.\n",
+                    style="yellow")
+        return Group(head, why)
+    style = "green" if summary.status < 300 else "yellow" if summary.status < 400 else "bold red"
+    head = Text()
+    head.append(f"{summary.status} {summary.reason}", style=style)
+    head.append(f"   {summary.elapsed_ms:.1f} ms   via {summary.sent_to}", style="dim")
+    who = Text(f"Ingress {summary.ingress} · backend {summary.backend} · Pod {summary.pod}")
+    headers = Text("\n".join(f"{name}: {value}" for name, value in summary.headers), style="cyan")
+    body = Text(summary.body or "(empty body)")
+    return Group(head, who, why, Text(""), headers, Text(""), body)

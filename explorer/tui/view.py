@@ -1,0 +1,96 @@
+"""What every screen draws from: one snapshot seen through one controller profile.
+
+A `View` is computed once per change (load, apply, undo, controller switch,
+a file changed on disk) in a worker thread, and then only read: the table,
+the diagram, the findings and the proxy all show the same snapshot.
+No textual here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from explorer.diagnostics import Finding, check
+from explorer.model import ClusterState, Location
+from explorer.model.normalize import Model
+from explorer.model.objects import Ingress, Service
+from explorer.routing import ControllerProfile, Decision, Request, route
+from explorer.topology import ControllerState, Event, IngressRow, PodView, ingress_rows, pods_for_service, reconcile
+
+
+@dataclass(frozen=True)
+class View:
+    state: ClusterState
+    profile: ControllerProfile
+    controller: ControllerState  # the simulated controller after syncing this snapshot
+    rows: list[IngressRow] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)  # what the controller did on this sync
+    why: str = ""  # what made this view: "loaded", "applied your edit to x.yaml", ...
+    probed: bool = False  # True once the proxy's health checks feed `controller`
+
+    @property
+    def health(self) -> ControllerState | None:
+        """Where health comes from: the probed controller, or (None) the Pods' predicted readiness."""
+        return self.controller if self.probed else None
+
+    def with_controller(self, controller: ControllerState) -> "View":
+        """The same snapshot with health from the proxy's probes; rows are drawn again, findings kept."""
+        rows = ingress_rows(self.state, self.profile, controller)
+        return View(self.state, self.profile, controller, rows, self.findings, [], "", probed=True)
+
+    def ingress_of(self, row: IngressRow) -> Ingress | None:
+        namespace, _, name = row.ingress.partition("/")
+        return self.state.ingress(namespace, name)
+
+    def object_of(self, item: IngressRow | Service | PodView) -> Model | None:
+        """The manifest object behind a table row: the Ingress, the Service, or the Pod's workload."""
+        if isinstance(item, IngressRow):
+            return self.ingress_of(item)
+        if isinstance(item, PodView):
+            return item.owner
+        return item
+
+    def pods_of(self, service: Service) -> list[PodView]:
+        return pods_for_service(self.state, service)
+
+    def decision_for(self, row: IngressRow) -> Decision:
+        return route(self.state, self.profile, example_request(row), row.ingress)
+
+
+def shown_path(file: str) -> str:
+    """A file as the user typed it: relative to the working directory when it is below it."""
+    try:
+        relative = os.path.relpath(file)
+    except ValueError:  # another drive (Windows)
+        return file
+    return file if relative.startswith("..") else relative
+
+
+def shown_location(location: Location | None) -> str:
+    if location is None:
+        return ""
+    return str(Location(shown_path(location.file), location.line, location.column))
+
+
+def example_request(row: IngressRow) -> Request:
+    """A request this rule is written for: its host (a wildcard filled in) and its path."""
+    host = row.host or "example.com"
+    if host.startswith("*."):
+        host = "www" + host[1:]
+    path = row.path if row.path.startswith("/") else "/"
+    return Request(host=host, path=path.replace("*", "x"))
+
+
+def build_view(state: ClusterState, profile: ControllerProfile, previous: ControllerState | None,
+               why: str = "", probed: bool = False) -> View:
+    """Sync the simulated controller with the snapshot, then list rows and findings through it.
+
+    Until the proxy probes the Pods (`probed`), health is the readiness the
+    Pods' probes and apps predict; a probed controller says Unknown until
+    its first checks pass, which is true of a real one but says nothing.
+    """
+    controller, events = reconcile(previous, state, profile)
+    rows = ingress_rows(state, profile, controller if probed else None)
+    return View(state, profile, controller, rows, check(state, profile), events, why, probed)

@@ -1,0 +1,109 @@
+"""The `:` command bar, as in k9s: what was typed becomes one typed message per command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Input
+
+KIND_WORDS = {
+    "ing": "ing", "ingress": "ing", "ingresses": "ing",
+    "svc": "svc", "service": "svc", "services": "svc",
+    "po": "pod", "pod": "pod", "pods": "pod",
+}
+COMMANDS_HELP = ":ing  :svc  :pod  :ns NAME|all  :controller nginx|gce  :flow  :explore  :q"
+
+
+@dataclass
+class ShowKind(Message):
+    kind: str
+
+
+@dataclass
+class SetNamespace(Message):
+    namespace: str | None  # None: every namespace
+
+
+@dataclass
+class SetController(Message):
+    name: str
+
+
+@dataclass
+class GoToMode(Message):
+    mode: str
+
+
+class QuitCommand(Message):
+    pass
+
+
+def parse_command(text: str, controllers: tuple[str, ...]) -> Message:
+    """Turn `:svc`, `:ns shop`, `:controller gce` into a message; ValueError says what was wrong."""
+    words = text.strip().lstrip(":").split()
+    if not words:
+        raise ValueError(f"type a command: {COMMANDS_HELP}")
+    head, args = words[0].lower(), words[1:]
+    if head in KIND_WORDS and not args:
+        return ShowKind(KIND_WORDS[head])
+    if head in ("ns", "namespace"):
+        if len(args) > 1:
+            raise ValueError(":ns takes one namespace, or all")
+        return SetNamespace(None if not args or args[0] in ("all", "-A") else args[0])
+    if head in ("controller", "ctl"):
+        if len(args) != 1 or args[0] not in controllers:
+            raise ValueError(f":controller takes one of: {', '.join(controllers)}")
+        return SetController(args[0])
+    if head in ("flow", "requests", "explore") and not args:
+        return GoToMode("flow" if head in ("flow", "requests") else "explore")
+    if head in ("q", "quit", "q!"):
+        return QuitCommand()
+    raise ValueError(f"unknown command :{' '.join(words)}; try {COMMANDS_HELP}")
+
+
+class CommandBar(Input):
+    HELP = f"""\
+## Command bar
+
+Type a command and press **enter**; **esc** closes the bar.
+
+`{COMMANDS_HELP}`
+"""
+
+    BINDINGS = [Binding("escape", "close", "Close", id="command.close", tooltip="Close the command bar")]
+
+    DEFAULT_CSS = """
+    CommandBar {
+        dock: bottom;
+        display: none;
+        border: tall $accent;
+    }
+    CommandBar.-open {
+        display: block;
+    }
+    """
+
+    def __init__(self, controllers: tuple[str, ...], **kwargs) -> None:
+        super().__init__(placeholder=COMMANDS_HELP, **kwargs)
+        self.controllers = controllers
+
+    def open(self) -> None:
+        self.value = ""
+        self.add_class("-open")
+        self.focus()
+
+    def action_close(self) -> None:
+        self.remove_class("-open")
+        self.screen.focus_next()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            message = parse_command(event.value, self.controllers)
+        except ValueError as exc:
+            self.app.notify(str(exc), title="Command", severity="warning")
+            return
+        self.action_close()
+        self.post_message(message)

@@ -1,0 +1,84 @@
+"""The findings panel (what is wrong, where, and the lesson about it) and the events log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import DataTable, RichLog
+
+from explorer.diagnostics import Finding
+from explorer.tui.view import shown_location
+
+SEVERITY = {"error": ("✘ error", "bold red"), "warning": ("! warning", "yellow"), "info": ("i info", "cyan")}
+
+
+class FindingsTable(DataTable):
+    HELP = """\
+## Findings
+
+What would stop a request from reaching its Pods, found in the manifests:
+severity, code, object, file:line and the message in the apiserver's or the
+controller's own words. The highlighted finding is written out in full under
+the table, with what to do and the lesson that teaches it. **enter** opens the
+manifest at its line.
+"""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.items: list[Finding] = []
+
+    def on_mount(self) -> None:
+        self.add_columns("SEVERITY", "CODE", "WHERE", "MESSAGE", "OBJECT", "LESSON")
+
+    def show(self, findings: list[Finding]) -> None:
+        self.clear()
+        self.items = list(findings)
+        for f in self.items:
+            label, style = SEVERITY.get(f.severity, (f.severity, ""))
+            self.add_row(Text(label, style=style), f.code, shown_location(f.location), f.message, f.object,
+                         f.lesson or "-")
+
+    def current(self) -> Finding | None:
+        if 0 <= self.cursor_row < len(self.items):
+            return self.items[self.cursor_row]
+        return None
+
+
+def finding_text(finding: Finding) -> Text:
+    """The whole finding, wrapped: message, what to do, and the lesson that teaches it."""
+    label, style = SEVERITY.get(finding.severity, (finding.severity, ""))
+    text = Text.assemble((label, style), f" {finding.code} ", (shown_location(finding.location), "dim"),
+                         f" {finding.object}\n", finding.message)
+    if finding.hint:
+        text.append(f"\nwhat to do: {finding.hint}", style="cyan")
+    if finding.lesson:
+        text.append(f"\nlesson: {finding.lesson}", style="bold")
+    return text
+
+
+class EventsLog(RichLog):
+    HELP = """\
+## Events
+
+What the controller and the embedded proxy did: load balancers created or
+refused (as `kubectl describe ingress` shows them), health checks that changed,
+and one line per request that went through the proxy.
+"""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(markup=False, wrap=False, max_lines=2000, **kwargs)
+        self.shown = 0
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "event_count", self.catch_up)
+
+    def catch_up(self, count: int) -> None:
+        """Write the app's events this log has not shown yet (it may mount after many)."""
+        events = self.app.events  # type: ignore[attr-defined]
+        for when, source, text, style in events[self.shown:count]:
+            line = Text(datetime.fromtimestamp(when).strftime("%H:%M:%S "), style="dim")
+            line.append(f"{source:<9} ", style="bold")
+            line.append(text, style=style)
+            self.write(line)
+        self.shown = max(self.shown, count)

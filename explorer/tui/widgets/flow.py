@@ -1,0 +1,59 @@
+"""The flow diagram widget: the hops of one rule or one request, drawn to fit the space it gets."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from explorer.tui.diagram import Diagram, render
+
+
+class FlowDiagram(Widget, can_focus=True):
+    """Draws a `Diagram`; `lit` is the hop a request is at now, hops up to `passed` were travelled."""
+
+    HELP = """\
+## Flow diagram
+
+The way a request travels: client → load balancer → Ingress → Service → Pods,
+in the shape of the chosen controller (press **c** to switch).
+
+- Every box names the real object and its ports; its state is written in words
+  (✔ ready, ✘ broken, ? unknown) as well as coloured.
+- A broken link is drawn `─✘▶` and its reason is written under the drawing.
+- When a request is sent (**r**), the hops light up one by one as it reaches them.
+"""
+
+    DEFAULT_CSS = """
+    FlowDiagram {
+        height: auto;
+        padding: 0 1;
+    }
+    FlowDiagram:focus {
+        background: $boost;
+    }
+    """
+
+    diagram: reactive[Diagram | None] = reactive(None, layout=True)
+    lit: reactive[int | None] = reactive(None)
+    passed: reactive[int] = reactive(-1)
+
+    def __init__(self, empty: str = "Select a rule to see its flow.", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.empty = empty
+
+    def show(self, diagram: Diagram | None) -> None:
+        self.diagram = diagram
+        self.lit = None
+        self.passed = -1
+
+    def render(self) -> Text:
+        if self.diagram is None:
+            return Text(self.empty, style="dim")
+        return render(self.diagram, self.content_region.width or self.size.width, self.lit, self.passed)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self.diagram is None:
+            return 1
+        return len(render(self.diagram, width).plain.split("\n"))

@@ -1,0 +1,143 @@
+"""The resource table: Ingress rules (one row per host+path), Services or Pods, filtered.
+
+Like `kubectl ingress-nginx ingresses`, but every row also says whether
+what stands behind it works.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Literal
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from explorer.model.objects import Service
+from explorer.topology import IngressRow, PodView
+from explorer.tui.view import View
+
+Kind = Literal["ing", "svc", "pod"]
+KIND_TITLE = {"ing": "Ingresses", "svc": "Services", "pod": "Pods"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a drill-down narrowed the table to: `label` says it in the title."""
+
+    label: str
+    keep: Callable[[Any], bool]
+
+
+class ResourceTable(DataTable):
+    HELP = """\
+## Resource table
+
+`:ing`, `:svc`, `:pod` choose what is listed; **/** filters the rows by any text in them.
+
+- **Ingresses**: one row per host + path (and per defaultBackend): the backend
+  Service:port, its nodePort, how many Pods are ready behind it, its health in
+  words, and the reason when it is broken.
+- **enter** goes down one level (rule → its Service → its Pods), **esc** comes back.
+- The flow diagram and the manifest below follow the highlighted row.
+"""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.kind: Kind = "ing"
+        self.items: list[Any] = []
+        self.filter_text = ""
+        self.namespace: str | None = None
+        self.scope: Scope | None = None
+
+    @property
+    def title(self) -> str:
+        parts = [KIND_TITLE[self.kind]]
+        if self.scope:
+            parts.append(self.scope.label)
+        if self.namespace:
+            parts.append(f"namespace {self.namespace}")
+        if self.filter_text:
+            parts.append(f"filter “{self.filter_text}”")
+        return " · ".join(parts) + f" ({len(self.items)})"
+
+    def current_item(self) -> Any | None:
+        if not self.items or self.cursor_row < 0 or self.cursor_row >= len(self.items):
+            return None
+        return self.items[self.cursor_row]
+
+    def show(self, view: View | None, kind: Kind | None = None, scope: Scope | None | bool = False) -> None:
+        """Refill the table; the cursor stays on the same row when it still exists."""
+        if kind is not None:
+            self.kind = kind
+        if scope is not False:
+            self.scope = scope  # type: ignore[assignment]
+        previous = self.cursor_row
+        self.clear(columns=True)
+        self.items = []
+        if view is None:
+            return
+        columns, candidates = {
+            "ing": (_ING_COLUMNS, lambda: [(r, _ingress_cells(r)) for r in view.rows]),
+            "svc": (_SVC_COLUMNS, lambda: [(s, _service_cells(view, s)) for s in view.state.services.values()]),
+            "pod": (_POD_COLUMNS, lambda: [(p, _pod_cells(p)) for p in _all_pods(view)]),
+        }[self.kind]
+        self.add_columns(*columns)
+        needle = self.filter_text.lower()
+        for item, cells in candidates():
+            if self.namespace and _namespace(item) != self.namespace:
+                continue
+            if self.scope and not self.scope.keep(item):
+                continue
+            if needle and not any(needle in str(cell).lower() for cell in cells):
+                continue
+            self.items.append(item)
+            self.add_row(*cells)
+        if self.items:
+            self.move_cursor(row=min(max(previous, 0), len(self.items) - 1))
+
+
+def _namespace(item: Any) -> str:
+    if isinstance(item, IngressRow):
+        return item.ingress.partition("/")[0]
+    if isinstance(item, PodView):
+        return item.namespace
+    return item.meta.namespace
+
+
+def _all_pods(view: View) -> list[PodView]:
+    pods: dict[str, PodView] = {}
+    for service in view.state.services.values():
+        for pod in view.pods_of(service):
+            pods.setdefault(pod.key, pod)
+    return list(pods.values())
+
+
+_ING_COLUMNS = ("HOST", "PATH", "PATHTYPE", "BACKEND", "NODEPORT", "PODS", "HEALTH", "INGRESS", "WHY")
+_SVC_COLUMNS = ("SERVICE", "TYPE", "PORTS", "SELECTOR", "PODS")
+_POD_COLUMNS = ("POD", "READY", "IP", "NODE", "OWNER", "WHY")
+
+HEALTH = {"ok": ("✔ ok", "green"), "broken": ("✘ broken", "bold red"), "unknown": ("? unknown", "yellow")}
+
+
+def _ingress_cells(row: IngressRow) -> tuple[Any, ...]:
+    label, style = HEALTH[row.state] if row.served else ("! not served", "bold yellow")
+    pods = Text(f"{row.ready}/{row.pods}", style="" if row.ready else "red") if row.flow else Text("-", style="dim")
+    return (row.host or "*", row.path, row.path_type or "-", row.backend,
+            str(row.node_port) if row.node_port else "-", pods, Text(label, style=style), row.ingress,
+            Text(row.reason, style=style if row.state != "ok" else "dim"))
+
+
+def _service_cells(view: View, service: Service) -> tuple[Any, ...]:
+    ports = ", ".join(
+        f"{p.port}→{p.target_port}" + (f" nodePort {p.node_port}" if p.node_port else "") for p in service.ports
+    )
+    selector = ",".join(f"{k}={v}" for k, v in (service.selector or {}).items()) or "-"
+    pods = view.pods_of(service)
+    ready = sum(1 for p in pods if p.ready)
+    return (service.meta.key, service.type, ports, selector,
+            Text(f"{ready}/{len(pods)}", style="" if ready else "red"))
+
+
+def _pod_cells(pod: PodView) -> tuple[Any, ...]:
+    ready = Text("✔ Ready", style="green") if pod.ready else Text("✘ NotReady", style="bold red")
+    return (pod.key, ready, pod.ip, pod.node, pod.owner_ref, Text(pod.ready_reason, style="dim"))
