@@ -99,8 +99,11 @@ class _Watcher:
 class FakeApiServer:
     """Start with `with FakeApiServer() as api:`; mutate with add/update/delete from the test thread."""
 
-    def __init__(self, *, token: str = "test-token", gke_crds: bool = False, gone_as_http: bool = False) -> None:
+    def __init__(self, *, token: str = "test-token", gke_crds: bool = False, gone_as_http: bool = False,
+                 tls: bool = False) -> None:
         self.token = token
+        #: serve HTTPS with a fresh self-signed certificate for 127.0.0.1, as every real cluster does
+        self.certificate_pem, self._key_pem = self_signed_certificate() if tls else (b"", b"")
         self.kinds = {k.kind: k for k in KINDS + (GKE_KINDS if gke_crds else [])}
         self._by_plural = {(k.group, k.plural): k for k in self.kinds.values()}
         self.objects: dict[str, dict[tuple[str, str], dict[str, Any]]] = {k.kind: {} for k in self.kinds.values()}
@@ -123,7 +126,7 @@ class FakeApiServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.certificate_pem else 'http'}://127.0.0.1:{self.port}"
 
     def __enter__(self) -> "FakeApiServer":
         self.start()
@@ -145,13 +148,27 @@ class FakeApiServer:
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, handle_signals=False)
         loop.run_until_complete(self._runner.setup())
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self._ssl_context())
         loop.run_until_complete(site.start())
         self.port = self._runner.addresses[0][1]
         ready.set()
         loop.run_forever()
         loop.run_until_complete(self._runner.cleanup())
         loop.close()
+
+    def _ssl_context(self):
+        if not self.certificate_pem:
+            return None
+        import ssl
+        import tempfile
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        with tempfile.TemporaryDirectory() as tmp:
+            cert, key = Path(tmp) / "cert.pem", Path(tmp) / "key.pem"
+            cert.write_bytes(self.certificate_pem)
+            key.write_bytes(self._key_pem)
+            context.load_cert_chain(cert, key)
+        return context
 
     def stop(self) -> None:
         if self._loop is None or self._thread is None:
@@ -171,14 +188,21 @@ class FakeApiServer:
         return asyncio.run_coroutine_threadsafe(run(), self._loop).result(10)
 
     def write_kubeconfig(self, path: Path, *, context: str = "fake", namespace: str | None = None,
-                         token: str | None = None, server: str | None = None) -> Path:
-        """A kubeconfig with one cluster, user and context pointing at this server."""
+                         token: str | None = None, server: str | None = None,
+                         certificate_authority: bytes | None = None) -> Path:
+        """A kubeconfig with one cluster, user and context pointing at this server (trusting its certificate)."""
+        import base64
+
         ctx: dict[str, Any] = {"cluster": f"{context}-cluster", "user": f"{context}-user"}
         if namespace:
             ctx["namespace"] = namespace
+        cluster: dict[str, Any] = {"server": server or self.url}
+        authority = certificate_authority if certificate_authority is not None else self.certificate_pem
+        if authority:
+            cluster["certificate-authority-data"] = base64.b64encode(authority).decode()
         doc = {
             "apiVersion": "v1", "kind": "Config", "current-context": context,
-            "clusters": [{"name": f"{context}-cluster", "cluster": {"server": server or self.url}}],
+            "clusters": [{"name": f"{context}-cluster", "cluster": cluster}],
             "users": [{"name": f"{context}-user", "user": {"token": token or self.token}}],
             "contexts": [{"name": context, "context": ctx}],
         }
@@ -470,6 +494,33 @@ class FakeApiServer:
 
 
 # ---------------------------------------------------------------- helpers for the tests that use it
+
+
+def self_signed_certificate() -> tuple[bytes, bytes]:
+    """(certificate, key) PEM for 127.0.0.1, its own CA, valid for a day: what a kubeconfig's CA data holds."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fake-apiserver")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                       critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return (certificate.public_bytes(serialization.Encoding.PEM),
+            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()))
 
 
 def read_objects(*paths: Path) -> list[dict[str, Any]]:

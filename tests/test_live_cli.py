@@ -70,6 +70,17 @@ def test_route_with_secrets_forbidden_still_answers_and_says_what_to_ask_for(kub
     assert "kubectl auth can-i list secrets -n shop --context dev" in result.stderr
 
 
+def test_lint_checks_the_cluster_and_reports_a_forbidden_kind_as_a_finding(kubeconfig, api):
+    api.forbidden.add(("secrets", "shop", "list"))
+    result = run_cli("lint", "--kubeconfig", str(kubeconfig), "-o", "json")
+    assert result.returncode == 0, result.stderr  # warnings only
+    findings = json.loads(result.stdout)["findings"]
+    forbidden = [f for f in findings if "forbidden: cannot list secrets" in f["message"]]
+    assert len(forbidden) == 1 and forbidden[0]["severity"] == "warning"
+    selector = [f for f in findings if f["object"] == "Service/shop/cart"]
+    assert selector and "matches no Pods" in selector[0]["message"]  # the cluster's objects were checked
+
+
 # ---------------------------------------------------------------- errors: one line, exit 2, no traceback
 
 

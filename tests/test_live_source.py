@@ -310,12 +310,12 @@ def test_port_forward_reaches_the_pod_through_the_api_server(kubeconfig, api):
     try:
         with live(kubeconfig) as source:
             source.snapshot()
-            host, port = source.forward("shop", "web-7d4b9-abcde", 8080)
+            host, port = source.forward("shop", "web-7d4b9-abcde", 8080).address
             assert host == "127.0.0.1"
             for path in ("/first", "/second"):  # each connection is a new port-forward stream
                 with urllib.request.urlopen(f"http://{host}:{port}{path}", timeout=10) as response:
                     assert response.read().decode() == f"hello from the pod, you asked for {path}"
-            assert source.forward("shop", "web-7d4b9-abcde", 8080) == (host, port)
+            assert source.forward("shop", "web-7d4b9-abcde", 8080).address == (host, port)  # one listener
     finally:
         pod_app.shutdown()
         pod_app.server_close()
@@ -324,12 +324,51 @@ def test_port_forward_reaches_the_pod_through_the_api_server(kubeconfig, api):
     assert api.methods() == {"GET"}  # the WebSocket upgrade is a GET (RBAC calls it create pods/portforward)
 
 
-def test_port_forward_to_a_missing_pod_says_why(kubeconfig, api):
+@pytest.mark.parametrize("pod, forbidden, status", [("gone", False, "404"), ("web-7d4b9-abcde", True, "403")])
+def test_a_port_forward_that_cannot_open_says_why(kubeconfig, api, pod, forbidden, status):
+    if forbidden:  # RBAC: a port-forward needs create on pods/portforward, which read-only roles lack
+        api.forbidden.add(("pods", "shop", "create"))
     with live(kubeconfig) as source:
         source.snapshot()
-        host, port = source.forward("shop", "gone", 8080)
+        forwarder = source.forward("shop", pod, 8080)
+        host, port = forwarder.address
         with pytest.raises((urllib.error.URLError, ConnectionError)):
             urllib.request.urlopen(f"http://{host}:{port}/", timeout=10)
-        forwarder = source._forwarders[("shop", "gone", 8080)]
-        assert "port-forward to pod shop/gone:8080 failed" in (forwarder.last_error or "")
-        assert "404" in forwarder.last_error
+        assert f"port-forward to pod shop/{pod}:8080 failed" in (forwarder.last_error or "")
+        assert status in forwarder.last_error
+
+
+# ---------------------------------------------------------------- TLS, as every real cluster serves
+
+
+def test_https_with_the_kubeconfigs_certificate_authority_for_lists_watches_and_port_forward(tmp_path):
+    pod_app = ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
+    threading.Thread(target=pod_app.serve_forever, daemon=True).start()
+    try:
+        with FakeApiServer(tls=True) as api:
+            api.add(*read_objects(DATA / "shop.yaml"))
+            api.pod_ports[("shop", "web-7d4b9-abcde")] = pod_app.server_address[:2]
+            assert api.url.startswith("https://")
+            with live(api.write_kubeconfig(tmp_path / "config", context="dev", namespace="shop")) as source:
+                state = source.snapshot()
+                collector = StateCollector(source)
+                api.update(cart_path(shop_ingress()))
+                collector.wait_for(lambda s: backend_of(s, "https://shop.example.com/cart") == "shop/cart:80")
+                host, port = source.forward("shop", "web-7d4b9-abcde", 8080).address  # wss://, same CA
+                with urllib.request.urlopen(f"http://{host}:{port}/tls", timeout=10) as response:
+                    assert response.read() == b"hello from the pod, you asked for /tls"
+                collector.stop()
+            assert backend_of(state, "https://shop.example.com/") == "shop/web:80"
+
+            from explorer.live.errors import LiveError
+            from fakeapi import self_signed_certificate
+
+            stranger, _ = self_signed_certificate()  # a kubeconfig that trusts some other CA
+            config = api.write_kubeconfig(tmp_path / "wrong-ca", context="dev", certificate_authority=stranger)
+            with pytest.raises(LiveError, match=r"cannot reach the API server https://127\.0\.0\.1:\d+ "
+                                                r'\(context "dev"\): .*CERTIFICATE_VERIFY_FAILED'):
+                with live(config) as source:
+                    source.snapshot()
+    finally:
+        pod_app.shutdown()
+        pod_app.server_close()

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import TextIO
 
-from explorer.commands.common import Style, add_source_options, use_colour
+from explorer.commands.common import Style, add_cluster_options, add_source_options, is_live, open_source, use_colour
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -48,6 +48,7 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_source_options(parser)
+    add_cluster_options(parser)
     parser.add_argument(
         "--controller", choices=("auto", "nginx", "gce"), default="auto",
         help="auto (default): check each Ingress for the controller its class names, and an Ingress naming "
@@ -64,13 +65,15 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from explorer.diagnostics import check
-    from explorer.model import load
+    from explorer.model.source import SourceError
     from explorer.routing import get_profile
 
-    if not args.files:
-        print("error: no manifests given: pass -f FILE, -f DIR or -f - (stdin)", file=sys.stderr)
+    try:
+        with open_source(args) as source:  # -f files, or a live cluster with --context/--kubeconfig/-A
+            state = source.snapshot()
+    except SourceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    state = load(args.files, namespace=args.namespace)
     choice = "auto" if args.controller == "auto" else get_profile(args.controller)
     findings = check(state, choice)
     if args.severity:
@@ -82,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         write_json(findings, sys.stdout)
     else:
         write_text(findings, sys.stdout, Style(use_colour(sys.stdout)), args.controller, len(state.objects))
-    if not state.objects:
+    if not state.objects and not is_live(args):  # an empty namespace of a cluster is an answer
         print(f"error: no objects loaded from {', '.join(args.files)}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_FINDINGS if failed else EXIT_OK

@@ -15,6 +15,7 @@ module, and the method is not a parameter.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterator, Sequence
 
 import urllib3
@@ -24,7 +25,7 @@ from explorer.live.errors import ApiStatus, Unreachable
 from explorer.live.kubeconfig import Connection
 
 #: (connect, read) seconds for one-shot requests
-REQUEST_TIMEOUT = (10.0, 120.0)
+REQUEST_TIMEOUT = (5.0, 120.0)
 _CONNECTION_ERRORS = (urllib3.exceptions.HTTPError, OSError)
 
 
@@ -90,12 +91,9 @@ def json_lines(response: urllib3.BaseHTTPResponse) -> Iterator[Any]:
 
 
 def _reason(exc: BaseException) -> str:
-    """The innermost useful words of a urllib3 error ("Connection refused", "timed out")."""
+    """The innermost useful words of a urllib3 error, without its `<...Connection object at 0x...>: ` prefix."""
     inner = getattr(exc, "reason", None)
     if isinstance(inner, BaseException):
         return _reason(inner)
-    text = str(exc)
-    if isinstance(exc, urllib3.exceptions.NewConnectionError) or "Errno" in text:
-        _, _, tail = text.rpartition("] ")
-        return tail or text
+    text = re.sub(r"^<[^>]*>: ", "", str(exc))
     return text or type(exc).__name__

@@ -109,6 +109,8 @@ def connect(target: ClusterTarget, environ: Mapping[str, str] = os.environ) -> C
                         "credentials first (e.g. `gcloud container clusters get-credentials CLUSTER`)")
     # enough connections for the first lists in parallel and one watch per kind
     configuration.connection_pool_maxsize = 32
+    # one retry of a failed connect, not urllib3's three: an unreachable server is said within seconds
+    configuration.retries = 1
     if target.all_namespaces:
         scope = None
     else:

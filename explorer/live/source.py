@@ -19,11 +19,12 @@ the whole thing (LiveError, exit status 2).
 from __future__ import annotations
 
 import queue
+import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from explorer.live.api import RawApi, json_lines
 from explorer.live.errors import (
@@ -35,6 +36,9 @@ from explorer.model.location import Location, Problem
 from explorer.model.normalize import Model, normalize
 from explorer.model.source import ClusterSource
 from explorer.model.state import ClusterState
+
+if TYPE_CHECKING:
+    from explorer.live.portforward import PortForwarder
 
 Key = tuple[str, str]  # (namespace, name)
 
@@ -66,7 +70,7 @@ class LiveSource(ClusterSource):
         self.target = target
         self.debounce = debounce  # quiet time that ends a burst of events
         self.max_delay = max_delay  # a steady stream of events still redraws this often
-        self.watch_timeout = watch_timeout  # the server ends each watch after this; we resume
+        self.watch_timeout = watch_timeout  # the server ends each watch after this (to twice this); we resume
         self._environ = environ
         self.connection: Connection | None = None
         self._api: RawApi | None = None
@@ -78,7 +82,7 @@ class LiveSource(ClusterSource):
         self._threads: list[threading.Thread] = []
         self._streams: set[Any] = set()
         self._lock = threading.Lock()
-        self._forwarders: dict[tuple[str, str, int], Any] = {}
+        self._forwarders: dict[tuple[str, str, int], PortForwarder] = {}
 
     @property
     def name(self) -> str:
@@ -327,10 +331,12 @@ class LiveSource(ClusterSource):
     def _watch_once(self, resource: Resource, cursor: "_Cursor") -> None:
         """One watch request, read to its end, moving the cursor with every event."""
         assert self._api is not None
+        # between one and two watch_timeouts, as client-go does, so the kinds do not all reconnect at once
+        seconds = int(self.watch_timeout * (1 + random.random()))
         response = self._api.stream(resource.path(self._scope(resource)), [
             ("watch", "true"), ("resourceVersion", cursor.resource_version), ("allowWatchBookmarks", "true"),
-            ("timeoutSeconds", str(self.watch_timeout)),
-        ], timeout=(10.0, self.watch_timeout + 30.0))
+            ("timeoutSeconds", str(seconds)),
+        ], timeout=(5.0, seconds + 30.0))
         cursor.opened = True
         if cursor.noted:
             self._events.put(("note", resource, None))
@@ -359,11 +365,13 @@ class LiveSource(ClusterSource):
 
     # ------------------------------------------------------------ port-forwarding
 
-    def forward(self, namespace: str, pod: str, port: int) -> tuple[str, int]:
-        """A loopback address that reaches `port` of a Pod, as `kubectl port-forward` does.
+    def forward(self, namespace: str, pod: str, port: int) -> "PortForwarder":
+        """A loopback listener (`.address`) that reaches `port` of a Pod, as `kubectl port-forward` does.
 
-        The listener is opened on first use and kept until close(); each TCP
-        connection to it is a new port-forward stream to the Pod.
+        Opened on first use and kept until close(); each TCP connection to it
+        is a new port-forward stream to the Pod. When a stream cannot be opened
+        the connection is closed and `.last_error` says why (403: the user lacks
+        create on pods/portforward; 404: the Pod is gone).
         """
         from explorer.live.portforward import PortForwarder
 
@@ -374,7 +382,7 @@ class LiveSource(ClusterSource):
             forwarder = self._forwarders.get(key)
             if forwarder is None:
                 forwarder = self._forwarders[key] = PortForwarder(self.connection, namespace, pod, port)
-        return forwarder.address
+        return forwarder
 
     def close(self) -> None:
         self._closing.set()
