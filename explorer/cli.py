@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "tui": "open the terminal explorer (the default when no command is given)",
     "convert": "rewrite removed Ingress apiVersions as networking.k8s.io/v1",
     "diagram": "draw the traffic flow as text, Mermaid, DOT or SVG",
+    "web": "serve the TUI to a browser for workshops",
     "lessons": "list, start and check the interactive lessons",
 }
 

@@ -74,14 +74,14 @@ def test_text_says_why_a_link_is_broken(draw):
 def test_ingress_option_picks_one_and_names_the_others_when_unknown(draw):
     out = draw(TRICKY, "nginx", "text", "--ingress", "shop/other")
     assert "Ingress shop/other" in out and "default/tricky" not in out
-    bad = run_cli("diagram", "-f", str(TRICKY), "--ingress", "tricky")
+    bad = run_cli("diagram", "-f", str(TRICKY), "--ingress", "tricky")  # as a user runs it
     assert bad.returncode == 2
     assert "no Ingress tricky; the Ingresses are default/tricky, shop/other" in bad.stderr
 
 
-def test_no_ingress_is_a_usage_error():
-    result = run_cli("diagram", "-f", str(SAMPLES / "article" / "01-nodeports.yaml"))
-    assert result.returncode == 2 and "no Ingress" in result.stderr
+def test_no_ingress_is_a_usage_error(capsys):
+    assert main(["diagram", "-f", str(SAMPLES / "article" / "01-nodeports.yaml")]) == 2
+    assert "no Ingress" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------ mermaid
@@ -210,7 +210,7 @@ def test_svg_renders_to_a_picture(tmp_path):
     if rsvg is None:
         pytest.skip("rsvg-convert (Debian's librsvg2-bin) is not installed")
     svg = tmp_path / "flow.svg"
-    assert run_cli("diagram", "-f", str(SAMPLES / "article-v1"), "-o", str(svg)).returncode == 0
+    assert main(["diagram", "-f", str(SAMPLES / "article-v1"), "-o", str(svg)]) == 0
     png = tmp_path / "flow.png"
     done = subprocess.run([rsvg, "-o", str(png), str(svg)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -220,5 +220,5 @@ def test_svg_renders_to_a_picture(tmp_path):
 def test_output_format_follows_the_file_suffix(tmp_path):
     for suffix, start in ((".mmd", "---"), (".dot", "digraph"), (".svg", "<svg")):
         target = tmp_path / f"flow{suffix}"
-        result = run_cli("diagram", "-f", str(SAMPLES / "article-v1"), "-o", str(target))
-        assert result.returncode == 0 and target.read_text(encoding="utf-8").startswith(start)
+        assert main(["diagram", "-f", str(SAMPLES / "article-v1"), "-o", str(target)]) == 0
+        assert target.read_text(encoding="utf-8").startswith(start)
