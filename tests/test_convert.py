@@ -19,7 +19,7 @@ import yaml
 from conftest import DATA, SAMPLES, run_cli
 from explorer.model import ClusterState, load
 from explorer.model.convert import choose_path_type, convert_text
-from explorer.model.load import _read_sources
+from explorer.model.load import read_sources
 from explorer.routing import GCE, NGINX, PROFILES, Request, route
 
 C = DATA / "convert"
@@ -37,7 +37,7 @@ SOURCES = [
 def convert_into(source: Path, out: Path, controller: str) -> list:
     """Convert every file of `source` into `out` (same relative names); returns all notes."""
     notes = []
-    for name, text, problem in _read_sources(str(source), None):
+    for name, text, problem in read_sources(str(source), None):
         assert problem is None, problem
         result = convert_text(text, PROFILES[controller], name)
         notes += result.notes

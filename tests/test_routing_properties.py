@@ -27,7 +27,7 @@ def manifest(paths: list[str]) -> str:
         for i, p in enumerate(paths)
     )
     services = "".join(
-        f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: svc-{i}}}\nspec: {{ports: [{{port: 80}}]}}\n"
+        f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: svc-{i}}}\nspec: {{type: NodePort, ports: [{{port: 80}}]}}\n"
         for i in range(len(paths))
     )
     return (

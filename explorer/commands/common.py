@@ -31,8 +31,9 @@ def add_controller_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_sources(args: argparse.Namespace, err: TextIO = sys.stderr) -> ClusterState | None:
+def load_sources(args: argparse.Namespace, err: TextIO | None = None) -> ClusterState | None:
     """Load -f sources, printing load problems to stderr. None when nothing could be read."""
+    err = err or sys.stderr  # looked up per call, so a replaced sys.stderr is honoured
     if not args.files:
         print("error: no manifests given: pass -f FILE, -f DIR or -f - (stdin)", file=err)
         return None

@@ -60,7 +60,7 @@ class _File:
 
 def run(args: argparse.Namespace) -> int:
     from explorer.model.convert import convert_text
-    from explorer.model.load import STDIN, _read_sources
+    from explorer.model.load import STDIN, read_sources
     from explorer.routing import get_profile
 
     if not args.files:
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     files: list[_File] = []
     unreadable = failed = 0
     for source in args.files:
-        for name, text, problem in _read_sources(source, None):
+        for name, text, problem in read_sources(source, None):
             if problem is not None:
                 report_problems([problem], sys.stderr)
                 unreadable += problem.skipped

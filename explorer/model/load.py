@@ -49,7 +49,7 @@ def _load(sources: Iterable[str | os.PathLike[str]], namespace: str, stdin_text:
     for source in sources:
         source = os.fspath(source)
         names.append(source)
-        for name, text, problem in _read_sources(source, stdin_text):
+        for name, text, problem in read_sources(source, stdin_text):
             if problem is not None:
                 problems.append(problem)
                 if problem.skipped:
@@ -115,7 +115,8 @@ def _load_named(text: str, name: str, namespace: str) -> ClusterState:
     return _finish(objects, problems, [name], skipped)
 
 
-def _read_sources(source: str, stdin_text: str | None) -> Iterator[tuple[str, str | None, Problem | None]]:
+def read_sources(source: str, stdin_text: str | None) -> Iterator[tuple[str, str | None, Problem | None]]:
+    """(name, text, None) for each readable file of a source, or (name, None, problem)."""
     if source == STDIN:
         if stdin_text is None:
             data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
