@@ -116,7 +116,7 @@ def settle(cs: ControllerState, state: ClusterState, profile: ControllerProfile)
                 pod = pods.get(endpoint.pod)
                 port = endpoint.port if task.kind == "load-balancer" else task.port
                 if pod is not None and listens_on(pod.containers, port, fallback=endpoint.port):
-                    status = pod.app.answer(task.path).status
+                    status = pod.app.probe_status(task.path, task.timeout)
                     break
             cs = record_probe(cs, task.backend_id, task.target.name, status, now)
     return cs

@@ -7,6 +7,16 @@ to take traffic, or the controller's own "no healthy backend" answer. The
 upstream address is always a simulated Pod's loopback port, so an
 absolute-form request (`GET http://other.example/`) is routed by its host
 like any other and never leaves the machine.
+
+A Pod that fails gets the answers nginx gives (checked against nginx 1.22):
+502 when it refuses the connection, closes it, or answers something that is
+not HTTP; the profile's `upstream_timeout_status` (nginx 504, GKE 502) when it
+is slower than the timeout. aiohttp's client tries an idempotent request once
+more when its connection breaks before the answer (ingress-nginx, with
+proxy-next-upstream "error timeout", tries up to three times), so a GET to a
+Pod that died says what the second try met. The whole answer is read before
+it is passed on, so a Pod that dies mid-body gives 502 here, where nginx has
+already sent the status line and its client gets a cut-off body.
 """
 
 from __future__ import annotations
@@ -181,17 +191,24 @@ class RequestHandler:
         url = URL.build(scheme="http", host=sim.host, port=sim.port, encoded=True,
                         path=_upstream_path(request, decision, snap), query_string=request.rel_url.raw_query_string)
         started = time.perf_counter()
-        timeout = aiohttp.ClientTimeout(sock_connect=limits.upstream_connect_timeout,
-                                        sock_read=limits.upstream_read_timeout)
+        read_timeout = limits.upstream_read_timeout
+        if read_timeout is None:
+            read_timeout = snap.profile.upstream_timeout
+        timeout = aiohttp.ClientTimeout(sock_connect=limits.upstream_connect_timeout, sock_read=read_timeout)
         try:
             async with proxy.session.request(request.method, url, headers=headers, data=body or None,
                                              allow_redirects=False, timeout=timeout) as upstream:
                 payload = await upstream.read()
+        except aiohttp.ConnectionTimeoutError:
+            return self._own(504, pages.plain(504, f"Pod {sim.name} did not accept the connection within "
+                                                   f"{limits.upstream_connect_timeout:g}s"), done)
         except asyncio.TimeoutError:
-            return self._own(504, pages.plain(504, f"Pod {sim.name} did not answer within "
-                                                   f"{limits.upstream_read_timeout:g}s"), done)
+            status = snap.profile.upstream_timeout_status
+            return self._own(status, pages.plain(status, f"Pod {sim.name} did not answer within {read_timeout:g}s "
+                                                         f"({snap.profile.title} answers {status} to a backend that is "
+                                                         "slower than its timeout)"), done)
         except aiohttp.ClientError as exc:
-            return self._own(502, pages.plain(502, f"Pod {sim.name} did not answer: {exc}"), done)
+            return self._own(502, pages.plain(502, f"Pod {sim.name} {_upstream_failure(exc)}"), done)
         elapsed = (time.perf_counter() - started) * 1000
         if flow is not None:
             self._reach_pod(rid, flow, sim.name)
@@ -235,6 +252,23 @@ class RequestHandler:
         response.headers[INGRESS_HEADER] = done.ingress
         response.headers[BACKEND_HEADER] = done.backend
         response.headers[POD_HEADER] = done.pod
+
+
+def _upstream_failure(exc: aiohttp.ClientError) -> str:
+    """What went wrong with a Pod's answer, in the words nginx's error log uses for it (users search for them)."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return f"did not answer: {exc.os_error.strerror or exc.os_error} (nothing listens on its port)"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return ("closed the connection before sending a response (nginx: \"upstream prematurely closed "
+                "connection while reading response header from upstream\")")
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return ("closed the connection in the middle of its response body (nginx: \"upstream prematurely closed "
+                "connection while reading upstream\"; nginx has already passed the status line on by then, so its "
+                "client gets a cut-off body instead of this 502)")
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return (f"answered something that is not HTTP ({exc.message.splitlines()[0][:80]}; nginx: \"upstream sent "
+                "no valid HTTP/1.0 header\")")
+    return f"did not answer: {exc}"
 
 
 def _host_of(request: web.BaseRequest) -> str:

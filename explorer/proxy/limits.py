@@ -2,8 +2,15 @@
 
 The defaults are ingress-nginx's: `large_client_header_buffers 4 8k` (a request
 line over 8 KiB is 414, a header line over 8 KiB is refused), `proxy-body-size`
-1m (413), `client-body-timeout` 60s (408), `proxy-connect-timeout` 5s and
-`proxy-read-timeout` 60s (504). nginx answers an oversized header with 400
+1m (413), `client-header-timeout` and `client-body-timeout` 60s (408),
+`keep-alive` 75s (an idle connection is closed), `proxy-connect-timeout` 5s
+(504). How long a Pod may take to answer, and what the client then gets, is
+the controller's (`ControllerProfile.upstream_timeout`: nginx 60s and 504,
+GKE 30s and 502) unless `upstream_read_timeout` says otherwise.
+
+nginx closes the connection of a client that is too slow with its headers or
+body without writing anything (its access log says 408; checked with nginx
+1.22); we write the 408 before closing, so the client can see why. nginx answers an oversized header with 400
 "Request Header Or Cookie Too Large"; we answer 431, the status HTTP defines
 for it (RFC 6585), so a client can tell it from other bad requests.
 
@@ -23,9 +30,11 @@ class Limits:
     max_header_line: int = 8192  # bytes of one "Name: value" line -> 431
     max_header_total: int = 32768  # bytes of all header lines -> 431
     max_body: int = 1 << 20  # bytes -> 413
+    client_header_timeout: float = 60.0  # seconds from a request's first byte to its last header -> 408
     client_body_timeout: float = 60.0  # seconds to receive the body -> 408
+    keepalive_timeout: float = 75.0  # seconds a connection may wait for its next request (or its first)
     upstream_connect_timeout: float = 5.0  # seconds -> 504
-    upstream_read_timeout: float = 60.0  # seconds for the Pod to answer -> 504
+    upstream_read_timeout: float | None = None  # seconds for the Pod to answer; None: the profile's
     parser_line_limit: int = 65536  # aiohttp's limit for any line: beyond it, its own 400
     parser_max_headers: int = 256
     lingering_time: float = 1.0  # seconds to drain an unread body before closing (nginx lingering_close)

@@ -33,6 +33,7 @@ from explorer.model.state import ClusterState
 from explorer.proxy.handler import RequestHandler
 from explorer.proxy.limits import Limits
 from explorer.proxy.pool import Pool
+from explorer.proxy.protocol import DeadlineServer
 from explorer.proxy.tls import CertificateStore, SNISelector
 from explorer.routing.decision import Decision
 from explorer.routing.profile import ControllerProfile
@@ -47,6 +48,10 @@ from explorer.traffic import (
 )
 
 log = logging.getLogger("explorer.proxy")
+
+#: Seconds requests in flight get to finish when the proxy stops (aiohttp's own default is 60 s,
+#: which kept Ctrl-C waiting for a Pod that hangs); then their connections are closed.
+STOP_GRACE = 1.0
 
 
 class ProxyError(Exception):
@@ -127,12 +132,13 @@ class Listener:
 
     async def _serve(self, scheme: str, port: int, sni: SNISelector | None) -> tuple[web.ServerRunner, int]:
         limits = self.proxy.options.limits
-        server = web.Server(
-            RequestHandler(self.proxy, self.name, scheme), access_log=None,
+        server = DeadlineServer(
+            RequestHandler(self.proxy, self.name, scheme), header_timeout=limits.client_header_timeout,
+            access_log=None, keepalive_timeout=limits.keepalive_timeout,
             max_line_size=limits.parser_line_limit, max_field_size=limits.parser_line_limit,
             max_headers=limits.parser_max_headers, lingering_time=limits.lingering_time,
         )
-        runner = web.ServerRunner(server, handle_signals=False)
+        runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=STOP_GRACE)
         await runner.setup()
         try:
             await web.TCPSite(runner, self.host, port, ssl_context=sni.context if sni else None,
@@ -298,7 +304,7 @@ class Proxy:
             return web.json_response(self.status(), dumps=_dumps)
 
         app.router.add_get("/", status)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=STOP_GRACE)
         await runner.setup()
         try:
             await web.TCPSite(runner, self.options.listen, self.options.status_port or 0).start()

@@ -97,6 +97,14 @@ class ControllerProfile:
     #: default or it runs with --watch-ingress-without-class (ingress-nginx >= 1.0); routing assumes it is.
     needs_class: bool = False
 
+    # ---- a backend that answers too slowly (explorer.proxy, explorer.topology.app `delay`)
+    #: Seconds the proxy waits for a Pod's answer: ingress-nginx proxy-read-timeout 60 (between two reads);
+    #: the GKE backend service's timeoutSec, 30 by default (BackendConfig timeoutSec, not simulated).
+    upstream_timeout: float = 60.0
+    #: The status the client then gets: nginx 504 Gateway Time-out (checked against nginx 1.22); GKE's
+    #: load balancer answers 502 (kubernetes/kubernetes#32273: "502 errors when the request takes over 30 seconds").
+    upstream_timeout_status: int = 504
+
 
 NGINX = ControllerProfile(
     name="nginx",
@@ -181,6 +189,8 @@ GCE = ControllerProfile(
     honours_static_ip=True,
     honours_backend_config=True,
     event_source="loadbalancer-controller",
+    upstream_timeout=30.0,
+    upstream_timeout_status=502,
 )
 
 PROFILES: dict[str, ControllerProfile] = {p.name: p for p in (NGINX, GCE)}

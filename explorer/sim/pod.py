@@ -5,6 +5,11 @@ It answers as its Pod template's `ingress-explorer/app` annotation declares
 app can be swapped while the server runs, so a new snapshot changes what a
 Pod answers without moving it to another port.
 
+A Pod's `delay` (see the annotation) is slept before answering. Stopping a
+Pod gives requests in flight a short grace, then cuts their connections, as
+the kubelet's SIGKILL does after terminationGracePeriodSeconds: the proxy then
+answers 502 for them, which is what a real controller's clients see.
+
 The proxy tells the echo app which Ingress, rule and backend routed the
 request in `X-Ingress-Explorer-*` request headers; the app takes them out of
 the headers it echoes, so the echo shows what a real app would receive.
@@ -12,6 +17,7 @@ the headers it echoes, so the echo shows what a real app would receive.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 
@@ -23,6 +29,8 @@ from explorer.traffic import BACKEND_HEADER, INGRESS_HEADER
 #: Request header the proxy uses to hand the echo app the winning rule (JSON), removed before echoing.
 RULE_HEADER = "X-Ingress-Explorer-Rule"
 _INTERNAL = {INGRESS_HEADER.lower(), BACKEND_HEADER.lower(), RULE_HEADER.lower()}
+#: Seconds a stopping Pod lets requests in flight finish (aiohttp reads 0 as "wait forever", so keep it > 0).
+STOP_GRACE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +65,7 @@ class SimPod:
 
     async def start(self, host: str = "127.0.0.1") -> None:
         server = web.Server(self._handle, access_log=None)
-        self._runner = web.ServerRunner(server, handle_signals=False)
+        self._runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=STOP_GRACE)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, 0, reuse_address=True)
         await site.start()
@@ -65,15 +73,18 @@ class SimPod:
         self.host, self.port = sockets[0][0], sockets[0][1]
 
     async def stop(self) -> None:
+        """Close the port; requests still running after STOP_GRACE seconds lose their connection."""
         if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         self.requests += 1
         await request.read()
         path = request.raw_path.split("?", 1)[0]
         answer = self.app.answer(path)
+        if answer.delay:
+            await asyncio.sleep(answer.delay)
         headers = dict(answer.headers)
         if answer.body is not None:
             body = answer.body

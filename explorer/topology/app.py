@@ -9,7 +9,8 @@ The behaviour lives in one annotation so every manifest stays valid for
 
 The value is a JSON object (YAML flow style is accepted too). Each key is a
 request path, each value a status code or an object with `status` (default
-200), `headers` (a map of strings) and `body` (a string). Keys match:
+200), `headers` (a map of strings), `body` (a string) and `delay` (seconds
+the app waits before it answers, up to 3600: a slow or hanging app). Keys match:
 
 - `/login`   exactly that path (`/` is only the root, not everything);
 - `/api/*`   `/api/` and everything under it (the longest such key wins);
@@ -19,6 +20,13 @@ Paths no key matches get the echo app: 200 with a JSON body naming the Pod,
 its Service, the request and the Ingress rule that routed it. Without the
 annotation the whole app is the echo app. A response without `body` is the
 echo body too, so `{"/": 302}` still tells you which Pod answered.
+
+A delay is real time, probes included: a readinessProbe or load-balancer check
+whose timeout is not longer than the delay gets no answer (`probe_status`).
+`--time-scale` speeds up check intervals and timeouts but not the app, so a
+delay that passes a check at real speed can fail it when sped up. Requests
+wait for it too, against the controller's upstream timeout (nginx
+proxy-read-timeout 60 s -> 504; GKE backend service timeout 30 s -> 502).
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from explorer.model.location import Location, Problem
 from explorer.model.objects import Workload
 
 APP_ANNOTATION = "ingress-explorer/app"
+MAX_DELAY = 3600  # seconds: longer than any controller waits for an answer, so "hangs" is expressible
 
 
 class AppSpecError(ValueError):
@@ -45,6 +54,7 @@ class AppResponse:
     status: int = 200
     headers: tuple[tuple[str, str], ...] = ()
     body: str | None = None  # None: the echo body
+    delay: float = 0.0  # seconds before the answer starts
 
     @property
     def echoes(self) -> bool:
@@ -74,6 +84,11 @@ class AppSpec:
             if path.startswith(prefix):
                 return response
         return self.fallback
+
+    def probe_status(self, path: str, timeout: float) -> int | None:
+        """What a health check with this timeout (seconds) gets: the status, or None when the delay outlasts it."""
+        answer = self.answer(path)
+        return None if answer.delay >= timeout else answer.status
 
 
 ECHO_APP = AppSpec()
@@ -116,9 +131,9 @@ def _response(key: str, value: Any) -> AppResponse:
                            f"got {_kind(value)}")
     if isinstance(value, int):
         return AppResponse(_status(key, value))
-    unknown = sorted(set(value) - {"status", "headers", "body"})
+    unknown = sorted(set(value) - {"status", "headers", "body", "delay"})
     if unknown:
-        raise AppSpecError(f"{key!r}: unknown field {unknown[0]!r}; the fields are status, headers, body")
+        raise AppSpecError(f"{key!r}: unknown field {unknown[0]!r}; the fields are status, headers, body, delay")
     status = _status(key, value.get("status", 200))
     headers = value.get("headers") or {}
     if not isinstance(headers, dict) or not all(isinstance(k, str) and isinstance(v, (str, int))
@@ -128,7 +143,10 @@ def _response(key: str, value: Any) -> AppResponse:
     body = value.get("body")
     if body is not None and not isinstance(body, str):
         raise AppSpecError(f"{key!r}: body must be a string, got {_kind(body)}")
-    return AppResponse(status, tuple((k, str(v)) for k, v in headers.items()), body)
+    delay = value.get("delay", 0)
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_DELAY:
+        raise AppSpecError(f"{key!r}: delay must be a number of seconds from 0 to {MAX_DELAY}, got {_kind(delay)}")
+    return AppResponse(status, tuple((k, str(v)) for k, v in headers.items()), body, float(delay))
 
 
 def _status(key: str, value: Any) -> int:

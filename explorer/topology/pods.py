@@ -120,7 +120,11 @@ def probe_passes(container: Container, probe: Probe | None, app: AppSpec) -> tup
                        "connection refused")
     if probe.kind == "tcpSocket":
         return True, f"tcpSocket readinessProbe of {container.name} connects to port {port}"
-    status = app.answer(probe.path or "/").status
+    status = app.probe_status(probe.path or "/", probe.timeout_seconds)
+    if status is None:
+        return False, (f"readinessProbe GET {probe.path or '/'} on port {port} gets no answer within its "
+                       f"timeoutSeconds ({probe.timeout_seconds}): the app takes "
+                       f"{app.answer(probe.path or '/').delay:g} s")
     low, high = KUBELET_SUCCESS
     verdict = "passes" if low <= status <= high else "fails"
     return low <= status <= high, (
