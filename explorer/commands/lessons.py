@@ -286,8 +286,9 @@ def _check(out: Output, lesson, store, args) -> int:
     step, index, total = session.step, session.index, len(lesson.steps)
     prefix = "" if _dir_arg(directory) == "." else f"{_dir_arg(directory)}/"
     texts = {prefix + name: text for name, text in texts.items()}  # so messages say lesson1/ingress.yaml:6
-    result = run_step_sync(step, session.attempt(texts), out.lang)
-    session.record(texts, result)
+    attempt = session.attempt(texts)
+    result = run_step_sync(step, attempt, out.lang)
+    session.record(attempt, result)
     out.print(out.style.bold(out.say("step", n=index + 1, total=total, title=out.text(step.title)))
               + out.style.dim(f"  ({_dir_arg(directory)}, {out.say('controller', controller=step.profile)})"))
     for r in result.results:

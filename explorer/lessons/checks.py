@@ -185,8 +185,8 @@ def _finding(check: FindingCheck, attempt: Attempt, lang: str, profile: Controll
     ok = bool(found) == check.present
     if found:
         first = found[0]
-        actual = say("got.finding.present", lang, code=check.code, message=first.message)
         where = f"{first.location} {first.field}".rstrip()
+        actual = say("got.finding.present", lang, code=check.code, where=first.location)
         reason = first.message + (f" ({first.hint})" if first.hint else "")
     else:
         actual, where, reason = say("got.finding.absent", lang, code=check.code), "", ""

@@ -47,7 +47,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "got.answer": {"en": "{controller} answers {status} itself", "ja": "{controller} 自身が {status} を返す"},
     "got.redirect": {"en": "redirected with {status} to {location}", "ja": "{status} で {location} へリダイレクトされる"},
     "got.refused": {"en": "nothing answers", "ja": "何も応答しない"},
-    "got.finding.present": {"en": "{code} reported: {message}", "ja": "{code} の指摘あり: {message}"},
+    "got.finding.present": {"en": "{code} reported at {where}", "ja": "{where} に {code} の指摘あり"},
     "got.finding.absent": {"en": "no {code} finding", "ja": "{code} の指摘なし"},
     "got.health": {"en": "{state}", "ja": "{state}"},
     "got.no_backend": {"en": "the controller made no backend for Service {service}",

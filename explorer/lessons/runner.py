@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import ssl
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from explorer.lessons.attempt import Attempt
@@ -21,7 +22,7 @@ from explorer.lessons.checks import (
 )
 from explorer.lessons.spec import RequestCheck, Step, TLSCheck
 from explorer.routing import ControllerProfile, route
-from explorer.traffic import ListenerInfo
+from explorer.traffic import HopReached, ListenerInfo, RequestCompleted, ResponseSummary
 
 if TYPE_CHECKING:
     from explorer.proxy.server import Proxy
@@ -118,6 +119,47 @@ async def _handshake(check: TLSCheck, attempt: Attempt, lang: str, profile: Cont
     secret = attempt.state.secrets.get((attempt.namespace, check.secret))
     where = f"{secret.meta.location} (Secret {check.secret})" if secret is not None else ""
     return judge_certificate(check, lang, profile, served, wanted, _names(served), source, where=where)
+
+
+@dataclass
+class DemoRun:
+    """A step's demo request, sent through the proxy: what came back, and the hops it reached in order."""
+
+    summary: ResponseSummary | None
+    hops: list[str]  # HopReached.kind of each hop reached
+    error: str = ""
+
+
+async def send_demo(attempt: Attempt, url: str, host: str | None, profile: ControllerProfile) -> DemoRun:
+    """Send one request through a proxy running the attempt's state, and collect its hop events."""
+    try:
+        proxy = await _start(attempt, profile)
+    except Exception as exc:
+        return DemoRun(None, [], f"the proxy did not start: {exc}")
+    events = proxy.subscribe()
+    try:
+        try:
+            summary = await asyncio.wait_for(proxy.send("GET", url, {"Host": host} if host else None), _TIMEOUT)
+        except Exception as exc:
+            return DemoRun(None, [], _describe(exc))
+        hops: list[str] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 1.0
+        while (left := deadline - loop.time()) > 0:
+            try:
+                event = await asyncio.wait_for(events.queue.get(), left)
+            except asyncio.TimeoutError:
+                break
+            if event is None or getattr(event, "request_id", None) != summary.request_id:
+                continue
+            if isinstance(event, HopReached):
+                hops.append(event.kind)
+            if isinstance(event, RequestCompleted):
+                break
+        return DemoRun(summary, hops)
+    finally:
+        events.close()
+        await proxy.stop()
 
 
 def _secret_certificate(attempt: Attempt, name: str) -> bytes | None:

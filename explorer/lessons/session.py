@@ -64,12 +64,17 @@ class Session:
         history = self.progress.applied or [self.lesson.start_texts()]
         return Attempt(texts, history, self.lesson.namespace)
 
-    def record(self, texts: dict[str, str], result: StepResult) -> None:
-        """The learner applied `texts` and the current step's checks gave `result`."""
+    def record(self, attempt: Attempt, result: StepResult) -> None:
+        """The learner applied the attempt's files and the current step's checks gave `result`.
+
+        Files with documents that cannot be read are not remembered as applied: like
+        `kubectl apply`, a broken file changes nothing in the cluster (it deletes nothing).
+        """
         step_id = self.step.id
 
         def change(p: LessonProgress) -> None:
-            p.applied = remember(p.applied or [self.lesson.start_texts()], texts)
+            if not attempt.state.skipped:
+                p.applied = remember(p.applied or [self.lesson.start_texts()], attempt.texts)
             if result.passed and result.step.id == step_id:
                 p.of(step_id).solved = True
 

@@ -8,6 +8,7 @@ read it (LC_ALL, then LC_MESSAGES, then LANG), else English.
 from __future__ import annotations
 
 import os
+import re
 from typing import Mapping
 
 LANGS: tuple[str, ...] = ("en", "ja")
@@ -31,3 +32,39 @@ def language_from_env(environ: Mapping[str, str] | None = None) -> str:
 def pick(text: Text, lang: str) -> str:
     """The text in `lang`; English when a language is missing (the loader refuses such lessons anyway)."""
     return text.get(lang) or text.get(DEFAULT_LANG, "")
+
+
+#: A line of YAML (`kind: Ingress`, `spec:`); a paragraph made only of such lines is a manifest, kept as written.
+_YAML_KEY = re.compile(r"^[\w.\-/]+:( |$)")
+
+
+def reflow(text: str, lang: str) -> str:
+    """Join the lines of each paragraph, so a narrow pane wraps the text itself.
+
+    Lesson texts are written with line breaks for reading in a file. List items
+    ("- ") start a new line, indented lines (commands) and manifests stay as
+    written, and Japanese lines are joined without a space, as Japanese is
+    written (a space stays where the break sat next to a word in Latin letters).
+    """
+    def join(a: str, b: str) -> str:
+        if lang == "ja" and (a.endswith(("、", "。", "）", "」", "：")) or not (a[-1:].isascii() or b[:1].isascii())):
+            return a + b
+        return f"{a} {b}"
+
+    paragraphs = []
+    for paragraph in re.split(r"\n[ \t]*\n", text):
+        lines = paragraph.splitlines()
+        if all(line.startswith(" ") or _YAML_KEY.match(line) for line in lines):
+            paragraphs.append(paragraph)
+            continue
+        out: list[str] = []
+        for line in lines:
+            previous = out[-1] if out else ""
+            if previous and not line.startswith(" ") and not line.startswith("- ") and not previous.startswith(" "):
+                out[-1] = join(previous, line.strip())
+            elif previous.startswith("- ") and line.startswith("  ") and not line.startswith("    "):
+                out[-1] = join(previous, line.strip())  # the continuation of a list item
+            else:
+                out.append(line)
+        paragraphs.append("\n".join(out))
+    return "\n\n".join(paragraphs)

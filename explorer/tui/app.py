@@ -47,7 +47,7 @@ HEALTH_REDRAW_SECONDS = 0.3
 class IngressExplorer(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "ingress-explorer"
-    MODES = {"explore": ExploreScreen, "flow": RequestsScreen}
+    MODES = {"explore": ExploreScreen, "flow": RequestsScreen, "lessons": lambda: _lessons_screen()}
     DEFAULT_MODE = "explore"
 
     BINDINGS = [
@@ -62,6 +62,8 @@ class IngressExplorer(App[int]):
                 tooltip="The resource table, with the selected rule's flow and manifest"),
         Binding("2", "switch_mode('flow')", "Flow", id="app.flow",
                 tooltip="Send requests and watch them travel"),
+        Binding("3", "switch_mode('lessons')", "Lessons", id="app.lessons", show=False,
+                tooltip="The ten interactive lessons, with your progress (also :lesson)"),
         Binding("r", "request", "Request", id="app.request",
                 tooltip="Send a request for the selected rule (opens the Flow mode)"),
         Binding("e", "edit", "Edit", id="app.edit", tooltip="Edit the manifest file of the selected object"),
@@ -410,6 +412,12 @@ class IngressExplorer(App[int]):
                     binding.description, binding.tooltip,
                     lambda action=binding.action, node=node: self.run_action(action, node),
                 )
+
+
+def _lessons_screen() -> Screen:
+    from explorer.tui.lessons import LessonsScreen  # the lessons load their own data: not before they are opened
+
+    return LessonsScreen()
 
 
 def create_app(

@@ -13,7 +13,7 @@ KIND_WORDS = {
     "svc": "svc", "service": "svc", "services": "svc",
     "po": "pod", "pod": "pod", "pods": "pod",
 }
-COMMANDS_HELP = ":ing  :svc  :pod  :ns NAME|all  :controller nginx|gce  :flow  :explore  :q"
+COMMANDS_HELP = ":ing  :svc  :pod  :ns NAME|all  :controller nginx|gce  :flow  :explore  :lesson  :q"
 
 
 @dataclass
@@ -58,6 +58,8 @@ def parse_command(text: str, controllers: tuple[str, ...]) -> Message:
         return SetController(args[0])
     if head in ("flow", "requests", "explore") and not args:
         return GoToMode("flow" if head in ("flow", "requests") else "explore")
+    if head in ("lesson", "lessons") and not args:
+        return GoToMode("lessons")
     if head in ("q", "quit", "q!"):
         return QuitCommand()
     raise ValueError(f"unknown command :{' '.join(words)}; try {COMMANDS_HELP}")
