@@ -121,6 +121,18 @@ def test_gke_custom_resources_are_read_only_where_their_crds_exist(tmp_path):
         assert not any("backendconfigs" in path for _, path in api.requests)
 
 
+def test_an_object_our_schema_cannot_read_is_reported_and_the_rest_loads(kubeconfig, api):
+    # The API server validated everything it serves, so this can only be our schema lagging behind it.
+    api.add({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "odd", "namespace": "shop"},
+             "spec": {"ports": [{"port": "eighty"}]}})
+    with live(kubeconfig) as source:
+        state = source.snapshot()
+    assert ("shop", "odd") not in state.services and ("shop", "web") in state.services
+    assert state.skipped == 1
+    [problem] = state.problems
+    assert str(problem).startswith("cluster:dev/Service/shop/odd: error: Service/shop/odd: spec.ports[0].port")
+
+
 # ---------------------------------------------------------------- secrets
 
 

@@ -18,6 +18,7 @@ the whole thing (LiveError, exit status 2).
 
 from __future__ import annotations
 
+import os
 import queue
 import random
 import threading
@@ -92,8 +93,9 @@ class LiveSource(ClusterSource):
     # ------------------------------------------------------------ the first state
 
     def snapshot(self) -> ClusterState:
+        """Connect, list every kind, and build the first state. Call once, before changes()."""
         if self.connection is None:
-            self.connection = connect(self.target) if self._environ is None else connect(self.target, self._environ)
+            self.connection = connect(self.target, os.environ if self._environ is None else self._environ)
             self._api = RawApi(self.connection)
         resources = [r for r in RESOURCES if not r.optional or self._installed(r)]
         with ThreadPoolExecutor(max_workers=len(resources)) as pool:
@@ -117,13 +119,9 @@ class LiveSource(ClusterSource):
         assert self._api is not None
         try:
             listing = self._api.get(f"/apis/{resource.group}/{resource.version}")
-        except ApiStatus as exc:
-            if exc.code == 404:
-                return False
-            self._fail(resource, "get", exc)
-            return False
-        except Unreachable as exc:
-            self._fail(resource, "get", exc)
+        except (ApiStatus, Unreachable) as exc:
+            if not (isinstance(exc, ApiStatus) and exc.code == 404):  # 404: the CRD is not installed
+                self._fail(resource, "get", exc)
             return False
         return any(r.get("name") == resource.plural for r in listing.get("resources") or ())
 
