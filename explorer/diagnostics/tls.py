@@ -46,8 +46,8 @@ def _secret(state: ClusterState, site: Site, ingress: Ingress, tls: IngressTLS) 
     field = f"{tls.field}.secretName"
     secret = state.secrets.get((namespace, tls.secret_name))
     if secret is None:
-        if _issued_by_cert_manager(state, ingress, tls.secret_name):
-            return
+        if _issued_by_cert_manager(state, ingress, tls.secret_name) or "Secret" in state.unread:
+            return  # issued later, or we were not allowed to read Secrets: not known to be missing
         elsewhere = sorted(ns for (ns, name) in state.secrets if name == tls.secret_name and ns != namespace)
         hint = (f"Secret {tls.secret_name} exists in namespace {', '.join(elsewhere)}; the Secret must be in "
                 "the Ingress's namespace" if elsewhere else

@@ -77,6 +77,7 @@ class LiveSource(ClusterSource):
         self._api: RawApi | None = None
         self._kinds: dict[Resource, _Kind] = {}
         self._notes: dict[Resource, Problem] = {}
+        self._unread: set[str] = set()  # kinds the cluster would not let us read (not: kinds it lacks)
         self._order = 0
         self._events: queue.Queue = queue.Queue()
         self._closing = threading.Event()
@@ -150,6 +151,8 @@ class LiveSource(ClusterSource):
         if isinstance(exc, ApiStatus) and exc.code == 401:
             raise LiveError(unauthorized_message(conn.server, conn.context))
         self._notes[resource] = self._note(resource, verb, exc)
+        if not (isinstance(exc, ApiStatus) and exc.code == 404):
+            self._unread.add(resource.kind)
 
     def _where(self, resource: Resource, verb: str) -> tuple[str, str]:
         """The scope in words, and the kubectl command that checks the permission there."""
@@ -194,7 +197,7 @@ class LiveSource(ClusterSource):
         if key is None:
             return
         self._order += 1
-        result = normalize(obj, self._file(kind.resource, key), 0, self._order, key[0] or "default")
+        result = normalize(obj, self._file(kind.resource, key), 0, self._order, key[0] or "default", strict=False)
         kind.raw[key] = obj
         if result.obj is None:
             # The API server accepted this object, so only our schema can be wrong; say so, keep the rest.
@@ -231,7 +234,7 @@ class LiveSource(ClusterSource):
             for rejected in kind.rejected.values():
                 problems.extend(rejected)
                 skipped += 1
-        return ClusterState(objects, problems, (self.name,), skipped)
+        return ClusterState(objects, problems, (self.name,), skipped, unread=tuple(sorted(self._unread)))
 
     def raw_objects(self) -> Iterator[dict[str, Any]]:
         """Every object read, trimmed (no Secret values), in reading order: what `record` writes."""

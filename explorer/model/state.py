@@ -24,11 +24,14 @@ class ClusterState:
         problems: Iterable[Problem] = (),
         sources: Iterable[str] = (),
         skipped: int = 0,
+        unread: Iterable[str] = (),
     ) -> None:
         self.objects: tuple[Model, ...] = tuple(objects)
         self.problems: tuple[Problem, ...] = tuple(problems)
         self.sources: tuple[str, ...] = tuple(sources)
         self.skipped = skipped  # documents left out because they could not be read
+        #: Kinds the source could not read (a live cluster's Forbidden): absent does not mean missing.
+        self.unread: tuple[str, ...] = tuple(unread)
         self.ingresses: tuple[Ingress, ...] = tuple(o for o in self.objects if isinstance(o, Ingress))
         self.services: dict[tuple[str, str], Service] = {}
         self.secrets: dict[tuple[str, str], Secret] = {}
