@@ -178,3 +178,23 @@ def test_history_decides_what_the_controller_does():
     created_after = check_step(step, Attempt(with_probe, [without(start, "Ingress/web")]), "en")
     assert created_before.failures and created_after.failures == ()
     assert remember([start], start) == [start]  # applying the same files again adds nothing
+
+
+def test_texts_are_reflowed_for_a_narrow_pane_keeping_lists_commands_and_manifests():
+    from explorer.lessons.text import reflow
+
+    text = "One line\nand its end.\n\n- an item\n  that goes on\n- another\n\n    curl -H 'Host: x' http://a/\n\n" \
+           "metadata:\n  name: web\nspec:\n  rules: []"
+    assert reflow(text, "en") == ("One line and its end.\n\n- an item that goes on\n- another\n\n"
+                                  "    curl -H 'Host: x' http://a/\n\nmetadata:\n  name: web\nspec:\n  rules: []")
+    assert reflow("これは\n日本語です。apiVersion は\nnetworking.k8s.io/v1、\nGKE", "ja") == \
+        "これは日本語です。apiVersion は networking.k8s.io/v1、GKE"
+
+
+def test_text_is_folded_by_display_width_between_words_or_japanese_characters():
+    from explorer.lessons.text import wrap
+
+    assert wrap("one two three four", 9) == "one two\nthree\nfour"
+    folded = wrap("日本語の文章はどこでも折り返せます", 10).splitlines()
+    assert folded == ["日本語の文", "章はどこで", "も折り返せ", "ます"]  # two cells per character
+    assert wrap("    curl -H 'Host: a.example.com' http://127.0.0.1/", 10).count("\n") == 0  # commands stay

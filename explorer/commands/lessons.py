@@ -118,6 +118,20 @@ class Output:
 
         return pick(text, self.lang)
 
+    def prose(self, text) -> str:
+        """A lesson text reflowed and folded to the terminal."""
+        from explorer.lessons.text import reflow
+
+        return self.fold(reflow(self.text(text), self.lang))
+
+    def fold(self, line: str) -> str:
+        """Folded to the terminal's width (at most 100 columns), Japanese by display width."""
+        import shutil
+
+        from explorer.lessons.text import wrap
+
+        return wrap(line, min(shutil.get_terminal_size((100, 24)).columns, 100))
+
     def print(self, line: str = "") -> None:
         print(line, file=self.stdout)
 
@@ -212,9 +226,9 @@ def _print_step(out: Output, session) -> None:
     out.print(out.style.bold(out.say("step", n=session.index + 1, total=total, title=out.text(step.title)))
               + out.style.dim(f"  ({out.say('controller', controller=step.profile)})"))
     out.print()
-    out.print(out.text(step.text))
+    out.print(out.prose(step.text))
     out.print()
-    out.print(out.style.cyan(out.say("goal", goal=out.text(step.goal))))
+    out.print(out.style.cyan(out.fold(out.say("goal", goal=out.text(step.goal)))))
     if step.demo is not None:
         demo = step.demo
         where = _dir_arg(Path(session.progress.dir)) if session.progress.dir else lesson.id
@@ -238,7 +252,7 @@ def _start(out: Output, lesson, store, args) -> int:
     session = Session(lesson, store)
     session.begin(str(directory.resolve()))
     out.print(out.style.bold(out.say("lesson", order=lesson.order, title=out.text(lesson.title))))
-    out.print(out.text(lesson.summary))
+    out.print(out.prose(lesson.summary))
     out.print()
     out.print(out.say("copied", files=", ".join(p.name for p in started.written), dir=_dir_arg(directory)))
     if started.others:
@@ -259,7 +273,7 @@ def _show(out: Output, lesson, store, args) -> int:
     for number, hint in enumerate(session.hints_shown(), start=1):
         out.print()
         out.print(out.say("hint", n=number, total=len(session.step.hints)))
-        out.print(out.text(hint))
+        out.print(out.prose(hint))
     return EXIT_OK
 
 
@@ -314,7 +328,7 @@ def _check(out: Output, lesson, store, args) -> int:
         out.print(out.say("complete"))
         if lesson.outro is not None:
             out.print()
-            out.print(out.text(lesson.outro))
+            out.print(out.prose(lesson.outro))
         return EXIT_OK
     out.print()
     out.print(out.say("next"))
@@ -332,14 +346,14 @@ def _hint(out: Output, lesson, store, args) -> int:
     if revealed is None:
         for number, hint in enumerate(step.hints, start=1):
             out.print(out.say("hint", n=number, total=total))
-            out.print(out.text(hint))
+            out.print(out.prose(hint))
             out.print()
         out.print(out.say("no_more_hints", command=f"{_prog()} lessons solution {lesson.id}"))
         return EXIT_OK
     number, hint = revealed
     out.print(out.style.bold(out.say("step", n=session.index + 1, total=len(lesson.steps), title=out.text(step.title))))
     out.print(out.say("hint", n=number, total=total))
-    out.print(out.text(hint))
+    out.print(out.prose(hint))
     return EXIT_OK
 
 

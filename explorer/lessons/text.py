@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from typing import Mapping
 
 LANGS: tuple[str, ...] = ("en", "ja")
@@ -68,3 +69,34 @@ def reflow(text: str, lang: str) -> str:
                 out.append(line)
         paragraphs.append("\n".join(out))
     return "\n\n".join(paragraphs)
+
+
+_TOKEN = re.compile(r"\s+|[\x21-\x7e]+|.")
+
+
+def _cells(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap(text: str, width: int) -> str:
+    """Fold each line to `width` terminal cells: between words in English, between characters in Japanese.
+
+    Indented lines (commands, manifests) are left as they are.
+    """
+    out: list[str] = []
+    for line in text.splitlines():
+        if line.startswith(" ") or _cells(line) <= width:
+            out.append(line)
+            continue
+        current = ""
+        for token in _TOKEN.findall(line):
+            if _cells(current + token) <= width or not current:
+                current += token
+            elif token.isspace():
+                out.append(current.rstrip())
+                current = ""
+            else:
+                out.append(current.rstrip())
+                current = token
+        out.append(current.rstrip())
+    return "\n".join(out)

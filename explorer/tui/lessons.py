@@ -138,6 +138,7 @@ list` shows it too.
         self.shown: tuple[CheckResult, ...] = ()  # the results the table shows
         self.now_drawn: DrawnFlow | None = None  # the current flow, to light its hops during a demo
         self._preview_timer: Timer | None = None
+        self._demo_pending = False
 
     # ------------------------------------------------------------ layout
 
@@ -269,6 +270,7 @@ list` shows it too.
         self._show_hints()
         self.query_one("#goal-flow-title", Static).update(_t("goal_flow", lang))
         self.query_one("#now-flow-title", Static).update(_t("now_flow", lang))
+        self._demo_pending = step.demo is not None  # sent once the current flow is drawn
         self.preview()
 
     def _show_hints(self) -> None:
@@ -351,6 +353,9 @@ list` shows it too.
         self.now_drawn = now
         if goal is None:
             self.query_one("#now-flow", FlowDiagram).empty = _t("no_request", self.lang)
+        if self._demo_pending and now is not None:
+            self._demo_pending = False
+            self.action_demo()
 
     def _show_results(self, result: StepResult) -> None:
         """Goal beside now, one row per check; a failing row says why and where to look."""
