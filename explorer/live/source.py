@@ -197,7 +197,7 @@ class LiveSource(ClusterSource):
         if key is None:
             return
         self._order += 1
-        result = normalize(obj, self._file(kind.resource, key), 0, self._order, key[0] or "default", strict=False)
+        result = normalize(obj, self._file(kind.resource, key), 0, self._order, key[0] or "default")
         kind.raw[key] = obj
         if result.obj is None:
             # The API server accepted this object, so only our schema can be wrong; say so, keep the rest.

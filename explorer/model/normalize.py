@@ -54,13 +54,8 @@ class _Reader:
         self.problems.append(Problem(self.loc(path), message, severity, path, hint, self.ref))  # type: ignore[arg-type]
 
 
-def normalize(raw: Any, file: str, line: int, order: int, default_namespace: str,
-              strict: bool = True) -> Normalized:
-    """One document -> one model object (or None when it must be skipped).
-
-    `strict=False` skips the strict-decoding pass: for objects an API server
-    already validated, where it would only cost time.
-    """
+def normalize(raw: Any, file: str, line: int, order: int, default_namespace: str) -> Normalized:
+    """One document -> one model object (or None when it must be skipped)."""
     here = Location(file, line)
     if not isinstance(raw, dict):
         return Normalized(None, [Problem(here, "a Kubernetes object must be a mapping with apiVersion and kind", skipped=True)])
@@ -88,7 +83,7 @@ def normalize(raw: Any, file: str, line: int, order: int, default_namespace: str
     ref = f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
     reader = _Reader(raw, file, ref)
 
-    schema = schema_for(api_version, kind) if strict else None
+    schema = schema_for(api_version, kind)
     if schema is not None:
         errors = list(decode(raw, schema))
         reader.problems += [
