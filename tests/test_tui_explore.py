@@ -172,3 +172,35 @@ async def test_bad_keymap_file_is_a_toast_not_a_crash(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
         assert any(str(keymap) in n.message for n in app._notifications)
+
+
+async def test_manifest_marks_the_lines_of_findings_with_file_and_line():
+    app = make_app(TUI_DATA / "wrong-port")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("m")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "tests/data/tui/wrong-port/site.yaml:" in text
+        assert "number: 8080" in text  # the YAML itself, with its line numbers
+        assert any(line.lstrip().startswith("✘ line ") and "8080" in line for line in text.splitlines())
+
+
+async def test_events_show_the_controller_refusing_a_regional_static_ip():
+    app = make_app(SAMPLES / "static-ip" / "regional", controller="gce")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Warning Sync Ingress/default/web" in text
+        assert "doesn't translate to an existing static IP" in " ".join(e[2] for e in app.events)
+
+
+async def test_command_palette_lists_every_action():
+    app = make_app(SAMPLES / "article-v1")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        for binding in (*type(app).BINDINGS, *type(app.screen).BINDINGS):
+            assert binding.action == "quit" or binding.description in titles, binding.id

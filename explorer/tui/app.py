@@ -29,7 +29,6 @@ from explorer.topology import ControllerState, record_probe
 from explorer.traffic import HealthChanged, HealthChecked, RequestCompleted, TrafficPort
 from explorer.tui.config import keymap_path, load_keymap
 from explorer.tui.screens.dialogs import HelpScreen
-from explorer.tui.screens.editor import EditorScreen
 from explorer.tui.screens.explore import ExploreScreen
 from explorer.tui.screens.requests import RequestsScreen
 from explorer.topology import IngressRow
@@ -156,7 +155,7 @@ class IngressExplorer(App[int]):
         if first:
             self._report_load(view)
             if self.start_proxy:
-                self.run_proxy()
+                self.call_after_refresh(self.run_proxy)  # the rows are painted before aiohttp loads
             self.watch_files()
         elif view.why:
             self.log_event("explorer", view.why)
@@ -288,6 +287,8 @@ class IngressExplorer(App[int]):
                 self.call_from_thread(self.files_changed, changed)
 
     def files_changed(self, names: list[str]) -> None:
+        from explorer.tui.screens.editor import EditorScreen
+
         self.change_state(lambda: self.workspace.reload_changed(names))
         for screen in self.screen_stack:
             if isinstance(screen, EditorScreen) and screen.file in names:
@@ -359,6 +360,8 @@ class IngressExplorer(App[int]):
         return item if isinstance(item, IngressRow) else None
 
     def action_edit(self) -> None:
+        from explorer.tui.screens.editor import EditorScreen  # TextArea is not needed for the first frame
+
         file = self.explore.selected_file() if self.explore is not None else None
         files = self.workspace.files()
         file = file or (files[0] if files else None)

@@ -120,7 +120,8 @@ class _Placed:
 def _natural(box: Box) -> int:
     """The width a box asks for: its longest line, but long details wrap rather than widen it past WIDE_BOX."""
     heads = [box.title, *([_status_text(box)] if box.status else [])]
-    return max(MIN_BOX, *(cell_len(w) for w in heads), *(min(cell_len(w), WIDE_BOX) for w in box.lines))
+    details = (*box.lines, *box.extra)
+    return max(MIN_BOX, *(cell_len(w) for w in heads), *(min(cell_len(w), WIDE_BOX) for w in details))
 
 
 def _pack(boxes: list[Box], width: int) -> list[list[_Placed]]:

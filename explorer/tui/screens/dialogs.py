@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -58,6 +57,8 @@ class HelpScreen(ModalScreen[None]):
         self.bindings = bindings
 
     def compose(self) -> ComposeResult:
+        from rich.markdown import Markdown  # markdown-it costs 30 ms: paid when help is first opened
+
         with VerticalScroll(id="help-box", classes="dialog"):
             if self.focused_help:
                 yield Static(Markdown(self.focused_help), id="help-focused")
