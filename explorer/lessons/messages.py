@@ -65,9 +65,6 @@ _MESSAGES: dict[str, dict[str, str]] = {
     # ---- framing
     "why": {"en": "Why: {reason}", "ja": "理由: {reason}"},
     "look": {"en": "Look at: {where}", "ja": "確認する場所: {where}"},
-    "pass": {"en": "PASS", "ja": "合格"},
-    "fail": {"en": "FAIL", "ja": "不合格"},
-    "pending": {"en": "NOT RUN", "ja": "未実行"},
     "reason.wrong_service": {"en": "it reaches Service {got} instead of {want}",
                              "ja": "{want} ではなく Service {got} に届いている"},
     "reason.health": {"en": "{who} GET {path} got {got}; it accepts only {accepts}. {why}",

@@ -94,13 +94,6 @@ class Session:
         self._change(change)
         return True
 
-    def goto(self, index: int) -> None:
-        """Open another step (the TUI's step list); history and solved steps stay."""
-        def change(p: LessonProgress) -> None:
-            p.step = min(max(index, 0), len(self.lesson.steps) - 1)
-
-        self._change(change)
-
     # ------------------------------------------------------------ help
 
     def hints_shown(self) -> list[Text]:

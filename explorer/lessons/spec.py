@@ -187,9 +187,6 @@ class Lesson:
     outro: Text | None = None
     namespace: str = "default"
 
-    def step(self, index: int) -> Step:
-        return self.steps[min(max(index, 0), len(self.steps) - 1)]
-
     def start_texts(self) -> dict[str, str]:
         """File name -> text of the start manifests."""
         return {path.name: path.read_text(encoding="utf-8") for path in self.start}
