@@ -15,7 +15,7 @@ from explorer.diagnostics import Finding, check
 from explorer.model import ClusterState, Location
 from explorer.model.normalize import Model
 from explorer.model.objects import Ingress, Service
-from explorer.routing import ControllerProfile, Decision, Request, route
+from explorer.routing import ControllerProfile, Request
 from explorer.topology import ControllerState, Event, IngressRow, PodView, ingress_rows, pods_for_service, reconcile
 
 
@@ -54,9 +54,6 @@ class View:
 
     def pods_of(self, service: Service) -> list[PodView]:
         return pods_for_service(self.state, service)
-
-    def decision_for(self, row: IngressRow) -> Decision:
-        return route(self.state, self.profile, example_request(row), row.ingress)
 
 
 def shown_path(file: str) -> str:
