@@ -155,3 +155,14 @@ def test_json_that_yaml_cannot_read_still_loads(tmp_path):
     state = load([path])
     (svc,) = state.objects
     assert svc.meta.annotations["note"] == "\U0001F600" and not state.problems
+
+
+def test_texts_in_memory_load_like_files():
+    a = (SAMPLES / "article" / "01-nodeports.yaml").read_text()
+    b = (SAMPLES / "article" / "02-ingress.yaml").read_text()
+    from explorer.model import load_texts
+
+    state = load_texts({"a.yaml": a, "b.yaml": b, "again.yaml": a})
+    assert state.summary() == "1 Ingress, 2 Service"
+    assert [o.meta.order for o in state.objects] == sorted(o.meta.order for o in state.objects)
+    assert sum("is defined again" in p.message for p in state.problems) == 2

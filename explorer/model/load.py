@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 from explorer.model.location import Location, Problem
 from explorer.model.normalize import Model, normalize
@@ -40,35 +40,49 @@ def load(
             gc.enable()
 
 
+def load_texts(texts: Mapping[str, str], namespace: str = "default",
+               sources: Iterable[str] | None = None) -> ClusterState:
+    """Load manifests held in memory, one text per file name, as `load` would read those files.
+
+    The editor uses it: creation order runs across the files and an object
+    defined in two of them is reported, exactly as when loading from disk.
+    """
+    names = list(texts) if sources is None else list(sources)
+    return _build(((name, text, None) for name, text in texts.items()), namespace, names)
+
+
 def _load(sources: Iterable[str | os.PathLike[str]], namespace: str, stdin_text: str | None) -> ClusterState:
+    names = [os.fspath(source) for source in sources]
+    files = (item for source in names for item in read_sources(source, stdin_text))
+    return _build(files, namespace, names)
+
+
+def _build(files: Iterable[tuple[str, str | None, Problem | None]], namespace: str,
+           names: list[str]) -> ClusterState:
     objects: list[Model] = []
     problems: list[Problem] = []
-    names: list[str] = []
     skipped = 0
     order = 0
-    for source in sources:
-        source = os.fspath(source)
-        names.append(source)
-        for name, text, problem in read_sources(source, stdin_text):
-            if problem is not None:
-                problems.append(problem)
-                if problem.skipped:
-                    skipped += 1
+    for name, text, problem in files:
+        if problem is not None:
+            problems.append(problem)
+            if problem.skipped:
+                skipped += 1
+            continue
+        assert text is not None
+        for item in _documents(text, name):
+            if isinstance(item, Problem):
+                problems.append(item)
+                skipped += 1
                 continue
-            assert text is not None
-            for item in _documents(text, name):
-                if isinstance(item, Problem):
-                    problems.append(item)
-                    skipped += 1
-                    continue
-                raw, line = item
-                result = normalize(raw, name, line, order, namespace)
-                order += 1
-                problems.extend(result.problems)
-                if result.obj is None:
-                    skipped += 1
-                else:
-                    objects.append(result.obj)
+            raw, line = item
+            result = normalize(raw, name, line, order, namespace)
+            order += 1
+            problems.extend(result.problems)
+            if result.obj is None:
+                skipped += 1
+            else:
+                objects.append(result.obj)
     return _finish(objects, problems, names, skipped)
 
 
@@ -93,26 +107,10 @@ def _finish(objects: list[Model], problems: list[Problem], names: list[str], ski
 
 
 def load_text(text: str, name: str = "<text>", namespace: str = "default") -> ClusterState:
-    """Load manifests held in a string (tests, the editor pane)."""
-    return load([STDIN], namespace, stdin_text=text) if name == STDIN else _load_named(text, name, namespace)
-
-
-def _load_named(text: str, name: str, namespace: str) -> ClusterState:
-    objects: list[Model] = []
-    problems: list[Problem] = []
-    skipped = 0
-    for order, item in enumerate(_documents(text, name)):
-        if isinstance(item, Problem):
-            problems.append(item)
-            skipped += 1
-            continue
-        result = normalize(item[0], name, item[1], order, namespace)
-        problems.extend(result.problems)
-        if result.obj is None:
-            skipped += 1
-        else:
-            objects.append(result.obj)
-    return _finish(objects, problems, [name], skipped)
+    """Load manifests held in a string (tests, the editor pane); "-" reads it as stdin."""
+    if name == STDIN:
+        return load([STDIN], namespace, stdin_text=text)
+    return load_texts({name: text}, namespace)
 
 
 def read_sources(source: str, stdin_text: str | None) -> Iterator[tuple[str, str | None, Problem | None]]:

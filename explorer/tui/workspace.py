@@ -8,13 +8,12 @@ asks to save. Edits made outside (in the user's own editor) arrive through
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from explorer.model import ClusterState, Problem, load, load_text
+from explorer.model import ClusterState, load, load_texts
 from explorer.model.load import MANIFEST_SUFFIXES, STDIN
 
 #: How many applied snapshots `undo()` can step back through.
@@ -153,27 +152,14 @@ class Workspace:
         return snapshot
 
     def _state_from(self, texts: dict[str, str]) -> ClusterState:
-        """Load every file from its text, keeping the order files were read in.
-
-        Object order stands for creation order (the oldest Ingress wins a
-        conflict), so it is numbered across all files, as `load()` does.
-        """
-        objects = []
-        problems: list[Problem] = []
-        skipped = 0
-        for name, text in texts.items():
-            part = load_text(text, name, self.namespace)
-            objects.extend(part.objects)
-            problems.extend(part.problems)
-            skipped += part.skipped
+        """Load every file from its text, as loading the files from disk would."""
+        state = load_texts(texts, self.namespace, self.sources)
         current = self.current
-        if current is not None:  # files the loader could not read keep their problems
-            problems.extend(p for p in current.state.problems if p.location.file not in texts)
-        renumbered = [
-            dataclasses.replace(obj, meta=dataclasses.replace(obj.meta, order=order))
-            for order, obj in enumerate(objects)
-        ]
-        return ClusterState(renumbered, problems, self.sources, skipped)
+        if current is None:
+            return state
+        # files the loader could not read keep their problems
+        kept = [p for p in current.state.problems if p.location.file not in texts]
+        return ClusterState(state.objects, [*state.problems, *kept], self.sources, state.skipped)
 
 
 def _read_text(name: str) -> str | None:
