@@ -12,13 +12,12 @@ each check is answered by the simulated app of the Pod it reaches.
 
 from __future__ import annotations
 
-import dataclasses
 from functools import cached_property
 from typing import Sequence
 
 from explorer.diagnostics.check import check as diagnose
 from explorer.diagnostics.finding import Finding
-from explorer.model import ClusterState, Problem, load_text
+from explorer.model import ClusterState, load_texts
 from explorer.routing.profile import ControllerProfile
 from explorer.topology.controller import ControllerState, health_checks, reconcile, record_probe
 from explorer.topology.pods import all_pods, listens_on
@@ -30,17 +29,8 @@ HISTORY_LIMIT = 40
 
 
 def state_from_texts(texts: Texts, namespace: str = "default") -> ClusterState:
-    """One snapshot from several files held as text; object order across files stands for creation order."""
-    objects = []
-    problems: list[Problem] = []
-    skipped = 0
-    for name, text in texts.items():
-        part = load_text(text, name, namespace)
-        objects.extend(part.objects)
-        problems.extend(part.problems)
-        skipped += part.skipped
-    renumbered = [dataclasses.replace(o, meta=dataclasses.replace(o.meta, order=i)) for i, o in enumerate(objects)]
-    return ClusterState(renumbered, problems, list(texts), skipped)
+    """One snapshot from several files held as text, exactly as if they were read from disk."""
+    return load_texts(texts, namespace)
 
 
 def remember(history: Sequence[Texts], texts: Texts) -> list[Texts]:
