@@ -198,3 +198,13 @@ def test_text_is_folded_by_display_width_between_words_or_japanese_characters():
     folded = wrap("日本語の文章はどこでも折り返せます", 10).splitlines()
     assert folded == ["日本語の文", "章はどこで", "も折り返せ", "ます"]  # two cells per character
     assert wrap("    curl -H 'Host: a.example.com' http://127.0.0.1/", 10).count("\n") == 0  # commands stay
+
+
+def test_every_finding_points_at_a_lesson_that_exists():
+    from explorer.diagnostics.codes import CODES
+    from explorer.lessons.catalog import load_catalog
+
+    catalog = load_catalog()
+    ids = {lesson.id for lesson in getattr(catalog, "lessons", catalog)}
+    dangling = {code: c.lesson for code, c in CODES.items() if c.lesson and c.lesson not in ids}
+    assert not dangling
