@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from explorer.commands.common import add_controller_option, add_source_options
+from explorer.commands.common import add_cluster_options, add_controller_option, add_source_options, is_live
 
 #: The scenario opened when no -f is given: the article's setup written for networking.k8s.io/v1.
 BUNDLED_SCENARIO = "article-v1"
@@ -21,6 +21,7 @@ examples:
   ingress-explorer --controller gce                  the same, as GKE routes it
   ingress-explorer -f k8s/ -n shop                   your own manifests
   ingress-explorer -f ingress.yaml -f services.yaml  several files
+  ingress-explorer --context dev -n shop             a live cluster, kept current as it changes (read-only)
 
 keys: ? help, : command bar, / filter, c switch controller, r send request, q quit.
 """
@@ -29,6 +30,7 @@ keys: ? help, : command bar, / filter, c switch controller, r send request, q qu
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The TUI's options, shared by the top-level parser and the `tui` subcommand."""
     add_source_options(parser)
+    add_cluster_options(parser)
     add_controller_option(parser)
     parser.add_argument(
         "--no-proxy", action="store_true",
@@ -55,6 +57,8 @@ def bundled_scenario() -> Path | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if is_live(args):
+        return run_live(args)
     sources: list[str] = list(args.files)
     if not sources:
         scenario = bundled_scenario()
@@ -75,7 +79,33 @@ def run(args: argparse.Namespace) -> int:
 
     from explorer.tui import create_app
 
-    app = create_app(sources, namespace=args.namespace, controller=args.controller,
+    app = create_app(sources, namespace=str(args.namespace), controller=args.controller,
                      start_proxy=not args.no_proxy)
     app.run()
+    return app.return_code or 0
+
+
+def run_live(args: argparse.Namespace) -> int:
+    """The TUI on a cluster: read it fully before the first frame, so a failure is one line and nothing drawn."""
+    from explorer.commands.common import open_source
+    from explorer.model.source import SourceError
+
+    source = None
+    try:
+        source = open_source(args)
+        state = source.snapshot()
+    except SourceError as exc:
+        if source is not None:
+            source.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    from explorer.tui import create_app
+
+    app = create_app([], controller=args.controller, start_proxy=not args.no_proxy, source=source,
+                     first_state=state)
+    try:
+        app.run()
+    finally:
+        source.close()  # the app closes it when it ends; this covers an app that never started
     return app.return_code or 0

@@ -5,6 +5,11 @@ snapshot or a controller switch redraws everything). Loading, applying,
 the proxy and file watching run in workers; their errors become toasts.
 Nothing heavy is imported before the first frame: the proxy (aiohttp) is
 imported in a thread after mount.
+
+On a live cluster (`source`, a ClusterSource already read once) the files
+give way to the cluster: a worker follows `source.changes()` and each new
+snapshot redraws every view in place; editing, applying and saving are off,
+because ingress-explorer only ever reads a cluster.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from explorer.model import ClusterState
+from explorer.model.location import Problem
+from explorer.model.source import ClusterSource
 from explorer.routing import PROFILES, ControllerProfile, Request, route
 from explorer.topology import ControllerState, record_probe
 from explorer.traffic import HealthChanged, HealthChecked, RequestCompleted, TrafficPort
@@ -86,9 +94,16 @@ class IngressExplorer(App[int]):
         traffic_factory: Callable[[], TrafficPort] | None = None,
         keymap_file: Path | None = None,
         watch_seconds: float = WATCH_SECONDS,
+        source: ClusterSource | None = None,
+        first_state: ClusterState | None = None,
     ) -> None:
         super().__init__()
+        if (source is None) != (first_state is None):
+            raise ValueError("a cluster source comes with its first state (source.snapshot()), and only then")
         self.workspace = Workspace(sources, namespace)
+        self.source = source  # a live cluster, read-only; None for manifest files
+        self._first_state = first_state
+        self._problems_told: set[str] = set()  # the cluster's notes already shown as a toast
         self.profiles: dict[str, ControllerProfile] = dict(PROFILES)
         self.profile = self.profiles[controller]
         self.start_proxy = start_proxy
@@ -98,6 +113,8 @@ class IngressExplorer(App[int]):
         self.watch_seconds = watch_seconds
         self.events: list[tuple[float, str, str, str]] = []  # (time, source, text, style)
         self._state_lock = threading.Lock()
+        self._views_made = 0  # views are numbered as they are made, so an older one never replaces a newer
+        self._view_shown = 0
         self._stop_watching = threading.Event()
         self.explore: ExploreScreen | None = None  # set by the explore screen when it mounts
         self.live_controller: ControllerState | None = None  # the view's controller plus the proxy's probes
@@ -114,14 +131,25 @@ class IngressExplorer(App[int]):
         else:
             if keymap:
                 self.set_keymap(keymap)
-        self.change_state(self.workspace.load, first=True)
+        if self.source is not None and self._first_state is not None:
+            first = self._first_state
+            self.change_state(lambda: self.workspace.adopt(first, "read"), first=True)
+        else:
+            self.change_state(self.workspace.load, first=True)
+
+    @property
+    def live(self) -> bool:
+        """True on a live cluster: what is shown is read from it, never written to it."""
+        return self.source is not None
 
     async def on_unmount(self) -> None:
-        """Stop the watcher and the proxy (its listeners and simulated Pods) before the loop ends."""
+        """Stop the watchers and the proxy (its listeners and Pods), then let go of the cluster."""
         self._stop_watching.set()
         port, self.traffic = self.traffic, None
         if port is not None:
             await port.stop()
+        if self.source is not None:
+            await asyncio.to_thread(self.source.close)  # ends changes(), so the watch worker returns
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed is a toast with its message, never a traceback."""
@@ -136,6 +164,10 @@ class IngressExplorer(App[int]):
     def change_state(self, make: Callable[[], Snapshot | None], why: str | None = None,
                      first: bool = False) -> None:
         """Make a snapshot (load, apply, undo, reload) and its view, off the event loop, one at a time."""
+        self._make_view(make, why, first)
+
+    def _make_view(self, make: Callable[[], Snapshot | None], why: str | None, first: bool) -> None:
+        """In a worker thread: the snapshot, its view, and then the view on screen."""
         with self._state_lock:
             snapshot = make()
             if snapshot is None:
@@ -143,7 +175,15 @@ class IngressExplorer(App[int]):
             previous = self.live_controller or (self.view.controller if self.view is not None else None)
             view = build_view(snapshot.state, self.profile, previous, why or snapshot.why,
                               probed=self.traffic is not None)
-        self.call_from_thread(self._set_view, view, first)
+            self._views_made += 1
+            number = self._views_made
+        self.call_from_thread(self._show_view, view, first, number)
+
+    def _show_view(self, view: View, first: bool, number: int) -> None:
+        if number < self._view_shown:
+            return  # a newer snapshot is on screen already (two workers finished out of order)
+        self._view_shown = number
+        self._set_view(view, first)
 
     def _set_view(self, view: View, first: bool) -> None:
         self.view = view
@@ -156,7 +196,10 @@ class IngressExplorer(App[int]):
             self._report_load(view)
             if self.start_proxy:
                 self.call_after_refresh(self.run_proxy)  # the rows are painted before aiohttp loads
-            self.watch_files()
+            if self.live:
+                self.watch_cluster()
+            else:
+                self.watch_files()
         elif view.why:
             self.log_event("explorer", view.why)
             if self.traffic is not None:
@@ -164,6 +207,13 @@ class IngressExplorer(App[int]):
 
     def _report_load(self, view: View) -> None:
         state = view.state
+        if self.live:
+            self.log_event("explorer", f"read {state.summary()} from {', '.join(state.sources)}")
+            self._tell_cluster_problems(state.problems)
+            if not state.ingresses:
+                self.notify(f"no Ingress in what {self.source_name} lets us read; the table fills in when one "
+                            "is created", title="Cluster", severity="warning", timeout=8)
+            return
         self.log_event("explorer", f"loaded {state.summary()} from {', '.join(state.sources)}")
         errors = [p for p in state.problems if p.severity == "error"]
         if errors:
@@ -172,8 +222,23 @@ class IngressExplorer(App[int]):
         if not state.objects:
             self.notify("no objects were loaded; open other files with -f", title="Load", severity="error")
 
+    def _tell_cluster_problems(self, problems: Iterable[Problem]) -> None:
+        """A kind the cluster would not let us read (or watch) is a toast once, and a finding for as long as it lasts."""
+        for problem in problems:
+            text = problem.message + (f" ({problem.hint})" if problem.hint else "")
+            if problem.severity == "info" or text in self._problems_told:
+                continue
+            self._problems_told.add(text)
+            self.log_event("cluster", text, "red")
+            self.notify(text, title=self.source_name, severity="warning", timeout=12)
+
+    @property
+    def source_name(self) -> str:
+        return self.source.name if self.source is not None else ", ".join(self.workspace.sources)
+
     def _update_subtitle(self) -> None:
-        names = ", ".join(Path(s).name or s for s in self.workspace.sources)
+        names = self.source_name if self.source is not None else \
+            ", ".join(Path(s).name or s for s in self.workspace.sources)
         proxy = ""
         if self.traffic is not None:
             listeners = self.traffic.listeners
@@ -186,6 +251,10 @@ class IngressExplorer(App[int]):
         self.change_state(lambda: self.workspace.apply(file, text))
 
     def undo_apply(self) -> None:
+        if self.live:
+            self._read_only("Undo")
+            return
+
         def undo() -> Snapshot | None:
             snapshot = self.workspace.undo()
             if snapshot is None:
@@ -276,6 +345,22 @@ class IngressExplorer(App[int]):
         listener = self.traffic.listeners.get(decision.load_balancer)
         return listener.base_url(request.scheme) if listener else None
 
+    # ------------------------------------------------------------ the live cluster
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="watching the cluster", group="watch")
+    def watch_cluster(self) -> None:
+        """Each snapshot the cluster's watches make redraws every view in place (the selection stays)."""
+        source = self.source
+        assert source is not None
+        for state in source.changes():
+            self._make_view(lambda state=state: self.workspace.adopt(state, "the cluster changed"), None, False)
+            self.call_from_thread(self._tell_cluster_problems, state.problems)
+
+    def _read_only(self, what: str) -> None:
+        self.notify(f"{what} works on manifest files; {self.source_name} is a live cluster, which ingress-explorer "
+                    "only reads (get, list, watch). To try a change, save the cluster with `ingress-explorer record "
+                    "-o DIR` and open the files with -f DIR.", title="Read-only", severity="warning", timeout=10)
+
     # ------------------------------------------------------------ file watching
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="watching files", group="watch")
@@ -362,6 +447,9 @@ class IngressExplorer(App[int]):
     def action_edit(self) -> None:
         from explorer.tui.screens.editor import EditorScreen  # TextArea is not needed for the first frame
 
+        if self.live:
+            self._read_only("Editing")
+            return
         file = self.explore.selected_file() if self.explore is not None else None
         files = self.workspace.files()
         file = file or (files[0] if files else None)
@@ -431,10 +519,15 @@ def create_app(
     traffic_factory: Callable[[], TrafficPort] | None = None,
     keymap_file: Path | None = None,
     watch_seconds: float = WATCH_SECONDS,
+    source: ClusterSource | None = None,
+    first_state: ClusterState | None = None,
 ) -> IngressExplorer:
-    """The app for these manifests; tests call this with fixtures and a size."""
+    """The app for these manifests, or for a cluster `source` already read once (`first_state`).
+
+    Tests call this with fixtures and a size. The app closes `source` when it ends.
+    """
     return IngressExplorer(list(sources), namespace, controller, start_proxy, traffic_factory, keymap_file,
-                           watch_seconds)
+                           watch_seconds, source, first_state)
 
 
 __all__ = ["IngressExplorer", "create_app"]

@@ -4,6 +4,10 @@ An edit in the editor pane is applied to a copy of the file's text and
 produces a new `ClusterState`; nothing is written to disk until the user
 asks to save. Edits made outside (in the user's own editor) arrive through
 `reload_changed()`. No textual here: the screens call this, tests can too.
+
+A live cluster has no files: `adopt()` takes each snapshot the cluster
+source makes, and the manifest of an object is its YAML as the API server
+sent it, written out only when it is shown.
 """
 
 from __future__ import annotations
@@ -11,10 +15,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator, Mapping
+
+import yaml
 
 from explorer.model import ClusterState, load, load_texts
 from explorer.model.load import MANIFEST_SUFFIXES, STDIN
+from explorer.model.normalize import Model
 
 #: How many applied snapshots `undo()` can step back through.
 UNDO_DEPTH = 50
@@ -25,7 +32,7 @@ class Snapshot:
     """One state of the workspace: the texts it was made from, and why it exists."""
 
     state: ClusterState
-    texts: dict[str, str]  # file name (as the loader names it) -> text
+    texts: Mapping[str, str]  # file name (as the loader names it) -> text
     why: str  # "loaded", "applied your edit to x.yaml", "x.yaml changed on disk"
 
 
@@ -62,6 +69,11 @@ class Workspace:
                 texts[name] = text
                 self._stamps[name] = _stamp(name) or FileStamp(0, 0)
         return self._push(Snapshot(state, texts, "loaded"))
+
+    def adopt(self, state: ClusterState, why: str) -> Snapshot:
+        """A snapshot a cluster made: it replaces the history (there is nothing to undo or save)."""
+        self.history = [Snapshot(state, ObjectTexts(state.objects), why)]
+        return self.history[0]
 
     def files(self, state: ClusterState | None = None) -> list[str]:
         """Manifest files behind the sources, in load order (directories expanded as the loader does)."""
@@ -160,6 +172,27 @@ class Workspace:
         # files the loader could not read keep their problems
         kept = [p for p in current.state.problems if p.location.file not in texts]
         return ClusterState(state.objects, [*state.problems, *kept], self.sources, state.skipped)
+
+
+class ObjectTexts(Mapping[str, str]):
+    """The YAML of objects read from a cluster, by their location (`cluster:dev/Ingress/shop/web`).
+
+    Made when asked for: a watch event makes a new snapshot of thousands of
+    objects, and only the one on screen is ever shown.
+    """
+
+    def __init__(self, objects: Iterable[Model]) -> None:
+        self._objects = {obj.meta.location.file: obj for obj in objects}
+
+    def __getitem__(self, name: str) -> str:
+        raw = self._objects[name].meta.raw
+        return yaml.safe_dump(raw, sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._objects)
+
+    def __len__(self) -> int:
+        return len(self._objects)
 
 
 def _read_text(name: str) -> str | None:

@@ -66,12 +66,17 @@ class ResourceTable(DataTable):
         return self.items[self.cursor_row]
 
     def show(self, view: View | None, kind: Kind | None = None, scope: Scope | None | bool = False) -> None:
-        """Refill the table; the cursor stays on the same row when it still exists."""
+        """Refill the table; the cursor stays on the same rule, Service or Pod when it still exists.
+
+        A new snapshot (a watch event, an edit) can add rows above the selected one;
+        the selection follows what was selected, else it keeps its place.
+        """
         if kind is not None:
             self.kind = kind
         if scope is not False:
             self.scope = scope  # type: ignore[assignment]
         previous = self.cursor_row
+        selected = _identity(self.current_item())
         self.clear(columns=True)
         self.items = []
         if view is None:
@@ -93,7 +98,19 @@ class ResourceTable(DataTable):
             self.items.append(item)
             self.add_row(*cells)
         if self.items:
-            self.move_cursor(row=min(max(previous, 0), len(self.items) - 1))
+            same = next((i for i, item in enumerate(self.items) if _identity(item) == selected), None)
+            self.move_cursor(row=same if same is not None else min(max(previous, 0), len(self.items) - 1))
+
+
+def _identity(item: Any) -> tuple[str, ...] | None:
+    """What a row stands for, across snapshots (the objects themselves are new in every snapshot)."""
+    if isinstance(item, IngressRow):
+        return ("ing", item.ingress, item.host, item.path, item.path_type or "")
+    if isinstance(item, PodView):
+        return ("pod", item.key)
+    if isinstance(item, Service):
+        return ("svc", item.meta.key)
+    return None
 
 
 def _namespace(item: Any) -> str:
