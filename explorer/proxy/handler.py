@@ -104,6 +104,13 @@ class RequestHandler:
     async def _handle(self, request: web.BaseRequest, rid: int, host: str, done: Outcome) -> web.StreamResponse:
         proxy = self.proxy
         limits = proxy.options.limits
+        if request.method == "CONNECT":
+            # A load balancer is not a forward proxy: nginx answers 400 and never opens a tunnel. aiohttp
+            # hands the rest of the connection over as the "body", so it must be closed, not read.
+            response = self._own(400, pages.plain(400, "CONNECT is not served: an Ingress controller routes "
+                                                       "requests to Services, it does not open tunnels"), done)
+            response.force_close()
+            return response
         if len(request.raw_path) > limits.max_request_target:
             return self._own(414, pages.plain(414, f"the request-target is {len(request.raw_path)} bytes; "
                                                    f"the limit is {limits.max_request_target}"), done)
