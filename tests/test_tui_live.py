@@ -15,9 +15,12 @@ from fakeapi import FakeApiServer, read_objects
 from explorer.live.kubeconfig import ClusterTarget
 from explorer.live.source import LiveSource
 from explorer.tui.screens.editor import EditorScreen
+from explorer.tui.screens.requests import RequestsScreen
 from explorer.tui.widgets.findings import FindingsTable
 from explorer.tui.widgets.flow import FlowDiagram
+from explorer.tui.widgets.request_bar import RequestBar
 from explorer.tui.widgets.resources import ResourceTable
+from test_proxy_live import READY, PodApp
 from tui_helpers import SIZE, loaded, make_app, rendered, screen_text, table_rows, until
 
 DATA = Path(__file__).parent / "data" / "live"
@@ -106,6 +109,30 @@ async def test_a_forbidden_kind_is_a_notification_and_a_finding_and_the_rest_wor
         api.update(shop_ingress_with("/cart"))
         await until(pilot, lambda: table.row_count == 2, what="the new path from the watch")
         assert sum("forbidden: cannot list secrets" in n for n in notes(app)) == 1
+
+
+async def test_a_request_from_the_tui_reaches_the_clusters_ready_pod_through_a_port_forward(kubeconfig, api):
+    pod = PodApp(READY)
+    api.pod_ports[("shop", READY)] = pod.server.server_address[:2]
+    try:
+        app, _ = live_app(kubeconfig, start_proxy=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await loaded(pilot)
+            await until(pilot, lambda: app.traffic is not None, what="the embedded proxy to listen")
+            await pilot.press("r")
+            await until(pilot, lambda: isinstance(app.screen, RequestsScreen), what="the flow mode")
+            app.screen.query_one(RequestBar).url = "https://shop.example.com/from-the-tui"
+            await pilot.press("enter")
+            await until(pilot, lambda: f"{READY} got /from-the-tui" in screen_text(app), what="the Pod's answer")
+            assert "200 OK" in screen_text(app)
+            # health is the cluster's: the Ready Pod stays ok, the other stays not ready (no probes run)
+            assert app.view is not None and not app.view.probed
+            [row] = app.view.rows
+            assert (row.ready, row.pods, row.state) == (1, 2, "ok")
+    finally:
+        pod.close()
+    assert [p for _, p in api.requests if "/portforward" in p] == [
+        f"/api/v1/namespaces/shop/pods/{READY}/portforward?ports=8080"]
 
 
 def closed_port() -> int:

@@ -1,4 +1,4 @@
-"""`ingress-explorer serve`: real HTTP through the Ingress rules, to simulated Pods."""
+"""`ingress-explorer serve`: real HTTP through the Ingress rules, to simulated Pods or a cluster's own."""
 
 from __future__ import annotations
 
@@ -13,9 +13,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from explorer.commands.common import Style, add_controller_option, add_source_options, load_sources, use_colour
+from explorer.commands.common import (
+    Style, add_cluster_options, add_controller_option, add_source_options, is_live, load_sources, report_problems,
+    use_colour,
+)
 
 if TYPE_CHECKING:
+    from explorer.model.source import ClusterSource
     from explorer.model.state import ClusterState
     from explorer.proxy import Proxy
     from explorer.routing.profile import ControllerProfile
@@ -27,9 +31,12 @@ examples:
   curl -i -H 'Host: foo-bar.com' http://127.0.0.1:8080/foo
   ingress-explorer serve -f shop/ --controller gce --time-scale 0.05
   ingress-explorer serve -f . --http-port 0 --https-port 0 --status-port 0   (any free ports)
+  ingress-explorer serve --context dev -n shop       the cluster's rules, to its own Pods (port-forward)
 
 Every response carries X-Ingress-Explorer-Ingress, -Backend and -Pod headers.
 The files are watched: save an edit and the next request uses it. Ctrl-C stops everything.
+On a cluster, the rules follow its changes, requests reach its Pods through port-forwards (RBAC:
+create on pods/portforward), and only the Pods the cluster reports Ready take traffic.
 """
 
 
@@ -41,6 +48,7 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_source_options(parser)
+    add_cluster_options(parser)
     add_controller_option(parser)
     parser.add_argument("--listen", default="127.0.0.1", metavar="ADDR",
                         help="address to listen on (default 127.0.0.1; anything else is reachable from "
@@ -55,31 +63,53 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
                         help="speed of simulated time for health checks: 0.05 runs a 60 s interval in 3 s "
                              "(default 1, real time)")
     parser.add_argument("--no-watch", dest="watch", action="store_false",
-                        help="do not reload when the files change")
+                        help="do not reload when the files (or the cluster) change")
     parser.add_argument("-q", "--quiet", action="store_true", help="do not log each request")
 
 
 def run(args: argparse.Namespace) -> int:
+    from explorer.model.source import SourceError
     from explorer.routing import get_profile
 
-    state = load_sources(args)
-    if state is None:
-        return 2
+    source = None
+    if is_live(args):
+        from explorer.commands.common import open_source
+
+        try:
+            source = open_source(args)
+            state = source.snapshot()
+        except SourceError as exc:
+            if source is not None:
+                source.close()
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        report_problems(state.problems, sys.stderr)
+    else:
+        args.namespace = str(args.namespace)
+        loaded = load_sources(args)
+        if loaded is None:
+            return 2
+        state = loaded
     if not _is_loopback(args.listen):
         print(f"warning: --listen {args.listen} is not a loopback address: other machines can reach this "
-              "proxy and the simulated Pods' answers", file=sys.stderr)
+              "proxy and the Pods' answers", file=sys.stderr)
     try:
-        return asyncio.run(_serve(args, state, get_profile(args.controller)))
+        return asyncio.run(_serve(args, state, get_profile(args.controller), source))
     except KeyboardInterrupt:
         return 130
+    finally:
+        if source is not None:
+            source.close()
 
 
-async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "ControllerProfile") -> int:
+async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "ControllerProfile",
+                 source: "ClusterSource | None" = None) -> int:
     from explorer.proxy import ProxyError, ProxyOptions, start_proxy
 
     style = Style(use_colour(sys.stdout))
     options = ProxyOptions(listen=args.listen, http_port=args.http_port, https_port=args.https_port,
-                           status_port=args.status_port, time_scale=args.time_scale)
+                           status_port=args.status_port, time_scale=args.time_scale,
+                           forward=source.forward if source is not None else None)
     try:
         proxy = await start_proxy(state, profile, options)
     except ProxyError as exc:
@@ -92,15 +122,19 @@ async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "Cont
     events = proxy.subscribe()
     tasks = [asyncio.create_task(_log(events, style, args.quiet))]
     if args.watch:
-        tasks.append(asyncio.create_task(_watch(args, proxy, profile)))
+        tasks.append(asyncio.create_task(_follow(source, proxy, profile, state) if source is not None
+                                         else _watch(args, proxy, profile)))
     try:
         print(banner(proxy, state, profile, style), flush=True)
         await stop.wait()
     finally:
-        print("stopping: closing listeners and simulated Pods", file=sys.stderr, flush=True)
+        print("stopping: closing listeners and " + ("port-forwards" if source is not None else "simulated Pods"),
+              file=sys.stderr, flush=True)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if source is not None:
+            await asyncio.to_thread(source.close)  # ends changes(), so the thread reading it returns
         await proxy.stop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
@@ -112,9 +146,13 @@ def banner(proxy: "Proxy", state: "ClusterState", profile: "ControllerProfile", 
     from explorer.routing import router_for
 
     lines = [style.bold(f"ingress-explorer serve: {profile.title} ({profile.name}), {state.summary()}")]
-    pods = proxy.sims.pods
-    lines.append(f"simulated Pods: {len(pods)}" + (" (no workload in the manifests: forwards answer "
-                                                    f"{profile.no_healthy_backend_status})" if not pods else ""))
+    if proxy.sims is not None:
+        pods = proxy.sims.pods
+        lines.append(f"simulated Pods: {len(pods)}" + (" (no workload in the manifests: forwards answer "
+                                                        f"{profile.no_healthy_backend_status})" if not pods else ""))
+    else:
+        lines.append(f"Pods: {proxy.upstreams.description}, opened when a request is sent; "
+                     "the Pods the cluster reports Ready take traffic")
     router = router_for(state, profile)
     if not proxy.listeners:
         lines.append(style.yellow(f"no Ingress is served by {profile.title}: nothing to listen for"))
@@ -214,6 +252,22 @@ async def _watch(args: argparse.Namespace, proxy: "Proxy", profile: "ControllerP
         report_problems(state.problems, sys.stderr)
         await proxy.apply(state, profile)
         print(f"reloaded: {state.summary()}", flush=True)
+
+
+async def _follow(source: "ClusterSource", proxy: "Proxy", profile: "ControllerProfile",
+                  first: "ClusterState") -> None:
+    """Each new snapshot of the cluster (its watches, debounced) is applied to the running proxy."""
+    told = {str(p) for p in first.problems}  # printed before the banner
+    changes = source.changes()
+    while True:
+        state = await asyncio.to_thread(next, changes, None)
+        if state is None:  # the source was closed
+            return
+        fresh = [p for p in state.problems if str(p) not in told]
+        told.update(str(p) for p in fresh)
+        report_problems(fresh, sys.stderr)
+        await proxy.apply(state, profile)
+        print(f"cluster changed: {state.summary()}", flush=True)
 
 
 def _mtimes(sources: list[str]) -> dict[str, float]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Protocol
 
 from explorer.model.load import load
 from explorer.model.state import ClusterState
@@ -23,6 +23,20 @@ class SourceError(Exception):
     The message is written for the user: what failed, where, and what to do.
     Commands print it and exit with status 2.
     """
+
+
+class PortForward(Protocol):
+    """What `kubectl port-forward` gives: a loopback address that reaches one port of one Pod.
+
+    `last_error` says why the last connection through it could not reach the Pod
+    (no right to create pods/portforward, the Pod gone), for the 502 that follows.
+    """
+
+    @property
+    def address(self) -> tuple[str, int]: ...
+
+    @property
+    def last_error(self) -> str | None: ...
 
 
 class ClusterSource(ABC):
@@ -44,6 +58,10 @@ class ClusterSource(ABC):
         yields nothing. Call after `snapshot()`; run it in a worker thread.
         """
         return iter(())
+
+    def forward(self, namespace: str, pod: str, port: int) -> PortForward:
+        """Reach `port` of a real Pod (call after `snapshot()`). Only a live cluster has Pods to reach."""
+        raise SourceError(f"{self.name} has no running Pods to reach: its Pods are simulated")
 
     def close(self) -> None:
         """Stop `changes()` and release connections. Safe to call more than once."""

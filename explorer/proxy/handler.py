@@ -2,16 +2,18 @@
 
 Every request goes through `explorer.routing.route()` (nothing here matches
 paths or hosts), then through the health the controller simulation keeps:
-a forward reaches one simulated Pod chosen round-robin among those allowed
-to take traffic, or the controller's own "no healthy backend" answer. The
-upstream address is always a simulated Pod's loopback port, so an
-absolute-form request (`GET http://other.example/`) is routed by its host
-like any other and never leaves the machine.
+a forward reaches one Pod chosen round-robin among those allowed to take
+traffic, or the controller's own "no healthy backend" answer. The upstream
+address is always a loopback port (a simulated Pod's, or a port-forward to a
+live Pod), so an absolute-form request (`GET http://other.example/`) is
+routed by its host like any other and never leaves the machine.
 
 A Pod that fails gets the answers nginx gives (checked against nginx 1.22):
 502 when it refuses the connection, closes it, or answers something that is
 not HTTP; the profile's `upstream_timeout_status` (nginx 504, GKE 502) when it
-is slower than the timeout. aiohttp's client tries an idempotent request once
+is slower than the timeout. A port-forward that could not be opened (no
+right to create pods/portforward, the Pod gone) closes the connection: 502,
+with the port-forward's own error in the body. aiohttp's client tries an idempotent request once
 more when its connection breaks before the answer (ingress-nginx, with
 proxy-next-upstream "error timeout", tries up to three times), so a GET to a
 Pod that died says what the second try met. The whole answer is read before
@@ -34,8 +36,8 @@ from yarl import URL
 
 from explorer.proxy import pages
 from explorer.proxy.limits import header_problem
-from explorer.proxy.pool import Choice
 from explorer.proxy.tls import FALLBACK_NAME
+from explorer.proxy.upstreams import Upstream
 from explorer.routing.decision import Decision
 from explorer.routing.request import Request, normalize_path
 from explorer.routing.route import route
@@ -159,14 +161,23 @@ class RequestHandler:
         if isinstance(body, web.Response):
             return self._own(body.status, body.text or "", done)
         choice = proxy.pool.choose(decision)
-        if choice.sim is None:
+        why = choice.why
+        upstream = None
+        if choice.pod is not None:
+            try:
+                upstream = await proxy.pool.open(choice)
+            except Exception as exc:  # the port-forward could not even listen: say so, as a 502
+                done.pod = choice.pod.partition("/")[2]
+                return self._own(502, pages.plain(502, f"no port-forward to Pod {choice.pod}: {exc}"), done)
+            why = why or f"Pod {choice.pod} is gone"
+        if upstream is None:
             done.outcome = "answer"
             response = self._own(snap.profile.no_healthy_backend_status,
                                  snap.profile.no_healthy_backend_body + "\n", done)
-            response.headers[REASON_HEADER] = choice.why
+            response.headers[REASON_HEADER] = why
             return response
-        done.pod = choice.sim.name
-        return await self._forward(request, rid, host, decision, choice, body, flow, done)
+        done.pod = upstream.name
+        return await self._forward(request, rid, host, decision, upstream, body, flow, done)
 
     async def _read_body(self, request: web.BaseRequest) -> bytes | web.Response:
         limits = self.proxy.options.limits
@@ -188,14 +199,14 @@ class RequestHandler:
             return web.Response(status=408, text=pages.plain(
                 408, f"the body did not arrive within {limits.client_body_timeout:g}s"))
 
-    async def _forward(self, request: web.BaseRequest, rid: int, host: str, decision: Decision, choice: Choice,
+    async def _forward(self, request: web.BaseRequest, rid: int, host: str, decision: Decision, upstream: Upstream,
                        body: bytes, flow: Flow | None, done: Outcome) -> web.StreamResponse:
         proxy = self.proxy
         snap = proxy.snapshot
         limits = proxy.options.limits
-        sim = choice.sim
-        headers = _upstream_headers(request, host, self.scheme, decision)
-        url = URL.build(scheme="http", host=sim.host, port=sim.port, encoded=True,
+        pod = upstream.name
+        headers = _upstream_headers(request, host, self.scheme, decision, upstream.simulated)
+        url = URL.build(scheme="http", host=upstream.host, port=upstream.port, encoded=True,
                         path=_upstream_path(request, decision, snap), query_string=request.rel_url.raw_query_string)
         started = time.perf_counter()
         read_timeout = limits.upstream_read_timeout
@@ -204,26 +215,29 @@ class RequestHandler:
         timeout = aiohttp.ClientTimeout(sock_connect=limits.upstream_connect_timeout, sock_read=read_timeout)
         try:
             async with proxy.session.request(request.method, url, headers=headers, data=body or None,
-                                             allow_redirects=False, timeout=timeout) as upstream:
-                payload = await upstream.read()
+                                             allow_redirects=False, timeout=timeout) as answer:
+                payload = await answer.read()
         except aiohttp.ConnectionTimeoutError:
-            return self._own(504, pages.plain(504, f"Pod {sim.name} did not accept the connection within "
+            return self._own(504, pages.plain(504, f"Pod {pod} did not accept the connection within "
                                                    f"{limits.upstream_connect_timeout:g}s"), done)
         except asyncio.TimeoutError:
             status = snap.profile.upstream_timeout_status
-            return self._own(status, pages.plain(status, f"Pod {sim.name} did not answer within {read_timeout:g}s "
+            return self._own(status, pages.plain(status, f"Pod {pod} did not answer within {read_timeout:g}s "
                                                          f"({snap.profile.title} answers {status} to a backend that is "
                                                          "slower than its timeout)"), done)
         except aiohttp.ClientError as exc:
-            return self._own(502, pages.plain(502, f"Pod {sim.name} {_upstream_failure(exc)}"), done)
+            failure = upstream.failure()
+            if failure:  # the port-forward said why before it closed the connection
+                return self._own(502, pages.plain(502, f"Pod {pod}: {failure}"), done)
+            return self._own(502, pages.plain(502, f"Pod {pod} {_upstream_failure(exc)}"), done)
         elapsed = (time.perf_counter() - started) * 1000
         if flow is not None:
-            self._reach_pod(rid, flow, sim.name)
+            self._reach_pod(rid, flow, pod)
         proxy.hub.publish(UpstreamResponse(
-            rid, upstream.status, tuple(upstream.headers.items()),
-            payload[:_BODY_EXCERPT].decode("utf-8", "replace"), elapsed, sim.name))
-        response = web.Response(status=upstream.status, reason=upstream.reason, body=payload)
-        for name, value in upstream.headers.items():
+            rid, answer.status, tuple(answer.headers.items()),
+            payload[:_BODY_EXCERPT].decode("utf-8", "replace"), elapsed, pod))
+        response = web.Response(status=answer.status, reason=answer.reason, body=payload)
+        for name, value in answer.headers.items():
             if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
                 response.headers.add(name, value)
         self._tag(response, done)
@@ -295,7 +309,13 @@ def _upstream_path(request: web.BaseRequest, decision: Decision, snap: "Snapshot
     return quote(upstream, safe="/%:@!$&'()*+,;=-._~")
 
 
-def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision: Decision) -> CIMultiDict[str]:
+def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision: Decision,
+                      simulated: bool) -> CIMultiDict[str]:
+    """What the Pod receives: the client's headers and X-Forwarded-*, as ingress-nginx sends them.
+
+    A simulated Pod also gets which Ingress, backend and rule routed the request (its echo
+    shows them); a live Pod's app gets nothing nginx would not send.
+    """
     headers: CIMultiDict[str] = CIMultiDict()
     for name, value in request.headers.items():
         lower = name.lower()
@@ -308,6 +328,8 @@ def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision
     headers["X-Forwarded-For"] = f"{earlier}, {client}" if earlier else client
     headers["X-Forwarded-Proto"] = scheme
     headers["X-Forwarded-Host"] = host
+    if not simulated:
+        return headers
     headers[INGRESS_HEADER] = decision.ingress.meta.key if decision.ingress else "-"
     headers[BACKEND_HEADER] = str(decision.backend) if decision.backend else "-"
     if decision.rule:

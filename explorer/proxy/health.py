@@ -11,6 +11,10 @@ A target is a Pod (NEG, nginx readiness) or a node (GKE instance groups, where
 the check reaches some ready Pod through the nodePort and kube-proxy).
 Probes start at once when a check appears or changes, so a fix applied in a
 lesson shows after one round, not after a full interval.
+
+Pods of a live cluster are not probed (a probe there would open a
+port-forward every few seconds): the kubelet has already judged them, so a
+target is HEALTHY when a Pod behind it is Ready, as its EndpointSlice says.
 """
 
 from __future__ import annotations
@@ -18,19 +22,19 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import Iterable
 
 import aiohttp
 
 from explorer.model.state import ClusterState
+from explorer.proxy.upstreams import Upstreams
 from explorer.routing.profile import ControllerProfile
 from explorer.topology.controller import (
-    ControllerState, HealthCheckTask, health_checks, reconcile, record_probe,
+    ControllerState, HealthCheckTask, TargetHealth, health_checks, reconcile, record_probe,
 )
+from explorer.topology.pods import PodView
 from explorer.traffic import EventHub, HealthChanged, HealthChecked
-
-if TYPE_CHECKING:
-    from explorer.sim.pods import SimPods
 
 #: What each kind of checker sends as User-Agent, as the real ones do.
 USER_AGENTS = {"load-balancer": "GoogleHC/1.0", "readiness": "kube-probe/1.30"}
@@ -40,8 +44,8 @@ _MIN_TIMEOUT = 0.2  # real seconds: a probe needs some time even on a very fast 
 class HealthRunner:
     """Runs the simulation's health checks and keeps its ControllerState."""
 
-    def __init__(self, sims: "SimPods", hub: EventHub, time_scale: float) -> None:
-        self.sims = sims
+    def __init__(self, upstreams: Upstreams, hub: EventHub, time_scale: float) -> None:
+        self.upstreams = upstreams
         self.hub = hub
         self.time_scale = time_scale
         self.controller: ControllerState | None = None
@@ -56,12 +60,16 @@ class HealthRunner:
         """Seconds of simulated time since the proxy started."""
         return (time.monotonic() - self._epoch) / self.time_scale
 
-    def sync(self, state: ClusterState, profile: ControllerProfile) -> None:
+    def sync(self, state: ClusterState, profile: ControllerProfile, pods: Iterable[PodView]) -> None:
         """One controller sync for a new snapshot; start new checks, stop gone ones."""
         if self._session is None:
             self._session = aiohttp.ClientSession(auto_decompress=False)
+        before = self.controller
         self.controller, events = reconcile(self.controller, state, profile, now=self.now())
         self.events.extend(events)
+        if not self.upstreams.probes:
+            self._take_readiness(before, {pod.key for pod in pods if pod.ready})
+            return
         wanted = set(health_checks(self.controller))
         for task in [t for t in self._tasks if t not in wanted]:
             self._tasks.pop(task).cancel()
@@ -69,6 +77,20 @@ class HealthRunner:
         for task in wanted - set(self._tasks):
             self._first_round[task] = asyncio.Event()
             self._tasks[task] = asyncio.create_task(self._loop(task), name=f"health {task.backend_id} {task.target.name}")
+
+    def _take_readiness(self, before: ControllerState | None, ready: set[str]) -> None:
+        """Health as the cluster has it: a target is HEALTHY when a Pod behind it is Ready."""
+        cs = self.controller
+        assert cs is not None
+        health = {}
+        for backend in cs.backends.values():
+            for target in backend.targets:
+                state = "HEALTHY" if any(e.pod in ready for e in target.endpoints) else "UNHEALTHY"
+                health[(backend.id, target.name)] = TargetHealth(state)  # type: ignore[arg-type]
+                was = before.target_health(backend.id, target.name).state if before is not None else "Unknown"
+                if state != was:
+                    self.hub.publish(HealthChanged(backend.id, target.name, state))  # type: ignore[arg-type]
+        self.controller = replace(cs, health=health)
 
     async def first_round(self, timeout: float = 5.0) -> None:
         """Wait until every current check has been probed once (tests and `serve` start from settled health)."""
@@ -112,22 +134,23 @@ class HealthRunner:
             self.hub.publish(HealthChanged(task.backend_id, task.target.name, after))
 
     async def _probe(self, task: HealthCheckTask) -> tuple[int | None, float]:
-        """GET the check's path on a simulated Pod behind the target; None when nothing answers in time."""
+        """GET the check's path on a Pod behind the target; None when nothing answers in time."""
         endpoints = task.target.endpoints
         started = time.perf_counter()
         if not endpoints or self._session is None:
             return None, 0.0
         endpoint = endpoints[next(self._turns) % len(endpoints)]
         namespace, _, name = endpoint.pod.partition("/")
-        sim = self.sims.get(namespace, name)
-        if sim is None:
+        # a Pod target is probed on the check's port; a node's nodePort leads to the Pod's serving port
+        upstream = await self.upstreams.open(namespace, name, task.port if task.target.name == name else endpoint.port)
+        if upstream is None:
             return None, 0.0
         headers = {"Host": task.host or f"{task.target.address}:{task.port}",
                    "User-Agent": USER_AGENTS.get(task.kind, "ingress-explorer")}
         timeout = aiohttp.ClientTimeout(total=max(task.timeout * self.time_scale, _MIN_TIMEOUT))
         try:
-            async with self._session.get(f"http://{sim.address}{task.path}", headers=headers, timeout=timeout,
-                                         allow_redirects=False) as response:
+            async with self._session.get(f"http://{upstream.host}:{upstream.port}{task.path}", headers=headers,
+                                         timeout=timeout, allow_redirects=False) as response:
                 await response.read()
                 status: int | None = response.status
         except (aiohttp.ClientError, asyncio.TimeoutError):

@@ -1,4 +1,4 @@
-"""The embedded proxy: listeners per load balancer, simulated Pods, health checks, events.
+"""The embedded proxy: listeners per load balancer, simulated or live Pods, health checks, events.
 
 `Proxy` implements `explorer.traffic.TrafficPort`. Start it from any asyncio
 program:
@@ -14,6 +14,9 @@ nginx has one shared HTTP and HTTPS listener pair; GKE one pair per Ingress,
 standing for each load balancer's own address. A new snapshot (`apply`)
 changes routes, Pods and certificates for new requests; listeners of load
 balancers that still exist keep their ports.
+
+Requests reach simulated Pods, or, with `ProxyOptions(forward=...)`, a live
+cluster's Pods through the port-forwards that callable opens (upstreams.py).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from explorer.proxy.limits import Limits
 from explorer.proxy.pool import Pool
 from explorer.proxy.protocol import DeadlineServer
 from explorer.proxy.tls import CertificateStore, SNISelector
+from explorer.proxy.upstreams import Forward, ForwardedUpstreams, SimulatedUpstreams, Upstreams
 from explorer.routing.decision import Decision
 from explorer.routing.profile import ControllerProfile
 from explorer.routing.request import Request, host_of
@@ -66,6 +70,9 @@ class ProxyOptions:
     status_port: int | None = None  # None: no status endpoint; 0: any free port
     time_scale: float = 1.0  # 0.05 runs health-check intervals 20 times faster
     limits: Limits = field(default_factory=Limits)
+    #: None: simulated Pods. Else the Pods are a live cluster's, reached through the port-forward this
+    #: opens for (namespace, Pod, container port), e.g. LiveSource.forward; its `.last_error` explains a 502.
+    forward: Forward | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +163,13 @@ class Proxy:
     def __init__(self, options: ProxyOptions | None = None) -> None:
         self.options = options or ProxyOptions()
         self.hub = EventHub()
-        self.sims = SimPods("127.0.0.1")  # Pods are only ever reached by the proxy, whatever --listen says
+        self.sims: SimPods | None = None  # the simulated Pods, when the Pods are simulated
+        self.upstreams: Upstreams
+        if self.options.forward is None:
+            self.sims = SimPods("127.0.0.1")  # Pods are only ever reached by the proxy, whatever --listen says
+            self.upstreams = SimulatedUpstreams(self.sims)
+        else:
+            self.upstreams = ForwardedUpstreams(self.options.forward)
         self.pool = Pool(self)
         self._listeners: dict[str, Listener] = {}
         self._opened = 0  # listeners opened so far: fixed base ports count up from here

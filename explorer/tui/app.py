@@ -174,7 +174,7 @@ class IngressExplorer(App[int]):
                 return
             previous = self.live_controller or (self.view.controller if self.view is not None else None)
             view = build_view(snapshot.state, self.profile, previous, why or snapshot.why,
-                              probed=self.traffic is not None)
+                              probed=self.traffic is not None and not self.live)
             self._views_made += 1
             number = self._views_made
         self.call_from_thread(self._show_view, view, first, number)
@@ -272,7 +272,8 @@ class IngressExplorer(App[int]):
             port = self.traffic_factory()
         else:
             module = await asyncio.to_thread(importlib.import_module, "explorer.proxy")
-            port = module.Proxy()
+            # on a cluster, requests reach its Pods through port-forwards the source opens
+            port = module.Proxy(module.ProxyOptions(forward=self.source.forward if self.source else None))
         view = self.view
         assert view is not None
         events = port.subscribe()  # before start: the first round of health checks is news too
@@ -283,7 +284,8 @@ class IngressExplorer(App[int]):
             raise
         self.traffic = port
         self._update_subtitle()
-        self._redraw_health()  # from now on health is what the proxy's checks find
+        if not self.live:  # a cluster's Pods are not probed: their readiness stays what the cluster says
+            self._redraw_health()  # from now on health is what the proxy's checks find
         for listener in port.listeners.values():
             where = ", ".join(u for u in (listener.base_url("http"), listener.base_url("https")) if u)
             self.log_event("proxy", f"load balancer {listener.load_balancer} listening on {where or 'nothing'}")
