@@ -161,13 +161,11 @@ async def measure(pod: str, listener: str, pid: int, args: argparse.Namespace) -
     if before is None:
         print("memory: no /proc here, not measured")
         return 1 if proxied.errors() or direct.errors() else 0
-    mib = [round(v / 1024, 1) if v else None for v in after_slice]
+    mib = [round((v or 0) / 1024, 1) for v in after_slice]
     print(f"serve RSS (MiB): before {before / 1024:.1f}, peak during {max(sampler.samples, default=0) / 1024:.1f}, "
-          f"after {after / 1024:.1f}" if after else "")
+          f"after {(after or 0) / 1024:.1f}")
     print(f"  after each tenth of the proxied requests: {mib}")
-    first, last = after_slice[0], after_slice[-1]
-    if first and last:
-        print(f"  growth from the first tenth to the last: {(last - first) / 1024:+.1f} MiB")
+    print(f"  growth from the first tenth to the last: {mib[-1] - mib[0]:+.1f} MiB")
     return 1 if proxied.errors() or direct.errors() else 0
 
 
