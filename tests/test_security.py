@@ -146,8 +146,6 @@ async def test_the_tui_proxy_binds_loopback_and_its_screens_show_no_secret_data(
         assert not leaks(svg), f"{name}: {leaks(svg)}"
 
 
-@pytest.mark.xfail(strict=True, reason="the TUI's manifest view shows a Secret's data when a finding on the Secret "
-                   "is opened (explorer/tui/screens/explore.py show_manifest); reported to the lead, not fixed here")
 async def test_opening_a_finding_on_a_secret_shows_no_secret_data(tmp_path):
     from explorer.tui.widgets.findings import FindingsTable
     from tui_helpers import SIZE, loaded, make_app, screen_text

@@ -12,6 +12,7 @@ sent it, written out only when it is shown.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,6 +156,8 @@ class Workspace:
                 handle.write(text)
             os.replace(tmp, name)
         except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)  # the user's file is untouched; leave nothing beside it either
             raise SaveRefused(f"cannot write {name}: {exc.strerror or exc}") from None
         self._stamps[name] = _stamp(name) or FileStamp(0, 0)
 

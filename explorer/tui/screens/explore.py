@@ -11,9 +11,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
+from explorer.model.redact import redact_secrets
 from explorer.model.objects import Service
 from explorer.topology import IngressRow, PodView
-from explorer.tui.flowview import diagram_for_row
+from explorer.export.flowboxes import diagram_for_row
 from explorer.tui.view import View
 from explorer.tui.widgets.command_bar import CommandBar, SetNamespace, ShowKind
 from explorer.tui.widgets.findings import EventsLog, FindingsTable, finding_text
@@ -96,7 +97,7 @@ class ExploreScreen(Screen):
             flow.show(None)
             return
         if isinstance(item, IngressRow):
-            flow.show(diagram_for_row(view, item).diagram)
+            flow.show(diagram_for_row(view.profile, item).diagram)
         self.show_manifest(view, item)
 
     def show_manifest(self, view: View, item: Any, line: int | None = None) -> None:
@@ -111,7 +112,8 @@ class ExploreScreen(Screen):
         marks = [Mark(here, "here", "")]
         marks += [Mark(f.location.line, f.severity, f"{f.code} {f.message}") for f in view.findings
                   if f.location.file == file and first <= f.location.line <= (last or 10**9)]
-        self.query_one(ManifestView).show(file, self.app.workspace.text_of(file), first, last, marks)  # type: ignore[attr-defined]
+        text = redact_secrets(self.app.workspace.text_of(file), file, view.state.secrets.values())  # type: ignore[attr-defined]
+        self.query_one(ManifestView).show(file, text, first, last, marks)
 
     # ------------------------------------------------------------ drill down and back
 
