@@ -110,7 +110,7 @@ def _ingress(i: int, services: int) -> str:
           pathType: Prefix
           backend:
             service:
-              name: app{(i * 5 + j) % services}
+              name: app{(i + j * 50) % services}
               port:
                 name: http
 """
