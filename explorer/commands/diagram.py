@@ -45,11 +45,11 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from explorer.export.boxes import render
+    from explorer.export.flowboxes import diagram_for_row
     from explorer.export.graph import merge
     from explorer.routing import get_profile
-    from explorer.tui.diagram import render
-    from explorer.tui.flowview import diagram_for_row
-    from explorer.tui.view import build_view
+    from explorer.topology import ingress_rows
 
     fmt = args.format or (SUFFIXES.get(Path(args.output).suffix.lower(), "text") if args.output else "text")
     if args.width is not None and args.width < 40:
@@ -67,9 +67,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: no Ingress {args.ingress}; the Ingresses are {', '.join(keys)} (write NAMESPACE/NAME)",
               file=sys.stderr)
         return 2
-    view = build_view(state, profile, None)
-    rows = [row for row in view.rows if not args.ingress or row.ingress == args.ingress]
-    drawn = [(row.ingress, diagram_for_row(view, row).diagram) for row in rows]
+    rows = [row for row in ingress_rows(state, profile) if not args.ingress or row.ingress == args.ingress]
+    drawn = [(row.ingress, diagram_for_row(profile, row).diagram) for row in rows]
     title = f"{args.ingress or ', '.join(keys)} on {profile.title}"
     colour = fmt == "text" and not args.output and use_colour(sys.stdout)
 

@@ -1,9 +1,11 @@
 """Drawing a flow (client → load balancer → ... → Pod) with box characters.
 
 The layout is plain Python over rich `Text`, so it is tested without a
-terminal. Boxes go left to right and wrap onto the next row when the width
-runs out; every box says its state in words as well as in colour, and the
-reason of each broken link is written under the drawing.
+terminal, and the TUI, `ingress-explorer diagram` and the SVG export draw
+the same picture (no textual here). Boxes go left to right and wrap onto
+the next row when the width runs out; every box says its state in words as
+well as in colour, and the reason of each broken link is written under the
+drawing.
 """
 
 from __future__ import annotations

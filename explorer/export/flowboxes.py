@@ -3,6 +3,7 @@
 The hops, their states and their reasons all come from `explorer.topology`;
 this module only chooses short titles and lines for the boxes, and maps the
 hops the proxy reports reached (`HopReached.kind`) onto boxes so a request can light them.
+Pure (no textual): the TUI and `ingress-explorer diagram` draw from it alike.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from explorer.routing import ControllerProfile, Decision
-from explorer.topology import Flow, Hop, IngressRow, resolve
-from explorer.tui.diagram import Box, Diagram, Link
-from explorer.tui.view import View, example_request
+from explorer.export.boxes import Box, Diagram, Link
+from explorer.model import ClusterState
+from explorer.routing import ControllerProfile, Decision, Request
+from explorer.topology import ControllerState, Flow, Hop, IngressRow, resolve
 
 STATUS_WORDS = {"ok": "ok", "broken": "broken", "unknown": "unknown"}
 
@@ -30,23 +31,36 @@ class DrawnFlow:
         return self.boxes_by_kind.get("pod" if kind == "container-port" else kind)
 
 
-def diagram_for_row(view: View, row: IngressRow) -> DrawnFlow:
-    """The flow of the rule itself; the client box shows the request it is written for."""
+def example_request(row: IngressRow) -> Request:
+    """A request this rule is written for: its host (a wildcard filled in) and its path."""
+    host = row.host or "example.com"
+    if host.startswith("*."):
+        host = "www" + host[1:]
+    path = row.path if row.path.startswith("/") else "/"
+    return Request(host=host, path=path.replace("*", "x"))
+
+
+def diagram_for_row(profile: ControllerProfile, row: IngressRow) -> DrawnFlow:
+    """The flow of the rule itself (`row.flow`); the client box shows the request it is written for."""
     request = example_request(row)
     caption = f"{row.host or '*'} {row.path} ({row.path_type or 'defaultBackend'}) → {row.backend}"
     if row.flow is None:
         box = Box(f"Ingress {row.ingress}", (row.reason,), "broken", "not served")
         return DrawnFlow(Diagram([_client(request.method, request.path, request.hostname), box],
                                    [Link("broken", row.reason)], caption), {"client": 0, "ingress": 1})
-    return _draw(view.profile, row.flow, caption, (request.method, request.path, request.hostname))
+    return _draw(profile, row.flow, caption, (request.method, request.path, request.hostname))
 
 
-def diagram_for(view: View, decision: Decision) -> DrawnFlow:
-    """The flow of one routed request, stopping where the request stops."""
+def diagram_for(state: ClusterState, profile: ControllerProfile, decision: Decision,
+                health: ControllerState | None = None) -> DrawnFlow:
+    """The flow of one routed request, stopping where the request stops.
+
+    `health`: a controller whose health checks ran; None draws the Pods' predicted readiness.
+    """
     request = decision.request
-    flow = resolve(view.state, view.profile, decision, view.health)
+    flow = resolve(state, profile, decision, health)
     caption = f"{request.method} {request.url} → {_answer(decision)}"
-    return _draw(view.profile, flow, caption, (request.method, request.path, request.hostname))
+    return _draw(profile, flow, caption, (request.method, request.path, request.hostname))
 
 
 def _client(method: str, path: str, host: str) -> Box:

@@ -9,29 +9,9 @@ nothing a box says is lost in the merge.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Sequence
 
-
-class BoxLike(Protocol):
-    title: str
-    lines: tuple[str, ...]
-    state: str
-    status: str
-
-
-class LinkLike(Protocol):
-    state: str
-    reason: str
-
-
-class DiagramLike(Protocol):
-    """What the TUI's `Diagram` offers (explorer.tui.diagram), read without importing the TUI."""
-
-    boxes: list
-    caption: str
-    notes: list
-
-    def link(self, index: int) -> LinkLike: ...
+from explorer.export.boxes import Diagram
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +43,7 @@ class Graph:
 STATE_MARK = {"ok": "✔", "broken": "✘", "unknown": "?"}
 
 
-def merge(diagrams: Sequence[DiagramLike], title: str) -> Graph:
+def merge(diagrams: Sequence[Diagram], title: str) -> Graph:
     graph = Graph(title)
     ids: dict[tuple, str] = {}
     edges: set[tuple[str, str]] = set()

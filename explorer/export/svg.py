@@ -1,4 +1,4 @@
-"""The TUI's box drawing as an SVG picture (rich's terminal export), with local fonts only.
+"""The box drawing (the TUI's) as an SVG picture (rich's terminal export), with local fonts only.
 
 rich's template loads Fira Code from a CDN when a browser opens the file;
 slides are shown offline and the tool never sends traffic anywhere, so the
@@ -26,7 +26,7 @@ SVG_FORMAT = (_REMOTE_FONT.sub("", CONSOLE_SVG_FORMAT)
 
 
 def to_svg(picture: Text, title: str) -> str:
-    """`picture` is the text the TUI draws (explorer.tui.diagram.render), colours included."""
+    """`picture` is the text the TUI draws (explorer.export.boxes.render), colours included."""
     width = max((cell_len(line) for line in picture.plain.split("\n")), default=20)
     console = Console(record=True, width=width, file=_Null(), color_system="truecolor", force_terminal=True)
     console.print(picture, crop=False, soft_wrap=True)

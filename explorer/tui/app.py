@@ -40,7 +40,8 @@ from explorer.tui.screens.dialogs import HelpScreen
 from explorer.tui.screens.explore import ExploreScreen
 from explorer.tui.screens.requests import RequestsScreen
 from explorer.topology import IngressRow
-from explorer.tui.view import View, build_view, example_request
+from explorer.export.flowboxes import example_request
+from explorer.tui.view import View, build_view
 from explorer.tui.widgets.request_bar import RequestBar
 from explorer.tui.widgets.command_bar import CommandBar, GoToMode, QuitCommand, SetController
 from explorer.tui.workspace import Snapshot, Workspace

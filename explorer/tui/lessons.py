@@ -42,9 +42,8 @@ from explorer.lessons.spec import Catalog, Lesson, RequestCheck, RouteCheck, Hop
 from explorer.lessons.text import LANGS, language_from_env, pick, reflow
 from explorer.lessons import workdir
 from explorer.routing import Request, get_profile, route
-from explorer.tui.flowview import DrawnFlow, diagram_for
+from explorer.export.flowboxes import DrawnFlow, diagram_for
 from explorer.tui.screens.dialogs import ConfirmScreen
-from explorer.tui.view import View
 from explorer.tui.widgets.flow import FlowDiagram
 
 #: Seconds of quiet typing before the checks run again on the editor's text.
@@ -339,8 +338,7 @@ list` shows it too.
             decision = route(attempt.state, profile, Request.from_url(url, headers=(("Host", host),) if host else ()))
         except ValueError:
             return None
-        view = View(attempt.state, profile, attempt.controller(profile), probed=True)
-        return diagram_for(view, decision)
+        return diagram_for(attempt.state, profile, decision, attempt.controller(profile))
 
     def _show_preview(self, step: Step, result: StepResult, flows) -> None:
         if self.session is None or self.session.step is not step:

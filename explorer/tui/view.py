@@ -15,7 +15,7 @@ from explorer.diagnostics import Finding, check
 from explorer.model import ClusterState, Location
 from explorer.model.normalize import Model
 from explorer.model.objects import Ingress, Service
-from explorer.routing import ControllerProfile, Request
+from explorer.routing import ControllerProfile
 from explorer.topology import ControllerState, Event, IngressRow, PodView, ingress_rows, pods_for_service, reconcile
 
 
@@ -69,15 +69,6 @@ def shown_location(location: Location | None) -> str:
     if location is None:
         return ""
     return str(Location(shown_path(location.file), location.line, location.column))
-
-
-def example_request(row: IngressRow) -> Request:
-    """A request this rule is written for: its host (a wildcard filled in) and its path."""
-    host = row.host or "example.com"
-    if host.startswith("*."):
-        host = "www" + host[1:]
-    path = row.path if row.path.startswith("/") else "/"
-    return Request(host=host, path=path.replace("*", "x"))
 
 
 def build_view(state: ClusterState, profile: ControllerProfile, previous: ControllerState | None,

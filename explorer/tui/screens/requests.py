@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from explorer.routing import Decision, Request, route
 from explorer.traffic import DecisionMade, HopReached, RequestCompleted, ResponseSummary
-from explorer.tui.flowview import DrawnFlow, diagram_for
+from explorer.export.flowboxes import DrawnFlow, diagram_for
 from explorer.tui.view import View, shown_location
 from explorer.tui.widgets.command_bar import CommandBar, SetNamespace, ShowKind
 from explorer.tui.widgets.flow import FlowDiagram
@@ -75,7 +75,7 @@ class RequestsScreen(Screen):
         if view is None or self.decision is None:
             return
         self.decision = route(view.state, view.profile, self.decision.request)
-        self.drawn = diagram_for(view, self.decision)
+        self.drawn = diagram_for(view.state, view.profile, self.decision, view.health)
         self.query_one("#request-flow", FlowDiagram).show(self.drawn.diagram)
         self.query_one(TraceTable).show(self.decision)
 
@@ -155,7 +155,7 @@ class RequestsScreen(Screen):
             self.notify(str(exc), title="Request", severity="error")
             return
         decision = route(view.state, view.profile, request)
-        self.decision, self.drawn = decision, diagram_for(view, decision)
+        self.decision, self.drawn = decision, diagram_for(view.state, view.profile, decision, view.health)
         flow = self.query_one("#request-flow", FlowDiagram)
         flow.show(self.drawn.diagram)
         summary: ResponseSummary | None = None
@@ -174,7 +174,7 @@ class RequestsScreen(Screen):
                 subscription.close()
             proxied = next((e.decision for e in events if isinstance(e, DecisionMade)), None)
             if proxied is not None:
-                self.decision, self.drawn = proxied, diagram_for(view, proxied)
+                self.decision, self.drawn = proxied, diagram_for(view.state, view.profile, proxied, view.health)
                 flow.show(self.drawn.diagram)
             drawn = self.drawn
             boxes = [drawn.box_for_hop(e.kind) for e in events if isinstance(e, HopReached)]

@@ -7,7 +7,7 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from explorer.tui.diagram import Diagram, render
+from explorer.export.boxes import Diagram, render
 
 
 class FlowDiagram(Widget, can_focus=True):
