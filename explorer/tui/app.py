@@ -133,7 +133,7 @@ class IngressExplorer(App[int]):
             if keymap:
                 self.set_keymap(keymap)
         if self.source is not None and self._first_state is not None:
-            first = self._first_state
+            first, self._first_state = self._first_state, None  # the workspace holds it from now on
             self.change_state(lambda: self.workspace.adopt(first, "read"), first=True)
         else:
             self.change_state(self.workspace.load, first=True)
