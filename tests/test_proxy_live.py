@@ -8,6 +8,7 @@ with the kubernetes client, exactly as against a cluster.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -19,14 +20,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from fakeapi import FakeApiServer, read_objects
+from fakeapi import FakeApiServer, StateCollector, read_objects
 from test_proxy_serve import curl, read_until
 
 from explorer.live.kubeconfig import ClusterTarget
 from explorer.live.source import LiveSource
 from explorer.proxy import ProxyOptions, start_proxy
 from explorer.routing import NGINX
-from explorer.traffic import POD_HEADER
+from explorer.traffic import POD_HEADER, HealthChanged
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data" / "live"
@@ -125,6 +126,37 @@ async def test_a_port_forward_the_cluster_refuses_is_a_502_with_its_reason(kubec
     assert "403" in answer.body or "Forbidden" in answer.body
     assert answer.pod == READY
     assert pods[READY].seen == []
+
+
+def flip_readiness(api: FakeApiServer) -> None:
+    """The Ready Pod fails its readinessProbe and the other one passes: the cluster's view after a minute."""
+    for pod in (o for o in read_objects(DATA / "shop.yaml") if o["kind"] == "Pod"):
+        ready = pod["status"]["conditions"][0]["status"] == "True"
+        pod["status"]["conditions"][0]["status"] = "False" if ready else "True"
+        api.update(pod)
+
+
+async def test_which_pod_takes_traffic_follows_the_clusters_readiness(kubeconfig, api, pods):
+    with LiveSource(ClusterTarget(kubeconfig=str(kubeconfig)), debounce=0.02) as source:
+        proxy = await start_proxy(source.snapshot(), NGINX, ProxyOptions(forward=source.forward))
+        events = proxy.subscribe()
+        collector = StateCollector(source)
+        try:
+            assert (await proxy.send("GET", "https://shop.example.com/before")).pod == READY
+            flip_readiness(api)
+            state = await asyncio.to_thread(collector.wait_for, lambda s: all(
+                w.ready != (w.meta.name == READY) for w in s.workloads if w.is_pod))
+            await proxy.apply(state, NGINX)
+            after = await proxy.send("GET", "https://shop.example.com/after")
+            seen = [events.queue.get_nowait() for _ in range(events.queue.qsize())]
+        finally:
+            await proxy.stop()
+            collector.stop()
+    assert (after.status, after.pod, after.body) == (200, NOT_READY, f"{NOT_READY} got /after")
+    changes = [(e.pod, e.state) for e in seen if isinstance(e, HealthChanged)]
+    assert (READY, "UNHEALTHY") in changes and (NOT_READY, "HEALTHY") in changes
+    assert sorted(forwards(api)) == [f"/api/v1/namespaces/shop/pods/{name}/portforward?ports=8080"
+                                     for name in (READY, NOT_READY)]  # one each, for the requests sent
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
