@@ -2,8 +2,7 @@
 
 The browser test starts the real command on a free loopback port, opens the
 page in Debian's Chromium (Playwright), waits for the Ingress table, presses
-a key and sees the selection move. The TUI has no lesson list yet, so the
-Ingress table is what the test waits for.
+a key and sees the selection move, then opens the lesson list.
 
 xterm.js draws on a canvas, so the test reads what the browser's terminal
 holds from its buffer: the page's own textual.js is served to this browser
@@ -135,6 +134,14 @@ def test_browser_shows_the_ingress_table_and_a_key_moves_the_selection(served):
                                    timeout=15_000)
             after = settled(page)
             assert after[bar]["bg"][1] == cursor and after[foo]["bg"][1] != cursor  # the highlight moved down
+
+            page.keyboard.press("3")  # the lessons mode: the list a workshop starts from
+            page.wait_for_function("() => { const b = window.textualTerminal.terminal.buffer.active; "
+                                   "for (let y = 0; y < 40; y++) if (b.getLine(y)?.translateToString()"
+                                   ".includes('Who serves this Ingress?')) return true; return false; }",
+                                   timeout=15_000)
+            lessons = [row["text"] for row in settled(page)]
+            assert any("The health-check trap" in t for t in lessons)
         finally:
             browser.close()
     assert outside == []
