@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import pytest
 from aiohttp import WSMsgType, web
 
 
@@ -582,3 +583,24 @@ def wait_until(predicate, timeout: float = 10.0, what: str = "condition") -> Non
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.02)
+
+
+# ---------------------------------------------------------------- the shop cluster most live tests read
+
+LIVE_DATA = Path(__file__).parent / "data" / "live"
+#: Values of the Secrets in shop.yaml: none may ever reach a state, a recording or any output.
+SECRET_VALUES = ("U0VDUkVULUNFUlRJRklDQVRFLVZBTFVF", "U0VDUkVULVBSSVZBVEUtS0VZLVZBTFVF",
+                 "TEFTVC1BUFBMSUVELUNFUlQ=", "TEFTVC1BUFBMSUVELUtFWQ==", "STRINGDATA-PASSWORD-VALUE")
+
+
+@pytest.fixture
+def api():
+    """A fake API server holding tests/data/live/shop.yaml (import this fixture to use it)."""
+    with FakeApiServer() as server:
+        server.add(*read_objects(LIVE_DATA / "shop.yaml"))
+        yield server
+
+
+@pytest.fixture
+def kubeconfig(api, tmp_path):
+    return api.write_kubeconfig(tmp_path / "config", context="dev", namespace="shop")

@@ -16,26 +16,15 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SAMPLES, run_cli
 from fakeapi import FakeApiServer, read_objects
+from fakeapi import SECRET_VALUES, api, kubeconfig  # noqa: F401 (shared fixtures)
 
 from explorer.live.errors import LiveError
 from explorer.live.kubeconfig import ClusterTarget, connect, kubeconfig_paths
 
 DATA = Path(__file__).parent / "data" / "live"
-SECRET_VALUES = ("U0VDUkVULUNFUlRJRklDQVRFLVZBTFVF", "U0VDUkVULVBSSVZBVEUtS0VZLVZBTFVF",
-                 "TEFTVC1BUFBMSUVELUNFUlQ=", "TEFTVC1BUFBMSUVELUtFWQ==", "STRINGDATA-PASSWORD-VALUE")
 SHOP = "https://shop.example.com/cart"
 
 
-@pytest.fixture
-def api():
-    with FakeApiServer() as server:
-        server.add(*read_objects(DATA / "shop.yaml"))
-        yield server
-
-
-@pytest.fixture
-def kubeconfig(api, tmp_path):
-    return api.write_kubeconfig(tmp_path / "config", context="dev", namespace="shop")
 
 
 def no_kubeconfig_env(tmp_path: Path) -> dict[str, str]:

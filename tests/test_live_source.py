@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from fakeapi import FakeApiServer, StateCollector, read_objects, wait_until
+from fakeapi import SECRET_VALUES, api, kubeconfig  # noqa: F401 (shared fixtures)
 
 from explorer.live.kubeconfig import ClusterTarget
 from explorer.live.source import LiveSource
@@ -23,20 +24,8 @@ from explorer.model.objects import Endpoints, Secret, Workload
 from explorer.routing import NGINX, Request, route
 
 DATA = Path(__file__).parent / "data" / "live"
-SECRET_VALUES = ("U0VDUkVULUNFUlRJRklDQVRFLVZBTFVF", "U0VDUkVULVBSSVZBVEUtS0VZLVZBTFVF",
-                 "TEFTVC1BUFBMSUVELUNFUlQ=", "TEFTVC1BUFBMSUVELUtFWQ==", "STRINGDATA-PASSWORD-VALUE")
 
 
-@pytest.fixture
-def api():
-    with FakeApiServer() as server:
-        server.add(*read_objects(DATA / "shop.yaml"))
-        yield server
-
-
-@pytest.fixture
-def kubeconfig(api, tmp_path):
-    return api.write_kubeconfig(tmp_path / "config", context="dev", namespace="shop")
 
 
 #: kinds the fixture's cluster serves and a namespaced LiveSource watches (no GKE CRDs there)

@@ -9,8 +9,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-import pytest
-from fakeapi import FakeApiServer, read_objects
+from fakeapi import api, kubeconfig, read_objects  # noqa: F401 (api, kubeconfig: shared fixtures)
 
 from explorer.live.kubeconfig import ClusterTarget
 from explorer.live.source import LiveSource
@@ -26,16 +25,6 @@ from tui_helpers import SIZE, loaded, make_app, rendered, screen_text, table_row
 DATA = Path(__file__).parent / "data" / "live"
 
 
-@pytest.fixture
-def api():
-    with FakeApiServer() as server:
-        server.add(*read_objects(DATA / "shop.yaml"))
-        yield server
-
-
-@pytest.fixture
-def kubeconfig(api, tmp_path):
-    return api.write_kubeconfig(tmp_path / "config", context="dev", namespace="shop")
 
 
 def live_app(kubeconfig: Path, **kwargs):

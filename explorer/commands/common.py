@@ -146,6 +146,23 @@ def open_live_source(args: argparse.Namespace) -> ClusterSource:
     return LiveSource(ClusterTarget(args.context, args.kubeconfig, namespace, args.all_namespaces))
 
 
+def open_live(args: argparse.Namespace) -> tuple[ClusterSource, ClusterState] | None:
+    """Connect and read the cluster once, keeping the source open to watch it.
+
+    On failure the error is one line on stderr and None comes back (exit 2):
+    nothing is drawn or served from a cluster that could not be read.
+    """
+    source = None
+    try:
+        source = open_source(args)
+        return source, source.snapshot()
+    except SourceError as exc:
+        if source is not None:
+            source.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
 def load_state(args: argparse.Namespace, err: TextIO | None = None) -> ClusterState | None:
     """One snapshot from -f sources or a live cluster; problems to stderr. None means exit status 2."""
     err = err or sys.stderr  # looked up now, not at import, so a redirected stderr is honoured

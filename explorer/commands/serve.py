@@ -68,21 +68,16 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from explorer.model.source import SourceError
     from explorer.routing import get_profile
 
     source = None
     if is_live(args):
-        from explorer.commands.common import open_source
+        from explorer.commands.common import open_live
 
-        try:
-            source = open_source(args)
-            state = source.snapshot()
-        except SourceError as exc:
-            if source is not None:
-                source.close()
-            print(f"error: {exc}", file=sys.stderr)
+        opened = open_live(args)
+        if opened is None:
             return 2
+        source, state = opened
         report_problems(state.problems, sys.stderr)
     else:
         args.namespace = str(args.namespace)

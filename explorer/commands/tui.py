@@ -87,18 +87,12 @@ def run(args: argparse.Namespace) -> int:
 
 def run_live(args: argparse.Namespace) -> int:
     """The TUI on a cluster: read it fully before the first frame, so a failure is one line and nothing drawn."""
-    from explorer.commands.common import open_source
-    from explorer.model.source import SourceError
+    from explorer.commands.common import open_live
 
-    source = None
-    try:
-        source = open_source(args)
-        state = source.snapshot()
-    except SourceError as exc:
-        if source is not None:
-            source.close()
-        print(f"error: {exc}", file=sys.stderr)
+    opened = open_live(args)
+    if opened is None:
         return 2
+    source, state = opened
 
     from explorer.tui import create_app
 
