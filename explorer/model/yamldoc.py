@@ -214,7 +214,7 @@ def parse_documents(text: str) -> Iterator[Document | YAMLError]:
                 yield YAMLError(str(exc), 0, 0, index, syntax=True)
                 return
             except RecursionError:
-                yield YAMLError(f"document is nested too deeply to read", 0, 0, index)
+                yield YAMLError("document is nested too deeply to read", 0, 0, index)
                 return
             if node is None:
                 index += 1

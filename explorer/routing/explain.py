@@ -63,7 +63,6 @@ def _servers(lb) -> list[Server]:
 
 def _ingress_entries(router: Router, decision: Decision, result: "RouteResult", ingress: Ingress,
                      entries: dict) -> list[TraceEntry]:
-    p = router.profile
     host = decision.request.hostname
     out: list[TraceEntry] = []
     server = result.server
