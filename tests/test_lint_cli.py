@@ -38,12 +38,15 @@ def test_an_error_exits_1_and_reads_like_a_compiler() -> None:
     fixture = BAD / "IE3002-target-port.yaml"
     result = lint("-f", WEB, "-f", fixture)
     assert result.returncode == 1
-    first = result.stdout.splitlines()[0]
-    assert first == (
+    lines = result.stdout.splitlines()
+    assert lines[:4] == [
+        str(fixture),  # grouped by file: the file, then its findings
         f"{fixture}:19: error IE3002 Ingress/default/web spec.rules[0].http.paths[0].backend.service.port.number: "
-        'could not find port "8080" in service "default/web" (8080 is the targetPort of Service port 80; an '
-        "Ingress names the Service's port: write port.number: 80 (or port.name: http)) [lesson: routing-basics]"
-    )
+        'could not find port "8080" in service "default/web"',
+        "    hint: 8080 is the targetPort of Service port 80; an Ingress names the Service's port: write "
+        "port.number: 80 (or port.name: http)",
+        "    lesson: routing-basics (ingress-explorer lessons start routing-basics)",
+    ]
     assert result.stdout.splitlines()[-1].startswith("1 error, 0 warnings, 0 infos in 1 file")
 
 
@@ -86,10 +89,11 @@ def test_unquoted_annotation_is_reported_at_its_line() -> None:
     fixture = BAD / "IE1007-annotation-bool.yaml"
     result = lint("-f", WEB, "-f", fixture)
     assert result.returncode == 1
-    line = next(line for line in result.stdout.splitlines() if " IE1007 " in line)
-    number = int(line.split(":")[1])
+    lines = result.stdout.splitlines()
+    index = next(i for i, line in enumerate(lines) if " IE1007 " in line)
+    number = int(lines[index].split(":")[1])
     assert fixture.read_text().splitlines()[number - 1].strip() == "kubernetes.io/ingress.allow-http: false"
-    assert 'quote the value: "false"' in line
+    assert lines[index + 1].startswith('    hint: quote the value: "false"')
 
 
 def test_article_v1beta1_warns_and_says_what_to_write() -> None:
@@ -109,7 +113,7 @@ def test_stdin_and_namespace() -> None:
     broken = text.replace("name: web, port: {number: 80}", "name: web, port: {number: 8080}")
     result = lint("-f", "-", "-n", "shop", stdin=broken)
     assert result.returncode == 1
-    assert result.stdout.startswith("<stdin>:")
+    assert result.stdout.startswith("<stdin>\n<stdin>:")
     assert 'could not find port "8080" in service "shop/web"' in result.stdout
 
 
@@ -129,7 +133,7 @@ def test_unknown_option_value_is_a_usage_error() -> None:
 def test_nothing_loaded_exits_2_but_still_reports_where() -> None:
     missing = lint("-f", "no/such/dir.yaml")
     assert missing.returncode == 2
-    assert missing.stdout.startswith("no/such/dir.yaml: error IE1002 no such file or directory")
+    assert missing.stdout.startswith("no/such/dir.yaml\nno/such/dir.yaml: error IE1002 no such file or directory")
     assert "no objects loaded" in missing.stderr
     broken = lint("-f", BAD / "IE1001-yaml-syntax.yaml")
     assert broken.returncode == 2

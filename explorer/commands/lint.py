@@ -110,16 +110,25 @@ def _plural(n: int, word: str) -> str:
 
 
 def write_text(findings, out: TextIO, style: Style, controller: str, objects: int) -> None:
+    """Grouped by file, like a compiler: `file:line: severity CODE ...`, then the hint and lesson below."""
     paint = {"error": lambda t: style.bold(style.red(t)), "warning": style.yellow, "info": style.cyan}
-    for f in findings:
+    current = None
+    for f in findings:  # check() sorts them by file and line
+        if f.location.file != current:
+            if current is not None:
+                print(file=out)
+            current = f.location.file
+            print(style.bold(style.cyan(current)), file=out)
         what = " ".join(part for part in (f.object, f.field) if part)
         line = f"{style.bold(str(f.location))}: {paint[f.severity](f.severity)} {style.dim(f.code)} "
         line += f"{what + ': ' if what else ''}{f.message}"
-        if f.hint:
-            line += f" ({f.hint})"
-        if f.lesson:
-            line += style.dim(f" [lesson: {f.lesson}]")
         print(line, file=out)
+        if f.hint:
+            print(f"    hint: {f.hint}", file=out)
+        if f.lesson:
+            print(style.dim(f"    lesson: {f.lesson} (ingress-explorer lessons start {f.lesson})"), file=out)
+    if findings:
+        print(file=out)
     n = counts(findings)
     files = len({f.location.file for f in findings})
     summary = (f"{_plural(n['errors'], 'error')}, {_plural(n['warnings'], 'warning')}, "
