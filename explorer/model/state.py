@@ -63,14 +63,26 @@ class ClusterState:
         return None
 
     def workloads_for(self, service: Service) -> list[Workload]:
-        """Workloads whose Pods the Service's selector picks (same namespace)."""
+        """Workloads whose Pods the Service's selector picks (same namespace), in state order.
+
+        Looked up through an index of (namespace, label, value): scanning every
+        workload for every Service took seconds on a cluster dump.
+        """
         if not service.selector:
             return []
+        namespace = service.meta.namespace
+        candidates = min((self._workloads_by_label.get((namespace, k, v), []) for k, v in service.selector.items()),
+                         key=len)
         wanted = service.selector.items()
-        return [
-            w for w in self.workloads
-            if w.meta.namespace == service.meta.namespace and wanted <= w.template.labels.items()
-        ]
+        return [w for w in candidates if wanted <= w.template.labels.items()]
+
+    @cached_property
+    def _workloads_by_label(self) -> dict[tuple[str, str, str], list[Workload]]:
+        index: dict[tuple[str, str, str], list[Workload]] = {}
+        for w in self.workloads:
+            for key, value in w.template.labels.items():
+                index.setdefault((w.meta.namespace, key, value), []).append(w)
+        return index
 
     @cached_property
     def namespaces(self) -> tuple[str, ...]:
