@@ -44,8 +44,14 @@ Minimal().run()
 """
 
 
-def time_to_text(argv: list[str], ready: bytes, size: tuple[int, int], timeout: float = 30.0) -> float:
-    """Seconds from process start until `ready` has been written to the terminal."""
+def time_to_text(argv: list[str], ready: bytes, size: tuple[int, int], timeout: float = 30.0,
+                 marks: dict[bytes, float | None] | None = None) -> float:
+    """Seconds from process start until `ready` has been written to the terminal.
+
+    `marks` names texts that show up earlier (a loading message): each None is
+    replaced by the seconds until that text was first written.
+    """
+    marks = marks if marks is not None else {}
     master, slave = pty.openpty()
     columns, rows = size
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
@@ -69,6 +75,9 @@ def time_to_text(argv: list[str], ready: bytes, size: tuple[int, int], timeout: 
             except OSError:  # the process ended
                 raise RuntimeError(f"{' '.join(argv)} ended before drawing {ready!r}: {seen[-300:]!r}") from None
             seen = (seen + chunk)[-200_000:]
+            now = time.perf_counter() - started
+            for text in [t for t, at in marks.items() if at is None and t in seen]:
+                marks[text] = now
             if ready in seen:
                 return time.perf_counter() - started
     finally:

@@ -3,7 +3,8 @@
 Public API (what the proxy, the TUI and the lessons call):
 
 - flow.py: `resolve(state, profile, decision, controller=None) -> Flow`, `resolve_rule(...)`,
-  `resolve_backend(...)`, `ingress_rows(state, profile, controller=None) -> list[IngressRow]`.
+  `resolve_backend(...)`, `ingress_rows(state, profile, controller=None) -> list[IngressRow]`,
+  `predicted_sync(state, profile)` (reconcile from scratch, once per snapshot).
 - controller.py: `reconcile(previous, state, profile, now=...) -> (ControllerState, [Event])`,
   `health_checks(cs) -> [HealthCheckTask]`, `record_probe(cs, backend_id, target, status, now)`,
   and the ControllerState queries (address_of, find_backend, serving_endpoints, backend_health, annotations).
@@ -18,7 +19,8 @@ from explorer.topology.controller import (
     TargetHealth, health_checks, reconcile, record_probe,
 )
 from explorer.topology.flow import (
-    Flow, Hop, IngressRow, PodHop, ingress_rows, predicted_controller, resolve, resolve_backend, resolve_rule,
+    Flow, Hop, IngressRow, PodHop, ingress_rows, predicted_controller, predicted_sync, resolve, resolve_backend,
+    resolve_rule,
 )
 from explorer.topology.healthcheck import HealthCheck
 from explorer.topology.pods import PodView, all_pods, find_service, pods_for_service
@@ -27,6 +29,6 @@ __all__ = [
     "APP_ANNOTATION", "AppResponse", "AppSpec", "AppSpecError", "BackendService", "ControllerState", "Endpoint",
     "Event", "Flow", "HealthCheck", "HealthCheckTask", "Hop", "IngressRow", "LoadBalancerState", "PodHop",
     "PodView", "ProbeTarget", "TargetHealth", "all_pods", "app_of", "echo_body", "find_service", "health_checks",
-    "ingress_rows", "parse_app", "pods_for_service", "predicted_controller", "reconcile", "record_probe",
-    "resolve", "resolve_backend", "resolve_rule",
+    "ingress_rows", "parse_app", "pods_for_service", "predicted_controller", "predicted_sync", "reconcile",
+    "record_probe", "resolve", "resolve_backend", "resolve_rule",
 ]

@@ -15,6 +15,7 @@ because ingress-explorer only ever reads a cluster.
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import os
 import threading
@@ -41,7 +42,7 @@ from explorer.tui.screens.explore import ExploreScreen
 from explorer.tui.screens.requests import RequestsScreen
 from explorer.topology import IngressRow
 from explorer.export.flowboxes import example_request
-from explorer.tui.view import View, build_view
+from explorer.tui.view import View, build_view, gc_paused
 from explorer.tui.widgets.request_bar import RequestBar
 from explorer.tui.widgets.command_bar import CommandBar, GoToMode, QuitCommand, SetController
 from explorer.tui.workspace import Snapshot, Workspace
@@ -84,6 +85,8 @@ class IngressExplorer(App[int]):
     ]
 
     view: reactive[View | None] = reactive(None, always_update=True)
+    #: What the state worker is doing ("parsing dump.yaml (36.1 MiB)"), "" when it is idle.
+    loading: reactive[str] = reactive("")
     event_count: reactive[int] = reactive(0)
 
     def __init__(
@@ -164,30 +167,65 @@ class IngressExplorer(App[int]):
     @work(thread=True, exit_on_error=False, name="loading manifests", group="state")
     def change_state(self, make: Callable[[], Snapshot | None], why: str | None = None,
                      first: bool = False) -> None:
-        """Make a snapshot (load, apply, undo, reload) and its view, off the event loop, one at a time."""
-        self._make_view(make, why, first)
+        """Make a snapshot (load, apply, undo, reload) and its view, off the event loop, one at a time.
+
+        The work runs in a daemon thread this worker waits on: a worker thread is
+        joined when the app ends, so quitting while a 36 MiB dump loads would
+        otherwise keep the process alive until the load was done. What the
+        abandoned work made so far is frozen out of the garbage collector: the
+        interpreter's last collections, as it exits, walk every object several
+        times, which took 10 s over a half-read dump.
+        """
+        worker = get_current_worker()
+        if not _abandonable(lambda: self._make_view(make, why, first), worker.cancelled_event):
+            gc.freeze()
 
     def _make_view(self, make: Callable[[], Snapshot | None], why: str | None, first: bool) -> None:
-        """In a worker thread: the snapshot, its view, and then the view on screen."""
-        with self._state_lock:
-            snapshot = make()
-            if snapshot is None:
-                return
-            previous = self.live_controller or (self.view.controller if self.view is not None else None)
-            view = build_view(snapshot.state, self.profile, previous, why or snapshot.why,
-                              probed=self.traffic is not None and not self.live)
-            self._views_made += 1
-            number = self._views_made
+        """In a worker thread: the snapshot, its view, and then the view on screen (progress told as it goes)."""
+        try:
+            with self._state_lock, gc_paused(self._progress):
+                self._progress(self._reading_text() if first else "applying the change")
+                snapshot = make()
+                view, number = None, 0
+                if snapshot is not None:
+                    previous = self.live_controller or (self.view.controller if self.view is not None else None)
+                    view = build_view(snapshot.state, self.profile, previous, why or snapshot.why,
+                                      probed=self.traffic is not None and not self.live, progress=self._progress)
+                    self._views_made += 1
+                    number = self._views_made
+        except Exception:
+            self._progress("")
+            raise
+        if view is None:
+            self._progress("")
+            return
+        self._progress(f"drawing {len(view.rows):,} rows")
         self.call_from_thread(self._show_view, view, first, number)
+
+    def _progress(self, text: str) -> None:
+        """From the worker: what it is doing now ("" when done); the Ingress list shows it."""
+        self.call_from_thread(setattr, self, "loading", text)
+
+    def _reading_text(self) -> str:
+        """What the first load reads, e.g. "parsing dump.yaml (36.1 MiB)"."""
+        if self.live:
+            return f"reading {self.source_name}"
+        files = self.workspace.files()
+        size = sum(os.stat(f).st_size for f in files if os.path.isfile(f))
+        what = ", ".join(Path(f).name for f in files[:2]) + (f" and {len(files) - 2} more" if len(files) > 2 else "")
+        what = what or "the manifests"
+        return f"parsing {what} ({size / 2**20:.1f} MiB)" if size >= 2**20 else f"parsing {what}"
 
     def _show_view(self, view: View, first: bool, number: int) -> None:
         if number < self._view_shown:
             return  # a newer snapshot is on screen already (two workers finished out of order)
         self._view_shown = number
-        self._set_view(view, first)
+        # after one frame, so that "drawing 10,000 rows" is on screen while the table fills
+        self.call_after_refresh(self._set_view, view, first)
 
     def _set_view(self, view: View, first: bool) -> None:
         self.view = view
+        self.loading = ""
         self.live_controller = view.controller
         self._update_subtitle()
         for event in view.events:
@@ -506,6 +544,32 @@ class IngressExplorer(App[int]):
                     binding.description, binding.tooltip,
                     lambda action=binding.action, node=node: self.run_action(action, node),
                 )
+
+
+def _abandonable(work: Callable[[], None], cancelled: threading.Event) -> bool:
+    """Run `work` in a daemon thread; True when it ended (raising what it raised), False once `cancelled` is set.
+
+    Abandoned work goes on until it ends or the process does; what it then
+    tells an app that has stopped raises, and is dropped here.
+    """
+    failure: list[BaseException] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # handed to the worker, which makes it a toast
+            failure.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="ingress-explorer state", daemon=True).start()
+    while not done.wait(0.05):
+        if cancelled.is_set():
+            return False
+    if failure and not cancelled.is_set():
+        raise failure[0]
+    return True
 
 
 def _lessons_screen() -> Screen:

@@ -8,15 +8,20 @@ No textual here.
 
 from __future__ import annotations
 
+import gc
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Callable, Iterator
 
 from explorer.diagnostics import Finding, check
 from explorer.model import ClusterState, Location
 from explorer.model.normalize import Model
 from explorer.model.objects import Ingress, Service
 from explorer.routing import ControllerProfile
-from explorer.topology import ControllerState, Event, IngressRow, PodView, ingress_rows, pods_for_service, reconcile
+from explorer.topology import (
+    ControllerState, Event, IngressRow, PodView, ingress_rows, pods_for_service, predicted_sync, reconcile,
+)
 
 
 @dataclass(frozen=True)
@@ -72,13 +77,66 @@ def shown_location(location: Location | None) -> str:
 
 
 def build_view(state: ClusterState, profile: ControllerProfile, previous: ControllerState | None,
-               why: str = "", probed: bool = False) -> View:
+               why: str = "", probed: bool = False, progress: Callable[[str], None] | None = None) -> View:
     """Sync the simulated controller with the snapshot, then list rows and findings through it.
 
     Until the proxy probes the Pods (`probed`), health is the readiness the
     Pods' probes and apps predict; a probed controller says Unknown until
     its first checks pass, which is true of a real one but says nothing.
+
+    `progress` hears what is being done ("building 10,000 rows"), for a
+    large dump. The cyclic garbage collector is paused meanwhile, as the
+    loader pauses it: the work allocates hundreds of thousands of objects
+    it keeps, and each collection would walk the whole snapshot again.
     """
-    controller, events = reconcile(previous, state, profile)
-    rows = ingress_rows(state, profile, controller if probed else None)
-    return View(state, profile, controller, rows, check(state, profile), events, why, probed)
+    tell = progress or (lambda _: None)
+    with gc_paused():
+        tell(f"syncing the {profile.title} controller with {len(state.ingresses):,} Ingresses")
+        if previous is None or previous.profile != profile.name:
+            controller, events = predicted_sync(state, profile)  # the same sync, kept for the rows' front end
+        else:
+            controller, events = reconcile(previous, state, profile)
+        tell(f"building {row_count(state):,} rows")
+        rows = ingress_rows(state, profile, controller if probed else None)
+        tell("checking for findings")
+        findings = check(state, profile)
+    return View(state, profile, controller, rows, findings, events, why, probed)
+
+
+def row_count(state: ClusterState) -> int:
+    """How many rows the Ingress table will have: one per rule path and per defaultBackend."""
+    return sum(sum(len(rule.paths or ()) for rule in ingress.rules) + (ingress.default_backend is not None)
+               for ingress in state.ingresses)
+
+
+#: Objects made in a pause past which the collector is run, and the survivors frozen (a cluster dump makes millions).
+COLLECT_AFTER = 200_000
+
+
+@contextmanager
+def gc_paused(progress: Callable[[str], None] | None = None) -> Iterator[None]:
+    """No cyclic garbage collection inside; after work that made many objects, one collection, then a freeze.
+
+    Left to itself, the collector would walk every object of a large snapshot
+    three times (once per generation) soon after it was made, and again
+    whenever the objects made since reach a quarter of those kept: each walk
+    held the interpreter for over a second, freezing the screen just as the
+    rows came in. Here one full collection, in the worker, walks them once
+    (the objects frozen after the previous snapshot included, so nothing it
+    dropped is kept), and `gc.freeze()` leaves the survivors out of every
+    collection until the next snapshot. Nested pauses (and the loader's own)
+    leave this to the outermost.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            if gc.get_count()[0] > COLLECT_AFTER:
+                if progress is not None:
+                    progress("collecting garbage")
+                gc.unfreeze()
+                gc.collect()
+                gc.freeze()
+            gc.enable()

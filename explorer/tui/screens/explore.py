@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import bisect
+import re
+import time
+from array import array
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
 from explorer.model.redact import redact_secrets
-from explorer.model.objects import Service
+from explorer.model.objects import Secret, Service
 from explorer.topology import IngressRow, PodView
 from explorer.export.flowboxes import diagram_for_row
 from explorer.tui.view import View
@@ -20,7 +25,13 @@ from explorer.tui.widgets.command_bar import CommandBar, SetNamespace, ShowKind
 from explorer.tui.widgets.findings import EventsLog, FindingsTable, finding_text
 from explorer.tui.widgets.flow import FlowDiagram
 from explorer.tui.widgets.manifest import ManifestView, Mark
-from explorer.tui.widgets.resources import ResourceTable, Scope
+from explorer.tui.widgets.resources import KIND_TITLE, ResourceTable, Scope
+
+#: Seconds the filter waits after the last key before it refills the table.
+FILTER_DELAY = 0.15
+#: While loading, the title turns a spinner and counts seconds, so a long load is seen to be alive.
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+SPINNER_SECONDS = 0.25
 
 
 class ExploreScreen(Screen):
@@ -43,6 +54,10 @@ class ExploreScreen(Screen):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.back_stack: list[tuple[str, Scope | None, int]] = []
+        self._documents = _Documents()
+        self._filter_timer: Timer | None = None
+        self._loading_timer: Timer | None = None
+        self._loading_since = 0.0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -66,7 +81,34 @@ class ExploreScreen(Screen):
     def on_mount(self) -> None:
         self.app.explore = self  # type: ignore[attr-defined]
         self.watch(self.app, "view", self.redraw)
+        self.watch(self.app, "loading", self._loading_changed)
         self.query_one(ResourceTable).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The table takes at most 40% of the screen, the flow and manifest below it the rest."""
+        self.table.styles.max_height = max(3, event.size.height * 2 // 5)
+
+    # ------------------------------------------------------------ the title, and progress while loading
+
+    def _loading_changed(self, loading: str) -> None:
+        if loading and self._loading_timer is None:
+            self._loading_since = time.monotonic()
+            self._loading_timer = self.set_interval(SPINNER_SECONDS, self.show_title)
+        elif not loading and self._loading_timer is not None:
+            self._loading_timer.stop()
+            self._loading_timer = None
+        self.show_title()
+
+    def show_title(self) -> None:
+        """The table's title; while the state worker works, what it is doing and for how long."""
+        table = self.table
+        title = table.title if self.app.view is not None else KIND_TITLE[table.kind]  # type: ignore[attr-defined]
+        loading: str = self.app.loading  # type: ignore[attr-defined]
+        if loading:
+            seconds = time.monotonic() - self._loading_since
+            spinner = SPINNER[int(seconds / SPINNER_SECONDS) % len(SPINNER)]
+            title += f" · {spinner} {loading}… {seconds:.0f} s"
+        self.query_one("#table-title", Static).update(title)
 
     @property
     def table(self) -> ResourceTable:
@@ -76,7 +118,7 @@ class ExploreScreen(Screen):
         """A new snapshot or profile: every panel is drawn again from it."""
         table = self.table
         table.show(view)
-        self.query_one("#table-title", Static).update(table.title)
+        self.show_title()
         if view is not None:
             self.query_one(FindingsTable).show(view.findings)
             count = len(view.findings)
@@ -108,12 +150,13 @@ class ExploreScreen(Screen):
         here = line or row_line or obj.meta.location.line
         file = obj.meta.location.file
         first = obj.meta.location.line or 1
-        last = _document_end(view, file, first)
+        last = self._documents.end(view, file, first)
         marks = [Mark(here, "here", "")]
         marks += [Mark(f.location.line, f.severity, f"{f.code} {f.message}") for f in view.findings
                   if f.location.file == file and first <= f.location.line <= (last or 10**9)]
-        text = redact_secrets(self.app.workspace.text_of(file), file, view.state.secrets.values())  # type: ignore[attr-defined]
-        self.query_one(ManifestView).show(file, text, first, last, marks)
+        text = self.app.workspace.text_of(file)  # type: ignore[attr-defined]
+        document = self._documents.lines(view, file, text, first, last) if text is not None else None
+        self.query_one(ManifestView).show(file, document, first, marks)
 
     # ------------------------------------------------------------ drill down and back
 
@@ -141,7 +184,7 @@ class ExploreScreen(Screen):
                                           lambda pod, keys=keys: pod.key in keys))
         elif isinstance(item, PodView):
             self.query_one(TabbedContent).active = "manifest"
-        self.query_one("#table-title", Static).update(table.title)
+        self.show_title()
 
     def _push(self, view: View, kind: str, scope: Scope) -> None:
         table = self.table
@@ -174,7 +217,7 @@ class ExploreScreen(Screen):
             return
         table.show(self.app.view)  # type: ignore[attr-defined]
         table.focus()
-        self.query_one("#table-title", Static).update(table.title)
+        self.show_title()
         self.follow_cursor()
 
     # ------------------------------------------------------------ filter, kinds, tabs
@@ -185,11 +228,21 @@ class ExploreScreen(Screen):
         filter_input.focus()
 
     @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
+    def _filter_changed(self) -> None:
+        """Filter once typing pauses: each refill of 10,000 rows would otherwise lag behind the keys."""
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_DELAY, self._apply_filter)
+
+    def _apply_filter(self) -> None:
+        self._filter_timer = None
         table = self.table
-        table.filter_text = event.value.strip()
+        text = self.query_one("#filter", Input).value.strip()
+        if text == table.filter_text:
+            return  # escape cleared it already
+        table.filter_text = text
         table.show(self.app.view)  # type: ignore[attr-defined]
-        self.query_one("#table-title", Static).update(table.title)
+        self.show_title()
         self.follow_cursor()
 
     @on(Input.Submitted, "#filter")
@@ -202,14 +255,14 @@ class ExploreScreen(Screen):
     def on_show_kind(self, message: ShowKind) -> None:
         self.back_stack.clear()
         self.table.show(self.app.view, message.kind, None)  # type: ignore[attr-defined, arg-type]
-        self.query_one("#table-title", Static).update(self.table.title)
+        self.show_title()
         self.table.focus()
         self.follow_cursor()
 
     def on_set_namespace(self, message: SetNamespace) -> None:
         self.table.namespace = message.namespace
         self.table.show(self.app.view)  # type: ignore[attr-defined]
-        self.query_one("#table-title", Static).update(self.table.title)
+        self.show_title()
         self.follow_cursor()
 
     @on(DataTable.RowHighlighted, "#findings-table")
@@ -240,8 +293,42 @@ class ExploreScreen(Screen):
         return obj.meta.location.file if obj is not None else None
 
 
-def _document_end(view: View, file: str, first: int) -> int:
-    """The last line of the YAML document that starts at `first` (0: to the end of the file)."""
-    starts = sorted({o.meta.location.line for o in view.state.objects if o.meta.location.file == file})
-    later = [line for line in starts if line > first]
-    return later[0] - 1 if later else 0
+class _Documents:
+    """Where each object's YAML starts and ends, and its lines with Secret values blanked.
+
+    The manifest follows the cursor, so this runs on every key press: on a
+    36 MiB cluster dump, splitting, redacting and highlighting the whole file
+    each time made scrolling the table crawl. Each file text is redacted and
+    indexed by line once; each move then cuts out one document.
+    """
+
+    def __init__(self) -> None:
+        self._view: View | None = None
+        self._starts: dict[str, list[int]] = {}  # file -> the first line of each object in it, sorted (per view)
+        self._files: dict[str, tuple[str, tuple[Secret, ...], str, array[int]]] = {}  # text, Secrets, shown, offsets
+
+    def end(self, view: View, file: str, first: int) -> int:
+        """The last line of the YAML document that starts at `first` (0: to the end of the file)."""
+        if view is not self._view:
+            self._view, self._starts = view, {}
+        starts = self._starts.get(file)
+        if starts is None:
+            starts = self._starts[file] = sorted(
+                {o.meta.location.line for o in view.state.objects if o.meta.location.file == file})
+        later = bisect.bisect_right(starts, first)
+        return starts[later] - 1 if later < len(starts) else 0
+
+    def lines(self, view: View, file: str, text: str, first: int, last: int) -> str:
+        """Lines `first`..`last` (0: to the end) of the file as shown (Secret values blanked), no final line break."""
+        secrets = tuple(s for s in view.state.secrets.values() if s.meta.location.file == file)
+        cached = self._files.get(file)
+        if cached is None or cached[0] is not text or len(cached[1]) != len(secrets) \
+                or any(a is not b for a, b in zip(cached[1], secrets)):
+            shown = redact_secrets(text, file, secrets) if secrets else text
+            offsets = array("q", [0])
+            offsets.extend(match.end() for match in re.finditer("\n", shown))
+            cached = self._files[file] = (text, secrets, shown, offsets)
+        shown, offsets = cached[2], cached[3]
+        start = offsets[min(first, len(offsets)) - 1]
+        end = offsets[last] if 0 < last < len(offsets) else len(shown)
+        return shown[start:end].removesuffix("\n")

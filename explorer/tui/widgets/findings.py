@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
-from textual.widgets import DataTable, RichLog
+from textual.widgets import RichLog
 
 from explorer.diagnostics import Finding
 from explorer.tui.view import shown_location
+from explorer.tui.widgets.fixed_table import Cell, FixedWidthTable
 
+COLUMNS = ("SEVERITY", "CODE", "WHERE", "MESSAGE", "OBJECT", "LESSON")
 SEVERITY = {"error": ("✘ error", "bold red"), "warning": ("! warning", "yellow"), "info": ("i info", "cyan")}
 
 
-class FindingsTable(DataTable):
+class FindingsTable(FixedWidthTable):
     HELP = """\
 ## Findings
 
@@ -29,15 +31,16 @@ manifest at its line.
         self.items: list[Finding] = []
 
     def on_mount(self) -> None:
-        self.add_columns("SEVERITY", "CODE", "WHERE", "MESSAGE", "OBJECT", "LESSON")
+        self.show(self.items)
 
     def show(self, findings: list[Finding]) -> None:
-        self.clear()
         self.items = list(findings)
+        rows = []
         for f in self.items:
             label, style = SEVERITY.get(f.severity, (f.severity, ""))
-            self.add_row(Text(label, style=style), f.code, shown_location(f.location), f.message, f.object,
-                         f.lesson or "-")
+            rows.append((Cell(label, style=style), Cell(f.code), Cell(shown_location(f.location)), Cell(f.message),
+                         Cell(f.object), Cell(f.lesson or "-")))
+        self.fill(COLUMNS, rows)
 
     def current(self) -> Finding | None:
         if 0 <= self.cursor_row < len(self.items):

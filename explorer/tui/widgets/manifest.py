@@ -48,17 +48,21 @@ the code with what is wrong. Press **e** to edit the file.
         yield Static("Select a row to see its manifest.", id="manifest-where")
         yield Static("", id="manifest-code")
 
-    def show(self, file: str, text: str | None, first: int, last: int, marks: list[Mark]) -> None:
+    def show(self, file: str, document: str | None, first: int, marks: list[Mark]) -> None:
+        """Show `document`, the lines of one object, which start at line `first` of `file`.
+
+        Only the object's own lines are handed over (and highlighted): the file
+        can be a cluster dump of tens of MiB.
+        """
         where = self.query_one("#manifest-where", Static)
         code = self.query_one("#manifest-code", Static)
         here = next((m.line for m in marks if m.severity == "here"), first)
         where.update(f"{shown_path(file)}:{here}")
-        if text is None:
+        if document is None:
             code.update(Text(f"{file} is not open as text (it could not be read)", style="red"))
             return
-        last = last or len(text.splitlines())
         syntax = Syntax(
-            text, "yaml", line_numbers=True, line_range=(first, last), word_wrap=False,
+            document, "yaml", line_numbers=True, start_line=first, word_wrap=False,
             highlight_lines={m.line for m in marks}, theme="ansi_dark", background_color="default",
         )
         notes = Text()

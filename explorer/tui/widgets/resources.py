@@ -9,12 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Literal
 
-from rich.text import Text
-from textual.widgets import DataTable
-
 from explorer.model.objects import Service
 from explorer.topology import IngressRow, PodView
 from explorer.tui.view import View
+from explorer.tui.widgets.fixed_table import Cell, FixedWidthTable, column_widths
 
 Kind = Literal["ing", "svc", "pod"]
 KIND_TITLE = {"ing": "Ingresses", "svc": "Services", "pod": "Pods"}
@@ -28,7 +26,7 @@ class Scope:
     keep: Callable[[Any], bool]
 
 
-class ResourceTable(DataTable):
+class ResourceTable(FixedWidthTable):
     HELP = """\
 ## Resource table
 
@@ -48,6 +46,8 @@ class ResourceTable(DataTable):
         self.filter_text = ""
         self.namespace: str | None = None
         self.scope: Scope | None = None
+        self._listings_of: View | None = None  # the view whose rows `_listings` holds
+        self._listings: dict[Kind, _Listing] = {}
 
     @property
     def title(self) -> str:
@@ -69,7 +69,9 @@ class ResourceTable(DataTable):
         """Refill the table; the cursor stays on the same rule, Service or Pod when it still exists.
 
         A new snapshot (a watch event, an edit) can add rows above the selected one;
-        the selection follows what was selected, else it keeps its place.
+        the selection follows what was selected, else it keeps its place. The
+        cells of every row are made once per view and kind (`_Listing`), so a
+        filter or a drill-down on 10,000 rows only picks rows.
         """
         if kind is not None:
             self.kind = kind
@@ -81,25 +83,50 @@ class ResourceTable(DataTable):
         self.items = []
         if view is None:
             return
-        columns, candidates = {
-            "ing": (_ING_COLUMNS, lambda: [(r, _ingress_cells(r)) for r in view.rows]),
-            "svc": (_SVC_COLUMNS, lambda: [(s, _service_cells(view, s)) for s in view.state.services.values()]),
-            "pod": (_POD_COLUMNS, lambda: [(p, _pod_cells(p)) for p in _all_pods(view)]),
-        }[self.kind]
-        self.add_columns(*columns)
+        listing = self._listing(view)
         needle = self.filter_text.lower()
-        for item, cells in candidates():
-            if self.namespace and _namespace(item) != self.namespace:
-                continue
-            if self.scope and not self.scope.keep(item):
-                continue
-            if needle and not any(needle in str(cell).lower() for cell in cells):
-                continue
-            self.items.append(item)
-            self.add_row(*cells)
+        keep = [
+            i for i, item in enumerate(listing.items)
+            if (not self.namespace or _namespace(item) == self.namespace)
+            and (not self.scope or self.scope.keep(item))
+            and (not needle or needle in listing.search[i])
+        ]
+        self.items = [listing.items[i] for i in keep]
+        self.fill(_COLUMNS[self.kind], [listing.cells[i] for i in keep], listing.widths)
         if self.items:
             same = next((i for i, item in enumerate(self.items) if _identity(item) == selected), None)
             self.move_cursor(row=same if same is not None else min(max(previous, 0), len(self.items) - 1))
+
+    def _listing(self, view: View) -> "_Listing":
+        if self._listings_of is not view:
+            self._listings_of, self._listings = view, {}
+        listing = self._listings.get(self.kind)
+        if listing is None:
+            listing = self._listings[self.kind] = _Listing.of(view, self.kind)
+        return listing
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """Every row of one kind in one view: its cells, the text the filter searches, and the column widths."""
+
+    items: list[Any]
+    cells: list[tuple[Cell, ...]]
+    search: list[str]  # a row's cells, lower-cased, joined by a character no filter contains
+    widths: tuple[int, ...]
+
+    @classmethod
+    def of(cls, view: View, kind: Kind) -> "_Listing":
+        if kind == "ing":
+            pairs = [(r, _ingress_cells(r)) for r in view.rows]
+        elif kind == "svc":
+            pairs = [(s, _service_cells(view, s)) for s in view.state.services.values()]
+        else:
+            pairs = [(p, _pod_cells(p)) for p in _all_pods(view)]
+        items = [item for item, _ in pairs]
+        cells = [row for _, row in pairs]
+        search = ["\x1f".join(cell.plain for cell in row).lower() for row in cells]
+        return cls(items, cells, search, column_widths(_COLUMNS[kind], cells))
 
 
 def _identity(item: Any) -> tuple[str, ...] | None:
@@ -129,32 +156,35 @@ def _all_pods(view: View) -> list[PodView]:
     return list(pods.values())
 
 
-_ING_COLUMNS = ("HOST", "PATH", "PATHTYPE", "BACKEND", "NODEPORT", "PODS", "HEALTH", "INGRESS", "WHY")
-_SVC_COLUMNS = ("SERVICE", "TYPE", "PORTS", "SELECTOR", "PODS")
-_POD_COLUMNS = ("POD", "READY", "IP", "NODE", "OWNER", "WHY")
+_COLUMNS: dict[Kind, tuple[str, ...]] = {
+    "ing": ("HOST", "PATH", "PATHTYPE", "BACKEND", "NODEPORT", "PODS", "HEALTH", "INGRESS", "WHY"),
+    "svc": ("SERVICE", "TYPE", "PORTS", "SELECTOR", "PODS"),
+    "pod": ("POD", "READY", "IP", "NODE", "OWNER", "WHY"),
+}
 
 HEALTH = {"ok": ("✔ ok", "green"), "broken": ("✘ broken", "bold red"), "unknown": ("? unknown", "yellow")}
 
 
-def _ingress_cells(row: IngressRow) -> tuple[Any, ...]:
+def _ingress_cells(row: IngressRow) -> tuple[Cell, ...]:
     label, style = HEALTH[row.state] if row.served else ("! not served", "bold yellow")
-    pods = Text(f"{row.ready}/{row.pods}", style="" if row.ready else "red") if row.flow else Text("-", style="dim")
-    return (row.host or "*", row.path, row.path_type or "-", row.backend,
-            str(row.node_port) if row.node_port else "-", pods, Text(label, style=style), row.ingress,
-            Text(row.reason, style=style if row.state != "ok" else "dim"))
+    pods = Cell(f"{row.ready}/{row.pods}", style="" if row.ready else "red") if row.flow else Cell("-", style="dim")
+    return (Cell(row.host or "*"), Cell(row.path), Cell(row.path_type or "-"), Cell(row.backend),
+            Cell(str(row.node_port) if row.node_port else "-"), pods, Cell(label, style=style), Cell(row.ingress),
+            Cell(row.reason, style=style if row.state != "ok" else "dim"))
 
 
-def _service_cells(view: View, service: Service) -> tuple[Any, ...]:
+def _service_cells(view: View, service: Service) -> tuple[Cell, ...]:
     ports = ", ".join(
         f"{p.port}→{p.target_port}" + (f" nodePort {p.node_port}" if p.node_port else "") for p in service.ports
     )
     selector = ",".join(f"{k}={v}" for k, v in (service.selector or {}).items()) or "-"
     pods = view.pods_of(service)
     ready = sum(1 for p in pods if p.ready)
-    return (service.meta.key, service.type, ports, selector,
-            Text(f"{ready}/{len(pods)}", style="" if ready else "red"))
+    return (Cell(service.meta.key), Cell(service.type), Cell(ports), Cell(selector),
+            Cell(f"{ready}/{len(pods)}", style="" if ready else "red"))
 
 
-def _pod_cells(pod: PodView) -> tuple[Any, ...]:
-    ready = Text("✔ Ready", style="green") if pod.ready else Text("✘ NotReady", style="bold red")
-    return (pod.key, ready, pod.ip, pod.node, pod.owner_ref, Text(pod.ready_reason, style="dim"))
+def _pod_cells(pod: PodView) -> tuple[Cell, ...]:
+    ready = Cell("✔ Ready", style="green") if pod.ready else Cell("✘ NotReady", style="bold red")
+    return (Cell(pod.key), ready, Cell(pod.ip), Cell(pod.node), Cell(pod.owner_ref),
+            Cell(pod.ready_reason, style="dim"))
