@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 from explorer.diagnostics import (
     backends, classes, controller_paths, frontends, health, ingress_spec, loading, migration, overlaps, pods,
@@ -11,7 +11,7 @@ from explorer.diagnostics import (
 )
 from explorer.diagnostics.classes import Choice
 from explorer.diagnostics.finding import Finding
-from explorer.model.objects import Container, Service, ServicePort
+from explorer.model.objects import Container, Service, ServicePort, Workload
 from explorer.model.state import ClusterState
 from explorer.routing.profile import ControllerProfile
 
@@ -38,7 +38,7 @@ def check(state: ClusterState, profile: Choice = None) -> list[Finding]:
             found += frontends.check(state, ingress, chosen)
     found += overlaps.across_ingresses(state.ingresses, assignment.profile)
     found += services.check(state)
-    select = pods.Selection(state)
+    select = state.workloads_for
     for service in state.services.values():
         found += pods.check_service(state, service, select(service))
     uses = _backend_uses(state, assignment)
@@ -79,7 +79,7 @@ def _backend_uses(state: ClusterState, assignment: classes.Assignment) -> list[_
     return list(uses.values())
 
 
-def _readiness(uses: list[_Use], select: pods.Selection) -> list[Finding]:
+def _readiness(uses: list[_Use], select: Callable[[Service], list[Workload]]) -> list[Finding]:
     """readinessProbe checks once per container that serves any Ingress backend."""
     seen: set[tuple[str, str]] = set()
     found: list[Finding] = []

@@ -7,7 +7,6 @@ than as wrong.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Iterable, Iterator, Mapping
 
 from explorer.diagnostics import names
@@ -15,33 +14,6 @@ from explorer.diagnostics.finding import Finding
 from explorer.diagnostics.site import Site
 from explorer.model.objects import Container, Probe, Service, ServicePort, Workload
 from explorer.model.state import ClusterState
-
-
-class Selection:
-    """`ClusterState.workloads_for`, indexed once per check.
-
-    Same answer (same namespace, every selector label on the Pod template,
-    state order), without scanning every workload for every Service: a
-    cluster dump with 1000 Services and 1000 Deployments took seconds.
-    """
-
-    def __init__(self, state: ClusterState) -> None:
-        self._by_label: dict[tuple[str, str, str], list[Workload]] = defaultdict(list)
-        for workload in state.workloads:
-            for key, value in workload.template.labels.items():
-                self._by_label[(workload.meta.namespace, key, value)].append(workload)
-        self._memo: dict[tuple[str, str], list[Workload]] = {}
-
-    def __call__(self, service: Service) -> list[Workload]:
-        if not service.selector:
-            return []
-        key = (service.meta.namespace, service.meta.name)
-        if key not in self._memo:
-            candidates = min((self._by_label.get((service.meta.namespace, k, v), [])
-                              for k, v in service.selector.items()), key=len)
-            wanted = service.selector.items()
-            self._memo[key] = [w for w in candidates if wanted <= w.template.labels.items()]
-        return self._memo[key]
 
 
 def serving_containers(workload: Workload, target: int | str) -> list[Container]:
