@@ -237,11 +237,12 @@ def test_codes_table_is_consistent_with_the_docs() -> None:
         assert code.severity in SEVERITIES
 
 
-def test_selection_index_agrees_with_the_state() -> None:
-    from explorer.diagnostics.pods import Selection
-
+def test_workloads_for_agrees_with_a_plain_scan() -> None:
+    """The label index the checks select Pods through gives what scanning every workload gives."""
     for state in (load([DATA]), load([SAMPLES])):
-        select = Selection(state)
         assert state.services
         for service in state.services.values():
-            assert select(service) == state.workloads_for(service), service.meta.ref
+            scanned = [w for w in state.workloads
+                       if service.selector and w.meta.namespace == service.meta.namespace
+                       and service.selector.items() <= w.template.labels.items()]
+            assert state.workloads_for(service) == scanned, service.meta.ref
