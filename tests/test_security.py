@@ -21,7 +21,6 @@ import ssl
 import subprocess
 import sys
 import urllib.request
-from pathlib import Path
 
 import aiohttp
 import pytest

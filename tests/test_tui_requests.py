@@ -92,7 +92,7 @@ async def test_health_check_trap_turns_the_backend_unhealthy_with_the_reason():
         text = rendered(app.screen.query_one("#explore-flow", FlowDiagram))
         assert "UNHEALTHY: the load balancer's health check GET / got 302; it accepts only 200" in \
             text.replace("\n  ", " ")
-        screen = await send_from_selected_row(pilot)
+        await send_from_selected_row(pilot)
         assert response_text(app).startswith("502")
 
 

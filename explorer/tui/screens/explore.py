@@ -166,7 +166,6 @@ class ExploreScreen(Screen):
         item = self.table.current_item()
         if view is None or item is None:
             return
-        table = self.table
         if isinstance(item, IngressRow):
             ingress = view.ingress_of(item)
             name = item.backend.rpartition(":")[0]
