@@ -166,3 +166,23 @@ def test_texts_in_memory_load_like_files():
     assert state.summary() == "1 Ingress, 2 Service"
     assert [o.meta.order for o in state.objects] == sorted(o.meta.order for o in state.objects)
     assert sum("is defined again" in p.message for p in state.problems) == 2
+
+
+def test_a_large_load_is_frozen_out_of_the_collector_and_still_freed(monkeypatch) -> None:
+    """load() freezes big states (gc.freeze); that is only safe while the model holds no cycles."""
+    import gc
+    import sys
+
+    loader = sys.modules["explorer.model.load"]  # the package's `load` is the function
+
+    monkeypatch.setattr(loader, "FREEZE_AT", 1)
+    gc.collect()
+    frozen_before = gc.get_freeze_count()
+    state = load([SAMPLES, DATA / "lint"])
+    try:
+        assert state.objects and gc.get_freeze_count() > frozen_before
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+    del state
+    assert gc.collect() == 0, "the loaded model held reference cycles: gc.freeze() in load() would leak them"

@@ -21,6 +21,7 @@ from explorer.model.yamldoc import Document, YAMLError, parse_documents
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_FILE_BYTES = 512 * 1024 * 1024
 STDIN = "-"
+FREEZE_AT = 5000  # objects: below this the collector's passes cost nothing worth avoiding
 
 
 def load(
@@ -34,7 +35,14 @@ def load(
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _load(sources, namespace, stdin_text)
+        state = _load(sources, namespace, stdin_text)
+        if paused and len(state.objects) >= FREEZE_AT:
+            # Without this, the collector's next passes walk the whole dump
+            # (2.5 s on a 27,000-object dump, and 1 s on every full pass
+            # after). The model holds no reference cycles, so a state that
+            # is dropped later is still freed, by reference counting.
+            gc.freeze()
+        return state
     finally:
         if paused:
             gc.enable()
