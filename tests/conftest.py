@@ -15,6 +15,12 @@ DATA = Path(__file__).resolve().parent / "data"
 SAMPLES = ROOT / "sample-manifests"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_state_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test (nor the app or command it starts) writes lesson progress into the user's own state dir."""
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("xdg-state"))
+
+
 def run_cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run `python -m explorer ARGS` as a user would, in a subprocess."""
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}

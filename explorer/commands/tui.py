@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from explorer.bundled import bundled
 from explorer.commands.common import add_cluster_options, add_controller_option, add_source_options, is_live
 
 #: The scenario opened when no -f is given: the article's setup written for networking.k8s.io/v1.
@@ -47,13 +48,10 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
 
 
 def bundled_scenario() -> Path | None:
-    """The article's setup: shipped inside the package, or beside it in a source checkout."""
-    package = Path(__file__).resolve().parent.parent
-    for root in (package / "sample-manifests", package.parent / "sample-manifests"):
-        candidate = root / BUNDLED_SCENARIO
-        if candidate.is_dir():
-            return candidate
-    return None
+    """The article's setup, from the sample manifests shipped with the tool."""
+    samples = bundled("sample-manifests")
+    candidate = samples / BUNDLED_SCENARIO if samples is not None else None
+    return candidate if candidate is not None and candidate.is_dir() else None
 
 
 def run(args: argparse.Namespace) -> int:

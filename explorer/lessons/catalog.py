@@ -11,6 +11,7 @@ import difflib
 from pathlib import Path
 from typing import Any, Callable
 
+from explorer.bundled import bundled
 from explorer.lessons.spec import (
     Add, AddressCheck, Catalog, Check, Demo, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, Lesson,
     Patch, Recreate, Remove, RequestCheck, RouteCheck, SolutionOp, Step, TLSCheck,
@@ -27,16 +28,15 @@ class LessonError(Exception):
 
 
 def lessons_root() -> Path | None:
-    """The `lessons/` folder beside the `explorer` package (a source checkout, or an editable install)."""
-    root = Path(__file__).resolve().parent.parent.parent / "lessons"
-    return root if root.is_dir() else None
+    """The `lessons/` folder: beside the package in a checkout, or where a wheel installed it."""
+    return bundled("lessons")
 
 
 def load_catalog(root: Path | None = None) -> Catalog:
     catalog = Catalog()
     root = root or lessons_root()
     if root is None:
-        catalog.problems.append("the lessons folder is not installed (expected lessons/ beside the explorer package)")
+        catalog.problems.append("the lessons folder is not installed (expected lessons/ beside the explorer package, or in share/ingress-explorer/)")
         return catalog
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and (p / LESSON_FILE).is_file()):
         try:
