@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from explorer.model import load
-from explorer.routing import GCE, NGINX
-from explorer.topology import ControllerState, health_checks, reconcile, record_probe
+from explorer.model import load, load_texts
+from explorer.routing import GCE, NGINX, Request, route
+from explorer.topology import ControllerState, health_checks, reconcile, record_probe, resolve
 from explorer.topology.names import gce_ig_backend
 
 from conftest import DATA, SAMPLES
@@ -351,3 +351,58 @@ def test_a_missing_frontend_config_is_reported_once_and_the_sync_goes_on():
     assert cs.address_of("default/web") is not None and cs.load_balancers["default/web"].https_redirect is None
     _, again = reconcile(cs, state, GCE)
     assert again == []
+
+
+# ------------------------------------------------------------------ addresses a cluster reports
+
+REPORTED = """\
+status:
+  loadBalancer:
+    ingress:
+    - ip: 203.0.113.7
+"""
+
+
+def reported(path, status: str = REPORTED) -> dict[str, str]:
+    """The file as `kubectl get -o yaml` prints it, with the controller's status."""
+    return {str(path): path.read_text() + status}
+
+
+@pytest.mark.parametrize("profile", [GCE, NGINX], ids=["gce", "nginx"])
+def test_an_address_the_cluster_reports_is_used_instead_of_a_simulated_one(profile):
+    texts = {**reported(STATIC / "ingress-ephemeral.yaml"), str(STATIC / "app.yaml"): (STATIC / "app.yaml").read_text()}
+    state = load_texts(texts)
+    cs, events = reconcile(None, state, profile)
+    assert cs.address_of("default/web") == "203.0.113.7"
+    flow = resolve(state, profile, route(state, profile, Request.from_url("http://any.example/")))
+    (front,) = [hop for hop in flow.hops if hop.kind == "load-balancer"]
+    assert "203.0.113.7" in front.label and "34." not in front.label
+    if profile is GCE:
+        assert "status.loadBalancer" in front.reason
+        assert cs.load_balancers["default/web"].address_source == "reported"
+        assert "Normal IPChanged IP is now 203.0.113.7" in messages(events)
+
+
+def test_a_reported_static_address_without_a_computeaddress_object_is_not_an_error():
+    """A live cluster holds no ComputeAddress when the reservation was made with gcloud."""
+    texts = {**reported(STATIC / "ingress.yaml"), str(STATIC / "app.yaml"): (STATIC / "app.yaml").read_text()}
+    cs, events = reconcile(None, load_texts(texts), GCE)
+    assert cs.address_of("default/web") == "203.0.113.7"
+    assert cs.load_balancers["default/web"].static_ip_name == "web-ip"
+    assert not [e for e in events if e.type == "Warning"]
+
+
+def test_a_regional_computeaddress_still_fails_whatever_the_status_says():
+    texts = {**reported(STATIC / "ingress.yaml"), str(STATIC / "app.yaml"): (STATIC / "app.yaml").read_text(),
+             str(STATIC / "address-regional.yaml"): (STATIC / "address-regional.yaml").read_text()}
+    cs, events = reconcile(None, load_texts(texts), GCE)
+    assert cs.address_of("default/web") is None
+    assert any(e.message.endswith("doesn't translate to an existing static IP.") for e in events)
+
+
+@pytest.mark.parametrize("status", ["status: 3\n", "status:\n  loadBalancer: []\n",
+                                    "status:\n  loadBalancer:\n    ingress: [{ip: 5}, {hostname: lb.example.com}]\n"])
+def test_odd_status_shapes_never_break_loading(status):
+    state = load_texts(reported(STATIC / "ingress-ephemeral.yaml", status))
+    (ingress,) = state.ingresses
+    assert ingress.reported_address in (None, "lb.example.com")

@@ -212,7 +212,20 @@ def _ingress(r: _Reader, meta: ObjectMeta) -> Ingress:
     if not rules and default is None:
         r.problem("spec", "Invalid value: either `defaultBackend` or `rules` must be specified"
                   if not beta else "Invalid value: either `backend` or `rules` must be specified")
-    return Ingress(meta, spec.get("ingressClassName"), default, tuple(rules), tls, spelled)
+    return Ingress(meta, spec.get("ingressClassName"), default, tuple(rules), tls, spelled,
+                   _reported_address(r.raw.get("status")))
+
+
+def _reported_address(status: Any) -> str | None:
+    """status.loadBalancer.ingress[0].ip or .hostname; status is not validated, so every level is checked."""
+    balancer = status.get("loadBalancer") if isinstance(status, dict) else None
+    entries = balancer.get("ingress") if isinstance(balancer, dict) else None
+    for entry in entries if isinstance(entries, list) else ():
+        if isinstance(entry, dict):
+            for key in ("ip", "hostname"):
+                if isinstance(entry.get(key), str) and entry[key]:
+                    return entry[key]
+    return None
 
 
 def _path_type_hint(value: str) -> str:

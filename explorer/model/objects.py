@@ -126,6 +126,9 @@ class Ingress:
     #: v1 field names -> how this manifest spelled them, when it differs
     #: (e.g. "spec.defaultBackend" -> "spec.backend").
     spelled: Mapping[str, str] = field(default_factory=dict)
+    #: status.loadBalancer.ingress[0] (ip, else hostname): the address a real
+    #: controller published, in a live cluster or a `kubectl get -o yaml` dump.
+    reported_address: str | None = None
 
     @property
     def class_annotation(self) -> str | None:

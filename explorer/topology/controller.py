@@ -10,7 +10,9 @@ GKE (ingress-gce)
   address. An ephemeral address lives as long as the Ingress: delete and create the
   Ingress again and it gets a new one. `kubernetes.io/ingress.global-static-ip-name`
   takes a reserved *global* address, declared here as a Config Connector ComputeAddress;
-  a regional or missing one fails the sync with GKE's error.
+  a regional or missing one fails the sync with GKE's error. An address the cluster
+  published (status.loadBalancer, in a live cluster or a `kubectl get -o yaml` dump) is
+  shown as it is, never replaced by a made-up one.
 - one backend service and health check per (Service, port), shared by every Ingress that
   uses it and deleted when none does. The health check's path comes from a readinessProbe
   only when the check is created (healthcheck.py); a BackendConfig applies on every sync.
@@ -125,7 +127,7 @@ class LoadBalancerState:
     ingress: str  # namespace/name
     name: str  # GKE: the load balancer's name; nginx: "shared"
     address: str | None  # None until a sync succeeds
-    address_source: Literal["ephemeral", "static", "shared", "none"]
+    address_source: Literal["ephemeral", "static", "reported", "shared", "none"]
     static_ip_name: str | None
     backends: tuple[str, ...]  # backend ids of its URL map or upstreams, default backend included
     default_backend: str | None
@@ -368,7 +370,7 @@ class _Sync:
     def _sync_shared(self, ingress: Ingress, old: LoadBalancerState | None, fingerprint: str) -> None:
         plans = [plan for plan in (self._plan(ingress, ref)[0] for ref in _service_backends(ingress)) if plan]
         ids = _unique(self._ensure(plan) for plan in plans)
-        address = names.external_address("controller", self.profile.controller_service)
+        address = ingress.reported_address or names.external_address("controller", self.profile.controller_service)
         self.lbs[ingress.meta.key] = LoadBalancerState(
             ingress.meta.key, "shared", address, "shared", None, ids, None, (), None, fingerprint,
             old.created if old else ingress.meta.creation_timestamp)
@@ -437,11 +439,15 @@ class _Sync:
             tuple(warnings), compiled.https_redirect)
 
     def _address(self, ingress: Ingress, old: LoadBalancerState | None, lb_name: str
-                 ) -> tuple[str | None, Literal["ephemeral", "static"], str | None, tuple[str, str] | None]:
+                 ) -> tuple[str | None, Literal["ephemeral", "static", "reported"], str | None, tuple[str, str] | None]:
         static = ingress.annotation(STATIC_IP_ANNOTATION) if self.profile.honours_static_ip else None
         if static:
             found = [a for a in reserved_addresses(self.state) if a.name == static]
             address = next((a for a in found if a.location == "global"), None)
+            if address is None and ingress.reported_address and not found:
+                # The reservation lives in the GCP project, not in these objects, and the
+                # cluster reports the address taken: trust the cluster.
+                return ingress.reported_address, "static", static, None
             if address is None:
                 message = (f"Error syncing to GCP: error running load balancer syncing routine: loadbalancer "
                            f"{lb_name} does not exist: the given static IP name {static} doesn't translate to "
@@ -454,7 +460,10 @@ class _Sync:
                     hint = (f"no ComputeAddress names {static}; reserve a global address with that name "
                             "(spec.location: global) or fix the annotation")
                 return None, "static", static, (message, hint)
-            return (address.address or names.external_address("reserved", static)), "static", static, None
+            return (address.address or ingress.reported_address or names.external_address("reserved", static),
+                    "static", static, None)
+        if ingress.reported_address:
+            return ingress.reported_address, "reported", None, None
         if old is not None and old.address is not None and old.address_source == "ephemeral":
             return old.address, "ephemeral", None, None
         self.addresses_made += 1

@@ -168,7 +168,8 @@ def _front_end(state: ClusterState, profile: ControllerProfile, ingress: Ingress
                controller: ControllerState | None, decision: Decision | None) -> list[Hop]:
     known = controller or predicted_controller(state, profile)
     if profile.proxy_in_cluster:
-        any_lb = next(iter(known.load_balancers.values()), None)
+        any_lb = (known.load_balancers.get(ingress.meta.key) if ingress is not None else None) or \
+            next(iter(known.load_balancers.values()), None)
         address = any_lb.address if any_lb else names.external_address("controller", profile.controller_service)
         lb = Hop("load-balancer", f"LoadBalancer Service {profile.controller_service} ({address})",
                  detail="L4 load balancer: passes TCP :80 and :443 to the controller Pods",
@@ -192,7 +193,8 @@ def _front_end(state: ClusterState, profile: ControllerProfile, ingress: Ingress
         error = lb_state.error or "not synced yet"
         return [Hop("load-balancer", f"external Application Load Balancer for {ingress.meta.key}: no address",
                     "broken", error, detail=f"URL map {url_map}", object=ingress.meta.ref)]
-    how = {"static": f"reserved address {lb_state.static_ip_name}", "ephemeral": "ephemeral address"}
+    how = {"static": f"reserved address {lb_state.static_ip_name}", "ephemeral": "ephemeral address",
+           "reported": "the address the cluster reports in the Ingress's status.loadBalancer"}
     hop = Hop("load-balancer", f"external Application Load Balancer {lb_state.address}",
               reason=how.get(lb_state.address_source, ""), detail=f"URL map {url_map}", object=ingress.meta.ref)
     if lb_state.error:
