@@ -113,3 +113,23 @@ async def test_edits_made_outside_show_up_live(tmp_path):
         await until(pilot, lambda: paths(app) == ["/foo", "/outside"], what="the outside edit in the table")
         assert any("changed on disk" in text for _, _, text, _ in app.events)
         assert isinstance(app.explore.table, ResourceTable)
+
+
+def test_undo_history_is_bounded_by_the_objects_it_holds(tmp_path, monkeypatch):
+    """Small manifests keep UNDO_DEPTH steps; big ones keep the last step, never a gigabyte per edit."""
+    from explorer.tui import workspace as workspace_module
+
+    shutil.copytree(SAMPLES / "article-v1", tmp_path / "m")
+    name = str(tmp_path / "m" / "ingress.yaml")
+    ws = workspace_module.Workspace([str(tmp_path / "m")])
+    ws.load()
+    original = ws.current.texts[name]
+    per_snapshot = len(ws.current.state.objects)
+    for i in range(5):
+        ws.apply(name, original.replace("/foo", f"/foo{i}"))
+    assert len(ws.history) == 6
+    monkeypatch.setattr(workspace_module, "UNDO_OBJECTS", per_snapshot * 3)
+    ws.apply(name, original.replace("/foo", "/last"))
+    assert len(ws.history) == 3
+    assert "/foo4" in ws.undo().texts[name] and "/foo3" in ws.undo().texts[name]
+    assert ws.undo() is None  # the current state stays; older ones were let go

@@ -26,6 +26,9 @@ from explorer.model.normalize import Model
 
 #: How many applied snapshots `undo()` can step back through.
 UNDO_DEPTH = 50
+#: ... and how many objects they may hold together: a cluster dump's snapshot
+#: is a gigabyte or more, so there only the last edit can be undone.
+UNDO_OBJECTS = 200_000
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,9 @@ class Workspace:
     def _push(self, snapshot: Snapshot) -> Snapshot:
         self.history.append(snapshot)
         del self.history[:-UNDO_DEPTH]
+        held = sum(len(s.state.objects) for s in self.history)
+        while len(self.history) > 2 and held > UNDO_OBJECTS:
+            held -= len(self.history.pop(0).state.objects)
         return snapshot
 
     def _state_from(self, texts: dict[str, str]) -> ClusterState:
