@@ -246,3 +246,19 @@ def test_workloads_for_agrees_with_a_plain_scan() -> None:
                        if service.selector and w.meta.namespace == service.meta.namespace
                        and service.selector.items() <= w.template.labels.items()]
             assert state.workloads_for(service) == scanned, service.meta.ref
+
+
+def test_missing_service_suggestions_stop_at_their_budget_and_stay_in_order() -> None:
+    """Did-you-mean compares with every Service of the namespace; a dump of broken backends must not take minutes."""
+    from explorer.diagnostics.backends import ServiceNames
+    from explorer.model import load_texts
+
+    services = "".join(f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: shop-{i}}}\nspec:\n"
+                       f"  ports: [{{port: 80}}]\n" for i in range(10))
+    state = load_texts({"s.yaml": services})
+    names = ServiceNames(state, budget=25)
+    assert names.close_to("default", "shop-1x") == "shop-1"
+    assert names.close_to("default", "shop-2x") == "shop-2"
+    assert names.close_to("default", "shop-3x") is None  # 10 + 10 spent; 10 more would pass the budget
+    assert names.close_to("default", "shop-1x") == "shop-1"  # asked before: remembered, costs nothing
+    assert names.close_to("elsewhere", "shop-1x") is None

@@ -27,10 +27,11 @@ def check(state: ClusterState, profile: Choice = None) -> list[Finding]:
     found: list[Finding] = loading.from_problems(state.problems)
     found += migration.check(state)
     found += assignment.findings
+    service_names = backends.ServiceNames(state)
     for ingress in state.ingresses:
         chosen = assignment.profile(ingress)
         found += ingress_spec.check(ingress)
-        found += backends.check(state, ingress)
+        found += backends.check(state, ingress, service_names)
         found += tls.check(state, ingress)
         found += overlaps.host_rules(ingress, chosen)
         if chosen is not None:
