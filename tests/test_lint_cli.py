@@ -170,3 +170,9 @@ def test_good_setups_are_clean_from_the_command_line(path: Path) -> None:
     result = lint("-f", path)
     assert result.returncode == 0
     assert result.stdout.startswith("0 errors, 0 warnings, 0 infos")
+
+
+def test_a_misspelt_service_gets_a_did_you_mean() -> None:
+    out = lint("-f", WEB, "-f", BAD / "IE3001-service-typo.yaml").stdout
+    assert 'services "wbe" not found in namespace "default"' in out
+    assert "hint: did you mean web?" in out

@@ -41,7 +41,7 @@ class ServiceNames:
             close = None
             if len(here) <= self.budget:
                 self.budget -= len(here)
-                close = next(iter(difflib.get_close_matches(name, here, n=1, cutoff=0.7)), None)
+                close = next(iter(difflib.get_close_matches(name, here, n=1, cutoff=0.6)), None)
             self._memo[key] = close
         return self._memo[key]
 
