@@ -12,6 +12,7 @@ from explorer.tui.screens.dialogs import ConfirmScreen, HelpScreen
 from explorer.tui.screens.editor import EditorScreen
 from explorer.tui.screens.explore import ExploreScreen
 from explorer.tui.screens.requests import RequestsScreen
+from explorer.tui.screens.contexts import ContextPicker
 from explorer.tui.widgets.command_bar import CommandBar
 from tui_helpers import ROOT
 
@@ -63,7 +64,8 @@ def test_the_command_line_parser_does_not_import_textual():
 
 
 def test_every_binding_has_an_id_and_a_tooltip_so_keys_can_be_remapped():
-    owners = (IngressExplorer, ExploreScreen, RequestsScreen, EditorScreen, HelpScreen, ConfirmScreen, CommandBar)
+    owners = (IngressExplorer, ExploreScreen, RequestsScreen, EditorScreen, HelpScreen, ConfirmScreen, CommandBar,
+              ContextPicker)
     ids = []
     for owner in owners:
         for binding in owner.BINDINGS:

@@ -146,19 +146,35 @@ def open_live_source(args: argparse.Namespace) -> ClusterSource:
     return LiveSource(ClusterTarget(args.context, args.kubeconfig, namespace, args.all_namespaces))
 
 
-def open_live(args: argparse.Namespace) -> tuple[ClusterSource, ClusterState] | None:
+def cluster_args(context: str | None = None, kubeconfig: str | None = None,
+                 all_namespaces: bool = False) -> argparse.Namespace:
+    """The options `--context C --kubeconfig K [-A]` parse to, for callers without a command line (`:ctx`)."""
+    return argparse.Namespace(files=[], context=context, kubeconfig=kubeconfig, namespace=CONTEXT_NAMESPACE,
+                              all_namespaces=all_namespaces)
+
+
+def read_live(args: argparse.Namespace) -> tuple[ClusterSource, ClusterState]:
     """Connect and read the cluster once, keeping the source open to watch it.
 
-    On failure the error is one line on stderr and None comes back (exit 2):
-    nothing is drawn or served from a cluster that could not be read.
+    Raises SourceError (LiveError) with one line for the user; whatever was
+    opened before the failure is closed first.
     """
-    source = None
+    source = open_source(args)
     try:
-        source = open_source(args)
         return source, source.snapshot()
+    except BaseException:
+        source.close()
+        raise
+
+
+def open_live(args: argparse.Namespace) -> tuple[ClusterSource, ClusterState] | None:
+    """`read_live`, for a command: on failure the error is one line on stderr and None comes back (exit 2).
+
+    Nothing is drawn or served from a cluster that could not be read.
+    """
+    try:
+        return read_live(args)
     except SourceError as exc:
-        if source is not None:
-            source.close()
         print(f"error: {exc}", file=sys.stderr)
         return None
 

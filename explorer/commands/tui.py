@@ -95,7 +95,7 @@ def run_live(args: argparse.Namespace) -> int:
     from explorer.tui import create_app
 
     app = create_app([], controller=args.controller, start_proxy=not args.no_proxy, source=source,
-                     first_state=state)
+                     first_state=state, kubeconfig=args.kubeconfig)
     try:
         app.run()
     finally:

@@ -32,6 +32,7 @@ from kubernetes.config.incluster_config import (
 )
 from kubernetes.config.kube_config import ConfigNode, KubeConfigLoader, KubeConfigMerger
 
+from explorer.live.contexts import context_listing, kubeconfig_paths, no_kubeconfig_message
 from explorer.live.errors import LiveError
 
 IN_CLUSTER = "in-cluster"
@@ -66,26 +67,6 @@ class Connection:
         self.api_client.close()
 
 
-def kubeconfig_paths(explicit: str | None, environ: Mapping[str, str] = os.environ) -> list[str]:
-    """The kubeconfig files kubectl would read, in precedence order (existing files only)."""
-    if explicit:
-        path = Path(explicit).expanduser()
-        if not path.is_file():
-            raise LiveError(f"--kubeconfig {explicit}: no such file")
-        return [str(path)]
-    if environ.get("KUBECONFIG"):
-        paths: list[str] = []
-        for part in environ["KUBECONFIG"].split(os.pathsep):
-            if part and Path(part).expanduser().is_file():
-                path = str(Path(part).expanduser())
-                if path not in paths:
-                    paths.append(path)
-        return paths
-    home = Path(environ.get("HOME") or Path.home())
-    default = home / ".kube" / "config"
-    return [str(default)] if default.is_file() else []
-
-
 def connect(target: ClusterTarget, environ: Mapping[str, str] = os.environ) -> Connection:
     """Load credentials for the target context and return a client for it. Raises LiveError."""
     paths = kubeconfig_paths(target.kubeconfig, environ)
@@ -103,10 +84,7 @@ def connect(target: ClusterTarget, environ: Mapping[str, str] = os.environ) -> C
             raise LiveError(f"in-cluster configuration: {exc}") from None
         context, namespace = IN_CLUSTER, _in_cluster_namespace()
     else:
-        where = environ.get("KUBECONFIG")
-        looked = f"KUBECONFIG={where} names no existing file" if where else "~/.kube/config does not exist"
-        raise LiveError(f"no kubeconfig found ({looked}): pass --kubeconfig PATH, set KUBECONFIG, or fetch "
-                        "credentials first (e.g. `gcloud container clusters get-credentials CLUSTER`)")
+        raise LiveError(no_kubeconfig_message(environ))
     # enough connections for the first lists in parallel and one watch per kind
     configuration.connection_pool_maxsize = 32
     # one retry of a failed connect, not urllib3's three: an unreachable server is said within seconds
@@ -137,9 +115,9 @@ def _load_kubeconfig(paths: list[str], wanted: str | None,
     context = wanted or first_current
     if not context:
         raise LiveError(f"kubeconfig {shown} sets no current-context: pass --context "
-                        f"({_listing(names)})")
+                        f"({context_listing(names)})")
     if context not in names:
-        raise LiveError(f'context "{context}" not found in kubeconfig {shown} ({_listing(names)})')
+        raise LiveError(f'context "{context}" not found in kubeconfig {shown} ({context_listing(names)})')
     try:
         loader = KubeConfigLoader(config_dict=merged, active_context=context, config_base_path=None)
         loader.load_and_set(configuration)
@@ -153,10 +131,6 @@ def _load_kubeconfig(paths: list[str], wanted: str | None,
 def _plain(item: object) -> object:
     """The merger wraps each entry in a ConfigNode that remembers its file (for relative cert paths)."""
     return item.value if isinstance(item, ConfigNode) else item
-
-
-def _listing(names: list[str]) -> str:
-    return f"contexts there: {', '.join(sorted(names))}" if names else "it defines no contexts"
 
 
 def _in_cluster_possible(environ: Mapping[str, str]) -> bool:

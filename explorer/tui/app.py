@@ -9,7 +9,8 @@ imported in a thread after mount.
 On a live cluster (`source`, a ClusterSource already read once) the files
 give way to the cluster: a worker follows `source.changes()` and each new
 snapshot redraws every view in place; editing, applying and saving are off,
-because ingress-explorer only ever reads a cluster.
+because ingress-explorer only ever reads a cluster. `:ctx` reads another
+context the same way (`read_live`, in a worker) and lets the old one go.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from explorer.model import ClusterState
 from explorer.model.location import Problem
-from explorer.model.source import ClusterSource
+from explorer.model.source import ClusterSource, SourceError
 from explorer.routing import PROFILES, ControllerProfile, Request, route
 from explorer.topology import ControllerState, record_probe
 from explorer.traffic import HealthChanged, HealthChecked, RequestCompleted, TrafficPort
@@ -44,7 +45,7 @@ from explorer.topology import IngressRow
 from explorer.export.flowboxes import example_request
 from explorer.tui.view import View, build_view, gc_paused
 from explorer.tui.widgets.request_bar import RequestBar
-from explorer.tui.widgets.command_bar import CommandBar, GoToMode, QuitCommand, SetController
+from explorer.tui.widgets.command_bar import CommandBar, GoToMode, QuitCommand, SetController, SwitchContext
 from explorer.tui.workspace import Snapshot, Workspace
 
 #: Seconds between looks at the files' modification times.
@@ -64,7 +65,7 @@ class IngressExplorer(App[int]):
         Binding("question_mark,f1", "help", "Help", id="app.help",
                 tooltip="Help for the focused panel and every key that works here"),
         Binding("colon", "command_bar", "Command", id="app.command",
-                tooltip="Type a command: :ing :svc :pod :ns NAME :controller gce"),
+                tooltip="Type a command: :ing :svc :pod :ns NAME :ctx [NAME] :controller gce"),
         Binding("c", "switch_controller", "Controller", id="app.controller",
                 tooltip="Switch between ingress-nginx and GKE Ingress; everything redraws"),
         Binding("1", "switch_mode('explore')", "Explore", id="app.explore",
@@ -100,12 +101,14 @@ class IngressExplorer(App[int]):
         watch_seconds: float = WATCH_SECONDS,
         source: ClusterSource | None = None,
         first_state: ClusterState | None = None,
+        kubeconfig: str | None = None,
     ) -> None:
         super().__init__()
         if (source is None) != (first_state is None):
             raise ValueError("a cluster source comes with its first state (source.snapshot()), and only then")
         self.workspace = Workspace(sources, namespace)
         self.source = source  # a live cluster, read-only; None for manifest files
+        self.kubeconfig = kubeconfig  # --kubeconfig, for :ctx; None: KUBECONFIG, then ~/.kube/config
         self._first_state = first_state
         self._problems_told: set[str] = set()  # the cluster's notes already shown as a toast
         self.profiles: dict[str, ControllerProfile] = dict(PROFILES)
@@ -149,6 +152,10 @@ class IngressExplorer(App[int]):
     async def on_unmount(self) -> None:
         """Stop the watchers and the proxy (its listeners and Pods), then let go of the cluster."""
         self._stop_watching.set()
+        await self._let_go()
+
+    async def _let_go(self) -> None:
+        """Stop the proxy (its listeners and Pods), then close the cluster: on unmount, and before :ctx's next one."""
         port, self.traffic = self.traffic, None
         if port is not None:
             await port.stop()
@@ -188,7 +195,9 @@ class IngressExplorer(App[int]):
                 snapshot = make()
                 view, number = None, 0
                 if snapshot is not None:
-                    previous = self.live_controller or (self.view.controller if self.view is not None else None)
+                    # a first view (of another cluster, after :ctx) continues no earlier controller
+                    previous = None if first else \
+                        self.live_controller or (self.view.controller if self.view is not None else None)
                     view = build_view(snapshot.state, self.profile, previous, why or snapshot.why,
                                       probed=self.traffic is not None and not self.live, progress=self._progress)
                     self._views_made += 1
@@ -394,8 +403,76 @@ class IngressExplorer(App[int]):
         source = self.source
         assert source is not None
         for state in source.changes():
-            self._make_view(lambda state=state: self.workspace.adopt(state, "the cluster changed"), None, False)
+            if self.source is not source:
+                return  # :ctx replaced it; its last changes are not this view's
+            self._make_view(lambda state=state: self.workspace.adopt(state, "the cluster changed")
+                            if self.source is source else None, None, False)
             self.call_from_thread(self._tell_cluster_problems, state.problems)
+
+    def on_switch_context(self, message: SwitchContext) -> None:
+        """`:ctx`: list the kubeconfig's contexts (plain YAML, no client yet), or read the one named."""
+        from explorer.live.contexts import read_contexts
+        from explorer.tui.screens.contexts import ContextPicker
+
+        try:
+            contexts = read_contexts(self.kubeconfig)
+            if message.name is not None:
+                contexts.find(message.name)
+            elif not contexts.contexts:
+                raise SourceError(f"kubeconfig {', '.join(contexts.files)} defines no contexts")
+        except SourceError as exc:
+            self.notify(str(exc), title="Context", severity="error", timeout=10)
+            return
+        if message.name is not None:
+            self.open_context(message.name)
+        else:
+            self.push_screen(ContextPicker(contexts, self.source.name if self.source else None),
+                             lambda name: self.open_context(name) if name else None)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="reading the context", group="context")
+    def open_context(self, name: str) -> None:
+        """Read context `name` as `--context` does (read_live), off the event loop; the view stays until then.
+
+        The connecting is abandoned (as a load is, see change_state) when a later
+        `:ctx` takes over or the app ends, so `q` never waits on a silent server;
+        what it opens after that is closed at once.
+        """
+        from explorer.commands.common import cluster_args, read_live
+
+        worker = get_current_worker()
+        opened: list[tuple[ClusterSource, ClusterState]] = []
+
+        def read() -> None:
+            source, state = read_live(cluster_args(name, self.kubeconfig))
+            if worker.is_cancelled:
+                source.close()
+            else:
+                opened.append((source, state))
+
+        self._progress(f"connecting to context {name}")
+        try:
+            if not _abandonable(read, worker.cancelled_event) or not opened:
+                return  # a later :ctx shows its own progress
+        except SourceError as exc:  # no kubeconfig, unknown context, unreachable, refused credentials
+            self._progress("")
+            self.call_from_thread(self.notify, str(exc), title=f"Context {name}", severity="error", timeout=12)
+            return
+        except BaseException:
+            self._progress("")
+            raise
+        [(source, state)] = opened
+        try:
+            self.call_from_thread(self._use_source, source, state)
+        except BaseException:
+            source.close()
+            raise
+
+    async def _use_source(self, source: ClusterSource, state: ClusterState) -> None:
+        """Show a newly read cluster: the old one (and the proxy made for it) is let go; it is drawn as a first load."""
+        await self._let_go()
+        self.source = source
+        self._problems_told.clear()
+        self.change_state(lambda: self.workspace.adopt(state, "read"), first=True)
 
     def _read_only(self, what: str) -> None:
         self.notify(f"{what} works on manifest files; {self.source_name} is a live cluster, which ingress-explorer "
@@ -415,6 +492,8 @@ class IngressExplorer(App[int]):
     def files_changed(self, names: list[str]) -> None:
         from explorer.tui.screens.editor import EditorScreen
 
+        if self.live:
+            return  # :ctx put a cluster in the files' place since this was seen
         self.change_state(lambda: self.workspace.reload_changed(names))
         for screen in self.screen_stack:
             if isinstance(screen, EditorScreen) and screen.file in names:
@@ -588,13 +667,15 @@ def create_app(
     watch_seconds: float = WATCH_SECONDS,
     source: ClusterSource | None = None,
     first_state: ClusterState | None = None,
+    kubeconfig: str | None = None,
 ) -> IngressExplorer:
     """The app for these manifests, or for a cluster `source` already read once (`first_state`).
 
     Tests call this with fixtures and a size. The app closes `source` when it ends.
+    `kubeconfig` is the file `:ctx` lists contexts from (None: as kubectl finds it).
     """
     return IngressExplorer(list(sources), namespace, controller, start_proxy, traffic_factory, keymap_file,
-                           watch_seconds, source, first_state)
+                           watch_seconds, source, first_state, kubeconfig)
 
 
 __all__ = ["IngressExplorer", "create_app"]

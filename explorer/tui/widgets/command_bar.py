@@ -13,7 +13,7 @@ KIND_WORDS = {
     "svc": "svc", "service": "svc", "services": "svc",
     "po": "pod", "pod": "pod", "pods": "pod",
 }
-COMMANDS_HELP = ":ing  :svc  :pod  :ns NAME|all  :controller nginx|gce  :flow  :explore  :lesson  :q"
+COMMANDS_HELP = ":ing  :svc  :pod  :ns NAME|all  :ctx [NAME]  :controller nginx|gce  :flow  :explore  :lesson  :q"
 
 
 @dataclass
@@ -24,6 +24,13 @@ class ShowKind(Message):
 @dataclass
 class SetNamespace(Message):
     namespace: str | None  # None: every namespace
+
+
+@dataclass
+class SwitchContext(Message):
+    """`:ctx` (name None: pick one from the kubeconfig) or `:ctx NAME`: read that cluster instead."""
+
+    name: str | None
 
 
 @dataclass
@@ -52,6 +59,10 @@ def parse_command(text: str, controllers: tuple[str, ...]) -> Message:
         if len(args) > 1:
             raise ValueError(":ns takes one namespace, or all")
         return SetNamespace(None if not args or args[0] in ("all", "-A") else args[0])
+    if head in ("ctx", "context", "contexts"):
+        if len(args) > 1:
+            raise ValueError(":ctx takes one kubeconfig context, or none to pick from a list")
+        return SwitchContext(args[0] if args else None)
     if head in ("controller", "ctl"):
         if len(args) != 1 or args[0] not in controllers:
             raise ValueError(f":controller takes one of: {', '.join(controllers)}")
@@ -70,6 +81,8 @@ class CommandBar(Input):
 ## Command bar
 
 Type a command and press **enter**; **esc** closes the bar.
+`:ctx` lists the kubeconfig's contexts (as kubectl finds the kubeconfig)
+and reads the one chosen; `:ctx NAME` reads that one at once.
 
 `{COMMANDS_HELP}`
 """
