@@ -10,7 +10,9 @@ RequestReceived, DecisionMade, HopReached (once per hop of the flow, so a
 diagram can light the hops one by one), UpstreamResponse (only when a
 simulated Pod answered), RequestCompleted (always, with what the client got).
 Health checks publish HealthChecked for every probe and HealthChanged when a
-backend's state for one Pod flips.
+backend's state for one Pod flips. On a large snapshot the proxy says it runs
+its Pods on demand (PodsOnDemand) and when a backend's checks start
+(HealthChecksStarted).
 """
 
 from __future__ import annotations
@@ -143,8 +145,42 @@ class HealthChanged:
     time: float = field(default_factory=time.time)
 
 
+@dataclass(frozen=True, slots=True)
+class PodsOnDemand:
+    """How the proxy runs a snapshot's simulated Pods, published when that changes (never for a small one).
+
+    Up to `limit` Pods, every Pod's server starts with the snapshot and every
+    health check runs. Above it (`on_demand`), a Pod's server starts on its
+    first request or check, and a backend's health checks start with the first
+    request routed to it; until then its health is Unknown, as it is for a
+    controller that has not checked yet.
+    """
+
+    pods: int  # simulated Pods in the snapshot
+    limit: int
+    on_demand: bool
+    time: float = field(default_factory=time.time)
+
+    def describe(self) -> str:
+        if not self.on_demand:
+            return f"{self.pods:,} simulated Pods: every Pod runs and every health check runs"
+        return (f"{self.pods:,} simulated Pods (more than {self.limit:,}): a Pod starts on its first request, and a "
+                "backend's health checks start with the first request routed to it; until then its health is "
+                "Unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class HealthChecksStarted:
+    """On demand: the first request routed to a backend started its health checks (`targets` of them)."""
+
+    backend: str
+    targets: int
+    time: float = field(default_factory=time.time)
+
+
 TrafficEvent = Union[
-    RequestReceived, DecisionMade, HopReached, UpstreamResponse, RequestCompleted, HealthChecked, HealthChanged
+    RequestReceived, DecisionMade, HopReached, UpstreamResponse, RequestCompleted, HealthChecked, HealthChanged,
+    PodsOnDemand, HealthChecksStarted,
 ]
 
 
@@ -272,8 +308,8 @@ class TrafficPort(Protocol):
 
 
 __all__ = [
-    "BACKEND_HEADER", "CERTIFICATE_HEADER", "DecisionMade", "EventHub", "HealthChanged", "HealthChecked", "HopReached",
-    "INGRESS_HEADER", "ListenerInfo", "POD_HEADER", "REASON_HEADER", "REQUEST_ID_HEADER", "RequestCompleted", "RequestReceived",
+    "BACKEND_HEADER", "CERTIFICATE_HEADER", "DecisionMade", "EventHub", "HealthChanged", "HealthChecked",
+    "HealthChecksStarted", "HopReached", "INGRESS_HEADER", "ListenerInfo", "POD_HEADER", "PodsOnDemand", "REASON_HEADER", "REQUEST_ID_HEADER", "RequestCompleted", "RequestReceived",
     "ResponseSummary", "Subscription", "TrafficEvent", "TrafficPort", "UpstreamResponse",
 ]
 

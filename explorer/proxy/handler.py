@@ -160,6 +160,7 @@ class RequestHandler:
         body = await self._read_body(request)
         if isinstance(body, web.Response):
             return self._own(body.status, body.text or "", done)
+        await proxy.pool.prepare(decision)  # on demand, the backend's first request starts its checks
         choice = proxy.pool.choose(decision)
         why = choice.why
         upstream = None

@@ -15,6 +15,16 @@ lesson shows after one round, not after a full interval.
 Pods of a live cluster are not probed (a probe there would open a
 port-forward every few seconds): the kubelet has already judged them, so a
 target is HEALTHY when a Pod behind it is Ready, as its EndpointSlice says.
+
+On demand (a large snapshot, see pool.py) only the checks of backends that a
+request has been routed to run: `check(backend)` starts them and waits for
+their first round, so the first request finds the health a fresh controller
+would. Every other backend stays Unknown (never probed, so never invented).
+A cluster dump has over ten thousand check targets; probing them all kept the
+event loop busy for good.
+
+The controller sync for a snapshot (`prepare`) is pure and runs in a thread,
+so a large snapshot does not hold the event loop; `take` then swaps it in.
 """
 
 from __future__ import annotations
@@ -22,7 +32,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from dataclasses import replace
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 import aiohttp
@@ -34,11 +45,24 @@ from explorer.topology.controller import (
     ControllerState, HealthCheckTask, TargetHealth, health_checks, reconcile, record_probe,
 )
 from explorer.topology.pods import PodView
-from explorer.traffic import EventHub, HealthChanged, HealthChecked
+from explorer.traffic import EventHub, HealthChanged, HealthChecked, HealthChecksStarted
 
 #: What each kind of checker sends as User-Agent, as the real ones do.
 USER_AGENTS = {"load-balancer": "GoogleHC/1.0", "readiness": "kube-probe/1.30"}
 _MIN_TIMEOUT = 0.2  # real seconds: a probe needs some time even on a very fast clock
+#: Real seconds a request waits for the first round of checks it started (on demand) before it is routed.
+FIRST_ROUND_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One controller sync for a snapshot, made off the event loop (`HealthRunner.prepare`)."""
+
+    base: ControllerState | None  # the controller it was synced from
+    controller: ControllerState
+    events: list
+    checks: dict[str, list[HealthCheckTask]]  # backend id -> its checks (empty when Pods are not probed)
+    ready: frozenset[str]  # Pods whose Ready condition is true (for Pods that are not probed)
 
 
 class HealthRunner:
@@ -55,28 +79,86 @@ class HealthRunner:
         self._turns = itertools.count()
         self._session: aiohttp.ClientSession | None = None
         self._epoch = time.monotonic()
+        self.on_demand = False  # True: only the checks of backends in `checked` run
+        self.checked: set[str] = set()  # on demand: backends a request was routed to
+        self._checks: dict[str, list[HealthCheckTask]] = {}  # the current snapshot's checks per backend
 
     def now(self) -> float:
         """Seconds of simulated time since the proxy started."""
         return (time.monotonic() - self._epoch) / self.time_scale
 
-    def sync(self, state: ClusterState, profile: ControllerProfile, pods: Iterable[PodView]) -> None:
+    def sync(self, state: ClusterState, profile: ControllerProfile, pods: Iterable[PodView],
+             on_demand: bool = False) -> None:
         """One controller sync for a new snapshot; start new checks, stop gone ones."""
+        self.take(self.prepare(state, profile, pods), on_demand)
+
+    def prepare(self, state: ClusterState, profile: ControllerProfile, pods: Iterable[PodView]) -> Prepared:
+        """The controller sync and its checks, from the controller as it is now; pure, so any thread may run it."""
+        base = self.controller
+        controller, events = reconcile(base, state, profile, now=self.now())
+        checks: dict[str, list[HealthCheckTask]] = defaultdict(list)
+        if self.upstreams.probes:
+            for task in health_checks(controller):
+                checks[task.backend_id].append(task)
+            ready: frozenset[str] = frozenset()
+        else:
+            ready = frozenset(pod.key for pod in pods if pod.ready)
+        return Prepared(base, controller, events, dict(checks), ready)
+
+    def take(self, prepared: Prepared, on_demand: bool = False) -> None:
+        """Make a prepared sync current: keep probe results recorded meanwhile, start new checks, stop gone ones."""
         if self._session is None:
             self._session = aiohttp.ClientSession(auto_decompress=False)
         before = self.controller
-        self.controller, events = reconcile(self.controller, state, profile, now=self.now())
-        self.events.extend(events)
+        controller = prepared.controller
+        if before is not prepared.base and before is not None and prepared.base is not None:
+            # probes were recorded while the sync was made: their results win over the older ones it kept
+            health = dict(controller.health)
+            for key, result in before.health.items():
+                if key in health and prepared.base.health.get(key) is not result:
+                    health[key] = result
+            controller = replace(controller, health=health)
+        self.controller = controller
+        self.events.extend(prepared.events)
         if not self.upstreams.probes:
-            self._take_readiness(before, {pod.key for pod in pods if pod.ready})
+            self._take_readiness(before, set(prepared.ready))
             return
-        wanted = set(health_checks(self.controller))
+        self._checks = prepared.checks
+        self.on_demand = on_demand
+        if on_demand:
+            self.checked &= set(controller.backends)
+            wanted = {task for backend in self.checked for task in self._checks.get(backend, ())}
+        else:
+            self.checked = set()
+            wanted = {task for tasks in self._checks.values() for task in tasks}
         for task in [t for t in self._tasks if t not in wanted]:
             self._tasks.pop(task).cancel()
             self._first_round.pop(task, None)
         for task in wanted - set(self._tasks):
-            self._first_round[task] = asyncio.Event()
-            self._tasks[task] = asyncio.create_task(self._loop(task), name=f"health {task.backend_id} {task.target.name}")
+            self._start(task)
+
+    def _start(self, task: HealthCheckTask) -> None:
+        self._first_round[task] = asyncio.Event()
+        self._tasks[task] = asyncio.create_task(self._loop(task), name=f"health {task.backend_id} {task.target.name}")
+
+    async def check(self, backend_id: str, timeout: float = FIRST_ROUND_TIMEOUT) -> None:
+        """On demand: start this backend's checks if they are not running, and wait for their first round."""
+        if not self.on_demand or self.controller is None or backend_id not in self.controller.backends:
+            return
+        tasks = self._checks.get(backend_id, [])
+        if backend_id not in self.checked:
+            self.checked.add(backend_id)
+            for task in tasks:
+                if task not in self._tasks:
+                    self._start(task)
+            self.hub.publish(HealthChecksStarted(backend_id, len(tasks)))
+        waits = [event.wait() for event in (self._first_round.get(task) for task in tasks)
+                 if event is not None and not event.is_set()]
+        if waits:
+            try:
+                await asyncio.wait_for(asyncio.gather(*waits), timeout)
+            except asyncio.TimeoutError:
+                pass  # a slow Pod: the request goes on with what is known (Unknown), as the controller would
 
     def _take_readiness(self, before: ControllerState | None, ready: set[str]) -> None:
         """Health as the cluster has it: a target is HEALTHY when a Pod behind it is Ready."""

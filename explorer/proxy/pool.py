@@ -6,10 +6,20 @@ Which of them may take a backend's traffic is the controller simulation's
 answer (`serving_endpoints`: nginx, Ready endpoints; GKE, targets HEALTHY in
 the load balancer's own checks), and they take turns (round-robin per
 backend), so a workshop can watch load spread over replicas.
+
+Size: up to `ProxyOptions.eager_limit` simulated Pods (500 by default; a
+lesson has a handful), every Pod's server starts with the snapshot and every
+health check runs, so health is known before the first request. Above it the
+Pods run on demand: a Pod's server starts on its first request (or check), and
+a backend's checks start with the first request routed to it (`prepare`), which
+waits for their first round. Every other backend's health stays Unknown. A
+cluster dump's 20,000 Pods used to mean 20,000 servers and 11,000 probes every
+few seconds on the event loop, which froze the TUI for minutes.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,6 +29,7 @@ from explorer.proxy.upstreams import Upstream
 from explorer.routing.decision import Decision
 from explorer.routing.profile import ControllerProfile
 from explorer.topology.pods import all_pods
+from explorer.traffic import PodsOnDemand
 
 if TYPE_CHECKING:
     from explorer.proxy.server import Proxy
@@ -39,13 +50,39 @@ class Pool:
     def __init__(self, proxy: "Proxy") -> None:
         self.upstreams = proxy.upstreams
         self.health = HealthRunner(proxy.upstreams, proxy.hub, proxy.options.time_scale)
+        self.hub = proxy.hub
+        self.eager_limit = proxy.options.eager_limit
+        self.pod_count = 0  # Pods of the current snapshot
+        self.on_demand = False  # see the module docstring
         self._turn: dict[str, int] = {}
 
     async def sync(self, state: ClusterState, profile: ControllerProfile) -> None:
-        """Take exactly the Pods of this snapshot (same names as the diagram's), then sync the controller."""
-        pods = all_pods(state, profile)
-        await self.upstreams.sync(pods)
-        self.health.sync(state, profile, pods)
+        """Take exactly the Pods of this snapshot (same names as the diagram's), then sync the controller.
+
+        Listing the Pods and syncing the controller are pure and run in a thread: on a
+        cluster dump they take seconds, which the event loop spends answering.
+        """
+        def prepare():
+            pods = all_pods(state, profile)
+            return pods, self.health.prepare(state, profile, pods)
+
+        pods, prepared = await asyncio.to_thread(prepare)
+        on_demand = self.upstreams.probes and len(pods) > self.eager_limit
+        if on_demand != self.on_demand:
+            self.hub.publish(PodsOnDemand(len(pods), self.eager_limit, on_demand))
+        self.pod_count, self.on_demand = len(pods), on_demand
+        await self.upstreams.sync(pods, on_demand)
+        self.health.take(prepared, on_demand)
+
+    async def prepare(self, decision: Decision) -> None:
+        """On demand: start the health checks of the decision's backend (once) and wait for their first round."""
+        ref = decision.backend
+        cs = self.health.controller
+        if not self.on_demand or ref is None or cs is None:
+            return
+        backend = cs.find_backend(ref.namespace, ref.service, ref.port)
+        if backend is not None:
+            await self.health.check(backend.id)
 
     async def stop(self) -> None:
         await self.health.stop()
@@ -89,4 +126,6 @@ class Pool:
                     "targets": {t.name: cs.target_health(backend.id, t.name).state for t in backend.targets},
                     "serving": sorted(e.pod for e in cs.serving_endpoints(backend.id)),
                 })
-        return {"upstreams": self.upstreams.description, "pods": self.upstreams.status(), "backends": backends}
+        return {"upstreams": self.upstreams.description, "pods": self.upstreams.status(), "backends": backends,
+                "podsOnDemand": {"onDemand": self.on_demand, "limit": self.eager_limit, "pods": self.pod_count,
+                                 "checkedBackends": sorted(self.health.checked)}}

@@ -53,6 +53,8 @@ from explorer.traffic import (
 
 log = logging.getLogger("explorer.proxy")
 
+#: Simulated Pods up to which all of them run (see pool.py); a lesson has a handful, a cluster dump 20,000.
+EAGER_LIMIT = 500
 #: Seconds requests in flight get to finish when the proxy stops (aiohttp's own default is 60 s,
 #: which kept Ctrl-C waiting for a Pod that hangs); then their connections are closed.
 STOP_GRACE = 1.0
@@ -73,6 +75,9 @@ class ProxyOptions:
     #: None: simulated Pods. Else the Pods are a live cluster's, reached through the port-forward this
     #: opens for (namespace, Pod, container port), e.g. LiveSource.forward; its `.last_error` explains a 502.
     forward: Forward | None = None
+    #: Simulated Pods up to which every Pod starts with the snapshot and every health check runs; above it
+    #: Pods start on their first request and a backend's checks with its first request (pool.py).
+    eager_limit: int = EAGER_LIMIT
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,8 @@ the last step differs, so it sits behind `Upstreams`:
 
 - `SimulatedUpstreams`: one aiohttp server per Pod of the snapshot, on
   loopback, answering as its app annotation says (explorer.sim). The proxy
-  runs the controller's health checks against them.
+  runs the controller's health checks against them. On demand (a large
+  snapshot, see pool.py) a Pod's server starts when it is first opened.
 - `ForwardedUpstreams`: the Pods of a live cluster, each reached through a
   port-forward that the caller opens (`forward(namespace, pod, port)`, e.g.
   `LiveSource.forward`). The proxy never imports the live edge: it is handed
@@ -61,8 +62,8 @@ class Upstreams(ABC):
         """What requests reach, in a few words, for banners and the status page."""
 
     @abstractmethod
-    async def sync(self, pods: Iterable[PodView]) -> None:
-        """Take the Pods of a new snapshot (the same names the diagram shows)."""
+    async def sync(self, pods: Iterable[PodView], on_demand: bool = False) -> None:
+        """Take the Pods of a new snapshot (the same names the diagram shows); `on_demand`: open each on first use."""
 
     @abstractmethod
     def running(self, key: str) -> bool:
@@ -93,14 +94,15 @@ class SimulatedUpstreams(Upstreams):
     def description(self) -> str:
         return "simulated Pods"
 
-    async def sync(self, pods: Iterable[PodView]) -> None:
-        await self.sims.sync([WantedPod(PodIdentity(p.namespace, p.name, p.owner_ref), p.app) for p in pods])
+    async def sync(self, pods: Iterable[PodView], on_demand: bool = False) -> None:
+        await self.sims.sync([WantedPod(PodIdentity(p.namespace, p.name, p.owner_ref), p.app) for p in pods],
+                             on_demand)
 
     def running(self, key: str) -> bool:
-        return key in self.sims.pods
+        return self.sims.known(key)
 
     async def open(self, namespace: str, name: str, port: int) -> Upstream | None:
-        sim = self.sims.get(namespace, name)
+        sim = await self.sims.ensure(namespace, name)
         if sim is None:
             return None
         return Upstream(sim.identity.key, sim.name, sim.host, sim.port, simulated=True)
@@ -127,8 +129,8 @@ class ForwardedUpstreams(Upstreams):
     def description(self) -> str:
         return "the cluster's Pods through port-forwarding"
 
-    async def sync(self, pods: Iterable[PodView]) -> None:
-        self._pods = {p.key for p in pods}
+    async def sync(self, pods: Iterable[PodView], on_demand: bool = False) -> None:
+        self._pods = {p.key for p in pods}  # always on demand: a port-forward opens with the first request
 
     def running(self, key: str) -> bool:
         return key in self._pods
