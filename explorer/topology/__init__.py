@@ -4,6 +4,7 @@ Public API (what the proxy, the TUI and the lessons call):
 
 - flow.py: `resolve(state, profile, decision, controller=None) -> Flow`, `resolve_rule(...)`,
   `resolve_backend(...)`, `ingress_rows(state, profile, controller=None) -> list[IngressRow]`,
+  `refresh_rows(state, profile, rows, controller, backends)` (only the rows of backends whose health changed),
   `predicted_sync(state, profile)` (reconcile from scratch, once per snapshot).
 - controller.py: `reconcile(previous, state, profile, now=...) -> (ControllerState, [Event])`,
   `health_checks(cs) -> [HealthCheckTask]`, `record_probe(cs, backend_id, target, status, now)`,
@@ -19,8 +20,8 @@ from explorer.topology.controller import (
     TargetHealth, health_checks, reconcile, record_probe,
 )
 from explorer.topology.flow import (
-    Flow, Hop, IngressRow, PodHop, ingress_rows, predicted_controller, predicted_sync, resolve, resolve_backend,
-    resolve_rule,
+    Flow, Hop, IngressRow, PodHop, ingress_rows, predicted_controller, predicted_sync, refresh_rows, resolve,
+    resolve_backend, resolve_rule,
 )
 from explorer.topology.healthcheck import HealthCheck
 from explorer.topology.pods import PodView, all_pods, find_service, pods_for_service
@@ -30,5 +31,5 @@ __all__ = [
     "Event", "Flow", "HealthCheck", "HealthCheckTask", "Hop", "IngressRow", "LoadBalancerState", "PodHop",
     "PodView", "ProbeTarget", "TargetHealth", "all_pods", "app_of", "echo_body", "find_service", "health_checks",
     "ingress_rows", "parse_app", "pods_for_service", "predicted_controller", "predicted_sync", "reconcile",
-    "record_probe", "resolve", "resolve_backend", "resolve_rule",
+    "record_probe", "refresh_rows", "resolve", "resolve_backend", "resolve_rule",
 ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Literal
+from typing import Collection, Iterator, Literal
 
 from explorer.model.location import Location
 from explorer.model.objects import HTTPIngressPath, Ingress, Service
@@ -456,22 +456,48 @@ class IngressRow:
 def ingress_rows(state: ClusterState, profile: ControllerProfile,
                  controller: ControllerState | None = None) -> list[IngressRow]:
     """Every path and defaultBackend of every Ingress, with what it resolves to."""
+    return [_make_row(state, profile, controller, *source) for source in _row_sources(state, profile)]
+
+
+def refresh_rows(state: ClusterState, profile: ControllerProfile, rows: list[IngressRow],
+                 controller: ControllerState, backends: Collection[str]) -> tuple[list[IngressRow], list[int]]:
+    """`rows` (`ingress_rows` of this state and profile) with the rows of `backends` resolved again.
+
+    Health changes one backend at a time; on a cluster dump resolving all
+    10,000 rows again for each change took half a second. Returns the new rows
+    and the indices of those made again (the others are the same objects).
+    """
+    out = list(rows)
+    redone = []
+    for index, source in enumerate(_row_sources(state, profile)):
+        flow = rows[index].flow
+        if flow is not None and flow.backend_id in backends:
+            out[index] = _make_row(state, profile, controller, *source)
+            redone.append(index)
+    return out, redone
+
+
+def _row_sources(state: ClusterState, profile: ControllerProfile
+                 ) -> Iterator[tuple[Ingress, str, HTTPIngressPath | None, bool, str]]:
+    """(Ingress, host, path or None for its defaultBackend, served, why not) for each row, in the table's order."""
     served = {id(s.ingress): s for s in router_for(state, profile).classes}
-    rows = []
     for ingress in state.ingresses:
         info = served.get(id(ingress))
         is_served = bool(info and info.served)
-        items: list[tuple[str, HTTPIngressPath | None]] = [
-            (rule.host, path) for rule in ingress.rules for path in rule.paths or ()]
+        why = info.why if info else ""
+        for rule in ingress.rules:
+            for path in rule.paths or ():
+                yield ingress, rule.host, path, is_served, why
         if ingress.default_backend is not None:
-            items.append(("", None))
-        for host, path in items:
-            backend = path.backend if path is not None else ingress.default_backend
-            assert backend is not None
-            flow = resolve_rule(state, profile, ingress, path, controller, host) if is_served else None
-            rows.append(_row(ingress, host, path, str(backend), is_served, info.why if info else "", flow,
-                             backend.location))
-    return rows
+            yield ingress, "", None, is_served, why
+
+
+def _make_row(state: ClusterState, profile: ControllerProfile, controller: ControllerState | None,
+              ingress: Ingress, host: str, path: HTTPIngressPath | None, is_served: bool, why: str) -> IngressRow:
+    backend = path.backend if path is not None else ingress.default_backend
+    assert backend is not None
+    flow = resolve_rule(state, profile, ingress, path, controller, host) if is_served else None
+    return _row(ingress, host, path, str(backend), is_served, why, flow, backend.location)
 
 
 def _row(ingress: Ingress, host: str, path: HTTPIngressPath | None, backend: str, served: bool, why: str,

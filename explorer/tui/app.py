@@ -36,7 +36,9 @@ from explorer.model.location import Problem
 from explorer.model.source import ClusterSource, SourceError
 from explorer.routing import PROFILES, ControllerProfile, Request, route
 from explorer.topology import ControllerState, record_probe
-from explorer.traffic import HealthChanged, HealthChecked, RequestCompleted, TrafficPort
+from explorer.traffic import (
+    HealthChanged, HealthChecked, HealthChecksStarted, PodsOnDemand, RequestCompleted, TrafficPort,
+)
 from explorer.tui.config import keymap_path, load_keymap
 from explorer.tui.screens.dialogs import HelpScreen
 from explorer.tui.screens.explore import ExploreScreen
@@ -52,6 +54,8 @@ from explorer.tui.workspace import Snapshot, Workspace
 WATCH_SECONDS = 1.0
 #: Health changes arriving within this many seconds are drawn together (probes come in floods).
 HEALTH_REDRAW_SECONDS = 0.3
+#: Rows resolved again on the event loop for new health; more (the first probed redraw of a cluster dump) go to a thread.
+HEALTH_ROWS_INLINE = 500
 
 
 class IngressExplorer(App[int]):
@@ -126,6 +130,9 @@ class IngressExplorer(App[int]):
         self.explore: ExploreScreen | None = None  # set by the explore screen when it mounts
         self.live_controller: ControllerState | None = None  # the view's controller plus the proxy's probes
         self._health_redraw_pending = False
+        self._health_changed: set[str] = set()  # backends whose probed health changed since the view's rows
+        self._health_redrawing = False  # a worker thread is resolving rows for new health
+        self.pods_on_demand = False  # the proxy runs this (large) snapshot's Pods on demand (PodsOnDemand)
 
     # ------------------------------------------------------------ start and stop
 
@@ -236,6 +243,7 @@ class IngressExplorer(App[int]):
         self.view = view
         self.loading = ""
         self.live_controller = view.controller
+        self._health_changed = set()  # the new view's rows were made with the health known until now
         self._update_subtitle()
         for event in view.events:
             self.log_event(event.source, f"{event.type} {event.reason} {event.object}: {event.message}",
@@ -293,6 +301,7 @@ class IngressExplorer(App[int]):
             first = next(iter(listeners.values()), None)
             if first is not None:
                 proxy = f" · proxy {first.base_url('http') or first.base_url('https')}"
+                proxy += " (Pods on demand)" if self.pods_on_demand else ""
         self.sub_title = f"{names} · {self.profile.title}{proxy}"
 
     def apply_edit(self, file: str, text: str) -> None:
@@ -351,6 +360,13 @@ class IngressExplorer(App[int]):
                         healthy = event.state in ("HEALTHY", "Ready")
                         self.log_event("health", f"{event.backend} Pod {event.pod}: {event.state}",
                                        "green" if healthy else "red", event.time)
+                    elif isinstance(event, PodsOnDemand):
+                        self.pods_on_demand = event.on_demand
+                        self._update_subtitle()
+                        self.log_event("proxy", event.describe(), "yellow" if event.on_demand else "", event.time)
+                    elif isinstance(event, HealthChecksStarted):
+                        self.log_event("health", f"{event.backend}: health checks start ({event.targets} "
+                                       "targets), for its first request", "", event.time)
         finally:
             if self.traffic is port:
                 self.traffic = None
@@ -367,6 +383,7 @@ class IngressExplorer(App[int]):
         except KeyError:  # a probe of a backend this view does not have (a snapshot is being applied)
             return
         if self.live_controller.target_health(event.backend, event.pod).state != before:
+            self._health_changed.add(event.backend)
             self._redraw_health_soon()
 
     def _redraw_health_soon(self) -> None:
@@ -376,10 +393,40 @@ class IngressExplorer(App[int]):
             self.set_timer(HEALTH_REDRAW_SECONDS, self._redraw_health)
 
     def _redraw_health(self) -> None:
+        """Show the probed health: the rows of the backends whose health changed (every row the first time).
+
+        Many rows (the first probed redraw of a cluster dump: 10,000) are resolved
+        in a worker thread, so the screen keeps answering; one redraw at a time,
+        and what changes meanwhile makes the next one. The table redraws only
+        the rows that changed (ResourceTable.patch).
+        """
         self._health_redraw_pending = False
-        if self.view is not None and self.live_controller is not None:
-            self.view = self.view.with_controller(self.live_controller)
-            self.live_controller = self.view.controller
+        view, controller = self.view, self.live_controller
+        if view is None or controller is None or self._health_redrawing:
+            return  # (a redraw in a thread picks up what changed meanwhile when it lands)
+        changed, self._health_changed = self._health_changed, set()
+        rows = view.rows_of(changed) if view.probed else len(view.rows)
+        if rows <= HEALTH_ROWS_INLINE:
+            self._take_health_view(view, view.with_controller(controller, changed))
+        else:
+            self._health_redrawing = True
+            self._health_view_in_thread(view, controller, changed)
+
+    @work(thread=True, exit_on_error=False, name="drawing health", group="health")
+    def _health_view_in_thread(self, view: View, controller: ControllerState, changed: set[str]) -> None:
+        new: View | None = None
+        try:
+            new = view.with_controller(controller, changed)
+        finally:  # also when it failed: the next redraw may go ahead
+            self.call_from_thread(self._take_health_view, view, new)
+
+    def _take_health_view(self, base: View, new: View | None) -> None:
+        """The view with new health, unless another snapshot replaced `base` meanwhile (its rows know the health)."""
+        self._health_redrawing = False
+        if new is not None and self.view is base:
+            self.view = new
+        if self._health_changed:
+            self._redraw_health_soon()
 
     @work(exclusive=True, exit_on_error=False, name="updating the proxy", group="proxy-apply")
     async def apply_to_proxy(self, view: View) -> None:

@@ -12,7 +12,7 @@ import gc
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable, Collection, Iterator
 
 from explorer.diagnostics import Finding, check
 from explorer.model import ClusterState, Location
@@ -21,7 +21,16 @@ from explorer.model.objects import Ingress, Service
 from explorer.routing import ControllerProfile
 from explorer.topology import (
     ControllerState, Event, IngressRow, PodView, ingress_rows, pods_for_service, predicted_sync, reconcile,
+    refresh_rows,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class RowsChanged:
+    """A view that is another view with new health: only these rows differ (the table redraws just them)."""
+
+    base: int  # id() of the view it was made from (whoever compares holds that view, so the id is its own)
+    rows: tuple[int, ...]  # indices into View.rows
 
 
 @dataclass(frozen=True)
@@ -34,16 +43,31 @@ class View:
     events: list[Event] = field(default_factory=list)  # what the controller did on this sync
     why: str = ""  # what made this view: "loaded", "applied your edit to x.yaml", ...
     probed: bool = False  # True once the proxy's health checks feed `controller`
+    rows_changed: RowsChanged | None = None  # set by with_controller: which rows differ from the view before
 
     @property
     def health(self) -> ControllerState | None:
         """Where health comes from: the probed controller, or (None) the Pods' predicted readiness."""
         return self.controller if self.probed else None
 
-    def with_controller(self, controller: ControllerState) -> "View":
-        """The same snapshot with health from the proxy's probes; rows are drawn again, findings kept."""
-        rows = ingress_rows(self.state, self.profile, controller)
-        return View(self.state, self.profile, controller, rows, self.findings, [], "", probed=True)
+    def with_controller(self, controller: ControllerState, changed: Collection[str] | None = None) -> "View":
+        """The same snapshot with health from the proxy's probes; findings kept.
+
+        Every row is resolved again the first time (predicted health gives way
+        to probed), else (`changed`: backend ids whose health changed) only the
+        rows of those backends.
+        """
+        if changed is None or not self.probed:
+            rows = ingress_rows(self.state, self.profile, controller)
+            redone: list[int] | range = range(len(rows))
+        else:
+            rows, redone = refresh_rows(self.state, self.profile, self.rows, controller, changed)
+        return View(self.state, self.profile, controller, rows, self.findings, [], "", probed=True,
+                    rows_changed=RowsChanged(id(self), tuple(redone)))
+
+    def rows_of(self, backends: Collection[str]) -> int:
+        """How many rows reach one of these backends (what `with_controller(..., backends)` redoes)."""
+        return sum(1 for row in self.rows if row.flow is not None and row.flow.backend_id in backends)
 
     def ingress_of(self, row: IngressRow) -> Ingress | None:
         namespace, _, name = row.ingress.partition("/")

@@ -115,8 +115,18 @@ class ExploreScreen(Screen):
         return self.query_one(ResourceTable)
 
     def redraw(self, view: View | None) -> None:
-        """A new snapshot or profile: every panel is drawn again from it."""
+        """A new snapshot or profile: every panel is drawn again from it.
+
+        New health for the same snapshot only redraws the rows it changed (and
+        the diagram, when the highlighted row is one of them).
+        """
         table = self.table
+        if view is not None:
+            redrawn = table.patch(view)
+            if redrawn is not None:
+                if table.cursor_row in redrawn:
+                    self.follow_cursor()
+                return
         table.show(view)
         self.show_title()
         if view is not None:

@@ -45,6 +45,24 @@ class FixedWidthTable(DataTable):
             self.add_column(label, width=width)
         self.add_rows(rows)
 
+    def replace_rows(self, rows: dict[int, Sequence[Cell]], widths: Sequence[int]) -> None:
+        """Put new cells in the rows at these indices, in place (no refill); columns widen to `widths`.
+
+        Refilling 10,000 rows to change the health of a few held the screen;
+        this is DataTable.update_cell without its per-cell refresh and measuring.
+        """
+        columns = self.ordered_columns
+        for index, cells in rows.items():
+            data = self._data[self._row_locations.get_key(index)]
+            for column, cell in zip(columns, cells):
+                data[column.key] = cell
+        for column, width in zip(columns, widths):
+            if width > column.width:
+                column.width = width
+                self._require_update_dimensions = True
+        self._update_count += 1  # the render caches are keyed by it
+        self.refresh()
+
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> Any:
         # DataTable measures the cells of `new_rows` here to size auto-width columns and
         # auto-height rows; this table has neither, so only the virtual size is left to update.

@@ -48,6 +48,7 @@ class ResourceTable(FixedWidthTable):
         self.scope: Scope | None = None
         self._listings_of: View | None = None  # the view whose rows `_listings` holds
         self._listings: dict[Kind, _Listing] = {}
+        self._shown: list[int] = []  # the listing index of each row on the table
 
     @property
     def title(self) -> str:
@@ -92,10 +93,44 @@ class ResourceTable(FixedWidthTable):
             and (not needle or needle in listing.search[i])
         ]
         self.items = [listing.items[i] for i in keep]
+        self._shown = keep
         self.fill(_COLUMNS[self.kind], [listing.cells[i] for i in keep], listing.widths)
         if self.items:
             same = next((i for i, item in enumerate(self.items) if _identity(item) == selected), None)
             self.move_cursor(row=same if same is not None else min(max(previous, 0), len(self.items) - 1))
+
+    def patch(self, view: View) -> set[int] | None:
+        """A view that only changed some rows' health (`View.rows_changed`): redraw those rows in place.
+
+        Returns the table rows redrawn (the cursor stays where it is), or None
+        when the table must be filled again with `show` (another snapshot, or a
+        filter or drill-down that the change makes pick other rows).
+        """
+        change = view.rows_changed
+        old = self._listings_of
+        if change is None or old is None or id(old) != change.base:
+            return None
+        listings = {kind: listing for kind, listing in self._listings.items() if kind != "ing"}  # no health in them
+        ing = self._listings.get("ing")
+        if ing is not None:
+            listings["ing"] = ing.patched(view, change.rows)
+        self._listings_of, self._listings = view, listings
+        if self.kind != "ing":
+            return set()
+        if ing is None:
+            return None
+        new = listings["ing"]
+        needle = self.filter_text.lower()
+        for i in change.rows:
+            if (needle and (needle in ing.search[i]) != (needle in new.search[i])) or \
+                    (self.scope and self.scope.keep(ing.items[i]) != self.scope.keep(new.items[i])):
+                return None  # the change moves a row into or out of what is shown
+        where = {index: row for row, index in enumerate(self._shown)}
+        redrawn = {where[i]: new.cells[i] for i in change.rows if i in where}
+        for row in redrawn:
+            self.items[row] = new.items[self._shown[row]]
+        self.replace_rows(redrawn, new.widths)
+        return set(redrawn)
 
     def _listing(self, view: View) -> "_Listing":
         if self._listings_of is not view:
@@ -127,6 +162,16 @@ class _Listing:
         cells = [row for _, row in pairs]
         search = ["\x1f".join(cell.plain for cell in row).lower() for row in cells]
         return cls(items, cells, search, column_widths(_COLUMNS[kind], cells))
+
+    def patched(self, view: View, indices: tuple[int, ...]) -> "_Listing":
+        """The Ingress listing of `view`, made from this one (its view's) by redoing only `indices`."""
+        items, cells, search = list(self.items), list(self.cells), list(self.search)
+        for i in indices:
+            row = view.rows[i]
+            items[i], cells[i] = row, _ingress_cells(row)
+            search[i] = "\x1f".join(cell.plain for cell in cells[i]).lower()
+        widths = column_widths(_COLUMNS["ing"], [cells[i] for i in indices])
+        return _Listing(items, cells, search, tuple(max(a, b) for a, b in zip(self.widths, widths)))
 
 
 def _identity(item: Any) -> tuple[str, ...] | None:
