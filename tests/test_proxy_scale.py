@@ -166,3 +166,22 @@ def test_a_small_scenario_on_demand_answers_as_it_does_with_every_pod_running():
             await proxy.stop()
 
     asyncio.run(main())
+
+
+def test_serve_banner_says_the_pods_start_on_demand_and_lists_a_few_rules(big_state):
+    from explorer.commands.common import Style
+    from explorer.commands.serve import CURL_LINES, banner
+
+    async def main() -> str:
+        proxy = Proxy(ProxyOptions())
+        await proxy.start(big_state, PROFILES["nginx"])
+        try:
+            return banner(proxy, big_state, PROFILES["nginx"], Style(False))
+        finally:
+            await proxy.stop()
+
+    text = asyncio.run(main())
+    assert ("simulated Pods: 3,000, more than 500: each starts on its first request, and a backend's health "
+            "checks start with the first request routed to it") in text
+    assert sum(1 for line in text.splitlines() if line.strip().startswith("curl ")) == CURL_LINES
+    assert f"... and {INGRESSES * 5 - CURL_LINES} more rules" in text

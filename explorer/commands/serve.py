@@ -136,12 +136,21 @@ async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "Cont
     return 0
 
 
+#: curl lines the banner prints per load balancer (a cluster dump has 10,000 rules).
+CURL_LINES = 20
+
+
 def banner(proxy: "Proxy", state: "ClusterState", profile: "ControllerProfile", style: Style) -> str:
     """Where everything listens, and a curl line per rule to paste."""
     from explorer.routing import router_for
 
     lines = [style.bold(f"ingress-explorer serve: {profile.title} ({profile.name}), {state.summary()}")]
-    if proxy.sims is not None:
+    if proxy.sims is not None and proxy.pool.on_demand:
+        lines.append(style.yellow(
+            f"simulated Pods: {proxy.pool.pod_count:,}, more than {proxy.pool.eager_limit:,}: each starts on its "
+            "first request, and a backend's health checks start with the first request routed to it (until then "
+            "the status page shows its health as Unknown)"))
+    elif proxy.sims is not None:
         pods = proxy.sims.pods
         lines.append(f"simulated Pods: {len(pods)}" + (" (no workload in the manifests: forwards answer "
                                                         f"{profile.no_healthy_backend_status})" if not pods else ""))
@@ -162,8 +171,12 @@ def banner(proxy: "Proxy", state: "ClusterState", profile: "ControllerProfile", 
         for cert in info.certificates:
             lines.append(f"  certificate {cert}")
         if lb is not None:
-            for line in curl_lines(lb, info):
+            curls = curl_lines(lb, info)
+            for line in curls[:CURL_LINES]:
                 lines.append(style.cyan(f"  {line}"))
+            if len(curls) > CURL_LINES:
+                lines.append(style.dim(f"  ... and {len(curls) - CURL_LINES:,} more rules (`ingress-explorer "
+                                       "route` says where a URL goes)"))
     if proxy.status_port is not None:
         lines.append("")
         lines.append(f"status (JSON): http://{_bracket(proxy.options.listen)}:{proxy.status_port}/")
@@ -216,7 +229,7 @@ async def _log(events: "Subscription", style: Style, quiet: bool) -> None:
 
 def log_line(event: "TrafficEvent", style: Style, quiet: bool = False) -> str | None:
     """The access-log line of a finished request, or a health change; None for other events."""
-    from explorer.traffic import HealthChanged, RequestCompleted
+    from explorer.traffic import HealthChanged, HealthChecksStarted, PodsOnDemand, RequestCompleted
 
     stamp = time.strftime("%H:%M:%S", time.localtime(getattr(event, "time", time.time())))
     if isinstance(event, RequestCompleted) and not quiet:
@@ -227,6 +240,10 @@ def log_line(event: "TrafficEvent", style: Style, quiet: bool = False) -> str | 
         return f"{stamp} {event.method} {event.host}{event.path} {status} {where} {event.elapsed_ms:.1f}ms"
     if isinstance(event, HealthChanged):
         return f"{stamp} health: {event.backend} pod {event.pod} is {event.state}"
+    if isinstance(event, HealthChecksStarted):
+        return f"{stamp} health: {event.backend}: checks start ({event.targets} targets), for its first request"
+    if isinstance(event, PodsOnDemand):  # a reloaded snapshot crossed the size (the first one is in the banner)
+        return f"{stamp} {event.describe()}"
     return None
 
 
