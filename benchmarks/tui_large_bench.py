@@ -16,6 +16,12 @@ are in, and times what a user does next: moving the cursor a row and a page
 at a time (each move redraws the flow and manifest of the highlighted row),
 jumping to the end and back, and typing a filter on all the rows. The same
 keys on a bare DataTable of as many rows, in a minimal app, are the baseline.
+
+Part three (in-process) measures the event loop with the embedded proxy on,
+against the same app with it off, in the same run: from the moment the rows are
+in, a ticker on the app's loop records its longest stall while the proxy starts
+(on demand above 500 Pods), its first probed health redraw lands, keys move the
+cursor, and one request goes through the proxy to a Pod.
 """
 
 from __future__ import annotations
@@ -122,6 +128,51 @@ async def interact(dump: Path, size: tuple[int, int]) -> dict[str, float]:
     return out
 
 
+async def loop_with_proxy(dump: Path, size: tuple[int, int], proxy: bool, window: float = 8.0) -> dict[str, float]:
+    """Longest event-loop stall and ms per cursor key from the rows on, with the embedded proxy on or off."""
+    from explorer.tui import create_app
+
+    app = create_app([str(dump)], start_proxy=proxy, keymap_file=Path("/nonexistent/keymap.toml"))
+    out: dict[str, float] = {}
+    async with app.run_test(size=size) as pilot:
+        while app.view is None:
+            await pilot.pause(0.05)
+        stalls: list[float] = []
+        stop = asyncio.Event()
+
+        async def ticker() -> None:
+            last = time.perf_counter()
+            while not stop.is_set():
+                await asyncio.sleep(0.005)
+                now = time.perf_counter()
+                stalls.append(now - last - 0.005)
+                last = now
+
+        began = time.perf_counter()
+        tick = asyncio.create_task(ticker())
+        if proxy:
+            while app.traffic is None or not app.view.probed or app._health_redrawing:  # type: ignore[union-attr]
+                await pilot.pause(0.05)
+            out["proxy up and health drawn (s)"] = time.perf_counter() - began
+        out["down"] = await per_key(pilot, "down", 30)
+        if proxy:
+            sent = time.perf_counter()
+            summary = await app.traffic.send("GET", "http://h1.example.com/p0")  # type: ignore[union-attr]
+            out["first request (ms)"] = (time.perf_counter() - sent) * 1000
+            out["status"] = summary.status
+            sent = time.perf_counter()
+            await app.traffic.send("GET", "http://h1.example.com/p0")  # type: ignore[union-attr]
+            out["second request (ms)"] = (time.perf_counter() - sent) * 1000
+            sims = getattr(app.traffic, "sims", None)
+            out["servers"] = sims.servers_started if sims is not None else 0
+        await asyncio.sleep(max(window - (time.perf_counter() - began), 0))
+        stop.set()
+        await tick
+        out["longest stall (ms)"] = max(stalls) * 1000
+        out["stalls over 100 ms"] = sum(1 for s in stalls if s > 0.1)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 2,000 Ingresses / 10,000 rows")
@@ -129,6 +180,8 @@ def main() -> int:
     parser.add_argument("--size", default="120x40", help="terminal COLUMNSxROWS (default 120x40)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the rows")
     parser.add_argument("--no-scroll", action="store_true", help="skip the in-process scrolling part")
+    parser.add_argument("--no-terminal", action="store_true", help="skip the pseudo-terminal part")
+    parser.add_argument("--no-proxy-part", action="store_true", help="skip the proxy on / off part")
     args = parser.parse_args()
     size = tuple(int(n) for n in args.size.split("x"))
     with tempfile.TemporaryDirectory(prefix="tui-large-") as tmp:
@@ -138,17 +191,31 @@ def main() -> int:
         explorer = [sys.executable, "-m", "explorer", "-f", str(dump), "--no-proxy"]
         time_to_text(minimal, MINIMAL_READY, size)  # warm the file cache once
         baseline, first, rows = [], [], []
-        for _ in range(args.runs):
+        for _ in range(0 if args.no_terminal else args.runs):
             baseline.append(time_to_text(minimal, MINIMAL_READY, size))
             a, b = time_in_terminal(explorer, size, args.timeout)
             first.append(a)
             rows.append(b)
-        base = statistics.median(baseline)
-        print(f"minimal Textual app, first frame : {base * 1000:7.0f} ms")
-        print(f"explorer, first frame (loading)   : {statistics.median(first) * 1000:7.0f} ms  "
-              f"({statistics.median(first) / base:.2f}x the minimal app)")
-        print(f"explorer, Ingress rows on screen  : {statistics.median(rows) * 1000:7.0f} ms  "
-              f"({statistics.median(rows) / base:.1f}x the minimal app)  [{args.runs} run(s), {args.size}]")
+        if not args.no_terminal:
+            base = statistics.median(baseline)
+            print(f"minimal Textual app, first frame : {base * 1000:7.0f} ms")
+            print(f"explorer, first frame (loading)   : {statistics.median(first) * 1000:7.0f} ms  "
+                  f"({statistics.median(first) / base:.2f}x the minimal app)")
+            print(f"explorer, Ingress rows on screen  : {statistics.median(rows) * 1000:7.0f} ms  "
+                  f"({statistics.median(rows) / base:.1f}x the minimal app)  [{args.runs} run(s), {args.size}]")
+        if not args.no_proxy_part:
+            off = asyncio.run(loop_with_proxy(dump, size, proxy=False))
+            on = asyncio.run(loop_with_proxy(dump, size, proxy=True))
+            print("event loop from the rows on (8 s window), embedded proxy off / on:")
+            print(f"  longest stall     : {off['longest stall (ms)']:7.0f} ms / {on['longest stall (ms)']:7.0f} ms  "
+                  f"({on['longest stall (ms)'] / max(off['longest stall (ms)'], 1):.2f}x)")
+            print(f"  stalls over 100 ms: {off['stalls over 100 ms']:7.0f}    / {on['stalls over 100 ms']:7.0f}")
+            print(f"  cursor down, per key: {off['down'] * 1000:5.0f} ms / {on['down'] * 1000:5.0f} ms  "
+                  f"({on['down'] / off['down']:.2f}x)")
+            print(f"  proxy up and health drawn {on['proxy up and health drawn (s)']:.1f} s after the rows; "
+                  f"GET h1.example.com/p0 -> {on['status']:.0f} in {on['first request (ms)']:.0f} ms "
+                  f"(Pods started, first checks), again in {on['second request (ms)']:.0f} ms; "
+                  f"{on['servers']:.0f} Pod servers started")
         if not args.no_scroll:
             ours = asyncio.run(interact(dump, size))
             plain = asyncio.run(plain_table_keys(int(ours["rows"]), size))
