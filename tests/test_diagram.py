@@ -222,3 +222,13 @@ def test_output_format_follows_the_file_suffix(tmp_path):
         target = tmp_path / f"flow{suffix}"
         assert main(["diagram", "-f", str(SAMPLES / "article-v1"), "-o", str(target)]) == 0
         assert target.read_text(encoding="utf-8").startswith(start)
+
+
+def test_a_big_workload_names_twelve_pods_and_counts_the_rest(tmp_path):
+    from test_topology_scale import BIG
+
+    (tmp_path / "big.yaml").write_text(BIG)
+    out = run_cli("diagram", "-f", str(tmp_path / "big.yaml"))
+    assert out.returncode == 0, out.stderr
+    assert "1000/1000 ready" in out.stdout and "… 989 more Pods" in out.stdout
+    assert out.stdout.count("✔\u00a0big-") == 11

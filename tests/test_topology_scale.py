@@ -32,3 +32,41 @@ def test_the_sync_from_scratch_is_made_once_per_snapshot_and_profile():
     fresh, fresh_events = reconcile(None, state, GCE)
     assert fresh.load_balancers == controller.load_balancers and fresh_events == events
     assert predicted_controller(state, NGINX) is not controller
+
+
+BIG = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: big}
+spec:
+  replicas: 1000
+  selector: {matchLabels: {app: big}}
+  template:
+    metadata: {labels: {app: big}}
+    spec:
+      containers: [{name: c, image: x, ports: [{containerPort: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: big}
+spec:
+  selector: {app: big}
+  ports: [{port: 80}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: big}
+spec:
+  defaultBackend: {service: {name: big, port: {number: 80}}}
+"""
+
+
+def test_more_simulated_pods_than_the_nodes_have_slots_still_get_addresses():
+    """Three nodes hold 750 addresses; 1,000 replicas once waited for a free slot forever."""
+    from explorer.model import load_texts
+    from explorer.topology.pods import all_pods
+
+    pods = all_pods(load_texts({"big.yaml": BIG}), NGINX)
+    ips = [p.ip for p in pods if p.namespace == "default"]
+    assert len(ips) == 1000 and len(set(ips)) == 1000
+    assert all(ip.startswith("10.52.") for ip in ips)

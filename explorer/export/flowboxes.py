@@ -15,8 +15,10 @@ from explorer.export.boxes import Box, Diagram, Link
 from explorer.model import ClusterState
 from explorer.routing import ControllerProfile, Decision, Request
 from explorer.topology import ControllerState, Flow, Hop, IngressRow, resolve
+from explorer.topology.flow import PodHop
 
 STATUS_WORDS = {"ok": "ok", "broken": "broken", "unknown": "unknown"}
+MAX_POD_LINES = 12  # Pods named in the Pods box; the status line counts them all
 
 
 @dataclass
@@ -147,12 +149,16 @@ def _pods(flow: Flow) -> tuple[Box, Link, list[tuple[str, str]]]:
         return Box("Pods", (only.pod.label,), only.pod.state, "none" if only.pod.state == "broken" else "unknown"), \
             Link(only.pod.state, only.pod.reason), notes
     lines = []
+    shown = _pods_to_show(real)
     for pod in real:
-        mark = {"ok": "✔", "broken": "✘", "unknown": "?"}[pod.pod.state]
-        lines.append(f"{mark}\u00a0{pod.view.name if pod.view else pod.pod.label}")
+        if id(pod) in shown:
+            mark = {"ok": "✔", "broken": "✘", "unknown": "?"}[pod.pod.state]
+            lines.append(f"{mark}\u00a0{pod.view.name if pod.view else pod.pod.label}")
         for hop in (pod.pod, pod.port):
             if hop.state != "ok" and hop.reason and (hop.state, hop.reason) not in notes:
                 notes.append((hop.state, hop.reason))
+    if len(shown) < len(real):
+        lines.append(f"… {len(real) - len(shown)} more Pods")
     ports = {p.port.label.removeprefix("container ") for p in real}
     lines.append("→ " + ", ".join(sorted(ports)))
     counts = {state: sum(1 for p in real if p.pod.state == state) for state in ("ok", "unknown", "broken")}
@@ -163,6 +169,14 @@ def _pods(flow: Flow) -> tuple[Box, Link, list[tuple[str, str]]]:
         f", {counts[s]} {word}" for s, word in (("unknown", "unknown"), ("broken", "not ready")) if counts[s])
     box = Box("Pods", tuple(lines), state, status, cut_middle=True)  # type: ignore[arg-type]
     return box, Link(state), notes  # type: ignore[arg-type]
+
+
+def _pods_to_show(real: list[PodHop]) -> set[int]:
+    """Which Pods get a line: all of a small workload; of a big one, those not ready first (they are the news)."""
+    if len(real) <= MAX_POD_LINES:
+        return {id(p) for p in real}
+    ranked = sorted(real, key=lambda p: p.pod.state == "ok")  # stable: not-ready ones first, each in order
+    return {id(p) for p in ranked[:MAX_POD_LINES - 1]}  # one line left for "… N more Pods"
 
 
 def _answer(decision: Decision) -> str:

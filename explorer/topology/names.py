@@ -72,9 +72,9 @@ def node_of(pod: str) -> int:
     return number(NODE_COUNT, "node-of", pod)
 
 
-def pod_ip(node: int, slot: int) -> str:
-    """Pod CIDR 10.52.<node>.0/24, as GKE gives each node its own /24."""
-    return f"10.52.{node}.{slot}"
+def pod_ip(block: int, slot: int) -> str:
+    """The Pod range 10.52.0.0/14: GKE gives node N the /24 10.52.N.0 (blocks past 255 go on in 10.53...)."""
+    return f"10.{52 + block // 256}.{block % 256}.{slot}"
 
 
 def pod_ip_slot(namespace: str, pod: str, attempt: int) -> int:

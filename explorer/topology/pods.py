@@ -161,16 +161,17 @@ def _inventory(state: ClusterState) -> dict[int, tuple[PodView, ...]]:
         for index in range(max(workload.replicas, 0)):
             name = names.pod_name(workload.meta.kind, workload.meta.namespace, workload.meta.name, index)
             planned.append((workload, name, app, problem))
-    used: set[str] = {w.pod_ip for w in state.workloads if is_live(w) and w.pod_ip}
+    addresses = _PodAddresses({w.pod_ip for w in state.workloads if is_live(w) and w.pod_ip})
     views: dict[int, list[PodView]] = {}
     for workload, name, app, problem in sorted(planned, key=lambda p: (p[0].meta.namespace, p[1])):
-        views.setdefault(id(workload), []).append(_make(workload, name, app, problem, used))
+        views.setdefault(id(workload), []).append(_make(workload, name, app, problem, addresses))
     cache = {key: tuple(value) for key, value in views.items()}
     state.__dict__["_topology_pods"] = cache
     return cache
 
 
-def _make(workload: Workload, name: str, app: AppSpec, problem: Problem | None, used: set[str]) -> PodView:
+def _make(workload: Workload, name: str, app: AppSpec, problem: Problem | None,
+          addresses: "_PodAddresses") -> PodView:
     node = names.node_of(name)
     template = workload.template
     if is_live(workload):
@@ -180,19 +181,39 @@ def _make(workload: Workload, name: str, app: AppSpec, problem: Problem | None, 
         ip = workload.pod_ip or ""
     else:
         ready, reason = predict_ready(template.containers, app)
-        ip = _free_ip(workload.meta.namespace, name, node, used)
+        ip = addresses.take(workload.meta.namespace, name, node)
     return PodView(name, workload.meta.namespace, workload, ip, names.node_name(node), template.labels,
                    template.containers, app, is_live(workload), ready, reason, problem)
 
 
-def _free_ip(namespace: str, name: str, node: int, used: set[str]) -> str:
-    attempt = 0
-    while True:
-        ip = names.pod_ip(node, names.pod_ip_slot(namespace, name, attempt))
-        if ip not in used:
-            used.add(ip)
-            return ip
-        attempt += 1
+class _PodAddresses:
+    """Pod IPs for simulated Pods: stable per Pod name, never one taken twice.
+
+    Each node has its /24 of the Pod range (GKE's default) and a Pod takes a
+    slot there chosen from its name. A node's /24 holds 250 addresses, so a
+    manifest asking for more Pods than that gets the next free addresses of
+    the cluster's Pod range instead of waiting for a free slot forever.
+    """
+
+    TRIES = 32  # hashed slots to try before the node counts as full
+
+    def __init__(self, used: set[str]) -> None:
+        self.used = used
+        self._overflow = 0  # next index into the rest of the Pod range
+
+    def take(self, namespace: str, name: str, node: int) -> str:
+        for attempt in range(self.TRIES):
+            ip = names.pod_ip(node, names.pod_ip_slot(namespace, name, attempt))
+            if ip not in self.used:
+                self.used.add(ip)
+                return ip
+        while True:  # ends: the used set is finite
+            block, slot = divmod(self._overflow, 250)
+            self._overflow += 1
+            ip = names.pod_ip(names.NODE_COUNT + block, 2 + slot)
+            if ip not in self.used:
+                self.used.add(ip)
+                return ip
 
 
 def pods_of(state: ClusterState, workload: Workload) -> tuple[PodView, ...]:
