@@ -232,3 +232,12 @@ def test_a_big_workload_names_twelve_pods_and_counts_the_rest(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "1000/1000 ready" in out.stdout and "… 989 more Pods" in out.stdout
     assert out.stdout.count("✔\u00a0big-") == 11
+
+
+def test_a_million_replicas_are_simulated_as_five_thousand_and_the_box_says_so(tmp_path):
+    from test_topology_scale import BIG
+
+    (tmp_path / "huge.yaml").write_text(BIG.replace("replicas: 1000", "replicas: 1000000"))
+    out = run_cli("diagram", "-f", str(tmp_path / "huge.yaml"))
+    assert out.returncode == 0, out.stderr
+    assert "5000/5000 ready" in out.stdout and "5,000 of 1,000,000 simulated" in out.stdout

@@ -16,6 +16,7 @@ from explorer.model import ClusterState
 from explorer.routing import ControllerProfile, Decision, Request
 from explorer.topology import ControllerState, Flow, Hop, IngressRow, resolve
 from explorer.topology.flow import PodHop
+from explorer.topology.pods import SIMULATED_REPLICAS
 
 STATUS_WORDS = {"ok": "ok", "broken": "broken", "unknown": "unknown"}
 MAX_POD_LINES = 12  # Pods named in the Pods box; the status line counts them all
@@ -167,6 +168,9 @@ def _pods(flow: Flow) -> tuple[Box, Link, list[tuple[str, str]]]:
         state = "broken"
     status = f"{counts['ok']}/{len(real)} ready" + "".join(
         f", {counts[s]} {word}" for s, word in (("unknown", "unknown"), ("broken", "not ready")) if counts[s])
+    asked = sum({id(p.view.owner): p.view.owner.replicas for p in real if p.view and not p.view.live}.values())
+    if len(real) >= SIMULATED_REPLICAS and asked > len(real):
+        lines.insert(-1, f"{len(real):,} of {asked:,} simulated")
     box = Box("Pods", tuple(lines), state, status, cut_middle=True)  # type: ignore[arg-type]
     return box, Link(state), notes  # type: ignore[arg-type]
 

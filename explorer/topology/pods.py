@@ -31,6 +31,8 @@ from explorer.topology.app import AppSpec, app_of, parse_app
 
 #: kubelet httpGet probes: success iff 200 <= code < 400 (k8s.io/kubernetes pkg/probe/http).
 KUBELET_SUCCESS = (200, 399)
+#: Pods simulated per workload: `replicas: 1000000` must not take minutes and gigabytes.
+SIMULATED_REPLICAS = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +160,7 @@ def _inventory(state: ClusterState) -> dict[int, tuple[PodView, ...]]:
     planned: list[tuple[Workload, str, AppSpec, Problem | None]] = []
     for workload in state.workloads:
         app, problem = app_of(workload)
-        for index in range(max(workload.replicas, 0)):
+        for index in range(min(max(workload.replicas, 0), SIMULATED_REPLICAS)):
             name = names.pod_name(workload.meta.kind, workload.meta.namespace, workload.meta.name, index)
             planned.append((workload, name, app, problem))
     addresses = _PodAddresses({w.pod_ip for w in state.workloads if is_live(w) and w.pod_ip})
