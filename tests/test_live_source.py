@@ -76,6 +76,7 @@ def test_state_matches_the_cluster_in_the_contexts_namespace(kubeconfig):
     assert str(ingress.meta.location) == "cluster:dev/Ingress/shop/shop"
     assert ingress.annotation("ingress.kubernetes.io/backends") == '{"k8s1-0d1e-shop-web-80-7f1c":"HEALTHY"}'
     assert "managedFields" not in ingress.meta.raw["metadata"]
+    assert ingress.reported_address == "203.0.113.10"  # status.loadBalancer: what the flow shows, not a made-up one
     assert backend_of(state, "https://shop.example.com/anything") == "shop/web:80"
     assert state.problems == ()
 
