@@ -412,7 +412,10 @@ class IngressExplorer(App[int]):
             self._health_redrawing = True
             self._health_view_in_thread(view, controller, changed)
 
-    @work(thread=True, exit_on_error=False, name="drawing health", group="health")
+    # `description=`: without one, Textual describes a worker by repr() of its arguments, on the event loop;
+    # repr() of a View and a ControllerState of a cluster dump took 1.3 s (quarter size) to 5 s (full size)
+    @work(thread=True, exit_on_error=False, name="drawing health", group="health",
+          description="the rows whose health changed")
     def _health_view_in_thread(self, view: View, controller: ControllerState, changed: set[str]) -> None:
         new: View | None = None
         try:
@@ -428,7 +431,8 @@ class IngressExplorer(App[int]):
         if self._health_changed:
             self._redraw_health_soon()
 
-    @work(exclusive=True, exit_on_error=False, name="updating the proxy", group="proxy-apply")
+    @work(exclusive=True, exit_on_error=False, name="updating the proxy", group="proxy-apply",
+          description="the new snapshot to the proxy")  # (no repr() of the View: see _health_view_in_thread)
     async def apply_to_proxy(self, view: View) -> None:
         if self.traffic is not None:
             await self.traffic.apply(view.state, view.profile)
