@@ -47,6 +47,7 @@ from explorer.topology import IngressRow
 from explorer.export.flowboxes import example_request
 from explorer.tui.view import View, build_view, gc_paused
 from explorer.tui.widgets.request_bar import RequestBar
+from explorer.tui.widgets.resources import ResourceTable
 from explorer.tui.widgets.command_bar import CommandBar, GoToMode, QuitCommand, SetController, SwitchContext
 from explorer.tui.workspace import Snapshot, Workspace
 
@@ -410,16 +411,20 @@ class IngressExplorer(App[int]):
             self._take_health_view(view, view.with_controller(controller, changed))
         else:
             self._health_redrawing = True
-            self._health_view_in_thread(view, controller, changed)
+            self._health_view_in_thread(view, controller, changed,
+                                        self.explore.table if self.explore is not None else None)
 
     # `description=`: without one, Textual describes a worker by repr() of its arguments, on the event loop;
     # repr() of a View and a ControllerState of a cluster dump took 1.3 s (quarter size) to 5 s (full size)
     @work(thread=True, exit_on_error=False, name="drawing health", group="health",
           description="the rows whose health changed")
-    def _health_view_in_thread(self, view: View, controller: ControllerState, changed: set[str]) -> None:
+    def _health_view_in_thread(self, view: View, controller: ControllerState, changed: set[str],
+                               table: ResourceTable | None) -> None:
         new: View | None = None
         try:
             new = view.with_controller(controller, changed)
+            if table is not None:
+                table.prepare_patch(new)  # the rows' new cells too, not on the event loop
         finally:  # also when it failed: the next redraw may go ahead
             self.call_from_thread(self._take_health_view, view, new)
 
