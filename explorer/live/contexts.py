@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from explorer.live.errors import LiveError
 from explorer.model.yamldoc import Document, parse_documents
@@ -50,8 +50,7 @@ class KubeContexts:
         for context in self.contexts:
             if context.name == name:
                 return context
-        raise LiveError(f'context "{name}" not found in kubeconfig {os.pathsep.join(self.files)} '
-                        f"({context_listing(self.names)})")
+        raise context_not_found(name, self.files, self.names)
 
 
 def kubeconfig_paths(explicit: str | None, environ: Mapping[str, str] = os.environ) -> list[str]:
@@ -84,6 +83,11 @@ def no_kubeconfig_message(environ: Mapping[str, str] = os.environ) -> str:
 
 def context_listing(names: list[str]) -> str:
     return f"contexts there: {', '.join(sorted(names))}" if names else "it defines no contexts"
+
+
+def context_not_found(name: str, files: Sequence[str], names: list[str]) -> LiveError:
+    """The one wording of a missing context, for `:ctx NAME` and `--context NAME` alike."""
+    return LiveError(f'context "{name}" not found in kubeconfig {os.pathsep.join(files)} ({context_listing(names)})')
 
 
 def read_contexts(kubeconfig: str | None = None, environ: Mapping[str, str] = os.environ) -> KubeContexts:

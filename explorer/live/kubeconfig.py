@@ -32,7 +32,7 @@ from kubernetes.config.incluster_config import (
 )
 from kubernetes.config.kube_config import ConfigNode, KubeConfigLoader, KubeConfigMerger
 
-from explorer.live.contexts import context_listing, kubeconfig_paths, no_kubeconfig_message
+from explorer.live.contexts import context_listing, context_not_found, kubeconfig_paths, no_kubeconfig_message
 from explorer.live.errors import LiveError
 
 IN_CLUSTER = "in-cluster"
@@ -100,7 +100,7 @@ def _load_kubeconfig(paths: list[str], wanted: str | None,
                      configuration: client.Configuration) -> tuple[str, str | None]:
     shown = os.pathsep.join(paths)
     try:
-        merger = KubeConfigMerger(os.pathsep.join(paths))
+        merger = KubeConfigMerger(shown)
     except (ConfigException, OSError, yaml.YAMLError) as exc:
         raise LiveError(f"cannot read kubeconfig {shown}: {exc}") from None
     merged = merger.config
@@ -117,7 +117,7 @@ def _load_kubeconfig(paths: list[str], wanted: str | None,
         raise LiveError(f"kubeconfig {shown} sets no current-context: pass --context "
                         f"({context_listing(names)})")
     if context not in names:
-        raise LiveError(f'context "{context}" not found in kubeconfig {shown} ({context_listing(names)})')
+        raise context_not_found(context, paths, names)
     try:
         loader = KubeConfigLoader(config_dict=merged, active_context=context, config_base_path=None)
         loader.load_and_set(configuration)
