@@ -15,7 +15,7 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def bundled(folder: str) -> Path | None:
-    """The first `folder` (`lessons`, `sample-manifests`) that exists, or None."""
+    """The first `folder` (`lessons`, `sample-manifests`, or a path inside one) that exists, or None."""
     prefixes = (sysconfig.get_path("data"), sys.prefix, site.USER_BASE)  # a venv or system install; pip --user
     for root in [CHECKOUT, *(Path(p) / "share" / "ingress-explorer" for p in prefixes if p)]:
         if (root / folder).is_dir():

@@ -49,9 +49,7 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
 
 def bundled_scenario() -> Path | None:
     """The article's setup, from the sample manifests shipped with the tool."""
-    samples = bundled("sample-manifests")
-    candidate = samples / BUNDLED_SCENARIO if samples is not None else None
-    return candidate if candidate is not None and candidate.is_dir() else None
+    return bundled(f"sample-manifests/{BUNDLED_SCENARIO}")
 
 
 def run(args: argparse.Namespace) -> int:
