@@ -11,7 +11,7 @@ from typing import Any, Callable, Literal
 
 from explorer.model.objects import Service
 from explorer.topology import IngressRow, PodView
-from explorer.tui.view import View
+from explorer.tui.view import RowsChanged, View
 from explorer.tui.widgets.fixed_table import Cell, FixedWidthTable, column_widths
 
 Kind = Literal["ing", "svc", "pod"]
@@ -108,9 +108,8 @@ class ResourceTable(FixedWidthTable):
         when the table must be filled again with `show` (another snapshot, or a
         filter or drill-down that the change makes pick other rows).
         """
-        change = view.rows_changed
-        old = self._listings_of
-        if change is None or old is None or id(old) != change.base:
+        change = self._change_from_shown(view)
+        if change is None:
             return None
         listings = {kind: listing for kind, listing in self._listings.items() if kind != "ing"}  # no health in them
         ing = self._listings.get("ing")
@@ -144,10 +143,16 @@ class ResourceTable(FixedWidthTable):
         The first probed health of a cluster dump changes all 10,000 rows; making
         their cells took 0.9 s of the event loop.
         """
-        change, old, ing = view.rows_changed, self._listings_of, self._listings.get("ing")
-        if change is None or old is None or ing is None or id(old) != change.base:
+        change, ing = self._change_from_shown(view), self._listings.get("ing")
+        if change is None or ing is None:
             return
         self._prepared = (view, ing, ing.patched(view, change.rows))  # (patch checks `ing` is still the one shown)
+
+    def _change_from_shown(self, view: View) -> RowsChanged | None:
+        """`view.rows_changed` when it was made from the view this table shows; else None (fill again)."""
+        change = view.rows_changed
+        shown = self._listings_of
+        return change if change is not None and shown is not None and id(shown) == change.base else None
 
     def _listing(self, view: View) -> "_Listing":
         if self._listings_of is not view:
@@ -177,8 +182,7 @@ class _Listing:
             pairs = [(p, _pod_cells(p)) for p in _all_pods(view)]
         items = [item for item, _ in pairs]
         cells = [row for _, row in pairs]
-        search = ["\x1f".join(cell.plain for cell in row).lower() for row in cells]
-        return cls(items, cells, search, column_widths(_COLUMNS[kind], cells))
+        return cls(items, cells, [_search_text(row) for row in cells], column_widths(_COLUMNS[kind], cells))
 
     def patched(self, view: View, indices: tuple[int, ...]) -> "_Listing":
         """The Ingress listing of `view`, made from this one (its view's) by redoing only `indices`."""
@@ -186,9 +190,14 @@ class _Listing:
         for i in indices:
             row = view.rows[i]
             items[i], cells[i] = row, _ingress_cells(row)
-            search[i] = "\x1f".join(cell.plain for cell in cells[i]).lower()
+            search[i] = _search_text(cells[i])
         widths = column_widths(_COLUMNS["ing"], [cells[i] for i in indices])
         return _Listing(items, cells, search, tuple(max(a, b) for a, b in zip(self.widths, widths)))
+
+
+def _search_text(cells: tuple[Cell, ...]) -> str:
+    """What the filter matches in a row: its cells, lower-cased, joined by a character no filter contains."""
+    return "\x1f".join(cell.plain for cell in cells).lower()
 
 
 def _identity(item: Any) -> tuple[str, ...] | None:
