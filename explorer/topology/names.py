@@ -17,6 +17,7 @@ SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 #: The simulated cluster: three nodes in one GKE-style pool.
 CLUSTER_NAME = "explorer"
 NODE_COUNT = 3
+POD_SLOTS = 250  # Pod addresses per node's /24: .2 to .251
 NODE_PORT_RANGE = (30000, 32767)
 
 #: ingress-gce tags every resource with the cluster's UID; ours is fixed.
@@ -78,7 +79,7 @@ def pod_ip(block: int, slot: int) -> str:
 
 
 def pod_ip_slot(namespace: str, pod: str, attempt: int) -> int:
-    return 2 + number(250, "pod-ip", namespace, pod, attempt)
+    return 2 + number(POD_SLOTS, "pod-ip", namespace, pod, attempt)
 
 
 def cluster_ip(namespace: str, service: str) -> str:

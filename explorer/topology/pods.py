@@ -16,9 +16,10 @@ The simulated app listens on every containerPort its container declares
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Iterator, Mapping
 
 from explorer.model.location import Location, Problem
 from explorer.model.objects import (
@@ -204,18 +205,17 @@ class _PodAddresses:
         self._overflow = 0  # next index into the rest of the Pod range
 
     def take(self, namespace: str, name: str, node: int) -> str:
-        for attempt in range(self.TRIES):
-            ip = names.pod_ip(node, names.pod_ip_slot(namespace, name, attempt))
-            if ip not in self.used:
-                self.used.add(ip)
-                return ip
-        while True:  # ends: the used set is finite
-            block, slot = divmod(self._overflow, 250)
+        hashed = (names.pod_ip(node, names.pod_ip_slot(namespace, name, attempt)) for attempt in range(self.TRIES))
+        ip = next(ip for ip in itertools.chain(hashed, self._rest_of_range()) if ip not in self.used)
+        self.used.add(ip)
+        return ip
+
+    def _rest_of_range(self) -> Iterator[str]:
+        """The Pod range past the nodes' own /24s, from where the last overflow stopped (never runs out)."""
+        while True:
+            block, slot = divmod(self._overflow, names.POD_SLOTS)
             self._overflow += 1
-            ip = names.pod_ip(names.NODE_COUNT + block, 2 + slot)
-            if ip not in self.used:
-                self.used.add(ip)
-                return ip
+            yield names.pod_ip(names.NODE_COUNT + block, 2 + slot)
 
 
 def pods_of(state: ClusterState, workload: Workload) -> tuple[PodView, ...]:
