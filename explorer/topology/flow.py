@@ -22,7 +22,7 @@ from explorer.model.objects import HTTPIngressPath, Ingress, Service
 from explorer.model.state import ClusterState
 from explorer.routing.decision import BackendRef, Decision
 from explorer.routing.profile import ControllerProfile
-from explorer.routing.route import router_for
+from explorer.routing.route import table_for
 from explorer.topology import names
 from explorer.topology.controller import ControllerState, Event, reconcile
 from explorer.topology.gke import DataPath, bad_service_type, data_path
@@ -480,7 +480,7 @@ def refresh_rows(state: ClusterState, profile: ControllerProfile, rows: list[Ing
 def _row_sources(state: ClusterState, profile: ControllerProfile
                  ) -> Iterator[tuple[Ingress, str, HTTPIngressPath | None, bool, str]]:
     """(Ingress, host, path or None for its defaultBackend, served, why not) for each row, in the table's order."""
-    served = {id(s.ingress): s for s in router_for(state, profile).classes}
+    served = {id(s.ingress): s for s in table_for(state, profile).served}
     for ingress in state.ingresses:
         info = served.get(id(ingress))
         is_served = bool(info and info.served)
