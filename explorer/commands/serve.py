@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from explorer.model.source import ClusterSource
     from explorer.model.state import ClusterState
     from explorer.proxy import Proxy
-    from explorer.routing.profile import ControllerProfile
+    from explorer.profiles import ControllerProfile
     from explorer.traffic import Subscription, TrafficEvent
 
 EXAMPLES = """\

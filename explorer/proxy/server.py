@@ -40,7 +40,7 @@ from explorer.proxy.protocol import DeadlineServer
 from explorer.proxy.tls import CertificateStore, SNISelector
 from explorer.proxy.upstreams import Forward, ForwardedUpstreams, SimulatedUpstreams, Upstreams
 from explorer.routing.decision import Decision
-from explorer.routing.profile import ControllerProfile
+from explorer.profiles import ControllerProfile
 from explorer.routing.request import Request, host_of
 from explorer.routing.route import route, table_for
 from explorer.sim.pods import SimPods
