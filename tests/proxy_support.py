@@ -14,7 +14,7 @@ from explorer.proxy import Proxy, ProxyOptions, start_proxy
 from explorer.profiles import ControllerProfile
 
 PROXY_DATA = Path(__file__).resolve().parent / "data" / "proxy"
-SAMPLES = Path(__file__).resolve().parent.parent / "sample-manifests"
+SAMPLES = Path(__file__).resolve().parent.parent / "explorer" / "data" / "sample-manifests"
 
 
 def load_clean(*paths: Path | str):
