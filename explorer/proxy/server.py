@@ -87,7 +87,7 @@ class Snapshot:
 
     state: ClusterState
     profile: ControllerProfile
-    _flows: dict[tuple, Flow] = field(default_factory=dict, compare=False, repr=False)
+    _flows: dict[tuple[object, ...], Flow] = field(default_factory=dict, compare=False, repr=False)
     _flows_for: list[ControllerState | None] = field(default_factory=lambda: [None], compare=False, repr=False)
 
     def flow(self, decision: Decision, controller: ControllerState | None) -> Flow:
@@ -370,12 +370,12 @@ class Proxy:
             # Which address the host resolves to (each Ingress its own): the table's entry point, not a route.
             snap = self.snapshot
             load_balancer = entry_point_for(table_for(snap.state, snap.profile), host_of(host_header))
-        info = self.listeners.get(load_balancer or "") or next(iter(self.listeners.values()), None)
-        if info is None:
+        found = self.listeners.get(load_balancer or "") or next(iter(self.listeners.values()), None)
+        if found is None:
             raise ProxyError("no load balancer is listening: no Ingress in the snapshot is served by this controller")
-        base = info.base_url(parts.scheme)
+        base = found.base_url(parts.scheme)
         if base is None:
-            raise ProxyError(f"the load balancer {info.load_balancer} has no {parts.scheme.upper()} front end "
+            raise ProxyError(f"the load balancer {found.load_balancer} has no {parts.scheme.upper()} front end "
                              "(GKE makes one only for an Ingress with a certificate)")
         path = parts.path or "/"
         query = f"?{parts.query}" if parts.query else ""
