@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Iterable
 
+from explorer.model.gateway import Gateway, GatewayClass, HTTPRoute, ReferenceGrant
 from explorer.model.location import Problem
 from explorer.model.normalize import Model
 from explorer.model.objects import (
@@ -39,6 +40,10 @@ class ClusterState:
         self.workloads: list[Workload] = []
         self.endpoints: list[Endpoints] = []
         self.others: list[OtherObject] = []
+        self.gateway_classes: dict[str, GatewayClass] = {}
+        self.gateways: list[Gateway] = []
+        self.http_routes: list[HTTPRoute] = []
+        self.reference_grants: list[ReferenceGrant] = []
         for o in self.objects:
             if isinstance(o, Service):
                 self.services.setdefault((o.meta.namespace, o.meta.name), o)
@@ -52,6 +57,14 @@ class ClusterState:
                 self.endpoints.append(o)
             elif isinstance(o, OtherObject):
                 self.others.append(o)
+            elif isinstance(o, GatewayClass):
+                self.gateway_classes.setdefault(o.meta.name, o)
+            elif isinstance(o, Gateway):
+                self.gateways.append(o)
+            elif isinstance(o, HTTPRoute):
+                self.http_routes.append(o)
+            elif isinstance(o, ReferenceGrant):
+                self.reference_grants.append(o)
 
     def service(self, namespace: str, name: str) -> Service | None:
         return self.services.get((namespace, name))
