@@ -168,7 +168,7 @@ def tables(go: str) -> list[dict[str, Any]]:
                 start = p.i
                 try:
                     p.type_prefix()
-                    out.append(p.composite())
+                    out.append({**p.composite(), "gwNN": env.get("gwNN")})
                 except Unreadable as exc:
                     p.i = start
                     _skip_literal(p)
@@ -185,7 +185,7 @@ def tables(go: str) -> list[dict[str, Any]]:
                 value = p.composite()
                 values = value if isinstance(value, list) else [value]
                 out.extend({"Condition": v, "routeNN": env.get("routeNN"), "gwNN": env.get("gwNN")}
-                           if condition else v for v in values)
+                           if condition else {**v, "gwNN": env.get("gwNN")} for v in values)
             except Unreadable as exc:
                 p.i = start
                 _skip_literal(p)
@@ -201,8 +201,10 @@ def simplify(case: dict[str, Any]) -> dict[str, Any]:
         return case
     if "Condition" in case:
         cond = case["Condition"]
+        route, gateway = case.get("routeNN") or {}, case.get("gwNN") or {}
         return {"condition": {"type": cond.get("Type"), "status": cond.get("Status"), "reason": cond.get("Reason")},
-                "route": case.get("routeNN"), "gateway": case.get("gwNN")}
+                "route": f"{route.get('Namespace')}/{route.get('Name')}" if route else None,
+                "gateway": f"{gateway.get('Namespace')}/{gateway.get('Name')}" if gateway else None}
     req = case.get("Request", {})
     out: dict[str, Any] = {"request": {k[0].lower() + k[1:]: v for k, v in req.items()}}
     expected = case.get("ExpectedRequest")
@@ -219,6 +221,9 @@ def simplify(case: dict[str, Any]) -> dict[str, Any]:
     if "Backend" in case:
         out["backend"] = case["Backend"]
         out["namespace"] = case.get("Namespace", "")
+    gateway = case.get("gwNN")
+    if isinstance(gateway, dict):  # the Gateway in scope where the case was written (the test sends there)
+        out["gateway"] = f"{gateway.get('Namespace')}/{gateway.get('Name')}"
     return out
 
 
