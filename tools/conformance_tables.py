@@ -218,6 +218,8 @@ def simplify(case: dict[str, Any]) -> dict[str, Any]:
     response = case.get("Response")
     if isinstance(response, dict):
         out["response"] = {k[0].lower() + k[1:]: v for k, v in response.items()}
+    if "BackendSetResponseHeaders" in case:  # the echo backend answers with these; filters then apply
+        out["backendResponseHeaders"] = case["BackendSetResponseHeaders"]
     if "Backend" in case:
         out["backend"] = case["Backend"]
         out["namespace"] = case.get("Namespace", "")

@@ -108,7 +108,7 @@ class GatewayDecision:
             "location": self.location,
             "upstreamPath": self.upstream_path,
             "upstreamHost": self.upstream_host,
-            "requestHeaders": _joined(self.request_headers) if self.outcome == "forward" else None,
+            "requestHeaders": joined(self.request_headers) if self.outcome == "forward" else None,
             "responseHeaders": self.response_headers or None,
             "mirrors": self.mirrors,
             "reason": self.reason,
@@ -116,7 +116,7 @@ class GatewayDecision:
         }
 
 
-def _joined(headers: list[tuple[str, str]]) -> dict[str, str]:
+def joined(headers: list[tuple[str, str]]) -> dict[str, str]:
     """Header name -> value, repeated headers joined with "," as an HTTP server sees them (RFC 9110 5.3)."""
     out: dict[str, str] = {}
     names: dict[str, str] = {}
