@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 from explorer.model.gateway import HeaderModifier, PathModifier, RouteFilter, RouteMatch
 from explorer.routing.gateway import hostnames
-from explorer.routing.gateway.decision import BackendShare, GatewayDecision, GatewayTraceEntry
+from explorer.routing.gateway.decision import BackendShare, GatewayDecision, GatewayTraceEntry, GatewayVerdict
 from explorer.routing.gateway.table import Backend, Entry, GatewayTable, ListenerTable
 from explorer.routing.request import Request, host_of
 
@@ -105,7 +105,7 @@ def route_gateway(table: GatewayTable, request: Request, gateway: str | None = N
     chosen = max(fitting, key=lambda lt: hostnames.specificity(lt.listener.hostname))
     d.listener, d.listener_port = chosen.listener.name, port
     for lt in fitting:
-        verdict = "chosen" if lt is chosen else "matched"
+        verdict: GatewayVerdict = "chosen" if lt is chosen else "matched"
         why = ("most specific listener hostname" if len(fitting) > 1 else "listener for this port and host")
         trace.append(GatewayTraceEntry(verdict, f"listener {lt.listener.name!r} ({lt.listener.protocol} "
                                        f"{lt.listener.port}, hostname {lt.listener.hostname or 'any'}): "
@@ -348,8 +348,8 @@ def _share(b: Backend) -> BackendShare:
                         tuple(f.type for f in b.ref.filters))
 
 
-def _filter_note(f: RouteFilter, e: Entry, text: str, verdict: str = "chosen") -> GatewayTraceEntry:
-    return GatewayTraceEntry(verdict, text, route=e.route.meta.key, rule=e.rule_index,  # type: ignore[arg-type]
+def _filter_note(f: RouteFilter, e: Entry, text: str, verdict: GatewayVerdict = "chosen") -> GatewayTraceEntry:
+    return GatewayTraceEntry(verdict, text, route=e.route.meta.key, rule=e.rule_index,
                              field=f.field, location=f.location)
 
 

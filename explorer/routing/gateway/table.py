@@ -12,7 +12,7 @@ computed here too, so lint, the trace and the screen say the same thing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 from explorer.model.gateway import (
     GROUP, Gateway, HTTPBackendRef, HTTPRoute, HTTPRouteRule, Listener, ParentRef, RouteFilter, RouteMatch,
@@ -39,7 +39,7 @@ class Condition:
     field: str = ""
     location: Location | None = None
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         return {"object": self.object, "parent": self.parent or None, "type": self.type, "status": self.status,
                 "reason": self.reason, "message": self.message, "field": self.field or None,
                 "source": str(self.location) if self.location else None}
