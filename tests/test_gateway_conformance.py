@@ -23,7 +23,7 @@ import yaml
 from explorer.model import ClusterState, load
 from explorer.routing import Request
 from explorer.model.gateway import HeaderModifier
-from explorer.routing.gateway import GatewayDecision, GatewayTable, compile_gateways, route_gateway
+from explorer.routing.gateway import GatewayDecision, GatewayRouting, route_gateway, routing_for
 from explorer.routing.gateway.decision import joined
 from explorer.routing.gateway.evaluate import modify_headers
 
@@ -44,13 +44,13 @@ _DELETED = {("reference-grant", 1): ("ReferenceGrant", "gateway-conformance-web-
 
 
 @lru_cache(maxsize=None)
-def _state(name: str, deleted: tuple[str, str, str] | None = None) -> tuple[ClusterState, GatewayTable]:
+def _state(name: str, deleted: tuple[str, str, str] | None = None) -> tuple[ClusterState, GatewayRouting]:
     state = load([str(CONF / "base.yaml"), str(CONF / f"{name}.yaml")])
     assert not [p for p in state.problems if p.severity == "error"], state.problems
     if deleted is not None:
         state = ClusterState([o for o in state.objects
                               if (o.meta.kind, o.meta.namespace, o.meta.name) != deleted], state.problems)
-    return state, compile_gateways(state)
+    return state, routing_for(state)
 
 
 def _cases() -> list[Any]:

@@ -9,7 +9,7 @@ import sys
 from explorer.commands.common import Style, use_colour
 from explorer.model import ClusterState
 from explorer.routing import Request
-from explorer.routing.gateway import GatewayDecision, GatewaySelectionError, compile_gateways, route_gateway
+from explorer.routing.gateway import GatewayDecision, GatewaySelectionError, route_gateway, routing_for
 
 _MARK = {"chosen": "✔", "matched": "~", "no-match": "✘", "other-host": "·", "other-listener": "·",
          "not-attached": "!", "note": "i"}
@@ -20,11 +20,11 @@ def run_gateway(args: argparse.Namespace, state: ClusterState, requests: list[Re
         print("error: no Gateway in the manifests: --controller gateway routes through Gateways and the "
               "HTTPRoutes attached to them (apiVersion: gateway.networking.k8s.io/v1)", file=sys.stderr)
         return 2
-    table = compile_gateways(state)
+    routing = routing_for(state)
     decisions = []
     for request in requests:
         try:
-            decisions.append(route_gateway(table, request, args.gateway))
+            decisions.append(route_gateway(routing, request, args.gateway))
         except GatewaySelectionError as exc:
             print(f"error: {request.url}: {exc}", file=sys.stderr)
             return 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 from explorer.diagnostics.finding import Finding
 from explorer.model.location import Location
 from explorer.model.state import ClusterState
-from explorer.routing.gateway import compile_gateways
+from explorer.routing.gateway import routing_for
 
 _HINTS = {
     "NoMatchingParent": "check parentRefs: the Gateway's name and namespace, sectionName (a listener name) and port",
@@ -25,7 +25,7 @@ def check(state: ClusterState) -> list[Finding]:
     if not state.gateways and not state.http_routes:
         return []
     out = []
-    for c in compile_gateways(state).conditions:
+    for c in routing_for(state).gateways.conditions:
         if c.status == "True" and c.type != "Conflicted":
             continue
         route = c.object.startswith("HTTPRoute/")

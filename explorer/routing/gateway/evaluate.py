@@ -1,6 +1,10 @@
-"""Route one request through a compiled Gateway table, per the HTTPRoute spec.
+"""Route one request through a Gateway: the one evaluator answers, this module explains and reports.
 
-Listener by port (the URL's, else 80/443 by scheme) and protocol, then by the
+The answer comes from `explorer.routing.evaluate.route` over the RouteTable the
+Gateway front end compiled (compile.py); this module picks the Gateway, names
+the Gateway listener, walks the attached routes' matches to explain why the
+winner won, and applies the filters the decision's route carries to say what
+the backend receives. Listener by port (the URL's, else 80/443 by scheme) and protocol, then by the
 most specific listener hostname; among the routes attached there, those with
 the most specific hostname that covers the request's host (the spec's
 "largest number of characters in a matching non-wildcard hostname", applied
@@ -18,8 +22,12 @@ from urllib.parse import parse_qsl
 from explorer.model.gateway import HeaderModifier, PathModifier, RouteFilter, RouteMatch
 from explorer.routing.gateway import hostnames
 from explorer.routing.gateway.decision import BackendShare, GatewayDecision, GatewayTraceEntry, GatewayVerdict
+from explorer.routing.decision import Decision
+from explorer.routing.evaluate import route as evaluate
+from explorer.routing.gateway.compile import GatewayRouting, entry_point_name
 from explorer.routing.gateway.table import Backend, Entry, GatewayTable, ListenerTable
-from explorer.routing.request import Request, host_of
+from explorer.routing.request import Request
+from explorer.routing.table import Filters, Forward, HeaderEdit, Redirect
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 #: Filters the tool names but does not apply.
@@ -67,7 +75,8 @@ def choose_gateway(table: GatewayTable, request: Request, wanted: str | None = N
                                 f"({', '.join(fits)}): pass --gateway NAMESPACE/NAME")
 
 
-def route_gateway(table: GatewayTable, request: Request, gateway: str | None = None) -> GatewayDecision:
+def route_gateway(routing: GatewayRouting, request: Request, gateway: str | None = None) -> GatewayDecision:
+    table = routing.gateways
     key = choose_gateway(table, request, gateway)
     gw = next(g for g in table.gateways if g.meta.key == key)
     impl = table.implementations[key]
@@ -76,6 +85,8 @@ def route_gateway(table: GatewayTable, request: Request, gateway: str | None = N
     if gateway is None and len(table.gateways) > 1:
         trace.append(GatewayTraceEntry("note", f"Gateway {key} is the one whose listeners accept this URL"))
     port, host = request_port(request), request.hostname
+    answer = evaluate(routing.routes, request, entry_point_name(key, port))
+    winner = routing.entries.get(id(answer.route)) if answer.route is not None else None
     on_port = [lt for lt in table.listeners_of(gw) if lt.listener.port == port]
     for lt in table.listeners_of(gw):
         if lt.listener.port != port:
@@ -85,6 +96,7 @@ def route_gateway(table: GatewayTable, request: Request, gateway: str | None = N
                                            location=lt.listener.location))
     if not on_port:
         d.outcome, d.reason = "refused", f"Gateway {key} has no listener on port {port}: connection refused"
+        assert answer.outcome == "refused", answer.reason
         return d
     same_protocol = [lt for lt in on_port if lt.scheme == request.scheme]
     if not same_protocol:
@@ -100,7 +112,7 @@ def route_gateway(table: GatewayTable, request: Request, gateway: str | None = N
                                            f"{lt.listener.hostname}, not {host}", listener=lt.listener.name,
                                            field=lt.listener.field, location=lt.listener.location))
     if not fitting:
-        d.status, d.reason = 404, f"no listener on port {port} of Gateway {key} is for hostname {host}"
+        d.status, d.reason = answer.status, f"no listener on port {port} of Gateway {key} is for hostname {host}"
         return d
     chosen = max(fitting, key=lambda lt: hostnames.specificity(lt.listener.hostname))
     d.listener, d.listener_port = chosen.listener.name, port
@@ -118,7 +130,7 @@ def route_gateway(table: GatewayTable, request: Request, gateway: str | None = N
         if c.type == "Accepted" and c.status == "False" and c.parent.split(" ", 1)[0] == f"Gateway/{key}":
             trace.append(GatewayTraceEntry("not-attached", f"{c.object} not attached ({c.reason}): {c.message}",
                                            route=c.object.split("/", 1)[1], field=c.field, location=c.location))
-    return _match(d, chosen, request, host, impl.regex_flavour)
+    return _match(d, chosen, request, host, impl.regex_flavour, winner, answer)
 
 
 def _best_host(entry: Entry, host: str) -> tuple[int, int] | None:
@@ -130,14 +142,15 @@ def _best_host(entry: Entry, host: str) -> tuple[int, int] | None:
     return best
 
 
-def _match(d: GatewayDecision, lt: ListenerTable, request: Request, host: str, flavour: str) -> GatewayDecision:
+def _match(d: GatewayDecision, lt: ListenerTable, request: Request, host: str, flavour: str,
+           winner: Entry | None, answer: Decision) -> GatewayDecision:
+    """Explain the evaluator's answer: every attached match, and why the winner goes first."""
     trace = d.trace
     hosted = [(e, _best_host(e, host)) for e in lt.entries]
     levels = [spec for _, spec in hosted if spec is not None]
     top = max(levels) if levels else None
     path = request.path.split("?", 1)[0] or "/"
     query = parse_qsl(request.query, keep_blank_values=True)
-    winner: Entry | None = None
     seen_routes: set[str] = set()
     regex_used = False
     for entry, spec in hosted:
@@ -166,24 +179,23 @@ def _match(d: GatewayDecision, lt: ListenerTable, request: Request, host: str, f
                 trace.append(GatewayTraceEntry("no-match", f"{where}: {why}", route=rkey, rule=entry.rule_index,
                                                match=entry.match_index, field=entry.match.field, location=loc))
             continue
-        if winner is None:
-            winner = entry
+        if entry is winner:
             trace.append(GatewayTraceEntry("chosen", f"{where} matches: {_describe(entry.match)}", route=rkey,
                                            rule=entry.rule_index, match=entry.match_index, field=entry.match.field,
                                            location=loc))
-        elif len(trace) < TRACE_LIMIT:
+        elif winner is not None and len(trace) < TRACE_LIMIT:
             trace.append(GatewayTraceEntry("matched", f"{where} matches too, but loses: {_loses(winner, entry)}",
                                            route=rkey, rule=entry.rule_index, match=entry.match_index,
                                            field=entry.match.field, location=loc))
     if regex_used:
         trace.append(GatewayTraceEntry("note", f"RegularExpression matches are implementation-specific: {flavour}"))
     if winner is None:
-        d.status = 404
+        d.status = answer.status
         d.reason = (f"no rule of the routes attached to listener {lt.listener.name!r} matches "
                     f"{request.method} {host}{path}" if lt.routes else
                     f"no HTTPRoute is attached to listener {lt.listener.name!r}")
         return d
-    return _act(d, winner, request, path)
+    return _act(d, winner, request, path, answer)
 
 
 def _where(entry: Entry) -> str:
@@ -261,7 +273,8 @@ def _loses(winner: Entry, other: Entry) -> str:
     return "identical precedence; the earlier one wins"
 
 
-def _act(d: GatewayDecision, e: Entry, request: Request, path: str) -> GatewayDecision:
+def _act(d: GatewayDecision, e: Entry, request: Request, path: str, answer: Decision) -> GatewayDecision:
+    """The evaluator's answer for the winning match, with the filters it carries applied to the request."""
     route, rule = e.route, e.rule
     d.route_namespace, d.route_name = route.meta.namespace, route.meta.name
     d.rule_index, d.rule_name, d.match_index, d.source = e.rule_index, rule.name, e.match_index, e.match.location
@@ -269,76 +282,94 @@ def _act(d: GatewayDecision, e: Entry, request: Request, path: str) -> GatewayDe
     for name in rule.unsimulated:
         d.trace.append(GatewayTraceEntry("note", f"{where}: {name} is not simulated", route=route.meta.key,
                                          field=f"{rule.field}.{name}", location=rule.location))
-    redirect = next((f for f in rule.filters if f.request_redirect is not None), None)
-    if redirect is not None:
-        return _redirect(d, e, redirect, request, path)
-    shares = [_share(b) for b in e.backends]
-    d.backends = shares
-    if not e.backends:
-        d.status, d.outcome = 500, "answer"
-        d.reason = f"{where} has no backendRefs and no redirect: the Gateway answers 500 (the spec)"
+    action = answer.route.action if answer.route is not None else None
+    d.status, d.location = answer.status, answer.location
+    if isinstance(action, Redirect):
+        f = next(f for f in rule.filters if f.request_redirect is not None)
+        d.outcome = "redirect"
+        d.reason = f"{where} redirects ({answer.status}) to {answer.location}"
+        d.trace.append(_filter_note(f, e, f"RequestRedirect {answer.status} to {answer.location}"))
         return d
-    total = sum(s.weight for s in shares)
-    if total == 0:
-        d.status = 500
-        d.reason = f"{where}: every backendRef has weight 0: the Gateway answers 500"
+    d.backends = [_share(b) for b in e.backends]
+    total = sum(s.weight for s in d.backends)
+    if not isinstance(action, Forward) or answer.backend is None:
+        d.outcome = "answer"
+        d.reason = f"{where}: {answer.reason.split('; ', 1)[-1] if '; ' in answer.reason else answer.reason}"
+        if action is not None and hasattr(action, "why"):
+            d.reason = f"{where}: {action.why}"
         return d
-    index = max(range(len(shares)), key=lambda i: (shares[i].weight, -i))
-    chosen, backend = shares[index], e.backends[index]
-    if len(shares) > 1:
+    index = next(i for i, b in enumerate(action.backends) if b.ref is answer.backend)
+    chosen, backend = d.backends[index], e.backends[index]
+    if len(d.backends) > 1:
         split = ", ".join(f"{s.service}:{s.port} {s.weight}/{total}" + (" (500)" if s.status else "")
-                          for s in shares)
+                          for s in d.backends)
         d.trace.append(GatewayTraceEntry("note", f"weighted split {split}; `route` shows the largest share, "
                                          "`serve` splits real traffic by weight", route=route.meta.key,
                                          field=f"{rule.field}.backendRefs", location=rule.location))
-    if backend.invalid:
-        d.status = 500
+    if answer.outcome != "forward":
+        d.outcome = "answer"
         d.reason = (f"{where} sends {chosen.weight}/{total} of its traffic to a backendRef that does not resolve "
-                    f"({backend.invalid}: {backend.message}): that share answers 500")
+                    f"({backend.invalid}: {backend.message}): that share answers {answer.status}")
         d.trace.append(GatewayTraceEntry("chosen", f"backendRef {backend.ref.ref}: {backend.invalid}: "
                                          f"{backend.message}", route=route.meta.key, field=backend.ref.field,
                                          location=backend.ref.location))
         return d
-    filters = (*rule.filters, *backend.ref.filters)
-    backend_redirect = next((f for f in backend.ref.filters if f.request_redirect is not None), None)
-    if backend_redirect is not None:
-        return _redirect(d, e, backend_redirect, request, path)
     d.outcome, d.backend = "forward", chosen
-    d.upstream_path, d.upstream_host = _with_query(path, request.query), request.host
+    d.upstream_path, d.upstream_host = _with_query(answer.upstream_path or path, request.query), request.host
+    own = action.backends[index].filters
     headers = [(n, v) for n, v in request.headers if n.lower() != "host"]
     response: dict[str, object] = {}
-    for f in filters:
-        if f.url_rewrite is not None:
-            if f.url_rewrite.hostname:
-                d.upstream_host = f.url_rewrite.hostname
-            if f.url_rewrite.path is not None:
-                d.upstream_path = _with_query(_modified_path(f.url_rewrite.path, e.match, path), request.query)
-            d.trace.append(_filter_note(f, e, f"URLRewrite: host {d.upstream_host}, path {d.upstream_path}"))
-        elif f.request_header_modifier is not None:
-            headers = modify_headers(headers, f.request_header_modifier)
-            d.trace.append(_filter_note(f, e, "RequestHeaderModifier " + _ops(f.request_header_modifier)))
-        elif f.response_header_modifier is not None:
-            mod = f.response_header_modifier
-            response = {"set": dict(mod.set), "add": dict(mod.add), "remove": list(mod.remove)}
-            d.trace.append(_filter_note(f, e, "ResponseHeaderModifier " + _ops(mod)))
-        elif f.request_mirror is not None:
-            d.mirrors.append(str(f.request_mirror.backend))
-            share = (f" {f.request_mirror.percent}%" if f.request_mirror.percent is not None else
-                     f" {f.request_mirror.fraction[0]}/{f.request_mirror.fraction[1]}" if f.request_mirror.fraction
-                     else "")
-            d.trace.append(_filter_note(f, e, f"RequestMirror{share} to {f.request_mirror.backend}: a copy is sent, "
-                                        "its answer ignored (sent for real by `serve`)"))
-        elif f.type in NOT_SIMULATED_FILTERS:
-            d.trace.append(_filter_note(f, e, f"{f.type} filter is NOT simulated ({NOT_SIMULATED_FILTERS[f.type]}); "
-                                        "the real Gateway may answer differently", "note"))
+    for filters, origin in ((action.filters, rule.filters), (own, backend.ref.filters)):
+        if filters is None:
+            continue
+        if own is filters and filters.rewrite is not None:  # a backendRef's own URLRewrite, after the rule's
+            d.upstream_path = _with_query(_rewritten(filters, e.match, path), request.query)
+        if filters.host:
+            d.upstream_host = filters.host
+        if filters.request_headers is not None:
+            headers = modify_headers(headers, _modifier(filters.request_headers))
+        if filters.response_headers is not None:
+            edit = filters.response_headers
+            response = {"set": dict(edit.set), "add": dict(edit.add), "remove": list(edit.remove)}
+        d.mirrors += [str(m) for m in filters.mirror]
+        for f in origin:
+            d.trace.append(_explain_filter(f, e, d))
     d.request_headers = [("Host", d.upstream_host or request.host), *headers]
     d.response_headers = response
     d.reason = (f"{where} forwards to Service {chosen.namespace}/{chosen.service} port {chosen.port}"
-                + (f" ({chosen.weight}/{total} of the traffic)" if len(shares) > 1 else ""))
+                + (f" ({chosen.weight}/{total} of the traffic)" if len(d.backends) > 1 else ""))
     d.trace.append(GatewayTraceEntry("chosen", f"backendRef {backend.ref.ref} weight {chosen.weight}: "
                                      f"{backend.message}", route=route.meta.key, field=backend.ref.field,
                                      location=backend.ref.location))
     return d
+
+
+def _modifier(edit: HeaderEdit) -> HeaderModifier:
+    return HeaderModifier(edit.set, edit.add, edit.remove)
+
+
+def _rewritten(filters: Filters, match: RouteMatch, path: str) -> str:
+    rw = filters.rewrite
+    assert rw is not None
+    if rw.full is not None:
+        return rw.full
+    return _modified_path(PathModifier("ReplacePrefixMatch", rw.prefix or ""), match, path)
+
+
+def _explain_filter(f: RouteFilter, e: Entry, d: GatewayDecision) -> GatewayTraceEntry:
+    if f.url_rewrite is not None:
+        return _filter_note(f, e, f"URLRewrite: host {d.upstream_host}, path {d.upstream_path}")
+    if f.request_header_modifier is not None:
+        return _filter_note(f, e, "RequestHeaderModifier " + _ops(f.request_header_modifier))
+    if f.response_header_modifier is not None:
+        return _filter_note(f, e, "ResponseHeaderModifier " + _ops(f.response_header_modifier))
+    if f.request_mirror is not None:
+        m = f.request_mirror
+        share = f" {m.percent}%" if m.percent is not None else f" {m.fraction[0]}/{m.fraction[1]}" if m.fraction else ""
+        return _filter_note(f, e, f"RequestMirror{share} to {m.backend}: a copy is sent, its answer ignored")
+    what = NOT_SIMULATED_FILTERS.get(f.type, "this filter")
+    return _filter_note(f, e, f"{f.type} filter is NOT simulated ({what}); the real Gateway may answer "
+                        "differently", "note")
 
 
 def _share(b: Backend) -> BackendShare:
@@ -387,26 +418,3 @@ def _modified_path(mod: PathModifier, match: RouteMatch, path: str) -> str:
 
 def _with_query(path: str, query: str) -> str:
     return f"{path}?{query}" if query else path
-
-
-def _redirect(d: GatewayDecision, e: Entry, f: RouteFilter, request: Request, path: str) -> GatewayDecision:
-    """The Location per HTTPRequestRedirectFilter: scheme, hostname, port (the spec's default-port rules), path."""
-    rr = f.request_redirect
-    assert rr is not None
-    scheme = rr.scheme or request.scheme
-    host = rr.hostname or host_of(request.host)
-    if rr.port is not None:
-        port = rr.port
-    elif rr.scheme:
-        port = DEFAULT_PORTS[rr.scheme]  # a scheme with a well-known port: that port
-    else:
-        port = d.listener_port or DEFAULT_PORTS[request.scheme]  # no scheme: the listener's port
-    shown = "" if (scheme, port) in (("http", 80), ("https", 443)) else f":{port}"
-    new_path = _modified_path(rr.path, e.match, path) if rr.path is not None else path
-    d.outcome, d.status = "redirect", rr.status_code
-    d.location = f"{scheme}://{host}{shown}{_with_query(new_path, request.query)}"
-    d.reason = f"{_where(e)} redirects ({rr.status_code}) to {d.location}"
-    d.trace.append(_filter_note(f, e, f"RequestRedirect {rr.status_code} to {d.location}"
-                                + ("" if rr.port is not None or rr.scheme else
-                                   f" (no port given: the listener's port {port})")))
-    return d

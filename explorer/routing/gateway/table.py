@@ -90,7 +90,6 @@ class ListenerTable:
 class GatewayTable:
     """Everything compiled from one snapshot: per Gateway its listeners, and the status conditions."""
 
-    state: ClusterState
     gateways: list[Gateway]
     listeners: dict[str, list[ListenerTable]]  # gateway key -> listener tables
     implementations: dict[str, GatewayImplementation]  # gateway key -> implementation
@@ -188,7 +187,7 @@ def _parent_listeners(gateway: Gateway, ref: ParentRef) -> tuple[list[Listener],
 def compile_gateways(state: ClusterState) -> GatewayTable:
     gateways = list(state.gateways)
     ns_labels = _namespace_labels(state)
-    table = GatewayTable(state, gateways, {}, {}, [], [])
+    table = GatewayTable(gateways, {}, {}, [], [])
     by_key = {g.meta.key: g for g in gateways}
     for g in gateways:
         cls = state.gateway_classes.get(g.gateway_class_name)
@@ -200,7 +199,7 @@ def compile_gateways(state: ClusterState) -> GatewayTable:
         table.listeners[g.meta.key] = [ListenerTable(g, li, SCHEMES.get(li.protocol)) for li in g.listeners]
         table.conditions += _listener_conditions(state, g)
     for route in state.http_routes:
-        _attach(table, route, by_key, ns_labels)
+        _attach(state, table, route, by_key, ns_labels)
     for g in gateways:
         impl = table.implementations[g.meta.key]
         for lt in table.listeners[g.meta.key]:
@@ -215,10 +214,9 @@ def compile_gateways(state: ClusterState) -> GatewayTable:
     return table
 
 
-def _attach(table: GatewayTable, route: HTTPRoute, by_key: dict[str, Gateway],
+def _attach(state: ClusterState, table: GatewayTable, route: HTTPRoute, by_key: dict[str, Gateway],
             ns_labels: dict[str, dict[str, str]]) -> None:
     """Attach a route through each parentRef; write Accepted and ResolvedRefs as a controller would."""
-    state = table.state
     ref_name = f"HTTPRoute/{route.meta.key}"
     resolved = [_resolve(state, route, b) for rule in route.rules for b in rule.backend_refs]
     if not route.parent_refs:
