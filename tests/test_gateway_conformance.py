@@ -30,6 +30,8 @@ from explorer.routing.gateway.evaluate import modify_headers
 DATA = Path(__file__).parent / "data" / "gateway"
 CONF = DATA / "conformance"
 TABLES: dict[str, Any] = yaml.safe_load((DATA / "conformance-tables.yaml").read_text())
+for _name, _table in yaml.safe_load((DATA / "conformance-tables-manual.yaml").read_text()).items():
+    TABLES[_name] = {**TABLES.get(_name, {}), **_table}
 INFRA = "gateway-conformance-infra"
 
 #: Where the suite sends a case somewhere the table does not say (its Go code picks the address).
@@ -67,6 +69,7 @@ def _request(name: str, index: int, case: dict[str, Any]) -> tuple[str | None, R
     gateway, scheme, port = _PORT_AND_SCHEME.get(index, (None, "http", "")) if name == "redirect-port-and-scheme" \
         else (None, "http", "")
     gateway = gateway or case.get("gateway")
+    scheme = q.get("scheme", scheme)
     url = f"{scheme}://{q.get('host', 'example.com')}{port}{q.get('path', '/')}"
     return gateway, Request.from_url(url, q.get("method", "GET"), tuple((q.get("headers") or {}).items()))
 
@@ -99,6 +102,8 @@ def _check(case: dict[str, Any], answer: dict[str, Any], request: Request) -> No
             assert sent.get(k.lower()) == v, (k, sent)
         for k in expected.get("absentHeaders") or ():
             assert k.lower() not in sent, (k, sent)
+    for mirror in case.get("mirroredTo") or ():
+        assert any(m.startswith(f"{mirror['namespace']}/{mirror['name']}:") for m in answer["mirrors"]), answer["mirrors"]
     response = case.get("response") or {}
     if response.get("headers") or response.get("absentHeaders"):
         ops = answer["responseHeaders"] or {}

@@ -95,7 +95,7 @@ class Parser:
                 if self.peek() == ",":
                     self.take()
             self.take(")")
-            if tok in ("ptr.To", "new", "string") and len(args) == 1:
+            if tok in ("ptr.To", "new", "string", "int32") and len(args) == 1:
                 return args[0]
             raise Unreadable(f"call {tok}")
         if tok in CONSTANTS:
@@ -218,6 +218,9 @@ def simplify(case: dict[str, Any]) -> dict[str, Any]:
     response = case.get("Response")
     if isinstance(response, dict):
         out["response"] = {k[0].lower() + k[1:]: v for k, v in response.items()}
+    if "MirroredTo" in case:  # the backends a copy of the request must reach
+        out["mirroredTo"] = [{"name": m["BackendRef"]["Name"], "namespace": m["BackendRef"].get("Namespace")}
+                             for m in case["MirroredTo"]]
     if "BackendSetResponseHeaders" in case:  # the echo backend answers with these; filters then apply
         out["backendResponseHeaders"] = case["BackendSetResponseHeaders"]
     if "Backend" in case:

@@ -163,21 +163,28 @@ def _anchored(r: Route) -> re.Pattern[str]:
     return re.compile(re.escape(key) + r"(?:/.*)?\Z", re.S) if key else re.compile(r".*\Z", re.S)
 
 
+def _redirect(filters: tuple[RouteFilter, ...], match: RouteMatch) -> Redirect | None:
+    redirect = next((f.request_redirect for f in filters if f.request_redirect is not None), None)
+    if redirect is None:
+        return None
+    path = redirect.path
+    return Redirect(redirect.status_code, redirect.scheme, redirect.hostname, redirect.port,
+                    path.value if path is not None and path.type == "ReplaceFullPath" else None,
+                    (match.path.value, path.value) if path is not None and path.type == "ReplacePrefixMatch"
+                    else None)
+
+
 def _action(rule: HTTPRouteRule, backends: tuple[Backend, ...], match: RouteMatch) -> Action:
-    redirect = next((f.request_redirect for f in rule.filters if f.request_redirect is not None), None)
+    redirect = _redirect(rule.filters, match)
     if redirect is not None:
-        path = redirect.path
-        return Redirect(redirect.status_code, redirect.scheme, redirect.hostname, redirect.port,
-                        path.value if path is not None and path.type == "ReplaceFullPath" else None,
-                        (match.path.value, path.value) if path is not None and path.type == "ReplacePrefixMatch"
-                        else None)
+        return redirect
     if not backends:
         return Respond(500, why="the rule has no backendRefs and no redirect: the Gateway answers 500 (the spec)")
     if sum(b.weight for b in backends) == 0:
         return Respond(500, why="every backendRef has weight 0: the Gateway answers 500 (the spec)")
     weighted = tuple(WeightedBackend(
         BackendRef(b.ref.ref.namespace, b.ref.ref.name, str(b.ref.ref.port or "")), b.weight,
-        answer=Respond(500, why=f"{b.invalid}: {b.message}") if b.invalid else None,
+        answer=Respond(500, why=f"{b.invalid}: {b.message}") if b.invalid else _redirect(b.ref.filters, match),
         filters=_filters(b.ref.filters, match) if b.ref.filters else None) for b in backends)
     return Forward(weighted, _filters(rule.filters, match))
 

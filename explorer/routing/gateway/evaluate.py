@@ -306,6 +306,12 @@ def _act(d: GatewayDecision, e: Entry, request: Request, path: str, answer: Deci
         d.trace.append(GatewayTraceEntry("note", f"weighted split {split}; `route` shows the largest share, "
                                          "`serve` splits real traffic by weight", route=route.meta.key,
                                          field=f"{rule.field}.backendRefs", location=rule.location))
+    if answer.outcome == "redirect":  # the chosen backendRef's own RequestRedirect filter
+        f = next(f for f in backend.ref.filters if f.request_redirect is not None)
+        d.outcome = "redirect"
+        d.reason = f"{where}: backendRef {backend.ref.ref} redirects ({answer.status}) to {answer.location}"
+        d.trace.append(_filter_note(f, e, f"RequestRedirect {answer.status} to {answer.location}"))
+        return d
     if answer.outcome != "forward":
         d.outcome = "answer"
         d.reason = (f"{where} sends {chosen.weight}/{total} of its traffic to a backendRef that does not resolve "
