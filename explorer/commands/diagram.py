@@ -66,7 +66,6 @@ def run(args: argparse.Namespace) -> int:
         if found is None:
             return 2
         drawn, title = found
-        rows: list[object] = drawn
     else:
         found = None
     profile = get_profile("nginx" if args.controller == "gateway" else args.controller)
@@ -122,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
             return 2
-        print(f"wrote {fmt} diagram of {len(rows)} path(s) to {args.output}", file=sys.stderr)
+        print(f"wrote {fmt} diagram of {len(drawn)} path(s) to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(output)
     return 0
