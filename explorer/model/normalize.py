@@ -9,7 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from explorer.model import gateway_decode
 from explorer.model.fields import line_of
+from explorer.model.gateway import (
+    NOT_SIMULATED, SIMULATED_VERSIONS, Gateway, GatewayClass, HTTPRoute, ReferenceGrant, is_gateway_api,
+)
 from explorer.model.location import Location, Problem
 from explorer.model.objects import (
     PATH_TYPES, Container, ContainerPort, EndpointAddress, Endpoints, HTTPIngressPath, Ingress,
@@ -29,7 +33,8 @@ CLUSTER_SCOPED = frozenset({
 BETA_INGRESS = ("networking.k8s.io/v1beta1", "extensions/v1beta1")
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod")
 
-Model = Ingress | IngressClass | Service | Workload | Secret | Endpoints | OtherObject
+Model = (Ingress | IngressClass | Service | Workload | Secret | Endpoints | OtherObject
+         | GatewayClass | Gateway | HTTPRoute | ReferenceGrant)
 
 
 @dataclass
@@ -105,9 +110,25 @@ def normalize(raw: Any, file: str, line: int, order: int, default_namespace: str
         order=order, raw=raw,
     )
     builder = _BUILDERS.get(kind)
+    if is_gateway_api(api_version):
+        builder = gateway_decode.BUILDERS.get(kind) if api_version in SIMULATED_VERSIONS.get(kind, ()) else None
+        if builder is None:
+            _gateway_not_simulated(reader, api_version, kind)
+    elif kind in gateway_decode.BUILDERS:
+        builder = None  # a Gateway of some other API group is not ours
     if builder is None or (kind == "Ingress" and api_version not in ("networking.k8s.io/v1", *BETA_INGRESS)):
         return Normalized(OtherObject(meta), reader.problems)
     return Normalized(builder(reader, meta), reader.problems)
+
+
+def _gateway_not_simulated(r: _Reader, api_version: str, kind: str) -> None:
+    """A Gateway API kind listed but not routed: said once per object, never silent."""
+    if kind in NOT_SIMULATED:
+        r.problem("kind", f"{kind} ({api_version}) is recognised but not simulated: {NOT_SIMULATED[kind]}",
+                  hint="only HTTPRoute traffic through Gateway listeners is simulated", severity="warning")
+    elif kind in SIMULATED_VERSIONS:
+        r.problem("apiVersion", f"{api_version} {kind} is not a served version; it is listed, not simulated",
+                  hint=f"write apiVersion: {SIMULATED_VERSIONS[kind][0]}", severity="warning")
 
 
 # ---------------------------------------------------------------- Ingress

@@ -108,6 +108,9 @@ _TOP = {"apiVersion": S, "kind": S, "metadata": METADATA}
 
 def schema_for(api_version: str, kind: str) -> dict[str, Any] | None:
     """The schema of a top-level object, or None for kinds we do not check."""
+    from explorer.model.gateway import SIMULATED_VERSIONS  # the Gateway API's schemas are built from ours
+    from explorer.model.gateway_schema import GATEWAY_SCHEMAS
+
     body: dict[str, Any]
     if kind == "Ingress":
         body = INGRESS_V1 if api_version == "networking.k8s.io/v1" else INGRESS_BETA
@@ -119,6 +122,8 @@ def schema_for(api_version: str, kind: str) -> dict[str, Any] | None:
         body = SECRET
     elif kind in WORKLOADS:
         body = WORKLOADS[kind]
+    elif kind in GATEWAY_SCHEMAS and api_version in SIMULATED_VERSIONS.get(kind, ()):
+        body = GATEWAY_SCHEMAS[kind]
     else:
         return None
     return {**_TOP, **body}
