@@ -152,12 +152,12 @@ _TABLE = (
     Code("IE6015", "error", "FrontendConfig named by an Ingress does not exist", "tls",
          "GKE check-gke-ingress FrontendConfigExistenceCheck"),
     # ---- Gateway API: the status conditions a controller would write
-    Code("IE7001", "error", "HTTPRoute not accepted by a parent Gateway (Accepted=False, with the spec's reason)",
+    Code("IE8001", "error", "HTTPRoute not accepted by a parent Gateway (Accepted=False, with the spec's reason)",
          None, "Gateway API RouteConditionAccepted: NoMatchingParent, NotAllowedByListeners, "
          "NoMatchingListenerHostname, UnsupportedValue"),
-    Code("IE7002", "error", "HTTPRoute backendRef does not resolve (ResolvedRefs=False): its share answers 500", None,
+    Code("IE8002", "error", "HTTPRoute backendRef does not resolve (ResolvedRefs=False): its share answers 500", None,
          "Gateway API RouteConditionResolvedRefs: BackendNotFound, RefNotPermitted, InvalidKind"),
-    Code("IE7003", "warning", "Gateway listener not accepted, unresolved or conflicted", None,
+    Code("IE8003", "warning", "Gateway listener not accepted, unresolved or conflicted", None,
          "Gateway API ListenerConditionAccepted/ResolvedRefs/Conflicted: UnsupportedProtocol, "
          "InvalidCertificateRef, RefNotPermitted, ProtocolConflict"),
 )
