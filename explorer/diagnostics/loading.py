@@ -99,5 +99,5 @@ def from_problems(problems: tuple[Problem, ...]) -> list[Finding]:
         if problem.skipped and problem.object:
             hint = (hint + "; " if hint else "") + "the object was not loaded, so nothing else was checked on it"
         findings.append(Finding(code, problem.severity, problem.object, _field(problem), problem.location,
-                                problem.message, hint, CODES[code].lesson))
+                                problem.message, hint, CODES[code].lesson, CODES[code].stage))
     return findings

@@ -16,7 +16,7 @@ from explorer.model.objects import (
     IngressBackend, IngressClass, IngressRule, IngressTLS, ObjectMeta, OtherObject, PodTemplate,
     Probe, ResourceBackend, Secret, Service, ServiceBackend, ServicePort, Workload,
 )
-from explorer.model.schema import decode, schema_for
+from explorer.model.schema import field_errors
 
 #: Kinds that live outside namespaces (the ones people put in manifests).
 CLUSTER_SCOPED = frozenset({
@@ -83,9 +83,8 @@ def normalize(raw: Any, file: str, line: int, order: int, default_namespace: str
     ref = f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
     reader = _Reader(raw, file, ref)
 
-    schema = schema_for(api_version, kind)
-    if schema is not None:
-        errors = list(decode(raw, schema))
+    errors = field_errors(raw, api_version, kind)  # the apiserver's strict decoding, per Kubernetes release
+    if errors is not None:
         reader.problems += [
             Problem(Location(file, e.line or line), e.message, "error", e.field, e.hint, ref, skipped=e.fatal)
             for e in errors
