@@ -24,6 +24,7 @@ examples:
   ingress-explorer lint -f k8s/ -o github                # annotations on the pull request's lines
   ingress-explorer lint -f k8s/ --kube-version 1.30      # the apiserver of Kubernetes 1.30
   kubectl ingress-explorer lint -f .                     # as a kubectl plugin
+  ingress-explorer lint k8s/ingress.yaml k8s/app.yaml    # files as arguments (pre-commit's way)
 
 output:
   text:   one line per finding, file:line: severity CODE [stage] object field: message, then the hint
@@ -65,6 +66,8 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_source_options(parser)
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="more manifests, as with -f (how pre-commit and kubeconform pass files)")
     add_cluster_options(parser)
     parser.add_argument(
         "--controller", choices=("auto", "nginx", "gce"), default="auto",
@@ -104,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
     from explorer.model.source import SourceError
     from explorer.routing import get_profile
 
+    args.files = [*args.files, *args.paths]
     try:
         with kubernetes_version(args.kube_version) as version:
             with open_source(args) as source:  # -f files, or a live cluster with --context/--kubeconfig/-A

@@ -27,7 +27,7 @@ CLUSTER_SCOPED = frozenset({
 })
 
 BETA_INGRESS = ("networking.k8s.io/v1beta1", "extensions/v1beta1")
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod")
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Pod")
 
 Model = Ingress | IngressClass | Service | Workload | Secret | Endpoints | OtherObject
 
@@ -324,7 +324,10 @@ def _workload(r: _Reader, meta: ObjectMeta) -> Workload:
         return Workload(meta, 1, None, template, ready, status.get("podIP"), status.get("phase"))
     template_raw = spec.get("template") or {}
     template = _pod_template(r, template_raw.get("spec"), "spec.template.spec", template_raw.get("metadata"))
-    selector = (spec.get("selector") or {}).get("matchLabels")
+    if meta.kind == "ReplicationController":  # a plain map, defaulted to the template's labels
+        selector = spec.get("selector") or template.labels
+    else:
+        selector = (spec.get("selector") or {}).get("matchLabels")
     replicas = spec.get("replicas")
     if replicas is None:
         replicas = 1

@@ -465,7 +465,12 @@ class _OpenAPIDecoder:
             return f"networking.k8s.io/v1 calls it {_join(path, renamed)} (v1beta1 wrote {_join(path, key)})"
         lowered = {p.lower(): p for p in properties}
         close = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.6)
-        return f"did you mean {_join(path, lowered[close[0]])}?" if close else ""
+        if close:
+            return f"did you mean {_join(path, lowered[close[0]])}?"
+        known = sorted(properties)
+        if len(known) <= 8:
+            return f"remove it, or write one of the fields {path or 'an object'} has: {', '.join(known)}"
+        return "remove it, or check its spelling and indentation against the API reference"
 
 
 def _in_metadata_map(path: str) -> bool:
