@@ -292,10 +292,10 @@ def kind_schema(version: str, api_version: str, kind: str) -> KindSchema | None:
     try:  # a cache is a convenience: a read-only home only makes the next run slower
         cache.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=cache.parent, delete=False, suffix=".tmp",
-                                         encoding="utf-8") as handle:
+                                         encoding="utf-8") as temporary:
             # dumps, not dump: json.dump's pure-Python encoder leaves reference cycles behind
-            handle.write(json.dumps({"root": root or "", "defs": found.defs if found else {}}))
-        os.replace(handle.name, cache)
+            temporary.write(json.dumps({"root": root or "", "defs": found.defs if found else {}}))
+        os.replace(temporary.name, cache)
     except OSError:
         pass
     return found
