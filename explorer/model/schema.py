@@ -306,13 +306,13 @@ def field_errors(raw: dict[str, Any], api_version: str, kind: str) -> list[Field
     if kind == "Ingress" and api_version in _BETA_INGRESS:
         return list(decode(raw, INGRESS_BETA))
     version = current_version()
-    found = kind_schema(version, api_version, kind)
-    if found is None and api_version in _SUCCESSOR:
-        found = kind_schema(version, _SUCCESSOR[api_version], kind)
-    if found is None:
+    root = _compiled(version, api_version, kind)
+    if root is None and api_version in _SUCCESSOR:
+        root = _compiled(version, _SUCCESSOR[api_version], kind)
+    if root is None:
         return None
-    decoder = _OpenAPIDecoder(found, kind, api_version)
-    return list(decoder.decode(raw, found.defs[found.root], "", getattr(raw, "line", 0), found.root))
+    decoder = _OpenAPIDecoder(kind, api_version)
+    return list(decoder.decode(raw, root, "", getattr(raw, "line", 0), root.name or kind))
 
 
 _JSON_WORDS = {bool: "bool", int: "number", float: "number", str: "string", dict: "object", list: "array"}
@@ -333,37 +333,97 @@ def _package_type(name: str) -> str:
     return ".".join(parts[-2:])
 
 
-class _OpenAPIDecoder:
-    """One object against one kind's OpenAPI schema, in the wording `decode` uses, plus the apiserver's."""
+class _Node:
+    """One schema node, $refs resolved and types read once (decoding visits every value of every object)."""
 
-    def __init__(self, schema: KindSchema, kind: str, api_version: str) -> None:
-        self.defs = schema.defs
-        self.kind = kind
-        self.version = api_version.rpartition("/")[2]
+    __slots__ = ("raw", "name", "types", "props", "extra", "closed", "items")
 
-    def _resolve(self, node: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    def __init__(self, raw: dict[str, Any], name: str | None) -> None:
+        self.raw = raw
+        self.name = name
+        self.types: frozenset[str] = frozenset()
+        self.props: dict[str, _Node] | None = None
+        self.extra: _Node | None = None  # the values of a map
+        self.closed = False  # properties listed and no others allowed (strict)
+        self.items: _Node | None = None
+
+
+class _Compiler:
+    def __init__(self, defs: dict[str, Any]) -> None:
+        self.defs = defs
+        self.named: dict[str, _Node] = {}
+
+    def node(self, raw: dict[str, Any]) -> _Node:
         name = None
-        while "$ref" in node:
-            name = node["$ref"]
-            node = self.defs.get(name, {})
-        return node, name
+        while "$ref" in raw:
+            name = raw["$ref"]
+            if name in self.named:
+                return self.named[name]
+            raw = self.defs.get(name, {})
+        node = _Node(raw, name)
+        if name is not None:
+            self.named[name] = node  # before the children: definitions may refer to themselves
+        node.types = frozenset(self._types(raw))
+        properties = raw.get("properties")
+        extra = raw.get("additionalProperties")
+        if isinstance(properties, dict):
+            node.props = {key: self.node(child) for key, child in properties.items()}
+            node.closed = extra is False
+        if isinstance(extra, dict):
+            node.extra = self.node(extra)
+        if isinstance(raw.get("items"), dict):
+            node.items = self.node(raw["items"])
+        return node
 
-    def _types(self, node: dict[str, Any]) -> set[str]:
-        if "oneOf" in node or "anyOf" in node:
+    def _types(self, raw: dict[str, Any]) -> set[str]:
+        if "oneOf" in raw or "anyOf" in raw:
             found: set[str] = set()
-            for option in node.get("oneOf", node.get("anyOf", ())):
-                found |= self._types(self._resolve(option)[0])
+            for option in raw.get("oneOf", raw.get("anyOf", ())):
+                while "$ref" in option:
+                    option = self.defs.get(option["$ref"], {})
+                found |= self._types(option)
             return found
-        declared = node.get("type")
+        declared = raw.get("type")
         if declared is None:
             return set()
         return {t for t in ([declared] if isinstance(declared, str) else declared) if t != "null"}
 
-    def _go_type(self, node: dict[str, Any], name: str | None, types: set[str]) -> str:
-        if name and ("oneOf" in node or "properties" in node):
-            return _package_type(name)
+
+@lru_cache(maxsize=256)
+def _compiled(version: str, api_version: str, kind: str) -> _Node | None:
+    found = kind_schema(version, api_version, kind)
+    return _Compiler(found.defs).node({"$ref": found.root}) if found is not None else None
+
+
+def _mismatch(value: Any, types: frozenset[str]) -> bool:
+    if isinstance(value, str):
+        return "string" not in types
+    if isinstance(value, bool):
+        return "boolean" not in types
+    if isinstance(value, int):
+        return "integer" not in types and "number" not in types
+    if isinstance(value, float):
+        return "number" not in types and not ("integer" in types and value.is_integer())
+    if isinstance(value, dict):
+        return "object" not in types
+    if isinstance(value, list):
+        return "array" not in types
+    return False
+
+
+class _OpenAPIDecoder:
+    """One object against one kind's OpenAPI schema, in the wording `decode` uses, plus the apiserver's."""
+
+    def __init__(self, kind: str, api_version: str) -> None:
+        self.kind = kind
+        self.version = api_version.rpartition("/")[2]
+
+    def _go_type(self, node: _Node) -> str:
+        types = node.types
+        if node.name and ("oneOf" in node.raw or node.props is not None):
+            return _package_type(node.name)
         if types == {"integer"}:
-            return node.get("format") or "int"
+            return str(node.raw.get("format") or "int")
         if types == {"number"}:
             return "float64"
         if types == {"boolean"}:
@@ -371,33 +431,12 @@ class _OpenAPIDecoder:
         if types == {"string"}:
             return "string"
         if types == {"array"}:
-            item, item_name = self._resolve(node.get("items", {}))
-            return "[]" + self._go_type(item, item_name, self._types(item))
+            return "[]" + (self._go_type(node.items) if node.items is not None else "interface {}")
         if types == {"object"}:
-            value, value_name = self._resolve(node.get("additionalProperties") or {})
-            if isinstance(node.get("additionalProperties"), dict):
-                return "map[string]" + self._go_type(value, value_name, self._types(value))
-            return "map[string]interface {}"
+            return "map[string]" + (self._go_type(node.extra) if node.extra is not None else "interface {}")
         return "interface {}"
 
-    def _mismatch(self, value: Any, types: set[str]) -> bool:
-        if not types:
-            return False
-        if isinstance(value, bool):
-            return "boolean" not in types
-        if isinstance(value, int):
-            return not types & {"integer", "number"}
-        if isinstance(value, float):
-            return "number" not in types and not ("integer" in types and value.is_integer())
-        if isinstance(value, str):
-            return "string" not in types
-        if isinstance(value, dict):
-            return "object" not in types
-        if isinstance(value, list):
-            return "array" not in types
-        return False
-
-    def _expected(self, types: set[str]) -> str:
+    def _expected(self, types: frozenset[str]) -> str:
         if types == {"integer", "string"}:
             return _TYPE_WORDS[IS]
         if types == {"number", "string"}:
@@ -406,8 +445,9 @@ class _OpenAPIDecoder:
                  "object": "a mapping", "array": "a list"}
         return " or ".join(words.get(t, t) for t in sorted(types))
 
-    def _type_error(self, value: Any, path: str, line: int, node: dict[str, Any], name: str | None,
-                    types: set[str], struct: str, go_path: str, in_map: bool) -> FieldError:
+    def _type_error(self, value: Any, path: str, line: int, node: _Node, struct: str, go_path: str,
+                    in_map: bool) -> FieldError:
+        types = node.types
         hint = ""
         if in_map and types == {"string"}:
             hint = f'quote the value: "{str(value).lower() if isinstance(value, bool) else value}"'
@@ -418,46 +458,52 @@ class _OpenAPIDecoder:
         go_path = ".".join(part.split("[", 1)[0] for part in go_path.split("."))
         go = (f"{self.kind} in version \"{self.version}\" cannot be handled as a {self.kind}: json: cannot "
               f"unmarshal {_json_word(value)} into Go struct field {_short(struct)}.{go_path} of type "
-              f"{self._go_type(node, name, types)}")
+              f"{self._go_type(node)}")
         message = f"expected {self._expected(types)}, got {_kind_of(value)}"
         if not _in_metadata_map(path):  # a label or annotation keeps its short message (IE1007's own wording)
             message += f" (apiserver: {go})"
         return FieldError(path, message, line, True, hint)
 
-    def decode(self, value: Any, node: dict[str, Any], path: str, line: int, struct: str,
+    def decode(self, value: Any, node: _Node, path: str, line: int, struct: str,
                go_path: str | None = None, in_map: bool = False) -> Iterator[FieldError]:
         """`go_path`: the field Go names in its message (a map's entry is reported as the map)."""
         if value is None:
             return
-        node, name = self._resolve(node)
-        types = self._types(node)
-        if self._mismatch(value, types):
-            yield self._type_error(value, path, line, node, name, types, struct, go_path or path, in_map)
+        if node.types and _mismatch(value, node.types):
+            yield self._type_error(value, path, line, node, struct, go_path or path, in_map)
             return
         if isinstance(value, list):
-            items = node.get("items")
-            if isinstance(items, dict):
-                lines = getattr(value, "item_lines", [])
+            items = node.items
+            if items is not None:
+                lines = getattr(value, "item_lines", ())
                 for index, item in enumerate(value):
+                    if item is None or (not isinstance(item, (dict, list)) and not items.types):
+                        continue
                     yield from self.decode(item, items, f"{path}[{index}]",
                                            lines[index] if index < len(lines) else line, struct)
             return
         if not isinstance(value, dict):
             return
-        here = name or struct
-        properties = node.get("properties")
-        extra = node.get("additionalProperties")
+        here = node.name or struct
+        props = node.props
+        extra = node.extra
         lines = getattr(value, "key_lines", {})
         for key, item in value.items():
-            at = lines.get(key, line)
-            child = _join(path, str(key))
-            if properties is not None and key in properties:
-                yield from self.decode(item, properties[key], child, at, here)
-            elif isinstance(extra, dict):
-                yield from self.decode(item, extra, child, at, here, path, True)
-            elif properties is not None and extra is False:
-                yield FieldError(child, f'unknown field "{child}"', at, False, self._did_you_mean(path, str(key),
-                                                                                                   properties))
+            child = props.get(key) if props is not None else None
+            if child is None and extra is not None:
+                if item is None or not isinstance(item, (dict, list)) and (
+                        not extra.types or not _mismatch(item, extra.types)):
+                    continue  # the usual map entry: a string in a map of strings
+                yield from self.decode(item, extra, _join(path, str(key)), lines.get(key, line), here, path, True)
+            elif child is not None:
+                if item is None or not isinstance(item, (dict, list)) and (
+                        not child.types or not _mismatch(item, child.types)):
+                    continue  # the usual field: a scalar of the right type
+                yield from self.decode(item, child, _join(path, str(key)), lines.get(key, line), here)
+            elif node.closed:
+                name = _join(path, str(key))
+                yield FieldError(name, f'unknown field "{name}"', lines.get(key, line), False,
+                                 self._did_you_mean(path, str(key), props or {}))
 
     def _did_you_mean(self, path: str, key: str, properties: dict[str, Any]) -> str:
         renamed = _RENAMED.get(key)
