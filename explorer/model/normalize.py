@@ -20,7 +20,7 @@ from explorer.model.objects import (
     IngressBackend, IngressClass, IngressRule, IngressTLS, ObjectMeta, OtherObject, PodTemplate,
     Probe, ResourceBackend, Secret, Service, ServiceBackend, ServicePort, Workload,
 )
-from explorer.model.schema import decode, schema_for
+from explorer.model.schema import field_errors
 
 #: Kinds that live outside namespaces (the ones people put in manifests).
 CLUSTER_SCOPED = frozenset({
@@ -31,7 +31,7 @@ CLUSTER_SCOPED = frozenset({
 })
 
 BETA_INGRESS = ("networking.k8s.io/v1beta1", "extensions/v1beta1")
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod")
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Pod")
 
 Model = (Ingress | IngressClass | Service | Workload | Secret | Endpoints | OtherObject
          | GatewayClass | Gateway | HTTPRoute | ReferenceGrant)
@@ -88,9 +88,8 @@ def normalize(raw: Any, file: str, line: int, order: int, default_namespace: str
     ref = f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
     reader = _Reader(raw, file, ref)
 
-    schema = schema_for(api_version, kind)
-    if schema is not None:
-        errors = list(decode(raw, schema))
+    errors = field_errors(raw, api_version, kind)  # the apiserver's strict decoding, per Kubernetes release
+    if errors is not None:
         reader.problems += [
             Problem(Location(file, e.line or line), e.message, "error", e.field, e.hint, ref, skipped=e.fatal)
             for e in errors
@@ -347,7 +346,10 @@ def _workload(r: _Reader, meta: ObjectMeta) -> Workload:
         return Workload(meta, 1, None, template, ready, status.get("podIP"), status.get("phase"))
     template_raw = spec.get("template") or {}
     template = _pod_template(r, template_raw.get("spec"), "spec.template.spec", template_raw.get("metadata"))
-    selector = (spec.get("selector") or {}).get("matchLabels")
+    if meta.kind == "ReplicationController":  # a plain map, defaulted to the template's labels
+        selector = spec.get("selector") or template.labels
+    else:
+        selector = (spec.get("selector") or {}).get("matchLabels")
     replicas = spec.get("replicas")
     if replicas is None:
         replicas = 1
