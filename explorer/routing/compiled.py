@@ -270,7 +270,7 @@ class Router:
             for e in usable:
                 try:
                     e.regex = re.compile("^" + (e.http_path.path or "/"), re.IGNORECASE)
-                except re.error as exc:
+                except (re.error, RecursionError, OverflowError) as exc:  # "((((...": too deep to compile
                     e.skip = f"{e.http_path.path!r} is not a valid regular expression ({exc})"
                     continue
                 e.how = f"regex ^{e.http_path.path or '/'} (case-insensitive)"
