@@ -16,6 +16,7 @@ from typing import Any, BinaryIO, Iterable, Iterator, Mapping
 
 from explorer.model.location import Location, Problem
 from explorer.model.normalize import Model, normalize
+from explorer.model.redact import seal
 from explorer.model.state import ClusterState
 from explorer.model.yamldoc import Document, YAMLError, parse_documents
 
@@ -275,6 +276,6 @@ def _unpack(doc: Document, name: str) -> Iterator[tuple[Any, int] | Problem]:
                     item["kind"] = item_kind
                 if "apiVersion" not in item and data.get("apiVersion") and data["kind"] != "List":
                     item["apiVersion"] = data["apiVersion"]
-            yield item, line
+            yield seal(item), line
         return
-    yield data, doc.line
+    yield seal(data), doc.line

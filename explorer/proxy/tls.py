@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Iterable
 
 from explorer.model.objects import Ingress
+from explorer.model.redact import reveal
 from explorer.model.state import ClusterState
 from explorer.routing.paths import wildcard_covers
 
@@ -116,11 +117,14 @@ def _secret_pair(raw: object) -> tuple[bytes, bytes, str]:
     string_data = raw.get("stringData")
     data = raw.get("data")
     for key in ("tls.crt", "tls.key"):
-        if isinstance(string_data, dict) and isinstance(string_data.get(key), str):
-            values[key] = string_data[key].encode()
-        elif isinstance(data, dict) and isinstance(data.get(key), str):
+        # the loader sealed them (explorer.model.redact): this is the one place they are unsealed
+        written = reveal(string_data.get(key)) if isinstance(string_data, dict) else None
+        encoded = reveal(data.get(key)) if isinstance(data, dict) else None
+        if written is not None:
+            values[key] = written.encode()
+        elif encoded is not None:
             try:
-                values[key] = base64.b64decode(data[key], validate=False)
+                values[key] = base64.b64decode(encoded, validate=False)
             except (binascii.Error, ValueError):
                 return b"", b"", f"has {key} that is not base64"
     missing = [k for k in ("tls.crt", "tls.key") if not values.get(k, b"").strip()]
