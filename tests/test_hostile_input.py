@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from explorer.cli import EXIT_BUG, main
-from explorer.model import load, load_text
+from explorer.model import load_text
 from explorer.model.yamldoc import Document, parse_documents
 
 INGRESS = """\
@@ -36,7 +36,7 @@ CASES = {
         "base: &b {name: one}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  <<: {name: one}\n  name: two\n",
         None, None),
     "bool-maybe.yaml": ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: !!bool maybe}\n",
-                        "bool-maybe.yaml:4:", "'maybe' is not a valid bool"),
+                        "bool-maybe.yaml:4:", "the value is not a valid bool (read as !!bool)"),
     "huge-int.yaml": ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\nspec:\n  a: " + "9" * 5000 + "\n",
                       "huge-int.yaml:5:", "an integer of 5,000 digits"),
     "huge-hex.yaml": ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\nspec:\n  a: 0x" + "f" * 5000 + "\n",
@@ -72,7 +72,7 @@ def test_no_command_crashes_on_hostile_input(case_dir, name, command, capsys):
     assert code != EXIT_BUG and "this is a bug" not in err, err
     assert code in (0, 1, 2)
     _, where, words = CASES[name]
-    if where is not None and command != "convert":
+    if where is not None and not (command == "convert" and name == "tls-null-host.yaml"):  # convert: YAML only
         shown = out + err
         line = next((t for t in shown.splitlines() if where in t), "")
         assert line and words in line, shown[-2000:]

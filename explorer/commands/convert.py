@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from explorer.commands.common import Style, add_controller_option, report_problems, use_colour
+from explorer.fsio import refuse_overwriting_input, write_atomic
+from explorer.model.redact import MARKER, redact_text
 
 EXAMPLES = """\
 examples:
@@ -86,7 +88,11 @@ def run(args: argparse.Namespace) -> int:
             files.append(_File(name, _target(source, name), text, result.text))
     if STDIN in args.files:
         for file in files:
-            sys.stdout.write(file.converted)
+            shown = redact_text(file.converted)
+            if shown != file.converted:
+                print(f"warning: {file.name}: Secret values are never printed: they are written as {MARKER}; "
+                      "convert a file with --write or -o DIR to keep them", file=sys.stderr)
+            sys.stdout.write(shown)
         return 2 if unreadable else 1 if failed else 0
     style = Style(use_colour(sys.stdout))
     changed = [f for f in files if f.converted != f.text]
@@ -117,6 +123,13 @@ def _write(args: argparse.Namespace, files: list[_File], changed: list[_File]) -
             print(f"error: several files would be written to {', '.join(sorted(duplicates))}; "
                   "convert them into separate directories", file=sys.stderr)
             return 2
+        for target in targets:
+            try:
+                refuse_overwriting_input(target, args.files)
+            except OSError as exc:
+                print(f"error: {exc.strerror}; to rewrite the files in place, use --write without -o",
+                      file=sys.stderr)
+                return 2
         existing = [str(t) for t in targets if t.exists()]
         if existing and not args.write:
             print(f"error: {', '.join(existing)} already exist(s); nothing written (add --write to overwrite)",
@@ -146,18 +159,16 @@ def _write(args: argparse.Namespace, files: list[_File], changed: list[_File]) -
 
 
 def _save(path: Path, text: str) -> None:
-    """Write through a temporary file, so an interrupted write never leaves half a manifest."""
-    tmp = path.with_name(f".{path.name}.ingress-explorer.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+    """Whole or not at all, mode and owner kept (explorer.fsio)."""
+    write_atomic(path, text)
 
 
 def _diff(file: _File, style: Style) -> str:
     colour = {"+++": style.bold, "---": style.bold, "@@": style.cyan, "+": style.green, "-": style.red}
     out = []
-    for chunk in difflib.unified_diff(_lines(file.text), _lines(file.converted), f"a/{file.name}",
-                                      f"b/{file.name}"):
+    # Context lines are the user's text: a Secret beside the Ingress must not reach the terminal (or CI's log).
+    for chunk in difflib.unified_diff(_lines(redact_text(file.text)), _lines(redact_text(file.converted)),
+                                      f"a/{file.name}", f"b/{file.name}"):
         for line in chunk.splitlines():
             paint = next((colour[mark] for mark in colour if line.startswith(mark)), str)
             out.append(paint(line) + "\n")

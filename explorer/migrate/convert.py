@@ -29,10 +29,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from explorer.model.location import Location, Problem, Severity
+from explorer.model.yamldoc import YAMLError, json_as_yaml, original_position, read_documents
 from explorer.routing.profile import PROFILES, ControllerProfile
 
 V1 = "networking.k8s.io/v1"
@@ -106,16 +106,21 @@ def _meaning(path_type: str, profile: ControllerProfile) -> str:
 
 def convert_text(text: str, profile: ControllerProfile, name: str = "<text>") -> Conversion:
     """Convert every removed-apiVersion Ingress (and IngressClass) in one file's text."""
-    try:
-        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        return Conversion(text, [Problem(Location(name, line), f"YAML: {exc.problem or exc}",
-                                         hint="fix the YAML syntax first; nothing was converted")])
-    except yaml.YAMLError as exc:
-        return Conversion(text, [Problem(Location(name), f"YAML: {exc}")])
-    editor = _Editor(text, name, profile)
+    # The loader's own reader: what lint refuses, convert refuses, with the same message and line.
+    documents: list[Node] = []
+    refused: list[Problem] = []
+    for item in read_documents(text):
+        if isinstance(item, YAMLError):
+            problem = Problem(Location(name, item.line, item.column), f"YAML: {item.message}",
+                              hint="fix the YAML syntax first; nothing was converted" if item.syntax
+                              else "fix this document; it was left as it is")
+            if item.syntax:
+                return Conversion(text, [*refused, problem])
+            refused.append(problem)
+            continue
+        documents.append(item[0])
+    editor = _Editor(json_as_yaml(text)[0], name, profile, original_position(text), text)
+    editor.notes.extend(refused)
     for document in documents:
         if isinstance(document, MappingNode):
             editor.object(document, None)
@@ -139,8 +144,11 @@ def _scalar(node: MappingNode, key: str) -> str | None:
 class _Editor:
     """Collects text edits (start, end, replacement) made at parser positions, then applies them."""
 
-    def __init__(self, text: str, name: str, profile: ControllerProfile) -> None:
-        self.text = text
+    def __init__(self, text: str, name: str, profile: ControllerProfile,
+                 position: Callable[[int], int] = lambda index: index, original: str | None = None) -> None:
+        self.text = text  # as parsed (JSON surrogate pairs read as YAML escapes): node positions are in it
+        self.original = text if original is None else original  # as written: the edits apply to it
+        self.position = position
         self.name = name
         self.profile = profile
         self.nl = "\r\n" if "\r\n" in text else "\n"
@@ -150,10 +158,18 @@ class _Editor:
         self.seen: set[int] = set()  # nodes already edited (an alias shares its anchor's text)
 
     def result(self) -> Conversion:
-        out = self.text
-        for start, end, new in sorted(self.edits, key=lambda e: (e[0], e[1]), reverse=True):
-            out = out[:start] + new + out[end:]
-        return Conversion(out, self.notes, self.converted)
+        """The edits applied in one pass (one join: slicing the text once per edit was quadratic)."""
+        out: list[str] = []
+        at = 0
+        for start, end, new in sorted(self.edits, key=lambda e: (e[0], e[1])):
+            start, end = self.position(start), self.position(end)
+            if start < at:  # pragma: no cover - edits never overlap; keep the text whole if one ever does
+                raise AssertionError(f"overlapping edits at {start} in {self.name}")
+            out.append(self.original[at:start])
+            out.append(new)
+            at = end
+        out.append(self.original[at:])
+        return Conversion("".join(out), self.notes, self.converted)
 
     def note(self, node: Node, message: str, severity: Severity = "info", ref: str = "", hint: str = "") -> None:
         self.notes.append(Problem(Location(self.name, node.start_mark.line + 1), message, severity,

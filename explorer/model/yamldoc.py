@@ -9,9 +9,10 @@ refused after a bounded amount of work instead of eating the machine.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -114,7 +115,7 @@ class _Builder:
             except (ValueError, KeyError, TypeError, OverflowError, IndexError, yaml.YAMLError):
                 # SafeConstructor assumes the tag fits the text: `!!bool maybe` is a KeyError there
                 raise YAMLError(
-                    f"{node.value[:40]!r} is not a valid {tag.rsplit(':', 1)[-1]}",
+                    f"the value is not a valid {tag.rsplit(':', 1)[-1]} (read as {tag.replace('tag:yaml.org,2002:', '!!')})",
                     node.start_mark.line + 1, node.start_mark.column + 1,
                 ) from None
             return value
@@ -275,6 +276,17 @@ def parse_documents(text: str) -> Iterator[Document | YAMLError]:
     yielded last; a document whose *content* is refused (alias bomb, duplicate
     key) is yielded as an error and the stream goes on.
     """
+    for item in read_documents(text):
+        yield item if isinstance(item, YAMLError) else item[1]
+
+
+def read_documents(text: str) -> Iterator[tuple[Node, Document] | YAMLError]:
+    """The one reader of manifest text (load and convert alike): each document's node tree and its data.
+
+    The nodes' marks are positions in the text the parser read, which differs
+    from `text` only for JSON with surrogate-pair escapes: `original_position`
+    maps them back.
+    """
     loader_text = json_as_yaml(text)[0]
     loader = _Loader(loader_text)
     index = 0
@@ -323,7 +335,15 @@ def parse_documents(text: str) -> Iterator[Document | YAMLError]:
             except (ValueError, yaml.YAMLError) as exc:
                 yield YAMLError(f"cannot read a value: {exc}", node.start_mark.line + 1, 0, index)
             else:
-                yield Document(data, node.start_mark.line + 1, index)
+                yield node, Document(data, node.start_mark.line + 1, index)
             index += 1
     finally:
         loader.dispose()
+
+
+def original_position(text: str) -> Callable[[int], int]:
+    """Maps a position in the text `read_documents` parsed to the same place in `text`."""
+    ends = json_as_yaml(text)[1]
+    if not ends:
+        return lambda index: index
+    return lambda index: index + 2 * bisect.bisect_right(ends, index)
