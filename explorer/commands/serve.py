@@ -260,10 +260,36 @@ async def _watch(args: argparse.Namespace, proxy: "Proxy", profile: "ControllerP
         if now == seen:
             continue
         seen = now
-        state = load(args.files, namespace=args.namespace)
+        try:
+            state = load(args.files, namespace=args.namespace)
+        except Exception as exc:  # noqa: BLE001 - a bug in loading must not end reloading for good
+            from explorer.cli import bug_message
+
+            _reload_failed(proxy, bug_message(exc))
+            continue
         report_problems(state.problems, sys.stderr)
-        await proxy.apply(state, profile)
+        unread = [p for p in state.problems if p.skipped and p.severity == "error"]
+        if unread:
+            # half a file (a YAML error mid-edit) would drop its routes: keep serving what was last good
+            _reload_failed(proxy, f"{unread[0]}" + (f" (and {len(unread) - 1} more)" if len(unread) > 1 else ""))
+            continue
+        try:
+            await proxy.apply(state, profile)
+        except Exception as exc:  # noqa: BLE001
+            from explorer.cli import bug_message
+
+            _reload_failed(proxy, bug_message(exc))
+            continue
+        proxy.reload = {"ok": True, "at": time.strftime("%H:%M:%S"), "objects": len(state.objects)}
         print(f"reloaded: {state.summary()}", flush=True)
+
+
+def _reload_failed(proxy: "Proxy", why: str) -> None:
+    """Say so on stdout and on the status page; the proxy keeps the last good state until a fixed edit."""
+    stamp = time.strftime("%H:%M:%S")
+    proxy.reload = {"ok": False, "at": stamp, "error": why,
+                    "serving": "the last state that loaded; fix the file and it reloads"}
+    print(f"{stamp} reload failed, still serving the last good state: {why}", flush=True)
 
 
 async def _follow(source: "ClusterSource", proxy: "Proxy", profile: "ControllerProfile",
