@@ -72,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _command_module("tui").run(args)
         parser.print_help()
         return EXIT_OK
+    streams = sys.stdout, sys.stderr
+    if args.command not in ("tui", "web"):  # the TUI owns its terminal and escapes through Textual
+        sys.stdout, sys.stderr = _escaping(sys.stdout), _escaping(sys.stderr)
     try:
         return _command_module(args.command).run(args)
     except KeyboardInterrupt:
@@ -81,6 +84,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, never a traceback on bad input
         print(bug_message(exc), file=sys.stderr)
         return EXIT_BUG
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _escaping(stream):  # type: ignore[no-untyped-def]
+    """Control characters from manifests and clients are shown escaped in every line a command prints."""
+    from explorer.commands.common import use_colour
+    from explorer.printable import EscapingStream
+
+    return EscapingStream(stream, keep_colour=use_colour(stream))
 
 
 def bug_message(exc: BaseException) -> str:
