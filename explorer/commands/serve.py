@@ -97,6 +97,10 @@ def run(args: argparse.Namespace) -> int:
             source.close()
 
 
+#: SIGHUP too: a closed terminal stops the proxy cleanly, and its TLS key directory goes with it.
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
 async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "ControllerProfile",
                  source: "ClusterSource | None" = None) -> int:
     from explorer.proxy import ProxyError, ProxyOptions, start_proxy
@@ -112,7 +116,7 @@ async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "Cont
         return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in _STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     events = proxy.subscribe()
     tasks = [asyncio.create_task(_log(events, style, args.quiet))]
@@ -131,7 +135,7 @@ async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "Cont
         if source is not None:
             await asyncio.to_thread(source.close)  # ends changes(), so the thread reading it returns
         await proxy.stop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in _STOP_SIGNALS:
             loop.remove_signal_handler(sig)
     return 0
 
