@@ -104,6 +104,39 @@ def redact_text(text: str) -> str:
     return "".join(out)
 
 
+def node_secret_spans(node: Any, list_kind: str = "") -> list[tuple[int, int]]:
+    """Spans of Secret values in one composed document (yaml nodes, as `yamldoc.read_documents` gives).
+
+    For a reader that has the nodes already (convert): no second parse. An
+    alias in a Secret's data is the anchored node itself, so its span is
+    where the value was written.
+    """
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    entries = {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+    kind_node = entries.get("kind")
+    kind = kind_node.value if isinstance(kind_node, yaml.ScalarNode) else list_kind
+    spans: list[tuple[int, int]] = []
+    if kind.endswith("List") and isinstance(entries.get("items"), yaml.SequenceNode):
+        for item in entries["items"].value:
+            spans += node_secret_spans(item, kind[: -len("List")])
+        return spans
+    if kind != "Secret":
+        return spans
+    for section in SECTIONS:
+        value = entries.get(section)
+        if isinstance(value, yaml.MappingNode) and not value.flow_style:
+            spans += [(v.start_mark.index, v.end_mark.index) for _, v in value.value]
+        elif value is not None:
+            spans.append((value.start_mark.index, value.end_mark.index))
+    return spans
+
+
+def apply_redaction(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """The spans as text edits (start, end, marker keeping the lines)."""
+    return [(start, end, MARKER + "\n" * text.count("\n", start, end)) for start, end in _merged(list(spans))]
+
+
 def redact_secrets(text: str, file: str = "", secrets: Iterable[Any] = ()) -> str:
     """Kept for callers of the first version: the text alone decides now (see `redact_text`)."""
     return redact_text(text)
