@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from explorer.commands.common import add_controller_option, add_source_options, load_sources, use_colour
+from explorer.fsio import refuse_overwriting_input, write_atomic
 
 FORMATS = ("text", "mermaid", "dot", "svg")
 SUFFIXES = {".txt": "text", ".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot", ".svg": "svg"}
@@ -117,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
             output = picture.plain + "\n"
     if args.output:
         try:
-            Path(args.output).write_text(output, encoding="utf-8")
+            refuse_overwriting_input(args.output, state.sources)
+            write_atomic(args.output, output)
         except OSError as exc:
             print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
             return 2

@@ -224,15 +224,21 @@ def _ingress(r: _Reader, meta: ObjectMeta) -> Ingress:
             paths = tuple(found)
         rules.append(IngressRule((rule.get("host") or ""), paths, rule_path, r.loc(rule_path)))
 
-    tls = tuple(
-        IngressTLS(tuple((t or {}).get("hosts") or ()), (t or {}).get("secretName") or "",
-                   f"spec.tls[{i}]", r.loc(f"spec.tls[{i}]"))
-        for i, t in enumerate(spec.get("tls") or ())
-    )
+    tls = []
+    for i, t in enumerate(spec.get("tls") or ()):
+        t = t or {}
+        hosts = []
+        for j, host in enumerate(t.get("hosts") or ()):
+            if isinstance(host, str):
+                hosts.append(host)
+            else:  # `hosts: [null]`: Go decodes it as "", which validation refuses
+                r.problem(f"spec.tls[{i}].hosts[{j}]", f"Invalid value: {'null' if host is None else repr(host)}: a TLS host must be a DNS name",
+                          hint="write the host name, or remove the empty entry")
+        tls.append(IngressTLS(tuple(hosts), t.get("secretName") or "", f"spec.tls[{i}]", r.loc(f"spec.tls[{i}]")))
     if not rules and default is None:
         r.problem("spec", "Invalid value: either `defaultBackend` or `rules` must be specified"
                   if not beta else "Invalid value: either `backend` or `rules` must be specified")
-    return Ingress(meta, spec.get("ingressClassName"), default, tuple(rules), tls, spelled,
+    return Ingress(meta, spec.get("ingressClassName"), default, tuple(rules), tuple(tls), spelled,
                    _reported_address(r.raw.get("status")))
 
 

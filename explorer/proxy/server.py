@@ -182,6 +182,7 @@ class Proxy:
         self._snapshot: Snapshot | None = None
         self._certs: CertificateStore | None = None
         self._status: web.AppRunner | None = None
+        self.reload: dict[str, object] = {}  # the last reload of `serve --watch`, for the status page
         self.status_port: int | None = None
         self._session: aiohttp.ClientSession | None = None
         self._client: aiohttp.ClientSession | None = None
@@ -308,6 +309,7 @@ class Proxy:
             "timeScale": self.options.time_scale,
             "listeners": [info.as_dict() for info in self.listeners.values()],
             **self.pool.status(),
+            **({"reload": self.reload} if self.reload else {}),
         }
 
     # ------------------------------------------------------------ internals

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
-from explorer.model.redact import redact_secrets
+from explorer.model.redact import redact_text
 from explorer.model.objects import Secret, Service
 from explorer.topology import IngressRow, PodView
 from explorer.export.flowboxes import diagram_for_row
@@ -333,7 +333,7 @@ class _Documents:
         cached = self._files.get(file)
         if cached is None or cached[0] is not text or len(cached[1]) != len(secrets) \
                 or any(a is not b for a, b in zip(cached[1], secrets)):
-            shown = redact_secrets(text, file, secrets) if secrets else text
+            shown = redact_text(text)  # every Secret in the text, loaded or refused
             offsets = array("q", [0])
             offsets.extend(match.end() for match in re.finditer("\n", shown))
             cached = self._files[file] = (text, secrets, shown, offsets)
