@@ -7,6 +7,7 @@
     lessons hint ID                    reveal the next hint
     lessons solution ID [DIR]          show the solution, after asking (--apply writes it)
     lessons reset [ID | --all]         forget progress
+    lessons examples [ID]              run each step's example attempts (lesson authors, CI)
 
 ID is a lesson id (ingress-class) or its number (1). --lang en|ja, default from LANG.
 """
@@ -71,6 +72,13 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     p.add_argument("dir", metavar="DIR", nargs="?", help="default: where the lesson was started")
     p.add_argument("--yes", action="store_true", help="do not ask; show it")
     p.add_argument("--apply", action="store_true", help="also write the solution into the files in DIR")
+    p = actions.add_parser("examples", parents=[lang], help="run every step's example attempts (for lesson authors)",
+                           description="Run the wrong and right example attempts each step ships with "
+                           "(lessons/*/examples.yaml, and each solution) through the step's checks; exit 1 when "
+                           "one does not pass or fail as declared.")
+    p.add_argument("id", metavar="ID", nargs="?", help="one lesson (default: all)")
+    p.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    p.add_argument("-v", "--verbose", action="store_true", help="print every check of every example")
     p = actions.add_parser("reset", parents=[lang], help="forget the progress of one lesson, or of all")
     p.add_argument("id", metavar="ID", nargs="?")
     p.add_argument("--all", action="store_true", help="forget every lesson's progress")
@@ -92,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
             return _list(out, catalog, store, args.output)
         if args.action == "reset":
             return _reset(out, catalog, store, args)
+        if args.action == "examples":
+            return _examples(out, catalog, args)
         lesson = catalog.find(args.id)
         if lesson is None:
             known = ", ".join(f"{le.order} {le.id}" for le in catalog.lessons) or "none are installed"
@@ -137,6 +147,13 @@ class Output:
 
     def err(self, line: str) -> None:
         print(line, file=self.stderr)
+
+
+def proxy_port():
+    """A fresh embedded proxy on 127.0.0.1: the port to real traffic the lesson runner is handed."""
+    from explorer.proxy.server import Proxy, ProxyOptions
+
+    return Proxy(ProxyOptions(listen="127.0.0.1"))
 
 
 def _prog() -> str:
@@ -301,20 +318,11 @@ def _check(out: Output, lesson, store, args) -> int:
     prefix = "" if _dir_arg(directory) == "." else f"{_dir_arg(directory)}/"
     texts = {prefix + name: text for name, text in texts.items()}  # so messages say lesson1/ingress.yaml:6
     attempt = session.attempt(texts)
-    result = run_step_sync(step, attempt, out.lang)
+    result = run_step_sync(step, attempt, out.lang, proxy_port)
     session.record(attempt, result)
     out.print(out.style.bold(out.say("step", n=index + 1, total=total, title=out.text(step.title)))
               + out.style.dim(f"  ({_dir_arg(directory)}, {out.say('controller', controller=step.profile)})"))
-    for r in result.results:
-        if r.passed:
-            out.print(f"  {out.style.green('✔')} {r.expected}")
-            continue
-        out.print(f"  {out.style.red('✘')} {r.expected}")
-        out.print(f"      {out.say('now')}: {r.actual}")
-        if r.reason:
-            out.print(f"      {out.say('why', reason=r.reason)}")
-        if r.where:
-            out.print(f"      {out.say('look', where=r.where)}")
+    _print_results(out, result)
     out.print()
     if not result.passed:
         out.print(out.style.red(out.say("result.fail", failed=len(result.results) - sum(
@@ -334,6 +342,62 @@ def _check(out: Output, lesson, store, args) -> int:
     out.print(out.say("next"))
     _print_step(out, session)
     return EXIT_OK
+
+
+def _print_results(out: Output, result, indent: str = "  ") -> None:
+    """One line per check; a failing one says what it is now, why, and where to look (the symptom, not the fix)."""
+    for r in result.results:
+        if r.passed:
+            out.print(f"{indent}{out.style.green('✔')} {r.expected}")
+            continue
+        out.print(f"{indent}{out.style.red('✘')} {r.expected}")
+        out.print(f"{indent}    {out.say('now')}: {r.actual}")
+        if r.reason:
+            lines = r.reason.splitlines()
+            out.print(f"{indent}    {out.say('why', reason=lines[0])}")
+            for line in lines[1:]:
+                out.print(f"{indent}      {line}")
+        if r.where:
+            out.print(f"{indent}    {out.say('look', where=r.where)}")
+
+
+def _examples(out: Output, catalog, args) -> int:
+    """Every example attempt of the lessons through the checks `lessons check` runs; exit 1 on any surprise."""
+    from explorer.lessons.catalog import LessonError
+    from explorer.lessons.examples import attempts, load_examples
+    from explorer.lessons.runner import run_step_sync
+
+    chosen = catalog.lessons if args.id is None else [catalog.find(args.id)]
+    if None in chosen:
+        out.err(f"error: no lesson {args.id!r}")
+        return EXIT_USAGE
+    rows, surprises = [], 0
+    for lesson in chosen:
+        try:
+            examples = load_examples(lesson)
+        except LessonError as exc:
+            out.err(f"error: {exc}")
+            return EXIT_USAGE
+        for step, example, attempt in attempts(lesson, examples):
+            result = run_step_sync(step, attempt, out.lang, proxy_port)
+            got = "pass" if result.passed else "fail"
+            ok = got == example.expect
+            surprises += not ok
+            first = next((r for r in result.results if r.passed is False), None)
+            rows.append({"lesson": lesson.id, "step": step.id, "example": example.name, "expect": example.expect,
+                         "got": got, "ok": ok, "firstFailure": first.expected if first else None,
+                         "reason": first.reason if first else None, "where": example.where})
+            if args.output == "text":
+                mark = out.style.green("✔") if ok else out.style.red("✘")
+                out.print(f"{mark} {lesson.id}/{step.id}: {example.name}: expected {example.expect}, got {got}")
+                if not ok or args.verbose:
+                    _print_results(out, result, indent="    ")
+    if args.output == "json":
+        json.dump(rows, out.stdout, indent=2, ensure_ascii=False)
+        out.print()
+    else:
+        out.print(f"{len(rows) - surprises} of {len(rows)} examples as declared")
+    return EXIT_FAIL if surprises else EXIT_OK
 
 
 def _hint(out: Output, lesson, store, args) -> int:

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from explorer.bundled import bundled
 from explorer.lessons.spec import (
-    Add, AddressCheck, Catalog, Check, Demo, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, Lesson,
+    Add, AddressCheck, Edit, Catalog, Check, Demo, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, Lesson,
     Patch, Recreate, Remove, RequestCheck, RouteCheck, SolutionOp, Step, TLSCheck,
 )
 from explorer.lessons.text import LANGS, Text
@@ -211,6 +211,11 @@ class _Reader:
                 raise self.fail(node, f"{field}.object", "expected a Kubernetes object with kind and metadata.name",
                                 "object")
             return Add(str(node["add"]), _plain(obj))
+        if kind == "edit":
+            self.mapping(node, field, ("edit", "replace", "with"), ("edit", "replace"))
+            if not isinstance(node["replace"], str) or not isinstance(node.get("with", ""), str):
+                raise self.fail(node, field, "replace and with are texts", "replace")
+            return Edit(str(node["edit"]), node["replace"], node.get("with", ""))
         if kind in ("remove", "recreate"):
             self.mapping(node, field, (kind,), (kind,))
             return Remove(_target(node[kind])) if kind == "remove" else Recreate(_target(node[kind]))
@@ -299,9 +304,11 @@ def _request(n: dict) -> RequestCheck:
 
 
 def _tls(n: dict) -> TLSCheck:
-    if not isinstance(n.get("secret"), str):
-        raise ValueError("secret is required")
-    return TLSCheck(str(n["tls"]), n["secret"], n.get("profile"))
+    if n.get("secret") is not None and not isinstance(n.get("secret"), str):
+        raise ValueError("secret is a Secret's name")
+    if not isinstance(n.get("covers", True), bool):
+        raise ValueError("covers is true or false")
+    return TLSCheck(str(n["tls"]), _opt_str(n.get("secret")), n.get("covers", True), n.get("profile"))
 
 
 _CHECKS: dict[str, tuple[tuple[str, ...], Callable[[dict], Check]]] = {
@@ -312,5 +319,5 @@ _CHECKS: dict[str, tuple[tuple[str, ...], Callable[[dict], Check]]] = {
     "address": (("reserved",), _address),
     "hops": (("through", "host"), _hops),
     "request": (("status", "host", "service", "location"), _request),
-    "tls": (("secret",), _tls),
+    "tls": (("secret", "covers"), _tls),
 }

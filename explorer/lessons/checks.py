@@ -16,12 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from explorer.diagnostics.codes import CODES
+from explorer.diagnostics.finding import Finding
 from explorer.lessons.attempt import Attempt
 from explorer.lessons.messages import say
+from explorer.lessons.text import DEFAULT_LANG
 from explorer.lessons.patch import PatchError, without
+from explorer.lessons.findings_text import finding_title
 from explorer.lessons.spec import (
-    AddressCheck, Check, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, RequestCheck, RouteCheck,
+    AddressCheck, Check, CleanCheck, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, RequestCheck, RouteCheck,
     Step, TLSCheck, needs_proxy,
 )
 from explorer.routing import ControllerProfile, Decision, Request, get_profile, route
@@ -57,9 +59,15 @@ class StepResult:
         return tuple(r for r in self.results if r.passed is False)
 
 
+def checks_of(step: Step) -> tuple[Check, ...]:
+    """The step's checks, after the one every step has first: the files load and no error-level finding stands."""
+    profiles = tuple(dict.fromkeys([step.profile, *(c.profile for c in step.checks if c.profile)]))
+    return (CleanCheck(profiles), *step.checks)
+
+
 def check_step(step: Step, attempt: Attempt, lang: str) -> StepResult:
     """Every check of the step that can be judged without traffic; proxy checks come back not run."""
-    return StepResult(step, tuple(evaluate(c, attempt, lang, step.profile) for c in step.checks))
+    return StepResult(step, tuple(evaluate(c, attempt, lang, step.profile) for c in checks_of(step)))
 
 
 def profile_of(check: Check, default: str) -> ControllerProfile:
@@ -91,10 +99,11 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
                        location=check.location, controller=controller)
         return say("want.route.status", lang, url=check.url, host=host, status=check.status, via=via,
                    controller=controller)
+    if isinstance(check, CleanCheck):
+        return say("want.clean", lang, controllers=", ".join(get_profile(p).title for p in check.profiles))
     if isinstance(check, FindingCheck):
-        info = CODES.get(check.code)
         key = "want.finding.present" if check.present else "want.finding.absent"
-        return say(key, lang, code=check.code, title=info.title if info else "", controller=controller)
+        return say(key, lang, code=check.code, title=finding_title(check.code, lang), controller=controller)
     if isinstance(check, HealthCheckState):
         return say("want.health", lang, service=check.service, state=check.state, controller=controller)
     if isinstance(check, HealthCheckPath):
@@ -111,7 +120,10 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
         return say("want.request", lang, url=check.url, host=host, status=check.status, pod=pod, location=location,
                    controller=controller)
     assert isinstance(check, TLSCheck)
-    return say("want.tls", lang, sni=check.sni, secret=check.secret, controller=controller)
+    if not check.covers:
+        return say("want.tls.fallback", lang, sni=check.sni, controller=controller)
+    secret = say("want.tls.secret", lang, secret=check.secret) if check.secret else ""
+    return say("want.tls", lang, sni=check.sni, secret=secret, controller=controller)
 
 
 # ------------------------------------------------------------------ routes
@@ -187,12 +199,39 @@ def _finding(check: FindingCheck, attempt: Attempt, lang: str, profile: Controll
         first = found[0]
         where = f"{first.location} {first.field}".rstrip()
         actual = say("got.finding.present", lang, code=check.code, where=first.location)
-        reason = first.message + (f" ({first.hint})" if first.hint else "")
+        reason = finding_reason(first, lang)  # the symptom; the fix is for the hints
     else:
         actual, where, reason = say("got.finding.absent", lang, code=check.code), "", ""
     if ok:
         reason, where = "", ""
     return CheckResult(check, ok, expectation(check, lang, profile), actual, reason, where)
+
+
+def finding_reason(finding: Finding, lang: str) -> str:
+    """What a finding says is wrong, in the learner's language: never its hint (the fix is the hints' job)."""
+    if lang == DEFAULT_LANG:
+        return finding.message
+    return say("reason.finding", lang, code=finding.code, title=finding_title(finding.code, lang),
+               message=finding.message)
+
+
+def _clean(check: CleanCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
+    """Loading errors and error-level findings, every one with file:line, in file order."""
+    seen: dict[tuple[str, str, int, str], Finding] = {}
+    for name in check.profiles:
+        for f in attempt.findings(get_profile(name)):
+            if f.severity == "error":
+                seen.setdefault((f.code, f.location.file, f.location.line, f.message), f)
+    errors = sorted(seen.values(), key=lambda f: f.sort_key())
+    expected = expectation(check, lang, profile)
+    if not errors:
+        return CheckResult(check, True, expected, say("got.clean", lang))
+    first = errors[0]
+    lines = [f"{f.location} {f.code}: {finding_reason(f, lang)}" for f in errors[:5]]
+    if len(errors) > 5:
+        lines.append(say("got.more", lang, n=len(errors) - 5))
+    return CheckResult(check, False, expected, say("got.errors", lang, n=len(errors)), "\n".join(lines),
+                       f"{first.location} {first.field}".rstrip())
 
 
 def _is(obj: str, wanted: str | None) -> bool:
@@ -301,6 +340,7 @@ def _hops(check: HopsCheck, attempt: Attempt, lang: str, profile: ControllerProf
 
 
 _JUDGES: dict[type, Callable[..., CheckResult]] = {
+    CleanCheck: _clean,
     RouteCheck: _route,
     FindingCheck: _finding,
     HealthCheckState: _health,
@@ -332,15 +372,34 @@ def judge_response(check: RequestCheck, lang: str, profile: ControllerProfile, s
                        f"backend {backend}" if reasons and backend not in ("", "-") else "")
 
 
-def judge_certificate(check: TLSCheck, lang: str, profile: ControllerProfile, served: bytes | None,
-                      wanted: bytes | None, names: str, source: str, error: str = "", where: str = "") -> CheckResult:
-    """`served` and `wanted` are DER certificates: the handshake's, and the one in the Secret (None: unreadable).
+def covers(names: tuple[str, ...], host: str) -> bool:
+    """A certificate for `names` is valid for `host` (RFC 6125: `*.` stands for exactly one left-most label)."""
+    host = host.lower().rstrip(".")
+    for name in (n.lower().rstrip(".") for n in names):
+        if name == host:
+            return True
+        if name.startswith("*.") and "." in host and host.split(".", 1)[1] == name[2:]:
+            return True
+    return False
 
-    `where` is the Secret's file:line, to look at when they differ."""
+
+def judge_certificate(check: TLSCheck, lang: str, profile: ControllerProfile, served: bytes | None,
+                      wanted: bytes | None, names: tuple[str, ...], source: str, error: str = "",
+                      where: str = "") -> CheckResult:
+    """`served` and `wanted` are DER certificates: the handshake's, and the one in `check.secret` (None: unreadable).
+
+    The goal is about names: the certificate served for SNI `check.sni` covers that name (or, with
+    `covers: false`, does not). `where` is the Secret's file:line, to look at when it fails."""
     expected = expectation(check, lang, profile)
     if served is None:
         return CheckResult(check, False, expected, say("got.request.failed", lang, error=error), error)
-    ok = wanted is not None and served == wanted
-    actual = say("got.tls", lang, names=names, source=source)
-    reason = "" if ok else say("reason.tls", lang, secret=check.secret, source=source)
-    return CheckResult(check, ok, expected, actual, reason, "" if ok else (where or f"Secret {check.secret}"))
+    shown = ", ".join(names) or say("got.tls.no_names", lang)
+    actual = say("got.tls", lang, names=shown, source=source)
+    if covers(names, check.sni) != check.covers:
+        key = "reason.tls.not_covered" if check.covers else "reason.tls.covered"
+        return CheckResult(check, False, expected, actual, say(key, lang, sni=check.sni, names=shown),
+                           where or (f"Secret {check.secret}" if check.secret else source))
+    if check.secret is not None and (wanted is None or served != wanted):
+        return CheckResult(check, False, expected, actual, say("reason.tls", lang, secret=check.secret, source=source),
+                           where or f"Secret {check.secret}")
+    return CheckResult(check, True, expected, actual)

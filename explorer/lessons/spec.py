@@ -95,15 +95,30 @@ class RequestCheck:
 
 @dataclass(frozen=True, slots=True)
 class TLSCheck:
-    """A real TLS handshake with SNI `sni` returns the certificate held in Secret `secret`."""
+    """A real TLS handshake with SNI `sni` returns a certificate that covers the name `sni`.
+
+    With `secret`, it must also be the certificate held in that Secret; with
+    `covers: false`, it must not cover the name (a controller's own fallback)."""
 
     sni: str
-    secret: str
+    secret: str | None = None
+    covers: bool = True
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CleanCheck:
+    """Every file loads and no error-level finding stands, on each controller the step uses.
+
+    Not written in lessons: every step runs it first, so a YAML error or a
+    refused object is shown (with file:line) before anything it would hide."""
+
+    profiles: tuple[str, ...] = ()
     profile: str | None = None
 
 
 Check = Union[RouteCheck, FindingCheck, HealthCheckState, HealthCheckPath, AddressCheck, HopsCheck,
-              RequestCheck, TLSCheck]
+              RequestCheck, TLSCheck, CleanCheck]
 
 #: Checks that need real traffic: the pure checker leaves them to the runner.
 PROXY_CHECKS = (RequestCheck, TLSCheck)
@@ -144,7 +159,17 @@ class Recreate:
     target: str
 
 
-SolutionOp = Union[Patch, Add, Remove, Recreate]
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace the text `old` (which must occur in `file`) by `new`: for the mistakes a merge patch cannot
+    make, such as a YAML syntax error or a mis-indented line."""
+
+    file: str
+    old: str
+    new: str
+
+
+SolutionOp = Union[Patch, Add, Remove, Recreate, Edit]
 
 
 # ------------------------------------------------------------------ lessons
