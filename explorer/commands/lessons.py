@@ -7,6 +7,8 @@
     lessons hint ID                    reveal the next hint
     lessons solution ID [DIR]          show the solution, after asking (--apply writes it)
     lessons reset [ID | --all]         forget progress
+    lessons watch ID [DIR]             re-check on every save, rustlings-style (Ctrl-C stops)
+    lessons report [--json]            solved, hints and solutions seen, per step (workshops)
     lessons examples [ID]              run each step's example attempts (lesson authors, CI)
 
 ID is a lesson id (ingress-class) or its number (1). --lang en|ja, default from LANG.
@@ -72,6 +74,17 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     p.add_argument("dir", metavar="DIR", nargs="?", help="default: where the lesson was started")
     p.add_argument("--yes", action="store_true", help="do not ask; show it")
     p.add_argument("--apply", action="store_true", help="also write the solution into the files in DIR")
+    p = actions.add_parser("watch", parents=[lang], help="re-check the current step on every save (Ctrl-C stops)",
+                           description="Check the current step now and again every time a file in DIR is saved: "
+                           "the screen shows the goal against what your files do now, the first failing check "
+                           "and how many hints you have seen. A solved step moves on to the next one.")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("dir", metavar="DIR", nargs="?", help="default: where the lesson was started")
+    p.add_argument("--until-solved", action="store_true", help="stop (exit 0) once the current step is solved")
+    p = actions.add_parser("report", parents=[lang], help="every lesson and step: solved, hints, solution seen",
+                           description="What an instructor asks of each machine in a workshop: per lesson and "
+                           "step, solved or not, hints used, solution seen.")
+    p.add_argument("--json", action="store_true", help="JSON for collecting many machines' reports")
     p = actions.add_parser("examples", parents=[lang], help="run every step's example attempts (for lesson authors)",
                            description="Run the wrong and right example attempts each step ships with "
                            "(lessons/*/examples.yaml, and each solution) through the step's checks; exit 1 when "
@@ -102,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
             return _reset(out, catalog, store, args)
         if args.action == "examples":
             return _examples(out, catalog, args)
+        if args.action == "report":
+            return _report(out, catalog, store, args)
         lesson = catalog.find(args.id)
         if lesson is None:
             known = ", ".join(f"{le.order} {le.id}" for le in catalog.lessons) or "none are installed"
@@ -465,4 +480,131 @@ def _solution(out: Output, lesson, store, args) -> int:
     return EXIT_OK
 
 
-_ACTIONS = {"start": _start, "show": _show, "check": _check, "hint": _hint, "solution": _solution}
+def _report(out: Output, catalog, store, args) -> int:
+    """Per lesson and step: solved, hints used of how many, solution seen; JSON adds who and where."""
+    import getpass
+    import socket
+
+    progress = store.load()
+    lessons = []
+    for lesson in catalog.lessons:
+        mine = progress.lessons.get(lesson.id)
+        steps = []
+        for number, step in enumerate(lesson.steps, start=1):
+            got = mine.steps.get(step.id) if mine else None
+            steps.append({"step": number, "id": step.id, "title": out.text(step.title),
+                          "solved": bool(got and got.solved), "hints": got.hints if got else 0,
+                          "hintsAvailable": len(step.hints), "sawSolution": bool(got and got.seen_solution)})
+        lessons.append({"lesson": lesson.order, "id": lesson.id, "title": out.text(lesson.title),
+                        "started": bool(mine and mine.applied), "done": bool(mine and mine.done), "steps": steps})
+    if args.json:
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):
+            user = ""
+        json.dump({"user": user, "machine": socket.gethostname(), "lessons": lessons}, out.stdout, indent=2,
+                  ensure_ascii=False)
+        out.print()
+        return EXIT_OK
+    for row in lessons:
+        solved = sum(s["solved"] for s in row["steps"])
+        out.print(out.style.bold(f"{row['lesson']:>2} {row['id']}") + f"  {solved}/{len(row['steps'])}")
+        for s in row["steps"]:
+            mark = out.style.green("✔") if s["solved"] else ("·" if not row["started"] else out.style.red("✘"))
+            extra = [out.say("report.hints", n=s["hints"], total=s["hintsAvailable"])]
+            if s["sawSolution"]:
+                extra.append(out.say("report.solution"))
+            out.print(f"   {mark} {s['step']}. {s['title']}  {out.style.dim(', '.join(extra))}")
+    return EXIT_OK
+
+
+def _traffic_rows(out: Output, result) -> list[str]:
+    """The goal against now for every check about a request or a handshake: the watch screen's table."""
+    from explorer.lessons.spec import HopsCheck, RequestCheck, RouteCheck, TLSCheck
+
+    rows = []
+    for r in result.results:
+        if not isinstance(r.check, (RouteCheck, RequestCheck, HopsCheck, TLSCheck)):
+            continue
+        mark = out.style.green("✔") if r.passed else out.style.red("✘")
+        target = f"TLS {r.check.sni}" if isinstance(r.check, TLSCheck) else f"GET {r.check.url}"
+        rows.append(f"  {mark} {target}")
+        rows.append(f"      {out.say('goal_short')}: {r.expected}")
+        rows.append(f"      {out.say('now')}: {r.actual}")
+    return rows
+
+
+def _watch(out: Output, lesson, store, args) -> int:
+    """Check now, then again after every save in DIR; a solved step moves on. Ctrl-C ends it (exit 0)."""
+    import watchfiles
+
+    from explorer.lessons.session import Session
+
+    session = Session(lesson, store)
+    directory = _directory(session, args.dir)
+    if not directory.is_dir():
+        out.err(f"error: {directory} is not a directory; start the lesson first: {_prog()} lessons start {lesson.id}")
+        return EXIT_USAGE
+    clear = "\x1b[2J\x1b[H" if out.stdout.isatty() else "─" * 40 + "\n"
+    try:
+        while True:
+            session = Session(lesson, store)  # another terminal may have moved on, or shown a hint
+            out.stdout.write(clear)
+            code = _watch_once(out, session, directory)
+            out.stdout.flush()
+            if code == EXIT_USAGE or session.done or (code == EXIT_OK and args.until_solved):
+                return code
+            out.print(out.style.dim(out.say("watching", dir=_dir_arg(directory))))
+            out.stdout.flush()
+            for _ in watchfiles.watch(directory, debounce=200, step=50, raise_interrupt=True,
+                                      watch_filter=lambda _change, path: path.endswith((".yaml", ".yml"))):
+                break
+    except KeyboardInterrupt:
+        out.print()
+        return EXIT_OK
+
+
+def _watch_once(out: Output, session, directory: Path) -> int:
+    from explorer.lessons.runner import run_step_sync
+    from explorer.lessons.workdir import WorkdirError, read
+
+    lesson = session.lesson
+    try:
+        texts = read(directory)
+    except WorkdirError as exc:
+        out.err(f"error: {exc}")
+        return EXIT_USAGE
+    step, index, total = session.step, session.index, len(lesson.steps)
+    prefix = "" if _dir_arg(directory) == "." else f"{_dir_arg(directory)}/"
+    attempt = session.attempt({prefix + name: text for name, text in texts.items()})
+    result = run_step_sync(step, attempt, out.lang, proxy_port)
+    session.record(attempt, result)
+    out.print(out.style.bold(out.say("step", n=index + 1, total=total, title=out.text(step.title)))
+              + out.style.dim(f"  ({_dir_arg(directory)}, {out.say('controller', controller=step.profile)})"))
+    out.print(out.style.cyan(out.fold(out.say("goal", goal=out.text(step.goal)))))
+    out.print()
+    rows = _traffic_rows(out, result)
+    if rows:
+        out.print("\n".join(rows))
+        out.print()
+    passed = sum(1 for r in result.results if r.passed)
+    first = next((r for r in result.results if r.passed is False), None)
+    if first is not None:
+        out.print(out.say("first_failure"))
+        _print_results(out, type(result)(result.step, (first,)))
+        out.print()
+        out.print(out.style.red(out.say("result.fail", failed=len(result.results) - passed,
+                                        total=len(result.results))))
+        out.print(out.say("hints_seen", n=session.mine.hints, total=len(step.hints),
+                          command=f"{_prog()} lessons hint {lesson.id}"))
+        return EXIT_FAIL
+    key = "result.pass_seen" if session.mine.seen_solution else "result.pass"
+    out.print(out.style.green(out.say(key, n=index + 1, total=total)))
+    session.advance()
+    if session.done:
+        out.print(out.say("complete"))
+    return EXIT_OK
+
+
+_ACTIONS = {"start": _start, "show": _show, "check": _check, "hint": _hint, "solution": _solution,
+            "watch": _watch}

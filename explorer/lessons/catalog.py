@@ -300,7 +300,7 @@ def _request(n: dict) -> RequestCheck:
     if status is None:
         raise ValueError("status is required")
     return RequestCheck(str(n["request"]), status, _opt_str(n.get("host")), _opt_str(n.get("service")),
-                        _opt_str(n.get("location")), n.get("profile"))
+                        _opt_str(n.get("location")), n.get("profile"), _opt_str(n.get("backend")))
 
 
 def _tls(n: dict) -> TLSCheck:
@@ -318,6 +318,6 @@ _CHECKS: dict[str, tuple[tuple[str, ...], Callable[[dict], Check]]] = {
     "health_check": (("path", "source", "port"), _health_check),
     "address": (("reserved",), _address),
     "hops": (("through", "host"), _hops),
-    "request": (("status", "host", "service", "location"), _request),
+    "request": (("status", "host", "service", "location", "backend"), _request),
     "tls": (("secret", "covers"), _tls),
 }

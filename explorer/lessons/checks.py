@@ -117,6 +117,8 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
     if isinstance(check, RequestCheck):
         pod = say("want.request.pod", lang, service=check.service) if check.service else ""
         location = say("want.request.location", lang, location=check.location) if check.location else ""
+        if check.backend:
+            location += say("want.request.backend", lang, service=check.backend)
         return say("want.request", lang, url=check.url, host=host, status=check.status, pod=pod, location=location,
                    controller=controller)
     assert isinstance(check, TLSCheck)
@@ -366,6 +368,8 @@ def judge_response(check: RequestCheck, lang: str, profile: ControllerProfile, s
     service = backend.split("/", 1)[-1].split(":", 1)[0] if backend not in ("", "-") else ""
     if check.service is not None and (pod in ("", "-") or service != check.service):
         reasons.append(say("reason.pod", lang, pod=pod, service=check.service))
+    if check.backend is not None and service != check.backend:
+        reasons.append(say("reason.backend", lang, got=service or "-", want=check.backend))
     if check.location is not None and location != check.location:
         reasons.append(say("reason.status", lang, want=check.location, got=location or "-"))
     return CheckResult(check, not reasons, expected, actual, "; ".join(reasons),

@@ -64,7 +64,8 @@ def load_examples(lesson: Lesson) -> list[Example]:
             raise reader.fail(node, step_id, "expected a list of attempts", step_id)
         for i, item in enumerate(items):
             field = f"{step_id}[{i}]"
-            reader.mapping(item, field, ("name", "expect", "from", "ops"), ("name", "expect", "ops"))
+            reader.mapping(item, field, ("name", "expect", "from", "ops"), ("name", "expect"))
+            item.setdefault("ops", [])
             if item["expect"] not in ("pass", "fail"):
                 raise reader.fail(item, f"{field}.expect", "pass or fail", "expect")
             if item.get("from", "start") not in ("start", "solution"):

@@ -91,6 +91,7 @@ class RequestCheck:
     service: str | None = None
     location: str | None = None
     profile: str | None = None
+    backend: str | None = None  # the Service the proxy chose (its backend header), whether or not a Pod answered
 
 
 @dataclass(frozen=True, slots=True)
