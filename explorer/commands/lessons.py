@@ -393,7 +393,12 @@ def _examples(out: Output, catalog, args) -> int:
         except LessonError as exc:
             out.err(f"error: {exc}")
             return EXIT_USAGE
-        for step, example, attempt in attempts(lesson, examples):
+        try:
+            built = list(attempts(lesson, examples))
+        except LessonError as exc:
+            out.err(f"error: {exc}")
+            return EXIT_USAGE
+        for step, example, attempt in built:
             result = run_step_sync(step, attempt, out.lang, proxy_port)
             got = "pass" if result.passed else "fail"
             ok = got == example.expect

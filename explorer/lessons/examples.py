@@ -28,7 +28,7 @@ from typing import Iterator, Literal
 
 from explorer.lessons.attempt import Attempt, Texts, remember
 from explorer.lessons.catalog import LessonError, _Reader
-from explorer.lessons.patch import apply_solution, without
+from explorer.lessons.patch import PatchError, apply_solution, without
 from explorer.lessons.spec import Lesson, SolutionOp, Step
 from explorer.model.yamldoc import YAMLError, parse_documents
 
@@ -103,7 +103,10 @@ def attempts(lesson: Lesson, examples: list[Example]) -> Iterator[tuple[Step, Ex
             base, past = texts, history
             if example.base == "solution":
                 base, past = _solve(texts, history, step.solution)
-            files, past = _solve(base, past, example.ops)
+            try:
+                files, past = _solve(base, past, example.ops)
+            except PatchError as exc:
+                raise LessonError(f"{example.where}: {step.id}: {example.name}: {exc}") from None
             yield step, example, Attempt(files, past, lesson.namespace)
 
 
