@@ -22,6 +22,7 @@ from explorer.lessons.attempt import Attempt
 from explorer.lessons.checks import (
     CheckResult, StepResult, check_step, judge_certificate, judge_response, profile_of, request_of,
 )
+from explorer.lessons.messages import say
 from explorer.lessons.spec import RequestCheck, Step, TLSCheck
 from explorer.routing import ControllerProfile, route
 from explorer.traffic import HopReached, ListenerInfo, RequestCompleted, ResponseSummary, TrafficPort
@@ -114,8 +115,10 @@ async def _handshake(check: TLSCheck, attempt: Attempt, lang: str, profile: Cont
             await writer.wait_closed()
         except (ssl.SSLError, ConnectionError):
             pass
+    fallback = say("source.first" if profile.unknown_sni_certificate == "first" else "source.fake", lang,
+                   controller=profile.title)
     source = next((line.split(": ", 1)[1] for line in info.certificates
-                   if check.sni in line.split(": ", 1)[0].split(", ")), "the proxy's default certificate")
+                   if check.sni in line.split(": ", 1)[0].split(", ")), fallback)
     secret = attempt.state.secrets.get((attempt.namespace, check.secret)) if check.secret else None
     if secret is None:  # the Secret the rules name for this host: where a wrong certificate would be
         secret = next((attempt.state.secrets.get((i.meta.namespace, t.secret_name)) for i in attempt.state.ingresses

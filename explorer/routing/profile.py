@@ -105,6 +105,13 @@ class ControllerProfile:
     #: load balancer answers 502 (kubernetes/kubernetes#32273: "502 errors when the request takes over 30 seconds").
     upstream_timeout_status: int = 504
 
+    # ---- HTTPS: the certificate served for an SNI no certificate is for (explorer.proxy.tls)
+    #: "controller": the controller's own self-signed one (ingress-nginx's "Fake Certificate");
+    #: "first": the first certificate of the target proxy's list, which GKE fills in spec.tls order
+    #: (Google Cloud: with no SNI or one that matches no certificate, the load balancer serves the
+    #: primary, first, certificate).
+    unknown_sni_certificate: Literal["controller", "first"] = "controller"
+
 
 NGINX = ControllerProfile(
     name="nginx",
@@ -191,6 +198,7 @@ GCE = ControllerProfile(
     event_source="loadbalancer-controller",
     upstream_timeout=30.0,
     upstream_timeout_status=502,
+    unknown_sni_certificate="first",
 )
 
 PROFILES: dict[str, ControllerProfile] = {p.name: p for p in (NGINX, GCE)}
