@@ -389,11 +389,12 @@ def covers(names: tuple[str, ...], host: str) -> bool:
 
 def judge_certificate(check: TLSCheck, lang: str, profile: ControllerProfile, served: bytes | None,
                       wanted: bytes | None, names: tuple[str, ...], source: str, error: str = "",
-                      where: str = "") -> CheckResult:
+                      where: str = "", claimed: bool = False) -> CheckResult:
     """`served` and `wanted` are DER certificates: the handshake's, and the one in `check.secret` (None: unreadable).
 
-    The goal is about names: the certificate served for SNI `check.sni` covers that name (or, with
-    `covers: false`, does not). `where` is the Secret's file:line, to look at when it fails."""
+    The goal is about names: the certificate served for SNI `check.sni` covers that name. With
+    `covers: false` the name has no certificate: the controller's fallback is served, and no tls
+    entry claims the name (`claimed`) with a certificate for another. `where` is the Secret's file:line."""
     expected = expectation(check, lang, profile)
     if served is None:
         return CheckResult(check, False, expected, say("got.request.failed", lang, error=error), error)
@@ -403,6 +404,9 @@ def judge_certificate(check: TLSCheck, lang: str, profile: ControllerProfile, se
         key = "reason.tls.not_covered" if check.covers else "reason.tls.covered"
         return CheckResult(check, False, expected, actual, say(key, lang, sni=check.sni, names=shown),
                            where or (f"Secret {check.secret}" if check.secret else source))
+    if not check.covers and claimed:
+        return CheckResult(check, False, expected, actual, say("reason.tls.claimed", lang, sni=check.sni, source=source),
+                           where or source)
     if check.secret is not None and (wanted is None or served != wanted):
         return CheckResult(check, False, expected, actual, say("reason.tls", lang, secret=check.secret, source=source),
                            where or f"Secret {check.secret}")

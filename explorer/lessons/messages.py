@@ -103,6 +103,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "reason.finding": {"en": "{code} {title}: {message}", "ja": "{code}: {title}（{message}）"},
     "reason.tls.not_covered": {"en": "the certificate served for SNI {sni} is for {names}, not {sni}",
                                "ja": "SNI {sni} に返った証明書は {names} 用で、{sni} を含まない"},
+    "reason.tls.claimed": {"en": "spec.tls lists {sni} with a certificate that is not for it ({source})",
+                           "ja": "spec.tls が {sni} を、その名前用ではない証明書とともに挙げている（{source}）"},
     "reason.tls.covered": {"en": "the certificate served for SNI {sni} covers it ({names})",
                            "ja": "SNI {sni} に返った証明書が {sni} を含んでいる（{names}）"},
     "reason.tls": {"en": "the certificate served is not the one in Secret {secret}; the proxy says: {source}",

@@ -117,14 +117,16 @@ async def _handshake(check: TLSCheck, attempt: Attempt, lang: str, profile: Cont
             pass
     fallback = say("source.first" if profile.unknown_sni_certificate == "first" else "source.fake", lang,
                    controller=profile.title)
-    source = next((line.split(": ", 1)[1] for line in info.certificates
-                   if check.sni in line.split(": ", 1)[0].split(", ")), fallback)
+    claimed = next((line.split(": ", 1)[1] for line in info.certificates
+                    if check.sni in line.split(": ", 1)[0].split(", ")), None)
+    source = claimed or fallback
     secret = attempt.state.secrets.get((attempt.namespace, check.secret)) if check.secret else None
     if secret is None:  # the Secret the rules name for this host: where a wrong certificate would be
         secret = next((attempt.state.secrets.get((i.meta.namespace, t.secret_name)) for i in attempt.state.ingresses
                        for t in i.tls if t.secret_name and check.sni in t.hosts), None)
     where = f"{secret.meta.location} (Secret {secret.meta.name})" if secret is not None else ""
-    return judge_certificate(check, lang, profile, served, wanted, _names(served), source, where=where)
+    return judge_certificate(check, lang, profile, served, wanted, _names(served), source, where=where,
+                             claimed=claimed is not None)
 
 
 @dataclass
