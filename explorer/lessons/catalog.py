@@ -14,7 +14,7 @@ from typing import Any, Callable
 from explorer.bundled import bundled
 from explorer.lessons.spec import (
     Add, AddressCheck, Edit, Catalog, Check, Demo, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, Lesson,
-    Patch, Recreate, Remove, RequestCheck, RouteCheck, SolutionOp, Step, TLSCheck,
+    Patch, ProbeCheck, Recreate, Remove, RequestCheck, RouteCheck, SolutionOp, Step, TLSCheck,
 )
 from explorer.lessons.text import LANGS, Text
 from explorer.model.yamldoc import YAMLError, parse_documents
@@ -282,6 +282,12 @@ def _health_check(n: dict) -> HealthCheckPath:
                            n.get("profile"))
 
 
+def _probe(n: dict) -> ProbeCheck:
+    if not isinstance(n.get("path"), str):
+        raise ValueError("path is required")
+    return ProbeCheck(str(n["probe"]), n["path"], n.get("profile"))
+
+
 def _address(n: dict) -> AddressCheck:
     if not isinstance(n.get("reserved"), str):
         raise ValueError("reserved (the address name) is required")
@@ -316,6 +322,7 @@ _CHECKS: dict[str, tuple[tuple[str, ...], Callable[[dict], Check]]] = {
     "finding": (("present", "absent", "object"), _finding),
     "health": (("state", "port"), _health),
     "health_check": (("path", "source", "port"), _health_check),
+    "probe": (("path",), _probe),
     "address": (("reserved",), _address),
     "hops": (("through", "host"), _hops),
     "request": (("status", "host", "service", "location", "backend"), _request),

@@ -23,7 +23,7 @@ from explorer.lessons.text import DEFAULT_LANG
 from explorer.lessons.patch import PatchError, without
 from explorer.lessons.findings_text import finding_title
 from explorer.lessons.spec import (
-    AddressCheck, Check, CleanCheck, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, RequestCheck, RouteCheck,
+    AddressCheck, Check, CleanCheck, ProbeCheck, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, RequestCheck, RouteCheck,
     Step, TLSCheck, needs_proxy,
 )
 from explorer.routing import ControllerProfile, Decision, Request, get_profile, route
@@ -109,6 +109,8 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
     if isinstance(check, HealthCheckPath):
         source = say("source", lang, source=check.source) if check.source else ""
         return say("want.health_check", lang, service=check.service, path=check.path, source=source)
+    if isinstance(check, ProbeCheck):
+        return say("want.probe", lang, service=check.service, path=check.path)
     if isinstance(check, AddressCheck):
         return say("want.address", lang, ingress=check.ingress, name=check.reserved)
     if isinstance(check, HopsCheck):
@@ -299,6 +301,27 @@ def _health_check(check: HealthCheckPath, attempt: Attempt, lang: str, profile: 
     return CheckResult(check, ok, expected, actual, reason, where)
 
 
+def _probe(check: ProbeCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
+    expected = expectation(check, lang, profile)
+    service = attempt.state.services.get((attempt.namespace, check.service))
+    workloads = attempt.state.workloads_for(service) if service is not None else []
+    containers = [(w, c) for w in workloads for c in w.template.containers]
+    if not containers:
+        return CheckResult(check, False, expected, say("got.probe.no_pods", lang, service=check.service),
+                           say("got.probe.no_pods", lang, service=check.service),
+                           str(service.meta.location) if service is not None else "")
+    for workload, container in containers:
+        probe = container.readiness_probe
+        if probe is None or probe.kind != "httpGet" or probe.path != check.path:
+            got = say("got.probe.none", lang) if probe is None else (
+                f"{probe.kind} {probe.path}" if probe.path else probe.kind)
+            return CheckResult(check, False, expected, say("got.probe", lang, container=container.name, got=got),
+                               say("reason.probe", lang, container=container.name, got=got, want=check.path),
+                               f"{container.location} {container.field}")
+    return CheckResult(check, True, expected, say("got.probe", lang, container=containers[0][1].name,
+                                                  got=f"httpGet {check.path}"))
+
+
 # ------------------------------------------------------------------ addresses and hops
 
 
@@ -347,6 +370,7 @@ _JUDGES: dict[type, Callable[..., CheckResult]] = {
     FindingCheck: _finding,
     HealthCheckState: _health,
     HealthCheckPath: _health_check,
+    ProbeCheck: _probe,
     AddressCheck: _address,
     HopsCheck: _hops,
 }

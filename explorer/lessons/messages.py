@@ -29,6 +29,13 @@ _MESSAGES: dict[str, dict[str, str]] = {
                     "ja": "{controller} で Service {service} のバックエンドが {state}"},
     "want.health_check": {"en": "the load balancer's health check of Service {service} requests {path}{source}",
                           "ja": "Service {service} のロードバランサのヘルスチェックが {path} をリクエストする{source}"},
+    "want.probe": {"en": "the Pods of Service {service} have a readinessProbe GET {path}",
+                   "ja": "Service {service} の Pod に GET {path} の readinessProbe がある"},
+    "got.probe": {"en": "container {container}: {got}", "ja": "コンテナー {container}: {got}"},
+    "got.probe.none": {"en": "no readinessProbe", "ja": "readinessProbe なし"},
+    "got.probe.no_pods": {"en": "Service {service} selects no Pods", "ja": "Service {service} が Pod を選んでいない"},
+    "reason.probe": {"en": "the readinessProbe of container {container} is {got}, not GET {want}",
+                     "ja": "コンテナー {container} の readinessProbe が GET {want} ではなく {got}"},
     "source": {"en": " (set by {source})", "ja": "（{source} による設定）"},
     "want.address": {"en": "Ingress {ingress} has the reserved global address {name}, and keeps it when it is "
                            "deleted and created again",

@@ -63,6 +63,15 @@ class HealthCheckPath:
 
 
 @dataclass(frozen=True, slots=True)
+class ProbeCheck:
+    """Every container of the Pods behind Service `service` has a readinessProbe: httpGet on `path`."""
+
+    service: str
+    path: str
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AddressCheck:
     """Ingress `ingress` has the reserved address `reserved`, and keeps it when it is deleted and created again."""
 
@@ -118,7 +127,7 @@ class CleanCheck:
     profile: str | None = None
 
 
-Check = Union[RouteCheck, FindingCheck, HealthCheckState, HealthCheckPath, AddressCheck, HopsCheck,
+Check = Union[RouteCheck, FindingCheck, HealthCheckState, HealthCheckPath, ProbeCheck, AddressCheck, HopsCheck,
               RequestCheck, TLSCheck, CleanCheck]
 
 #: Checks that need real traffic: the pure checker leaves them to the runner.
