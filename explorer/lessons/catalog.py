@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from explorer.bundled import bundled
 from explorer.lessons.spec import (
-    Add, AddressCheck, Edit, Catalog, Check, Demo, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, Lesson,
+    Add, AddressChangeCheck, AddressCheck, Edit, ServiceTypeCheck, Catalog, Check, Demo, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, Lesson,
     Patch, ProbeCheck, Recreate, Remove, RequestCheck, RouteCheck, SolutionOp, Step, TLSCheck,
 )
 from explorer.lessons.text import LANGS, Text
@@ -288,6 +288,16 @@ def _probe(n: dict) -> ProbeCheck:
     return ProbeCheck(str(n["probe"]), n["path"], n.get("profile"))
 
 
+def _address_change(n: dict) -> AddressChangeCheck:
+    return AddressChangeCheck(str(n["address_changed"]), n.get("profile"))
+
+
+def _service_type(n: dict) -> ServiceTypeCheck:
+    if n.get("type") not in ("ClusterIP", "NodePort", "LoadBalancer"):
+        raise ValueError("type is ClusterIP, NodePort or LoadBalancer")
+    return ServiceTypeCheck(str(n["service_type"]), n["type"], n.get("profile"))
+
+
 def _address(n: dict) -> AddressCheck:
     if not isinstance(n.get("reserved"), str):
         raise ValueError("reserved (the address name) is required")
@@ -324,6 +334,8 @@ _CHECKS: dict[str, tuple[tuple[str, ...], Callable[[dict], Check]]] = {
     "health_check": (("path", "source", "port"), _health_check),
     "probe": (("path",), _probe),
     "address": (("reserved",), _address),
+    "address_changed": ((), _address_change),
+    "service_type": (("type",), _service_type),
     "hops": (("through", "host"), _hops),
     "request": (("status", "host", "service", "location", "backend"), _request),
     "tls": (("secret", "covers"), _tls),

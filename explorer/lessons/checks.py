@@ -23,11 +23,11 @@ from explorer.lessons.text import DEFAULT_LANG
 from explorer.lessons.patch import PatchError, without
 from explorer.lessons.findings_text import finding_title
 from explorer.lessons.spec import (
-    AddressCheck, Check, CleanCheck, ProbeCheck, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, RequestCheck, RouteCheck,
+    AddressChangeCheck, AddressCheck, Check, CleanCheck, ProbeCheck, ServiceTypeCheck, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, RequestCheck, RouteCheck,
     Step, TLSCheck, needs_proxy,
 )
 from explorer.routing import ControllerProfile, Decision, Request, get_profile, route
-from explorer.topology.controller import BackendService, ControllerState
+from explorer.topology.controller import BackendService, ControllerState, reconcile
 from explorer.topology.flow import resolve
 
 
@@ -109,6 +109,10 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
     if isinstance(check, HealthCheckPath):
         source = say("source", lang, source=check.source) if check.source else ""
         return say("want.health_check", lang, service=check.service, path=check.path, source=source)
+    if isinstance(check, AddressChangeCheck):
+        return say("want.address_changed", lang, ingress=check.ingress)
+    if isinstance(check, ServiceTypeCheck):
+        return say("want.service_type", lang, service=check.service, type=check.type)
     if isinstance(check, ProbeCheck):
         return say("want.probe", lang, service=check.service, path=check.path)
     if isinstance(check, AddressCheck):
@@ -343,8 +347,54 @@ def _address(check: AddressCheck, attempt: Attempt, lang: str, profile: Controll
     after = again.address if again is not None and again.address else say("got.no_address", lang)
     actual = say("got.address", lang, before=lb.address, source=lb.address_source, after=after)
     ok = lb.address_source == "static" and lb.static_ip_name == check.reserved and after == lb.address
-    reason = "" if ok else say("reason.address_changed", lang, source=lb.address_source)
+    if ok:
+        reason = ""
+    elif lb.address_source == "static" and lb.static_ip_name != check.reserved:
+        reason = say("reason.address_other", lang, got=lb.static_ip_name, want=check.reserved)
+    elif lb.address_source == "static":
+        reason = say("reason.address_lost", lang, before=lb.address, after=after)
+    else:
+        reason = say("reason.address_changed", lang, source=lb.address_source)
     return CheckResult(check, ok, expected, actual, reason, "" if ok else where)
+
+
+def _address_change(check: AddressChangeCheck, attempt: Attempt, lang: str,
+                    profile: ControllerProfile) -> CheckResult:
+    """The addresses the Ingress had over the applied history, the way the controller gave them out."""
+    expected = expectation(check, lang, profile)
+    key = f"{attempt.namespace}/{check.ingress}"
+    seen: list[str] = []
+    cs: ControllerState | None = None
+    for now, texts in enumerate([*attempt.history, attempt.texts], start=1):
+        cs, _ = reconcile(cs, attempt.state_of(texts), profile, now=float(now))
+        lb = cs.load_balancers.get(key)
+        if lb is not None and lb.address and (not seen or seen[-1] != lb.address):
+            seen.append(lb.address)
+    lb = cs.load_balancers.get(key) if cs is not None else None
+    ingress = attempt.state.ingress(attempt.namespace, check.ingress)
+    where = str(ingress.meta.location) if ingress is not None else ""
+    if lb is None or not lb.address:
+        return CheckResult(check, False, expected, say("got.no_address", lang),
+                           say("reason.address_gone", lang, ingress=check.ingress), where)
+    actual = say("got.addresses", lang, addresses=" → ".join(seen), source=lb.address_source)
+    if lb.address_source != "ephemeral":
+        return CheckResult(check, False, expected, actual, say("reason.address_source", lang, source=lb.address_source),
+                           where)
+    if len(seen) < 2:
+        return CheckResult(check, False, expected, actual, say("reason.address_same", lang, address=lb.address), where)
+    return CheckResult(check, True, expected, actual)
+
+
+def _service_type(check: ServiceTypeCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
+    expected = expectation(check, lang, profile)
+    service = attempt.state.services.get((attempt.namespace, check.service))
+    if service is None:
+        return CheckResult(check, False, expected, say("got.no_service", lang, service=check.service),
+                           say("got.no_service", lang, service=check.service))
+    ok = service.type == check.type
+    return CheckResult(check, ok, expected, service.type,
+                       "" if ok else say("reason.service_type", lang, service=check.service, got=service.type),
+                       "" if ok else f"{service.meta.location} spec.type")
 
 
 def _hops(check: HopsCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
@@ -372,6 +422,8 @@ _JUDGES: dict[type, Callable[..., CheckResult]] = {
     HealthCheckPath: _health_check,
     ProbeCheck: _probe,
     AddressCheck: _address,
+    AddressChangeCheck: _address_change,
+    ServiceTypeCheck: _service_type,
     HopsCheck: _hops,
 }
 

@@ -81,6 +81,24 @@ class AddressCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class AddressChangeCheck:
+    """Ingress `ingress` has an ephemeral address, other than the one it had when first served: the learner
+    deleted and created it again and saw the address go with it."""
+
+    ingress: str
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceTypeCheck:
+    """Service `service` is of `type` (ClusterIP, NodePort, LoadBalancer)."""
+
+    service: str
+    type: str
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class HopsCheck:
     """The way `url` travels passes exactly these hop kinds (client, load-balancer, service, node, pod...)."""
 
@@ -127,7 +145,8 @@ class CleanCheck:
     profile: str | None = None
 
 
-Check = Union[RouteCheck, FindingCheck, HealthCheckState, HealthCheckPath, ProbeCheck, AddressCheck, HopsCheck,
+Check = Union[RouteCheck, FindingCheck, HealthCheckState, HealthCheckPath, ProbeCheck, AddressCheck,
+              AddressChangeCheck, ServiceTypeCheck, HopsCheck,
               RequestCheck, TLSCheck, CleanCheck]
 
 #: Checks that need real traffic: the pure checker leaves them to the runner.
