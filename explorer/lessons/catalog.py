@@ -16,7 +16,7 @@ from explorer.lessons.spec import (
     Add, AddressChangeCheck, AddressCheck, Edit, ServiceTypeCheck, Catalog, Check, Demo, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, Lesson,
     Patch, ProbeCheck, Recreate, Remove, RequestCheck, RouteCheck, SolutionOp, Step, TLSCheck,
 )
-from explorer.lessons.text import LANGS, Text
+from explorer.lessons.text import LANGS, Text, reflow
 from explorer.model.yamldoc import YAMLError, parse_documents
 from explorer.routing.profile import PROFILES
 
@@ -102,6 +102,10 @@ class _Reader:
                 raise self.fail(value, f"{field}.{lang}", "missing or empty", lang)
         return {lang: value[lang].strip() for lang in LANGS}
 
+    def line(self, node: Any, field: str, key: str | int) -> Text:
+        """A text shown as one paragraph (title, summary, goal): its line breaks are only for the file."""
+        return {lang: reflow(text, lang) for lang, text in self.text(node, field, key).items()}
+
     def string(self, node: dict, field: str, key: str, required: bool = True) -> str | None:
         value = node.get(key)
         if value is None and not required:
@@ -147,8 +151,8 @@ class _Reader:
         ids = [s.id for s in steps]
         if len(set(ids)) != len(ids):
             raise self.fail(node, "steps", f"step ids must be unique, got {', '.join(ids)}", "steps")
-        return Lesson(lesson_id, node["order"], self.text(node, "lesson", "title"),
-                      self.text(node, "lesson", "summary"), profile, tuple(start), steps, self.path.parent,
+        return Lesson(lesson_id, node["order"], self.line(node, "lesson", "title"),
+                      self.line(node, "lesson", "summary"), profile, tuple(start), steps, self.path.parent,
                       self.text(node, "lesson", "outro") if "outro" in node else None)
 
     def step(self, node: Any, field: str, lesson_profile: str) -> Step:
@@ -169,8 +173,8 @@ class _Reader:
         if node.get("demo") is not None:
             d = self.mapping(node["demo"], f"{field}.demo", ("url", "host", "profile"), ("url",))
             demo = Demo(d["url"], d.get("host"), self.profile(d, f"{field}.demo"))
-        return Step(self.string(node, field, "id") or "", self.text(node, field, "title"),
-                    self.text(node, field, "text"), self.text(node, field, "goal"), checks, hints, solution,
+        return Step(self.string(node, field, "id") or "", self.line(node, field, "title"),
+                    self.text(node, field, "text"), self.line(node, field, "goal"), checks, hints, solution,
                     profile, demo, tuple(claims))
 
     # ------------------------------------------------------------ checks

@@ -147,9 +147,10 @@ def _route(check: RouteCheck, attempt: Attempt, lang: str, profile: ControllerPr
     ok = _route_matches(check, decision)
     reason, where = "", ""
     if not ok:
-        reason = decision.reason
+        reason = quote(decision.reason, lang, say("reason.route", lang, got=actual))
         if check.service and decision.forwards and decision.backend and decision.backend.service != check.service:
-            reason = f"{say('reason.wrong_service', lang, got=decision.backend.service, want=check.service)}: {reason}"
+            reason = quote(decision.reason, lang,
+                           say("reason.wrong_service", lang, got=decision.backend.service, want=check.service), True)
         where = _decision_site(attempt, profile, decision, check.service)
     return CheckResult(check, ok, expectation(check, lang, profile), actual, reason, where)
 
@@ -215,6 +216,18 @@ def _finding(check: FindingCheck, attempt: Attempt, lang: str, profile: Controll
     return CheckResult(check, ok, expectation(check, lang, profile), actual, reason, where)
 
 
+def quote(text: str, lang: str, lead: str, lead_in_english: bool = False) -> str:
+    """The machinery's own words (router, controller, proxy) behind `lead`, the symptom in the learner's language.
+
+    English shows the machinery's sentence (after the lead only when asked); other languages always
+    lead with their own sentence and quote the original, so it can still be searched for."""
+    if lang == DEFAULT_LANG:
+        if not text:
+            return lead
+        return f"{lead}: {text}" if lead_in_english else text
+    return say("quoted", lang, lead=lead, text=text) if text else lead
+
+
 def finding_reason(finding: Finding, lang: str) -> str:
     """What a finding says is wrong, in the learner's language: never its hint (the fix is the hints' job)."""
     if lang == DEFAULT_LANG:
@@ -260,7 +273,8 @@ def _backends(cs: ControllerState, namespace: str, service: str, port: str | Non
 
 def _no_backend(cs: ControllerState, check: HealthCheckState | HealthCheckPath, lang: str) -> tuple[str, str, str]:
     errors = [f"{lb.ingress}: {lb.error}" for lb in cs.load_balancers.values() if lb.error]
-    reason = "; ".join(errors) or "no served Ingress names this Service"
+    reason = quote("; ".join(errors), lang, say("reason.no_backend", lang)) if errors else \
+        say("reason.not_named", lang, service=check.service)
     return say("got.no_backend", lang, service=check.service), reason, "; ".join(
         f"Ingress {lb.ingress}" for lb in cs.load_balancers.values() if lb.error)
 
@@ -342,7 +356,7 @@ def _address(check: AddressCheck, attempt: Attempt, lang: str, profile: Controll
     try:
         gone = without(attempt.texts, f"Ingress/{check.ingress}")
     except PatchError as exc:
-        return CheckResult(check, False, expected, lb.address, str(exc), where)
+        return CheckResult(check, False, expected, lb.address, quote(str(exc), lang, say("reason.patch", lang)), where)
     again = attempt.replay(profile, then=[gone, attempt.texts]).load_balancers.get(key)
     after = again.address if again is not None and again.address else say("got.no_address", lang)
     actual = say("got.address", lang, before=lb.address, source=lb.address_source, after=after)
@@ -436,7 +450,8 @@ def judge_response(check: RequestCheck, lang: str, profile: ControllerProfile, s
     """A response the proxy gave: `backend` as X-Ingress-Explorer-Backend says it (namespace/service:port)."""
     expected = expectation(check, lang, profile)
     if status is None:
-        return CheckResult(check, False, expected, say("got.request.failed", lang, error=error), error)
+        return CheckResult(check, False, expected, say("got.request.failed", lang, error=error),
+                           quote(error, lang, say("reason.request_failed", lang)))
     actual = say("got.request", lang, status=status, pod=pod)
     reasons = []
     if status != check.status:
@@ -473,7 +488,8 @@ def judge_certificate(check: TLSCheck, lang: str, profile: ControllerProfile, se
     entry claims the name (`claimed`) with a certificate for another. `where` is the Secret's file:line."""
     expected = expectation(check, lang, profile)
     if served is None:
-        return CheckResult(check, False, expected, say("got.request.failed", lang, error=error), error)
+        return CheckResult(check, False, expected, say("got.request.failed", lang, error=error),
+                           quote(error, lang, say("reason.handshake", lang)))
     shown = ", ".join(names) or say("got.tls.no_names", lang)
     actual = say("got.tls", lang, names=shown, source=source)
     if covers(names, check.sni) != check.covers:

@@ -20,7 +20,7 @@ from typing import Callable
 
 from explorer.lessons.attempt import Attempt
 from explorer.lessons.checks import (
-    CheckResult, StepResult, check_step, judge_certificate, judge_response, profile_of, request_of,
+    CheckResult, StepResult, check_step, judge_certificate, judge_response, profile_of, quote, request_of,
 )
 from explorer.lessons.messages import say
 from explorer.lessons.spec import RequestCheck, Step, TLSCheck
@@ -48,7 +48,8 @@ async def run_step(step: Step, attempt: Attempt, lang: str, ports: PortFactory) 
         except Exception as exc:  # the proxy could not start: every check it would run fails, saying why
             for i in indexes:
                 results[i] = CheckResult(results[i].check, False, results[i].expected,
-                                         f"the proxy did not start: {exc}", str(exc))
+                                         say("got.no_proxy", lang, error=exc),
+                                         quote(str(exc), lang, say("reason.no_proxy", lang)))
             continue
         try:
             for i in indexes:
