@@ -328,7 +328,8 @@ class Proxy:
                 await listener.start_http(_port(self.options.http_port, listener.index))
                 self._listeners[name] = listener
             assert listener.sni is not None
-            listener.sni.update(self._certs.for_ingresses(state, lb.ingresses), profile.wildcard_host_labels)
+            listener.sni.update(self._certs.for_ingresses(state, lb.ingresses), profile.wildcard_host_labels,
+                                profile.unknown_sni_certificate)
             if lb.https_enabled and listener.https is None:
                 await listener.start_https(_port(self.options.https_port, listener.index), listener.sni)
             elif not lb.https_enabled and listener.https is not None:
