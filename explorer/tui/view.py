@@ -81,7 +81,7 @@ class View:
             return item.owner
         return item
 
-    def pods_of(self, service: Service) -> list[PodView]:
+    def pods_of(self, service: Service) -> tuple[PodView, ...]:
         return pods_for_service(self.state, service)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual import work
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -12,9 +13,12 @@ from textual.widgets import Footer, Header, Static, TextArea
 
 from explorer.tui.screens.dialogs import ConfirmScreen
 from explorer.tui.workspace import SaveRefused
+from explorer.tui.base import ExplorerApp
 
 
 class EditorScreen(Screen):
+    app = getters.app(ExplorerApp)
+
     HELP = """\
 ## Editor
 
@@ -60,10 +64,10 @@ press **ctrl+s**, and you are asked first. **esc** closes the editor.
         self.query_one("#editor-status", Static).update(text)
 
     def action_apply(self) -> None:
-        self.app.apply_edit(self.file, self.text)  # type: ignore[attr-defined]
+        self.app.apply_edit(self.file, self.text)
 
     def action_undo_apply(self) -> None:
-        self.app.undo_apply()  # type: ignore[attr-defined]
+        self.app.undo_apply()
 
     def action_close(self) -> None:
         self.dismiss()
@@ -82,7 +86,7 @@ press **ctrl+s**, and you are asked first. **esc** closes the editor.
     @work(exclusive=True, exit_on_error=False, group="save")
     async def action_save(self) -> None:
         text = self.text
-        workspace = self.app.workspace  # type: ignore[attr-defined]
+        workspace = self.app.workspace
         lines = text.count("\n") + (0 if text.endswith("\n") else 1)
         if not await self.app.push_screen_wait(ConfirmScreen(f"Write {lines} lines to {self.file}?", "Save",
                                                              "Cancel")):

@@ -6,9 +6,10 @@ import bisect
 import re
 import time
 from array import array
-from typing import Any
+from typing import Any, Callable
 
 from textual import events, on
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -25,7 +26,8 @@ from explorer.tui.widgets.command_bar import CommandBar, SetNamespace, ShowKind
 from explorer.tui.widgets.findings import EventsLog, FindingsTable, finding_text
 from explorer.tui.widgets.flow import FlowDiagram
 from explorer.tui.widgets.manifest import ManifestView, Mark
-from explorer.tui.widgets.resources import KIND_TITLE, ResourceTable, Scope
+from explorer.tui.widgets.resources import KIND_TITLE, Kind, ResourceTable, Scope
+from explorer.tui.base import ExplorerApp
 
 #: Seconds the filter waits after the last key before it refills the table.
 FILTER_DELAY = 0.15
@@ -35,6 +37,8 @@ SPINNER_SECONDS = 0.25
 
 
 class ExploreScreen(Screen):
+    app = getters.app(ExplorerApp)
+
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="explore.filter", tooltip="Filter the table by any text in its rows"),
         Binding("escape", "back", "Back", id="explore.back",
@@ -53,7 +57,7 @@ class ExploreScreen(Screen):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.back_stack: list[tuple[str, Scope | None, int]] = []
+        self.back_stack: list[tuple[Kind, Scope | None, int]] = []
         self._documents = _Documents()
         self._filter_timer: Timer | None = None
         self._loading_timer: Timer | None = None
@@ -75,11 +79,10 @@ class ExploreScreen(Screen):
                 yield Static("", id="finding-detail")
             with TabPane("Events", id="events"):
                 yield EventsLog(id="events-log")
-        yield CommandBar(tuple(self.app.profiles), id="command-bar")  # type: ignore[attr-defined]
+        yield CommandBar(tuple(self.app.profiles), id="command-bar")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.explore = self  # type: ignore[attr-defined]
         self.watch(self.app, "view", self.redraw)
         self.watch(self.app, "loading", self._loading_changed)
         self.query_one(ResourceTable).focus()
@@ -102,8 +105,8 @@ class ExploreScreen(Screen):
     def show_title(self) -> None:
         """The table's title; while the state worker works, what it is doing and for how long."""
         table = self.table
-        title = table.title if self.app.view is not None else KIND_TITLE[table.kind]  # type: ignore[attr-defined]
-        loading: str = self.app.loading  # type: ignore[attr-defined]
+        title = table.title if self.app.view is not None else KIND_TITLE[table.kind]
+        loading: str = self.app.loading
         if loading:
             seconds = time.monotonic() - self._loading_since
             spinner = SPINNER[int(seconds / SPINNER_SECONDS) % len(SPINNER)]
@@ -142,7 +145,7 @@ class ExploreScreen(Screen):
         self.follow_cursor()
 
     def follow_cursor(self) -> None:
-        view: View | None = self.app.view  # type: ignore[attr-defined]
+        view: View | None = self.app.view
         item = self.table.current_item()
         flow = self.query_one("#explore-flow", FlowDiagram)
         if view is None or item is None:
@@ -164,7 +167,7 @@ class ExploreScreen(Screen):
         marks = [Mark(here, "here", "")]
         marks += [Mark(f.location.line, f.severity, f"{f.code} {f.message}") for f in view.findings
                   if f.location.file == file and first <= f.location.line <= (last or 10**9)]
-        text = self.app.workspace.text_of(file)  # type: ignore[attr-defined]
+        text = self.app.workspace.text_of(file)
         document = self._documents.lines(view, file, text, first, last) if text is not None else None
         self.query_one(ManifestView).show(file, document, first, marks)
 
@@ -172,7 +175,7 @@ class ExploreScreen(Screen):
 
     @on(DataTable.RowSelected, "#resources")
     def _drill(self) -> None:
-        view: View | None = self.app.view  # type: ignore[attr-defined]
+        view: View | None = self.app.view
         item = self.table.current_item()
         if view is None or item is None:
             return
@@ -185,20 +188,20 @@ class ExploreScreen(Screen):
                             severity="warning")
                 return
             self._push(view, "svc", Scope(f"backend of {item.host or '*'}{item.path}",
-                                          lambda s, service=service: s is service))
+                                          _is(service)))
         elif isinstance(item, Service):
             service = item
             keys = {pod.key for pod in view.pods_of(service)}
             self._push(view, "pod", Scope(f"selected by Service {service.meta.name}",
-                                          lambda pod, keys=keys: pod.key in keys))
+                                          _key_in(keys)))
         elif isinstance(item, PodView):
             self.query_one(TabbedContent).active = "manifest"
         self.show_title()
 
-    def _push(self, view: View, kind: str, scope: Scope) -> None:
+    def _push(self, view: View, kind: Kind, scope: Scope) -> None:
         table = self.table
         self.back_stack.append((table.kind, table.scope, table.cursor_row))
-        table.show(view, kind, scope)  # type: ignore[arg-type]
+        table.show(view, kind, scope)
         self.follow_cursor()
 
     def action_zoom_flow(self) -> None:
@@ -220,11 +223,11 @@ class ExploreScreen(Screen):
             table.filter_text = ""
         elif self.back_stack:
             kind, scope, row = self.back_stack.pop()
-            table.show(self.app.view, kind, scope)  # type: ignore[attr-defined, arg-type]
+            table.show(self.app.view, kind, scope)
             table.move_cursor(row=row)
         else:
             return
-        table.show(self.app.view)  # type: ignore[attr-defined]
+        table.show(self.app.view)
         table.focus()
         self.show_title()
         self.follow_cursor()
@@ -250,7 +253,7 @@ class ExploreScreen(Screen):
         if text == table.filter_text:
             return  # escape cleared it already
         table.filter_text = text
-        table.show(self.app.view)  # type: ignore[attr-defined]
+        table.show(self.app.view)
         self.show_title()
         self.follow_cursor()
 
@@ -263,14 +266,14 @@ class ExploreScreen(Screen):
 
     def on_show_kind(self, message: ShowKind) -> None:
         self.back_stack.clear()
-        self.table.show(self.app.view, message.kind, None)  # type: ignore[attr-defined, arg-type]
+        self.table.show(self.app.view, message.kind, None)
         self.show_title()
         self.table.focus()
         self.follow_cursor()
 
     def on_set_namespace(self, message: SetNamespace) -> None:
-        self.table.namespace = message.namespace
-        self.table.show(self.app.view)  # type: ignore[attr-defined]
+        self.table.namespace = message.name
+        self.table.show(self.app.view)
         self.show_title()
         self.follow_cursor()
 
@@ -282,7 +285,7 @@ class ExploreScreen(Screen):
     @on(DataTable.RowSelected, "#findings-table")
     def _open_finding(self) -> None:
         finding = self.query_one(FindingsTable).current()
-        view: View | None = self.app.view  # type: ignore[attr-defined]
+        view: View | None = self.app.view
         if finding is None or view is None:
             return
         obj = next((o for o in view.state.objects if o.meta.ref == finding.object), None)
@@ -297,9 +300,17 @@ class ExploreScreen(Screen):
     def selected_file(self) -> str | None:
         """The file of the selected object, for the editor."""
         item = self.table.current_item()
-        view: View | None = self.app.view  # type: ignore[attr-defined]
+        view: View | None = self.app.view
         obj = view.object_of(item) if view is not None and item is not None else None
         return obj.meta.location.file if obj is not None else None
+
+
+def _is(service: Service) -> Callable[[Any], bool]:
+    return lambda item: item is service
+
+
+def _key_in(keys: set[str]) -> Callable[[Any], bool]:
+    return lambda pod: pod.key in keys
 
 
 class _Documents:

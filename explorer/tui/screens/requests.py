@@ -9,6 +9,7 @@ from typing import Any
 from rich.console import Group
 from rich.text import Text
 from textual import on, work
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -23,6 +24,7 @@ from explorer.tui.widgets.command_bar import CommandBar, SetNamespace, ShowKind
 from explorer.tui.widgets.flow import FlowDiagram
 from explorer.tui.widgets.request_bar import RequestBar
 from explorer.tui.widgets.trace import TraceTable
+from explorer.tui.base import ExplorerApp
 
 #: Seconds each hop stays lit while a request travels.
 HOP_SECONDS = 0.18
@@ -31,6 +33,8 @@ EVENT_WAIT_SECONDS = 1.0
 
 
 class RequestsScreen(Screen):
+    app = getters.app(ExplorerApp)
+
     BINDINGS = [
         Binding("r", "focus_url", "Request", id="flow.request", tooltip="Type a URL and send it (enter)"),
         Binding("escape", "leave_input", "Leave", id="flow.leave", show=False,
@@ -59,7 +63,7 @@ class RequestsScreen(Screen):
             with TabPane("Trace", id="trace"):
                 yield TraceTable(id="trace-table")
                 yield Static("", id="trace-why")
-        yield CommandBar(tuple(self.app.profiles), id="command-bar")  # type: ignore[attr-defined]
+        yield CommandBar(tuple(self.app.profiles), id="command-bar")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -68,7 +72,7 @@ class RequestsScreen(Screen):
     def on_screen_resume(self) -> None:
         bar = self.query_one(RequestBar)
         if not bar.url:
-            bar.url = self.app.suggested_url()  # type: ignore[attr-defined]
+            bar.url = self.app.suggested_url()
 
     def redraw(self, view: View | None) -> None:
         """A new snapshot or profile: the last request is routed again and redrawn (not re-sent)."""
@@ -130,7 +134,7 @@ class RequestsScreen(Screen):
         except ValueError as exc:
             self.notify(str(exc), severity="error")
             return None
-        target = self.app.listener_url(request)  # type: ignore[attr-defined]
+        target = self.app.listener_url(request)
         parts = ["curl", "-i"]
         if bar.method != "GET":
             parts += ["-X", bar.method]
@@ -145,7 +149,7 @@ class RequestsScreen(Screen):
 
     @work(exclusive=True, exit_on_error=False, group="request")
     async def send(self, method: str, url: str, headers: list[tuple[str, str]]) -> None:
-        view: View | None = self.app.view  # type: ignore[attr-defined]
+        view: View | None = self.app.view
         if view is None:
             self.notify("the manifests are still loading", severity="warning")
             return
@@ -160,7 +164,7 @@ class RequestsScreen(Screen):
         flow.show(self.drawn.diagram)
         summary: ResponseSummary | None = None
         reached = self.drawn.diagram.reached
-        port = self.app.traffic  # type: ignore[attr-defined]
+        port = self.app.traffic
         if port is not None:
             subscription = port.subscribe()
             try:

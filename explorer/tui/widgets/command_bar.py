@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
-KIND_WORDS = {
+KIND_WORDS: dict[str, Literal["ing", "svc", "pod"]] = {
     "ing": "ing", "ingress": "ing", "ingresses": "ing",
     "svc": "svc", "service": "svc", "services": "svc",
     "po": "pod", "pod": "pod", "pods": "pod",
@@ -18,12 +19,14 @@ COMMANDS_HELP = ":ing  :svc  :pod  :ns NAME|all  :ctx [NAME]  :controller nginx|
 
 @dataclass
 class ShowKind(Message):
-    kind: str
+    kind: Literal["ing", "svc", "pod"]
 
 
 @dataclass
 class SetNamespace(Message):
-    namespace: str | None  # None: every namespace
+    """`:ns NAME` or `:ns all` (name None: every namespace)."""
+
+    name: str | None
 
 
 @dataclass

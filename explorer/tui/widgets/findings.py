@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
+from textual import getters
 from textual.widgets import RichLog
 
 from explorer.diagnostics import Finding
 from explorer.tui.view import shown_location
 from explorer.tui.widgets.fixed_table import Cell, FixedWidthTable
+from explorer.tui.base import ExplorerApp
 
 COLUMNS = ("SEVERITY", "CODE", "WHERE", "MESSAGE", "OBJECT", "LESSON")
 SEVERITY = {"error": ("✘ error", "bold red"), "warning": ("! warning", "yellow"), "info": ("i info", "cyan")}
@@ -61,6 +63,8 @@ def finding_text(finding: Finding) -> Text:
 
 
 class EventsLog(RichLog):
+    app = getters.app(ExplorerApp)
+
     HELP = """\
 ## Events
 
@@ -77,9 +81,10 @@ and one line per request that went through the proxy.
         self.watch(self.app, "event_count", self.catch_up)
 
     def catch_up(self, count: int) -> None:
-        """Write the app's events this log has not shown yet (it may mount after many)."""
-        events = self.app.events  # type: ignore[attr-defined]
-        for when, source, text, style in events[self.shown:count]:
+        """Write the app's events this log has not shown yet (it may mount after many; the app keeps the last ones)."""
+        events = self.app.events
+        new = min(count - self.shown, len(events))
+        for when, source, text, style in list(events)[len(events) - new:] if new > 0 else ():
             line = Text(datetime.fromtimestamp(when).strftime("%H:%M:%S "), style="dim")
             line.append(f"{source:<9} ", style="bold")
             line.append(text, style=style)

@@ -10,7 +10,7 @@ table skips the measuring pass.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -45,7 +45,7 @@ class FixedWidthTable(DataTable):
             self.add_column(label, width=width)
         self.add_rows(rows)
 
-    def replace_rows(self, rows: dict[int, Sequence[Cell]], widths: Sequence[int]) -> None:
+    def replace_rows(self, rows: Mapping[int, Sequence[Cell]], widths: Sequence[int]) -> None:
         """Put new cells in the rows at these indices, in place (no refill); columns widen to `widths`.
 
         Refilling 10,000 rows to change the health of a few held the screen;
@@ -53,7 +53,10 @@ class FixedWidthTable(DataTable):
         """
         columns = self.ordered_columns
         for index, cells in rows.items():
-            data = self._data[self._row_locations.get_key(index)]
+            key = self._row_locations.get_key(index)
+            if key is None:
+                continue
+            data = self._data[key]
             for column, cell in zip(columns, cells):
                 data[column.key] = cell
         for column, width in zip(columns, widths):

@@ -111,7 +111,8 @@ class ResourceTable(FixedWidthTable):
         change = self._change_from_shown(view)
         if change is None:
             return None
-        listings = {kind: listing for kind, listing in self._listings.items() if kind != "ing"}  # no health in them
+        listings: dict[Kind, _Listing] = {kind: listing for kind, listing in self._listings.items()
+                                          if kind != "ing"}  # (no health in them)
         ing = self._listings.get("ing")
         prepared, self._prepared = self._prepared, None
         if ing is not None:
@@ -174,6 +175,7 @@ class _Listing:
 
     @classmethod
     def of(cls, view: View, kind: Kind) -> "_Listing":
+        pairs: list[tuple[Any, tuple[Cell, ...]]]
         if kind == "ing":
             pairs = [(r, _ingress_cells(r)) for r in view.rows]
         elif kind == "svc":
