@@ -62,7 +62,7 @@ def test_the_file_watcher_tells_a_change_on_disk_without_polling(tmp_path: Path)
 
 async def test_the_events_list_is_bounded_and_the_log_shows_the_newest():
     from explorer.tui.base import EVENTS_KEPT
-    from explorer.tui.widgets.findings import EventsLog
+    from explorer.tui.widgets.events_log import EventsLog
     from tui_helpers import SIZE, loaded, make_app, until
 
     app = make_app(SAMPLES / "article-v1", watch_files=False)

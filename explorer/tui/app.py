@@ -23,7 +23,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from textual import work
 from textual.app import SystemCommand
@@ -35,29 +35,31 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from explorer.model import ClusterState
 from explorer.model.location import Problem
 from explorer.model.source import ClusterSource, SourceError
-from explorer.routing import PROFILES, Request, route
-from explorer.topology import ControllerState, IngressRow
-from explorer.traffic import TrafficPort
 from explorer.tui.base import ExplorerApp
 from explorer.tui.config import keymap_path, load_keymap
 from explorer.tui.screens.dialogs import HelpScreen
 from explorer.tui.screens.explore import ExploreScreen
-from explorer.tui.screens.requests import RequestsScreen
-from explorer.export.flowboxes import example_request
 from explorer.tui.services.health import HealthBook
 from explorer.tui.services.news import (
-    ClusterChanged, FilesChanged, HealthNews, Logged, News, PodsOnDemandChanged, Progress, ProxyListening,
-    ProxyStopped, ViewMade, WorkFailed,
+    ClusterChanged, FilesChanged, FirstLook, HealthNews, Logged, News, PodsOnDemandChanged, Progress,
+    ProxyListening, ProxyStopped, ViewMade, WorkFailed,
 )
 from explorer.tui.services.pipeline import Basis, Job, StatePipeline
-from explorer.tui.services.proxy_link import ProxyLink
 from explorer.tui.services.watch import ClusterWatcher, FileWatcher
-from explorer.tui.view import View
-from explorer.tui.widgets.request_bar import RequestBar
-from explorer.tui.widgets.resources import ResourceTable
 from explorer.tui.widgets.command_bar import CommandBar, GoToMode, QuitCommand, SetController, SwitchContext
 from explorer.tui.workspace import Snapshot, Workspace
 
+if TYPE_CHECKING:  # imported after the first frame (routing, topology, the proxy's port, the views)
+    from explorer.routing import ControllerProfile, Request
+    from explorer.topology import ControllerState, IngressRow
+    from explorer.traffic import TrafficPort
+    from explorer.tui.services.proxy_link import ProxyLink
+    from explorer.tui.view import View
+    from explorer.tui.widgets.resources import ResourceTable
+
+#: Manifests up to this size (and count) are read before the first frame, so it shows their rules.
+FIRST_FRAME_BYTES = 256 * 1024
+FIRST_FRAME_FILES = 20
 #: Rows resolved again on the event loop for new health; more (the first probed redraw of a cluster dump) go to a thread.
 HEALTH_ROWS_INLINE = 500
 
@@ -77,7 +79,7 @@ class Told(Message):
 class IngressExplorer(ExplorerApp):
     CSS_PATH = "app.tcss"
     TITLE = "ingress-explorer"
-    MODES = {"flow": RequestsScreen, "lessons": lambda: _lessons_screen()}  # explore: added by __init__
+    MODES = {"flow": lambda: _requests_screen(), "lessons": lambda: _lessons_screen()}  # explore: see __init__
     DEFAULT_MODE = "explore"
 
     BINDINGS = [
@@ -126,29 +128,50 @@ class IngressExplorer(ExplorerApp):
         self.kubeconfig = kubeconfig  # --kubeconfig, for :ctx; None: KUBECONFIG, then ~/.kube/config
         self._first_state = first_state
         self._problems_told: set[str] = set()  # the cluster's notes already shown as a toast
-        self.profiles = dict(PROFILES)
-        self.profile = self.profiles[controller]
+        self.controller = controller  # the profile's name (routing is imported after the first frame)
         self.start_proxy = start_proxy
         self.traffic_factory = traffic_factory
         self.keymap_file = keymap_file if keymap_file is not None else keymap_path()
         self.watch_files = watch_files
         self.health = HealthBook()  # the view's controller plus the proxy's probes
-        self.proxy = self._proxy_link()
+        self.proxy: ProxyLink | None = None  # made when the proxy starts, after the first frame
         self.pipeline: StatePipeline | None = None  # made on mount (it posts to this app)
         self._file_watcher: FileWatcher | None = None
         self._cluster_watcher: ClusterWatcher | None = None
         self._health_redrawing = False  # a worker thread is resolving rows for new health
         self.pods_on_demand = False  # the proxy runs this (large) snapshot's Pods on demand (PodsOnDemand)
         self._explore: ExploreScreen | None = None
+        self._explore_ready = False  # its first frame is painted and the rest mounted
+        self.first_snapshot: Snapshot | None = None  # small manifests, read before the first frame (on_load)
         self.add_mode("explore", self._new_explore_screen)
 
+    @property
+    def profiles(self) -> dict[str, ControllerProfile]:
+        from explorer.routing import PROFILES
+
+        return PROFILES
+
+    @property
+    def profile(self) -> ControllerProfile:
+        return self.profiles[self.controller]
+
     def _proxy_link(self) -> ProxyLink:
+        from explorer.tui.services.proxy_link import ProxyLink
+
         source = self.source
         return ProxyLink(self._post, self.health, self.traffic_factory,
                          forward=source.forward if source is not None else None,
                          probes_feed_health=source is None)
 
     # ------------------------------------------------------------ start and stop
+
+    def on_load(self) -> None:
+        """A few small files (the bundled scenario) are read before any screen, so the first frame has their rules."""
+        if self.source is None and self._small():
+            try:
+                self.first_snapshot = self.workspace.load()
+            except Exception:  # the pipeline loads them again, and says what went wrong
+                self.first_snapshot = None
 
     def on_mount(self) -> None:
         self._update_subtitle()
@@ -163,8 +186,21 @@ class IngressExplorer(ExplorerApp):
         if self.source is not None and self._first_state is not None:
             first, self._first_state = self._first_state, None  # the workspace holds it from now on
             self.change_state(lambda: self.workspace.adopt(first, "read"), first=True)
+        elif self.first_snapshot is not None:
+            snapshot = self.first_snapshot
+            self.change_state(lambda: snapshot, first=True, looked=True)
         else:
             self.change_state(self.workspace.load, first=True)
+
+    def _small(self) -> bool:
+        """Manifests small enough to read on the event loop before the first frame (a few ms)."""
+        files = self.workspace.files()
+        return len(files) <= FIRST_FRAME_FILES and \
+            sum(os.stat(f).st_size for f in files if os.path.isfile(f)) <= FIRST_FRAME_BYTES
+
+    def explore_first(self, state: ClusterState) -> None:
+        if self.explore is not None:
+            self.explore.show_first(state)
 
     @property
     def live(self) -> bool:
@@ -172,7 +208,7 @@ class IngressExplorer(ExplorerApp):
 
     @property
     def traffic(self) -> TrafficPort | None:
-        return self.proxy.port
+        return self.proxy.port if self.proxy is not None else None
 
     async def on_unmount(self) -> None:
         """Stop the pipeline, the watchers and the proxy (its listeners and Pods), then let go of the cluster."""
@@ -184,7 +220,8 @@ class IngressExplorer(ExplorerApp):
 
     async def _let_go(self) -> None:
         """Stop the proxy, then close the cluster: on unmount, and before :ctx's next one."""
-        await self.proxy.stop()
+        if self.proxy is not None:
+            await self.proxy.stop()
         if self.source is not None:
             await asyncio.to_thread(self.source.close)  # ends changes(), so the cluster watcher ends
 
@@ -211,6 +248,8 @@ class IngressExplorer(ExplorerApp):
         news = message.news
         if isinstance(news, Progress):
             self.loading = news.text
+        elif isinstance(news, FirstLook):
+            self._first_look(news.state)
         elif isinstance(news, ViewMade):
             # after one frame, so that "drawing 10,000 rows" is on screen while the table fills
             self.call_after_refresh(self._set_view, news.view, news.first)
@@ -233,7 +272,7 @@ class IngressExplorer(ExplorerApp):
     # ------------------------------------------------------------ the state
 
     def change_state(self, make: Callable[[], Snapshot | None], why: str | None = None,
-                     first: bool = False) -> None:
+                     first: bool = False, looked: bool = False) -> None:
         """Make a snapshot (load, apply, undo, reload) and its view in the pipeline, after those before it."""
         if self.pipeline is None:
             return
@@ -242,9 +281,28 @@ class IngressExplorer(ExplorerApp):
         def basis() -> Basis:  # (in the pipeline's thread, when the job starts)
             # a first view (of another cluster, after :ctx) continues no earlier controller
             return Basis(None if first else self.health.controller,
-                         probed=self.proxy.port is not None and not self.live)
+                         probed=self.traffic is not None and not self.live)
 
-        self.pipeline.submit(Job(make, self.profile, basis, why, first, reading))
+        name = self.controller
+        self.pipeline.submit(Job(make, lambda: self.profiles[name], basis, why, first, reading, looked))
+
+
+    def _first_look(self, state: ClusterState) -> None:
+        """The first snapshot's rules on screen; the pipeline resolves them once this frame is painted."""
+        if self.view is None:
+            self.explore_first(state)
+        if self._explore_ready:
+            self._go_on_after_paint()
+
+    def first_frame_done(self) -> None:
+        self._explore_ready = True
+        self._go_on_after_paint()
+
+    def _go_on_after_paint(self) -> None:
+        """Let the pipeline import routing, topology and diagnostics once the frame on screen is painted."""
+        pipeline = self.pipeline
+        if pipeline is not None:
+            self.call_after_refresh(pipeline.painted.set)
 
     def _reading_text(self) -> str:
         """What the first load reads, e.g. "parsing dump.yaml (36.1 MiB)"."""
@@ -275,7 +333,7 @@ class IngressExplorer(ExplorerApp):
                                                  self.workspace.changed_on_disk).start()
         elif view.why:
             self.log_event("explorer", view.why)
-            if self.proxy.port is not None:
+            if self.traffic is not None:
                 self.apply_to_proxy(view)
 
     def _report_load(self, view: View) -> None:
@@ -313,13 +371,14 @@ class IngressExplorer(ExplorerApp):
         names = self.source_name if self.source is not None else \
             ", ".join(Path(s).name or s for s in self.workspace.sources)
         proxy = ""
-        port = self.proxy.port
+        port = self.traffic
         if port is not None:
             first = next(iter(port.listeners.values()), None)
             if first is not None:
                 proxy = f" · proxy {first.base_url('http') or first.base_url('https')}"
                 proxy += " (Pods on demand)" if self.pods_on_demand else ""
-        self.sub_title = f"{names} · {self.profile.title}{proxy}"
+        title = self.profile.title if self.view is not None else ""  # (routing is loaded with the first view)
+        self.sub_title = " · ".join(part for part in (names, title) if part) + proxy
 
     def apply_edit(self, file: str, text: str) -> None:
         self.change_state(lambda: self.workspace.apply(file, text))
@@ -344,6 +403,7 @@ class IngressExplorer(ExplorerApp):
           description="the embedded proxy")  # (no repr() of the View: see _health_view_in_thread)
     async def run_proxy(self, view: View) -> None:
         """Start the proxy after the first frame, then tell its events (ProxyLink)."""
+        self.proxy = self._proxy_link()
         await self.proxy.run(view)
 
     def _redraw_health(self) -> None:
@@ -392,12 +452,15 @@ class IngressExplorer(ExplorerApp):
     @work(exclusive=True, exit_on_error=False, name="updating the proxy", group="proxy-apply",
           description="the new snapshot to the proxy")  # (no repr() of the View: see _health_view_in_thread)
     async def apply_to_proxy(self, view: View) -> None:
-        await self.proxy.apply(view)
+        if self.proxy is not None:
+            await self.proxy.apply(view)
         self._update_subtitle()
 
     def listener_url(self, request: Request) -> str | None:
         """The embedded proxy's address for the load balancer that would take `request`."""
-        port = self.proxy.port
+        from explorer.routing import route
+
+        port = self.traffic
         if port is None or self.view is None:
             return None
         decision = route(self.view.state, self.view.profile, request)
@@ -484,7 +547,7 @@ class IngressExplorer(ExplorerApp):
             self._file_watcher.close()
             self._file_watcher = None
         self.source = source
-        self.proxy = self._proxy_link()
+        self.proxy = None  # the next one is made for this cluster
         self._problems_told.clear()
         self.change_state(lambda: self.workspace.adopt(state, "read"), first=True)
 
@@ -529,14 +592,14 @@ class IngressExplorer(ExplorerApp):
 
     def action_switch_controller(self) -> None:
         names = list(self.profiles)
-        self.profile = self.profiles[names[(names.index(self.profile.name) + 1) % len(names)]]
+        self.controller = names[(names.index(self.controller) + 1) % len(names)]
         self._update_subtitle()
         self.notify(f"now routing as {self.profile.title}", title="Controller")
         self.change_state(lambda: self.workspace.current, why=f"controller switched to {self.profile.title}")
 
     def on_set_controller(self, message: SetController) -> None:
-        if message.name != self.profile.name:
-            self.profile = self.profiles[message.name]
+        if message.name != self.controller:
+            self.controller = message.name
             self._update_subtitle()
             self.change_state(lambda: self.workspace.current, why=f"controller switched to {self.profile.title}")
 
@@ -566,6 +629,9 @@ class IngressExplorer(ExplorerApp):
 
     async def action_request(self) -> None:
         url = self.suggested_url()
+        from explorer.tui.screens.requests import RequestsScreen
+        from explorer.tui.widgets.request_bar import RequestBar
+
         await self.switch_mode("flow")
         screen = self.screen
         if isinstance(screen, RequestsScreen):
@@ -577,9 +643,13 @@ class IngressExplorer(ExplorerApp):
         row = self._selected_row()
         if row is None and self.view is not None and self.view.rows:
             row = self.view.rows[0]
+        from explorer.export.flowboxes import example_request
+
         return example_request(row).url if row is not None else "http://example.com/"
 
     def _selected_row(self) -> IngressRow | None:
+        from explorer.topology import IngressRow
+
         item = self.explore.table.current_item() if self.explore is not None else None
         return item if isinstance(item, IngressRow) else None
 
@@ -605,6 +675,9 @@ class IngressExplorer(ExplorerApp):
         self.undo_apply()
 
     def action_copy_curl(self) -> None:
+        from explorer.export.flowboxes import example_request
+        from explorer.tui.screens.requests import RequestsScreen
+
         screen = self.screen
         if isinstance(screen, RequestsScreen):
             line = screen.curl_line()
@@ -669,6 +742,12 @@ def _abandonable(work: Callable[[], None], cancelled: threading.Event) -> bool:
     if failure and not cancelled.is_set():
         raise failure[0]
     return True
+
+
+def _requests_screen() -> Screen:
+    from explorer.tui.screens.requests import RequestsScreen  # the Flow mode: not drawn in the first frame
+
+    return RequestsScreen()
 
 
 def _lessons_screen() -> Screen:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from textual.app import App
 from textual.reactive import reactive
 
-from explorer.tui.workspace import Workspace
+from explorer.tui.workspace import Snapshot, Workspace
 
 if TYPE_CHECKING:
     from explorer.routing import ControllerProfile, Request
@@ -36,12 +36,20 @@ class ExplorerApp(App[int]):
     event_count: reactive[int] = reactive(0)
 
     workspace: Workspace
-    profiles: dict[str, ControllerProfile]
-    profile: ControllerProfile
+    first_snapshot: Snapshot | None  # small manifests read before the first frame, for its rows
 
     def __init__(self) -> None:
         super().__init__()
         self.events: deque[EventLine] = deque(maxlen=EVENTS_KEPT)
+
+    @property
+    def profiles(self) -> dict[str, ControllerProfile]:
+        """The controller profiles by name (routing is imported on first use, after the first frame)."""
+        raise NotImplementedError
+
+    @property
+    def profile(self) -> ControllerProfile:
+        raise NotImplementedError
 
     @property
     def traffic(self) -> TrafficPort | None:
@@ -63,6 +71,10 @@ class ExplorerApp(App[int]):
         raise NotImplementedError
 
     def undo_apply(self) -> None:
+        raise NotImplementedError
+
+    def first_frame_done(self) -> None:
+        """The Explore screen has drawn its first frame and mounted the rest: the view may be made now."""
         raise NotImplementedError
 
     def log_event(self, source: str, text: str, style: str = "", when: float | None = None) -> None:

@@ -6,7 +6,7 @@ import bisect
 import re
 import time
 from array import array
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual import events, on
 from textual import getters
@@ -17,18 +17,22 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
 
+from explorer.model import ClusterState
 from explorer.model.redact import redact_secrets
 from explorer.model.objects import Secret, Service
-from explorer.topology import IngressRow, PodView
-from explorer.export.flowboxes import diagram_for_row
-from explorer.tui.view import View
 from explorer.tui.widgets.command_bar import CommandBar, SetNamespace, ShowKind
-from explorer.tui.widgets.findings import EventsLog, FindingsTable, finding_text
+from explorer.tui.widgets.findings import FindingsTable, finding_text
 from explorer.tui.widgets.flow import FlowDiagram
 from explorer.tui.widgets.manifest import ManifestView, Mark
 from explorer.tui.widgets.resources import KIND_TITLE, Kind, ResourceTable, Scope
 from explorer.tui.base import ExplorerApp
 
+if TYPE_CHECKING:
+    from explorer.topology import IngressRow, PodView
+    from explorer.tui.view import View
+
+#: The rest of the screen is mounted this long after the first refresh, so the first frame is written first.
+FIRST_FRAME_SECONDS = 0.05
 #: Seconds the filter waits after the last key before it refills the table.
 FILTER_DELAY = 0.15
 #: While loading, the title turns a spinner and counts seconds, so a long load is seen to be alive.
@@ -62,30 +66,47 @@ class ExploreScreen(Screen):
         self._filter_timer: Timer | None = None
         self._loading_timer: Timer | None = None
         self._loading_since = 0.0
+        self.ready = False  # the panels below the table are mounted (after the first frame)
 
     def compose(self) -> ComposeResult:
+        """The first frame: the title, the table and the keys; the rest is mounted after it (`_mount_rest`).
+
+        Every widget class adds its CSS to parse and apply: the tabs, the inputs
+        and the panels below the table, which the first frame does not need, made
+        it 1.3 s later than a bare app's.
+        """
         yield Header()
         with Vertical(id="explore-top"):
             yield Static("Loading manifests…", id="table-title", classes="panel-title")
-            yield Input(placeholder="filter rows (esc clears)", id="filter")
             yield ResourceTable(id="resources")
-        with TabbedContent(id="details", initial="flow"):
-            with TabPane("Flow", id="flow"):
-                yield FlowDiagram(id="explore-flow")
-            with TabPane("Manifest", id="manifest"):
-                yield ManifestView(id="manifest-view")
-            with TabPane("Findings", id="findings"):
-                yield FindingsTable(id="findings-table")
-                yield Static("", id="finding-detail")
-            with TabPane("Events", id="events"):
-                yield EventsLog(id="events-log")
-        yield CommandBar(tuple(self.app.profiles), id="command-bar")
         yield Footer()
 
     def on_mount(self) -> None:
         self.watch(self.app, "view", self.redraw)
         self.watch(self.app, "loading", self._loading_changed)
         self.query_one(ResourceTable).focus()
+        first = self.app.first_snapshot
+        if first is not None and self.app.view is None:
+            self.show_first(first.state)
+        self.call_after_refresh(self.set_timer, FIRST_FRAME_SECONDS, self._mount_rest)
+
+    async def _mount_rest(self) -> None:
+        """The filter, the detail tabs and the command bar, after the first frame; then the view is drawn."""
+        footer = self.query_one(Footer)
+        await self.query_one("#explore-top").mount(Input(placeholder="filter rows (esc clears)", id="filter"),
+                                                   before=self.table)
+        details = TabbedContent(id="details", initial="flow")
+        for pane in (TabPane("Flow", FlowDiagram(id="explore-flow"), id="flow"),
+                     TabPane("Manifest", ManifestView(id="manifest-view"), id="manifest"),
+                     TabPane("Findings", FindingsTable(id="findings-table"), Static("", id="finding-detail"),
+                             id="findings"),
+                     TabPane("Events", Vertical(id="events-pane"), id="events")):  # its log: mounted with the view
+            details.compose_add_child(pane)  # (what `with TabbedContent():` does in compose)
+        await self.mount(details, CommandBar(lambda: tuple(self.app.profiles), id="command-bar"), before=footer)
+        self.ready = True
+        self.app.first_frame_done()
+        if self.app.view is not None:
+            self.redraw(self.app.view)
 
     def on_resize(self, event: events.Resize) -> None:
         """The table takes at most 40% of the screen, the flow and manifest below it the rest."""
@@ -105,7 +126,7 @@ class ExploreScreen(Screen):
     def show_title(self) -> None:
         """The table's title; while the state worker works, what it is doing and for how long."""
         table = self.table
-        title = table.title if self.app.view is not None else KIND_TITLE[table.kind]
+        title = table.title if self.app.view is not None or table.items else KIND_TITLE[table.kind]
         loading: str = self.app.loading
         if loading:
             seconds = time.monotonic() - self._loading_since
@@ -117,6 +138,11 @@ class ExploreScreen(Screen):
     def table(self) -> ResourceTable:
         return self.query_one(ResourceTable)
 
+    def show_first(self, state: ClusterState) -> None:
+        """The first snapshot's rules as written, while the view that resolves them is made."""
+        self.table.show_first(state)
+        self.show_title()
+
     def redraw(self, view: View | None) -> None:
         """A new snapshot or profile: every panel is drawn again from it.
 
@@ -124,6 +150,12 @@ class ExploreScreen(Screen):
         the diagram, when the highlighted row is one of them).
         """
         table = self.table
+        if view is None or not self.ready:
+            return  # (the first rows stay; _mount_rest draws the view once the panels exist)
+        if not self.query("#events-log"):
+            from explorer.tui.widgets.events_log import EventsLog  # (RichLog: not needed for the first frame)
+
+            self.query_one("#events-pane").mount(EventsLog(id="events-log"))
         if view is not None:
             redrawn = table.patch(view)
             if redrawn is not None:
@@ -145,17 +177,24 @@ class ExploreScreen(Screen):
         self.follow_cursor()
 
     def follow_cursor(self) -> None:
+        if not self.ready:
+            return
         view: View | None = self.app.view
         item = self.table.current_item()
         flow = self.query_one("#explore-flow", FlowDiagram)
         if view is None or item is None:
             flow.show(None)
             return
+        from explorer.export.flowboxes import diagram_for_row  # (after the first frame: a view exists)
+        from explorer.topology import IngressRow
+
         if isinstance(item, IngressRow):
             flow.show(diagram_for_row(view.profile, item).diagram)
         self.show_manifest(view, item)
 
     def show_manifest(self, view: View, item: Any, line: int | None = None) -> None:
+        from explorer.topology import IngressRow
+
         obj = view.object_of(item)
         if obj is None:
             return
@@ -179,6 +218,8 @@ class ExploreScreen(Screen):
         item = self.table.current_item()
         if view is None or item is None:
             return
+        from explorer.topology import IngressRow, PodView
+
         if isinstance(item, IngressRow):
             ingress = view.ingress_of(item)
             name = item.backend.rpartition(":")[0]
@@ -205,6 +246,8 @@ class ExploreScreen(Screen):
         self.follow_cursor()
 
     def action_zoom_flow(self) -> None:
+        if not self.ready:
+            return
         if self.maximized is not None:
             self.minimize()
             return
@@ -212,6 +255,8 @@ class ExploreScreen(Screen):
         self.maximize(self.query_one("#explore-flow", FlowDiagram), container=False)
 
     def action_back(self) -> None:
+        if not self.ready:
+            return
         if self.maximized is not None:
             self.minimize()
             return
@@ -235,6 +280,8 @@ class ExploreScreen(Screen):
     # ------------------------------------------------------------ filter, kinds, tabs
 
     def action_filter(self) -> None:
+        if not self.ready:
+            return
         filter_input = self.query_one("#filter", Input)
         filter_input.add_class("-open")
         filter_input.focus()
@@ -262,6 +309,8 @@ class ExploreScreen(Screen):
         self.table.focus()
 
     def action_tab(self, tab: str) -> None:
+        if not self.ready:
+            return
         self.query_one(TabbedContent).active = tab
 
     def on_show_kind(self, message: ShowKind) -> None:

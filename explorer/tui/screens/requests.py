@@ -19,7 +19,8 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 from explorer.routing import Decision, Request, route
 from explorer.traffic import DecisionMade, HopReached, RequestCompleted, ResponseSummary
 from explorer.export.flowboxes import DrawnFlow, diagram_for
-from explorer.tui.view import View, shown_location
+from explorer.tui.shown import shown_location
+from explorer.tui.view import View
 from explorer.tui.widgets.command_bar import CommandBar, SetNamespace, ShowKind
 from explorer.tui.widgets.flow import FlowDiagram
 from explorer.tui.widgets.request_bar import RequestBar
@@ -63,7 +64,7 @@ class RequestsScreen(Screen):
             with TabPane("Trace", id="trace"):
                 yield TraceTable(id="trace-table")
                 yield Static("", id="trace-why")
-        yield CommandBar(tuple(self.app.profiles), id="command-bar")
+        yield CommandBar(lambda: tuple(self.app.profiles), id="command-bar")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -8,9 +8,11 @@ takes the backends that changed when it redraws. Hence the lock. No textual.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-from explorer.topology import ControllerState, record_probe
-from explorer.traffic import HealthChecked
+if TYPE_CHECKING:  # (probes come once the proxy runs: topology is loaded by then)
+    from explorer.topology import ControllerState
+    from explorer.traffic import HealthChecked
 
 
 class HealthBook:
@@ -31,6 +33,8 @@ class HealthBook:
 
     def record(self, event: HealthChecked) -> bool:
         """Keep one probe's result; True when it changed the target's state (its backend waits in `changed`)."""
+        from explorer.topology import record_probe
+
         with self._lock:
             controller = self._controller
             if controller is None:

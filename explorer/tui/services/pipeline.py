@@ -14,32 +14,37 @@ from __future__ import annotations
 import gc
 import queue
 import threading
-from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
-from explorer.routing import ControllerProfile
-from explorer.topology import ControllerState
-from explorer.tui.services.news import Post, Progress, ViewMade, WorkFailed
-from explorer.tui.view import build_view, gc_paused
+from typing import TYPE_CHECKING
+
+from explorer.tui.gcpause import gc_paused
+from explorer.tui.services.news import FirstLook, Post, Progress, ViewMade, WorkFailed
 from explorer.tui.workspace import Snapshot
 
+if TYPE_CHECKING:
+    from explorer.routing import ControllerProfile
+    from explorer.topology import ControllerState
 
-@dataclass(frozen=True)
-class Basis:
+#: Longest a first job waits for the app to paint the rules before it goes on to resolve them.
+FIRST_PAINT_WAIT = 2.0
+
+
+class Basis(NamedTuple):
     """What a view is built on, read when its job starts (jobs before it may have changed it)."""
 
     previous: ControllerState | None  # the controller to reconcile from; None: a first sync
     probed: bool  # the proxy's probes feed health
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(NamedTuple):
     make: Callable[[], Snapshot | None]  # None: nothing changed, nothing to show
-    profile: ControllerProfile
+    profile: Callable[[], ControllerProfile]  # (routing is imported in the pipeline's thread)
     basis: Callable[[], Basis]
     why: str | None = None
     first: bool = False
     reading: str = "applying the change"  # what the progress line says while `make` runs
+    looked: bool = False  # a first job whose rules the app drew itself (it sets `painted` once they are)
 
 
 class StatePipeline:
@@ -49,6 +54,8 @@ class StatePipeline:
         self._progress = progress or (lambda text: self._tell(Progress(text)))
         self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._busy = threading.Event()
+        #: Set by the app once the first snapshot's rules are on screen (FirstLook).
+        self.painted = threading.Event()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="ingress-explorer state", daemon=True)
         self._thread.start()
@@ -90,12 +97,21 @@ class StatePipeline:
             if snapshot is None:
                 progress("")
                 return
+            if job.first:
+                # the rules on screen first; routing, topology and diagnostics are imported after that frame
+                if not job.looked:
+                    self.painted.clear()
+                    self._tell(FirstLook(snapshot.state))
+                self.painted.wait(FIRST_PAINT_WAIT)
+                self.painted.clear()
+            from explorer.tui.view import build_view
+
             basis = job.basis()
-            view = build_view(snapshot.state, job.profile, basis.previous, job.why or snapshot.why,
+            view = build_view(snapshot.state, job.profile(), basis.previous, job.why or snapshot.why,
                               probed=basis.probed, progress=progress)
         progress(f"drawing {len(view.rows):,} rows")
         self._tell(ViewMade(view, job.first))
 
-    def _tell(self, news: Progress | ViewMade | WorkFailed) -> None:
+    def _tell(self, news: FirstLook | Progress | ViewMade | WorkFailed) -> None:
         if not self._closed:
             self._post(news)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Callable, Literal
 
 from textual.binding import Binding
 from textual.message import Message
@@ -103,7 +103,8 @@ and reads the one chosen; `:ctx NAME` reads that one at once.
     }
     """
 
-    def __init__(self, controllers: tuple[str, ...], **kwargs) -> None:
+    def __init__(self, controllers: Callable[[], tuple[str, ...]], **kwargs: Any) -> None:
+        """`controllers` names the profiles, asked when a command is typed (routing is not loaded before)."""
         super().__init__(placeholder=COMMANDS_HELP, **kwargs)
         self.controllers = controllers
 
@@ -119,7 +120,7 @@ and reads the one chosen; `:ctx NAME` reads that one at once.
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         try:
-            message = parse_command(event.value, self.controllers)
+            message = parse_command(event.value, self.controllers())
         except ValueError as exc:
             self.app.notify(str(exc), title="Command", severity="warning")
             return
