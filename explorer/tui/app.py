@@ -36,7 +36,7 @@ from explorer.model import ClusterState
 from explorer.model.location import Problem
 from explorer.model.source import ClusterSource, SourceError
 from explorer.tui.base import ExplorerApp
-from explorer.tui.config import keymap_path, load_keymap
+from explorer.tui.config import keymap_path, load_keymap, screenshots_dir
 from explorer.tui.screens.dialogs import HelpScreen
 from explorer.tui.screens.explore import ExploreScreen
 from explorer.tui.services.health import HealthBook
@@ -46,7 +46,9 @@ from explorer.tui.services.news import (
 )
 from explorer.tui.services.pipeline import Basis, Job, StatePipeline
 from explorer.tui.services.watch import ClusterWatcher, FileWatcher
-from explorer.tui.widgets.command_bar import CommandBar, GoToMode, QuitCommand, SetController, SwitchContext
+from explorer.tui.widgets.command_bar import (
+    CommandBar, GoToMode, ListNamespaces, OpenLesson, QuitCommand, SetController, SwitchContext,
+)
 from explorer.tui.workspace import Snapshot, Workspace
 
 if TYPE_CHECKING:  # imported after the first frame (routing, topology, the proxy's port, the views)
@@ -83,7 +85,10 @@ class IngressExplorer(ExplorerApp):
     DEFAULT_MODE = "explore"
 
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave ingress-explorer (the proxy stops)"),
+        Binding("q", "ask_quit", "Quit", id="app.quit",
+                tooltip="Leave ingress-explorer (the proxy stops); asks first when applied edits are not saved"),
+        Binding("ctrl+c", "quit_now", "Quit", id="app.quit-now", show=False, priority=True,
+                tooltip="Leave at once, as in k9s (the proxy stops)"),
         Binding("question_mark,f1", "help", "Help", id="app.help",
                 tooltip="Help for the focused panel and every key that works here"),
         Binding("colon", "command_bar", "Command", id="app.command",
@@ -94,17 +99,18 @@ class IngressExplorer(ExplorerApp):
                 tooltip="The resource table, with the selected rule's flow and manifest"),
         Binding("2", "switch_mode('flow')", "Flow", id="app.flow",
                 tooltip="Send requests and watch them travel"),
-        Binding("3", "switch_mode('lessons')", "Lessons", id="app.lessons", show=False,
+        Binding("3", "switch_mode('lessons')", "Lessons", id="app.lessons",
                 tooltip="The ten interactive lessons, with your progress (also :lesson)"),
         Binding("r", "request", "Request", id="app.request",
                 tooltip="Send a request for the selected rule (opens the Flow mode)"),
         Binding("e", "edit", "Edit", id="app.edit", tooltip="Edit the manifest file of the selected object"),
-        Binding("u", "undo_apply", "Undo", id="app.undo", show=False,
+        Binding("u,f8", "undo_apply", "Undo", id="app.undo", show=False,
                 tooltip="Go back to the state before the last apply"),
         Binding("y", "copy_curl", "Copy curl", id="app.curl", show=False,
                 tooltip="Copy the request as a curl command line"),
-        Binding("s", "screenshot", "Screenshot", id="app.screenshot", show=False,
-                tooltip="Save an SVG screenshot of this screen in the current directory"),
+        Binding("s", "screenshot", "Screenshot", id="app.screenshot",
+                tooltip="Save an SVG screenshot of this screen (in your pictures folder, or "
+                        "$INGRESS_EXPLORER_SCREENSHOTS)"),
     ]
 
     def __init__(
@@ -607,7 +613,65 @@ class IngressExplorer(ExplorerApp):
         self.switch_mode(message.mode)
 
     def on_quit_command(self, _: QuitCommand) -> None:
+        self.action_ask_quit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer leaves out the key of the mode already shown."""
+        if action == "switch_mode" and parameters and parameters[0] == self.current_mode:
+            return False
+        return True
+
+    def action_quit_now(self) -> None:
         self.exit(0)
+
+    @work(exclusive=True, exit_on_error=False, group="quit")
+    async def action_ask_quit(self) -> None:
+        """Quit; first ask when something would be lost: applied edits not saved, or an editor's text not applied."""
+        from explorer.tui.screens.dialogs import ConfirmScreen
+        from explorer.tui.screens.editor import EditorScreen
+
+        lost = [f"{name} (applied, not saved)" for name in self.workspace.unsaved()]
+        lost += [f"{screen.file} (in the editor, not applied)" for screen in self.screen_stack
+                 if isinstance(screen, EditorScreen) and screen.text != self.workspace.text_of(screen.file)]
+        if lost and not await self.push_screen_wait(
+                ConfirmScreen(f"Quit and lose your changes to {', '.join(lost)}?", "Quit", "Stay")):
+            return
+        self.exit(0)
+
+    def on_list_namespaces(self, _: ListNamespaces) -> None:
+        """`:ns` alone: the namespaces of what is loaded, with their Ingress rules, as k9s lists them."""
+        view = self.view
+        if view is None:
+            self.notify("the manifests are still loading", title="Namespaces", severity="warning")
+            return
+        rules: dict[str, int] = {}
+        for obj in view.state.objects:
+            rules.setdefault(obj.meta.namespace or "(cluster)", 0)
+        for row in view.rows:
+            namespace = row.ingress.partition("/")[0]
+            rules[namespace] = rules.get(namespace, 0) + 1
+        shown = self.explore.table.namespace if self.explore is not None else None
+        listing = ", ".join(f"{name} ({count} rule{'s' if count != 1 else ''})" + (" ← shown" if name == shown else "")
+                            for name, count in sorted(rules.items()))
+        self.notify(f"{listing}. Type :ns NAME to show one, :ns all for every one.",
+                    title=f"Namespaces ({len(rules)})", timeout=12)
+
+    async def on_open_lesson(self, message: OpenLesson) -> None:
+        """`:lesson N`: the lessons mode, with lesson N (its number in the list, or its id) open."""
+        from explorer.tui.lessons import LessonsScreen
+
+        await self.switch_mode("lessons")
+        screen = self.screen
+        if not isinstance(screen, LessonsScreen):
+            return
+        lessons = screen.catalog.lessons
+        wanted = message.lesson
+        lesson = next((l for l in lessons if str(l.order) == wanted.lstrip("0") or l.id == wanted), None)
+        if lesson is None:
+            numbers = ", ".join(str(l.order) for l in lessons)
+            self.notify(f"no lesson {wanted}; the lessons are {numbers}", title="Lessons", severity="warning")
+            return
+        await screen.open_lesson(lesson)
 
     def action_command_bar(self) -> None:
         bars = self.screen.query(CommandBar)
@@ -695,12 +759,15 @@ class IngressExplorer(ExplorerApp):
             self.notify(line, title="Copied to the clipboard")
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """An SVG of the screen, in the screenshots folder (screenshots_dir); the toast says the whole path."""
+        folder = Path(path) if path else screenshots_dir()
         try:
-            saved = self.save_screenshot(filename, path or os.getcwd())
+            folder.mkdir(parents=True, exist_ok=True)
+            saved = self.save_screenshot(filename, str(folder))
         except OSError as exc:
-            self.notify(f"could not save the screenshot: {exc}", title="Screenshot", severity="error")
+            self.notify(f"could not save the screenshot in {folder}: {exc}", title="Screenshot", severity="error")
             return
-        self.notify(saved, title="Screenshot saved")
+        self.notify(str(Path(saved).resolve()), title="Screenshot saved", timeout=10)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p) lists every action of the app and of this screen."""
@@ -708,7 +775,8 @@ class IngressExplorer(ExplorerApp):
         seen = set()
         for node, bindings in ((screen, screen.BINDINGS), (self, self.BINDINGS)):
             for binding in bindings:
-                if not isinstance(binding, Binding) or binding.id in seen or binding.action == "quit":
+                if not isinstance(binding, Binding) or binding.id in seen or \
+                        binding.action in ("quit", "ask_quit", "quit_now"):
                     continue
                 seen.add(binding.id)
                 yield SystemCommand(

@@ -12,10 +12,10 @@ from textual import events, on
 from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane
 
 from explorer.model import ClusterState
 from explorer.model.redact import redact_secrets
@@ -26,6 +26,7 @@ from explorer.tui.widgets.flow import FlowDiagram
 from explorer.tui.widgets.manifest import ManifestView, Mark
 from explorer.tui.widgets.resources import KIND_TITLE, Kind, ResourceTable, Scope
 from explorer.tui.base import ExplorerApp
+from explorer.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from explorer.topology import IngressRow, PodView
@@ -79,7 +80,7 @@ class ExploreScreen(Screen):
         with Vertical(id="explore-top"):
             yield Static("Loading manifests…", id="table-title", classes="panel-title")
             yield ResourceTable(id="resources")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.watch(self.app, "view", self.redraw)
@@ -92,11 +93,12 @@ class ExploreScreen(Screen):
 
     async def _mount_rest(self) -> None:
         """The filter, the detail tabs and the command bar, after the first frame; then the view is drawn."""
-        footer = self.query_one(Footer)
+        footer = self.query_one(KeysFooter)
         await self.query_one("#explore-top").mount(Input(placeholder="filter rows (esc clears)", id="filter"),
                                                    before=self.table)
         details = TabbedContent(id="details", initial="flow")
-        for pane in (TabPane("Flow", FlowDiagram(id="explore-flow"), id="flow"),
+        for pane in (TabPane("Flow", VerticalScroll(FlowDiagram(id="explore-flow"), id="explore-flow-wrap"),
+                             id="flow"),  # (scrolls: at 80x24 the second row of boxes would be cut)
                      TabPane("Manifest", ManifestView(id="manifest-view"), id="manifest"),
                      TabPane("Findings", FindingsTable(id="findings-table"), Static("", id="finding-detail"),
                              id="findings"),
@@ -166,6 +168,7 @@ class ExploreScreen(Screen):
         self.show_title()
         if view is not None:
             self.query_one(FindingsTable).show(view.findings)
+            self._finding_highlighted()  # the detail follows the new findings (after c, the other controller's)
             count = len(view.findings)
             self.query_one(TabbedContent).get_tab("findings").label = f"Findings ({count})" if count else "Findings"
         self.follow_cursor()

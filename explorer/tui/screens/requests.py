@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from explorer.routing import Decision, Request, route
 from explorer.traffic import DecisionMade, HopReached, RequestCompleted, ResponseSummary
@@ -26,6 +26,7 @@ from explorer.tui.widgets.flow import FlowDiagram
 from explorer.tui.widgets.request_bar import RequestBar
 from explorer.tui.widgets.trace import TraceTable
 from explorer.tui.base import ExplorerApp
+from explorer.tui.widgets.footer import KeysFooter
 
 #: Seconds each hop stays lit while a request travels.
 HOP_SECONDS = 0.18
@@ -65,15 +66,17 @@ class RequestsScreen(Screen):
                 yield TraceTable(id="trace-table")
                 yield Static("", id="trace-why")
         yield CommandBar(lambda: tuple(self.app.profiles), id="command-bar")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.watch(self.app, "view", self.redraw)
 
     def on_screen_resume(self) -> None:
+        """Coming to Flow: the URL field has the selected rule's request and the focus, so enter sends it."""
         bar = self.query_one(RequestBar)
         if not bar.url:
             bar.url = self.app.suggested_url()
+        self.action_focus_url()
 
     def redraw(self, view: View | None) -> None:
         """A new snapshot or profile: the last request is routed again and redrawn (not re-sent)."""

@@ -14,7 +14,8 @@ KIND_WORDS: dict[str, Literal["ing", "svc", "pod"]] = {
     "svc": "svc", "service": "svc", "services": "svc",
     "po": "pod", "pod": "pod", "pods": "pod",
 }
-COMMANDS_HELP = ":ing  :svc  :pod  :ns NAME|all  :ctx [NAME]  :controller nginx|gce  :flow  :explore  :lesson  :q"
+COMMANDS_HELP = (":ing  :svc  :pod  :ns [NAME|all]  :ctx [NAME]  :controller nginx|gce  :flow  :explore  "
+                 ":lesson [N]  :q")
 
 
 @dataclass
@@ -27,6 +28,17 @@ class SetNamespace(Message):
     """`:ns NAME` or `:ns all` (name None: every namespace)."""
 
     name: str | None
+
+
+class ListNamespaces(Message):
+    """`:ns` alone: say which namespaces there are (as k9s lists them)."""
+
+
+@dataclass
+class OpenLesson(Message):
+    """`:lesson N`: open lesson N (its number in the list, or its id)."""
+
+    lesson: str
 
 
 @dataclass
@@ -61,7 +73,9 @@ def parse_command(text: str, controllers: tuple[str, ...]) -> Message:
     if head in ("ns", "namespace"):
         if len(args) > 1:
             raise ValueError(":ns takes one namespace, or all")
-        return SetNamespace(None if not args or args[0] in ("all", "-A") else args[0])
+        if not args:
+            return ListNamespaces()
+        return SetNamespace(None if args[0] in ("all", "-A") else args[0])
     if head in ("ctx", "context", "contexts"):
         if len(args) > 1:
             raise ValueError(":ctx takes one kubeconfig context, or none to pick from a list")
@@ -72,8 +86,10 @@ def parse_command(text: str, controllers: tuple[str, ...]) -> Message:
         return SetController(args[0])
     if head in ("flow", "requests", "explore") and not args:
         return GoToMode("flow" if head in ("flow", "requests") else "explore")
-    if head in ("lesson", "lessons") and not args:
-        return GoToMode("lessons")
+    if head in ("lesson", "lessons"):
+        if len(args) > 1:
+            raise ValueError(":lesson takes one lesson number, e.g. :lesson 4")
+        return OpenLesson(args[0]) if args else GoToMode("lessons")
     if head in ("q", "quit", "q!"):
         return QuitCommand()
     raise ValueError(f"unknown command :{' '.join(words)}; try {COMMANDS_HELP}")

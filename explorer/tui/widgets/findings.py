@@ -13,10 +13,14 @@ if TYPE_CHECKING:
     from explorer.diagnostics import Finding
 
 COLUMNS = ("SEVERITY", "CODE", "WHERE", "MESSAGE", "OBJECT", "LESSON")
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 SEVERITY = {"error": ("✘ error", "bold red"), "warning": ("! warning", "yellow"), "info": ("i info", "cyan")}
 
 
 class FindingsTable(FixedWidthTable):
+    PRIORITY = ("SEVERITY", "CODE", "MESSAGE", "WHERE", "OBJECT", "LESSON")
+    FLEXIBLE = "MESSAGE"
+
     HELP = """\
 ## Findings
 
@@ -35,13 +39,17 @@ manifest at its line.
         self.show(self.items)
 
     def show(self, findings: list[Finding]) -> None:
-        self.items = list(findings)
+        """The findings, errors first, then warnings, then info (in their order within each)."""
+        self.items = sorted(findings, key=lambda f: SEVERITY_RANK.get(f.severity, len(SEVERITY_RANK)))
         rows = []
         for f in self.items:
             label, style = SEVERITY.get(f.severity, (f.severity, ""))
             rows.append((Cell(label, style=style), Cell(f.code), Cell(shown_location(f.location)), Cell(f.message),
                          Cell(f.object), Cell(f.lesson or "-")))
         self.fill(COLUMNS, rows)
+
+    def refit(self) -> None:
+        self.show(self.items)
 
     def current(self) -> Finding | None:
         if 0 <= self.cursor_row < len(self.items):

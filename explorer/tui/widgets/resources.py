@@ -51,6 +51,10 @@ class Scope(NamedTuple):
 
 
 class ResourceTable(FixedWidthTable):
+    PRIORITY = ("HOST", "PATH", "BACKEND", "HEALTH", "PODS", "INGRESS", "WHY", "PATHTYPE", "NODEPORT",
+                "SERVICE", "POD", "READY", "TYPE", "PORTS", "SELECTOR", "IP", "NODE", "OWNER")
+    FLEXIBLE = "WHY"
+
     HELP = """\
 ## Resource table
 
@@ -75,6 +79,7 @@ class ResourceTable(FixedWidthTable):
         self._shown: list[int] = []  # the listing index of each row on the table
         # (view, the Ingress listing it was patched from, the patched one): made by prepare_patch in a thread
         self._prepared: tuple[View, _Listing, _Listing] | None = None
+        self._drawn: View | ClusterState | None = None  # what the table shows, to fill again for a new width
 
     @property
     def title(self) -> str:
@@ -110,6 +115,7 @@ class ResourceTable(FixedWidthTable):
         self.items = []
         if view is None:
             return
+        self._drawn = view
         listing = self._listing(view)
         needle = self.filter_text.lower()
         keep = [
@@ -128,6 +134,7 @@ class ResourceTable(FixedWidthTable):
     def show_first(self, state: ClusterState) -> None:
         """The rules as written, while the view that resolves them is made (its health says it is coming)."""
         rows = first_rows(state)
+        self._drawn = state
         self.clear(columns=True)
         self.items = list(rows)
         self._shown = list(range(len(rows)))
@@ -135,6 +142,13 @@ class ResourceTable(FixedWidthTable):
         cells = [(Cell(r.host or "*"), Cell(r.path), Cell(r.path_type or "-"), Cell(r.backend), pending, pending,
                   Cell("… resolving", style="dim"), Cell(r.ingress), Cell("")) for r in rows]
         self.fill(_COLUMNS["ing"], cells)
+
+    def refit(self) -> None:
+        drawn = self._drawn
+        if isinstance(drawn, ClusterState):
+            self.show_first(drawn)
+        elif drawn is not None:
+            self.show(drawn)
 
     def patch(self, view: View) -> set[int] | None:
         """A view that only changed some rows' health (`View.rows_changed`): redraw those rows in place.
@@ -155,7 +169,7 @@ class ResourceTable(FixedWidthTable):
                 listings["ing"] = prepared[2]
             else:
                 listings["ing"] = ing.patched(view, change.rows)
-        self._listings_of, self._listings = view, listings
+        self._listings_of, self._listings, self._drawn = view, listings, view
         if self.kind != "ing":
             return set()
         if ing is None:
