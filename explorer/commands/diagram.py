@@ -97,6 +97,9 @@ def run(args: argparse.Namespace) -> int:
 
         width = args.width or (shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() and not args.output
                                else 120)
+        if fmt == "svg" and args.width is None:  # a picture has no columns to keep to: no box cuts its text
+            from explorer.export.svg import uncut_width
+            width = uncut_width([diagram for _, diagram in drawn], width)
         picture = Text(no_wrap=True, end="")
         shown = None
         for ingress, diagram in drawn:
@@ -106,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
                 heading = f"Gateway {ingress} (Gateway API)" if found is not None else f"Ingress {ingress} on {profile.title}"
                 picture.append(heading + "\n", style="bold underline")
                 shown = ingress
-            picture.append_text(render(diagram, width))
+            picture.append_text(render(diagram, width, whole_names=fmt == "svg"))
         if fmt == "svg":
             from explorer.export.svg import to_svg
             output = to_svg(picture, title)
