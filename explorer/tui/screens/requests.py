@@ -20,7 +20,7 @@ from explorer.traffic import DecisionMade, HopReached, RequestCompleted, Respons
 from explorer.export.flowboxes import DrawnFlow, diagram_for
 from explorer.tui.view import View, shown_location
 from explorer.tui.widgets.command_bar import CommandBar, SetNamespace, ShowKind
-from explorer.tui.widgets.flow import FlowDiagram
+from explorer.tui.widgets.flow import FlowDiagram, hop_seconds
 from explorer.tui.widgets.request_bar import RequestBar
 from explorer.tui.widgets.trace import TraceTable
 
@@ -182,7 +182,7 @@ class RequestsScreen(Screen):
                 reached = max(box for box in boxes if box is not None)
         for index in range(reached + 1):
             flow.lit = index
-            await asyncio.sleep(HOP_SECONDS)
+            await asyncio.sleep(hop_seconds(self.app, HOP_SECONDS))
         flow.lit = None
         flow.passed = reached
         self.query_one(TraceTable).show(self.decision)
