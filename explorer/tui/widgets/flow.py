@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import App
 from textual.geometry import Size
@@ -14,7 +16,7 @@ if TYPE_CHECKING:
     from explorer.export.boxes import Diagram
 
 
-def hop_seconds(app: App[object], seconds: float) -> float:
+def hop_seconds(app: App[Any], seconds: float) -> float:
     """How long a hop stays lit: `seconds`, or none when animations are off (TEXTUAL_ANIMATIONS=none).
 
     That is Textual's own setting, for users who want no motion; the tests'
