@@ -64,7 +64,8 @@ def session():
 
 
 def test_bundled_scenario_send_a_request_switch_controller_and_quit(session):
-    screen = wait_for(session, "my-nodeport-02:8081")
+    # The rows come first with "…" where the nodePort and Pods will be, until the controller has synced.
+    screen = wait_for(session, "my-nodeport-02:8081  30081")
     assert "foo-bar.com  /foo  Prefix    my-nodeport-01:8080  30080" in screen
     assert "L4 LoadBalancer" in screen
     wait_for(session, "proxy http://127.0.0.1:")
