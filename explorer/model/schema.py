@@ -111,6 +111,7 @@ def schema_for(api_version: str, kind: str) -> dict[str, Any] | None:
     from explorer.model.gateway import SIMULATED_VERSIONS  # the Gateway API's schemas are built from ours
     from explorer.model.gateway_schema import GATEWAY_SCHEMAS
 
+    body: dict[str, Any]
     if kind == "Ingress":
         body = INGRESS_V1 if api_version == "networking.k8s.io/v1" else INGRESS_BETA
     elif kind == "IngressClass":
