@@ -6,7 +6,6 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from explorer.commands.common import add_controller_option, add_source_options, load_sources, use_colour
