@@ -36,7 +36,7 @@ def test_lint_finds_the_condition_the_suite_expects(name: str, route: str, gatew
     wanted = f"{condition['type']}={condition['status']} reason {condition['reason']} on Gateway/{gateway}"
     hits = [f for f in findings if f.object == f"HTTPRoute/{route}" and wanted in f.message]
     assert hits, [str(f) for f in findings if f.code.startswith("IE7")]
-    assert hits[0].code == ("IE7001" if condition["type"] == "Accepted" else "IE7002")
+    assert hits[0].code == ("IE8001" if condition["type"] == "Accepted" else "IE8002")
     assert hits[0].location.file.endswith(f"{name}.yaml") and hits[0].location.line > 0
 
 
@@ -46,11 +46,11 @@ def test_lint_json_for_an_invalid_backend_ref() -> None:
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 1, out.stderr
     findings = json.loads(out.stdout)["findings"] if isinstance(json.loads(out.stdout), dict) else json.loads(out.stdout)
-    hit = next(f for f in findings if f["code"] == "IE7002")
+    hit = next(f for f in findings if f["code"] == "IE8002")
     assert "ResolvedRefs=False reason BackendNotFound" in hit["message"]
     assert "create the Service" in hit["hint"]
 
 
 def test_a_valid_route_has_no_route_findings() -> None:
     findings = check(load([str(CONF / "base.yaml"), str(CONF / "matching.yaml")]))
-    assert not [f for f in findings if f.code in ("IE7001", "IE7002")]
+    assert not [f for f in findings if f.code in ("IE8001", "IE8002")]

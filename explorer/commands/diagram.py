@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from explorer.commands.common import add_controller_option, add_source_options, load_sources, use_colour
+from explorer.fsio import refuse_overwriting_input, write_atomic
 
 if TYPE_CHECKING:
     from explorer.export.boxes import Diagram
@@ -101,6 +102,9 @@ def run(args: argparse.Namespace) -> int:
 
         width = args.width or (shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() and not args.output
                                else 120)
+        if fmt == "svg" and args.width is None:  # a picture has no columns to keep to: no box cuts its text
+            from explorer.export.svg import uncut_width
+            width = uncut_width([diagram for _, diagram in drawn], width)
         picture = Text(no_wrap=True, end="")
         shown = None
         for ingress, diagram in drawn:
@@ -110,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
                 heading = f"Gateway {ingress} (Gateway API)" if found is not None else f"Ingress {ingress} on {profile.title}"
                 picture.append(heading + "\n", style="bold underline")
                 shown = ingress
-            picture.append_text(render(diagram, width))
+            picture.append_text(render(diagram, width, whole_names=fmt == "svg"))
         if fmt == "svg":
             from explorer.export.svg import to_svg
             output = to_svg(picture, title)
@@ -122,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
             output = picture.plain + "\n"
     if args.output:
         try:
-            Path(args.output).write_text(output, encoding="utf-8")
+            refuse_overwriting_input(args.output, state.sources)
+            write_atomic(args.output, output)
         except OSError as exc:
             print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
             return 2

@@ -29,7 +29,7 @@ def check(state: ClusterState) -> list[Finding]:
         if c.status == "True" and c.type != "Conflicted":
             continue
         route = c.object.startswith("HTTPRoute/")
-        code = ("IE7001" if c.type == "Accepted" else "IE7002") if route else "IE7003"
+        code = ("IE8001" if c.type == "Accepted" else "IE8002") if route else "IE8003"
         parent = f" on {c.parent}" if c.parent else ""
         out.append(Finding(code, "error" if route else "warning", c.object, c.field, c.location or Location("-"),
                            f"{c.type}={c.status} reason {c.reason}{parent}: {c.message}", _HINTS.get(c.reason, "")))
