@@ -137,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _gateway_drawn(state: ClusterState, args: argparse.Namespace) -> tuple[list[tuple[str, Diagram]], str] | None:
+def _gateway_drawn(state: "ClusterState", args: argparse.Namespace) -> "tuple[list[tuple[str, Diagram]], str] | None":
     """(drawn, title) for --controller gateway, or None after saying why there is nothing to draw."""
     from explorer.export.gatewayboxes import gateway_diagrams
     from explorer.routing.gateway import routing_for

@@ -32,7 +32,7 @@ def check(state: ClusterState) -> list[Finding]:
         route = c.object.startswith("HTTPRoute/")
         code = ("IE8001" if c.type == "Accepted" else "IE8002") if route else "IE8003"
         parent = f" on {c.parent}" if c.parent else ""
-        out.append(make(code, c.object, c.field, c.location or Location("-"),
+        out.append(make(code, c.object, c.field, c.location or Location("-"),  # severity and stage: the code's
                         f"{c.type}={c.status} reason {c.reason}{parent}: {c.message}", _HINTS.get(c.reason, "")))
     return out
 
