@@ -421,9 +421,13 @@ def _hops(check: HopsCheck, attempt: Attempt, lang: str, profile: ControllerProf
     ok = tuple(kinds) == check.through and broken is None
     reason = where = ""
     if not ok:
-        reason = say("reason.hops", lang, want=" → ".join(check.through))
-        if broken is not None:
-            where = f"{broken.label}: {broken.reason}"
+        if tuple(kinds) == check.through and broken is not None:  # the right way, but a hop on it is broken
+            reason = quote(broken.reason, lang, say("reason.hops.broken", lang, hop=broken.label), True)
+            where = str(broken.location) if broken.location else ""
+        else:
+            reason = say("reason.hops", lang, want=" → ".join(check.through))
+            if broken is not None:
+                where = f"{broken.label}: {broken.reason}"
     return CheckResult(check, ok, expectation(check, lang, profile), say("got.hops", lang, hops=" → ".join(kinds)),
                        reason, where)
 

@@ -119,6 +119,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
                              "ja": "予約済みのアドレスが {want} ではなく {got}"},
     "reason.address_lost": {"en": "the address was {before} but is {after} after re-creation",
                             "ja": "アドレスが {before} から、作り直した後に {after} になった"},
+    "reason.hops.broken": {"en": "the way is right, but {hop} is broken", "ja": "経路は正しいが、{hop} が壊れている"},
     "reason.hops": {"en": "expected {want}", "ja": "期待する経路は {want}"},
     "reason.status": {"en": "expected {want}, got {got}", "ja": "期待は {want}、実際は {got}"},
     "reason.pod": {"en": "answered by {pod}, which is not a Pod of Service {service}",
