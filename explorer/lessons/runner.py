@@ -24,6 +24,7 @@ from explorer.lessons.checks import (
 )
 from explorer.lessons.messages import say
 from explorer.lessons.spec import RequestCheck, Step, TLSCheck
+from explorer.model.redact import reveal
 from explorer.routing import ControllerProfile, route
 from explorer.traffic import HopReached, ListenerInfo, RequestCompleted, ResponseSummary, TrafficPort
 
@@ -178,10 +179,10 @@ def _secret_certificate(attempt: Attempt, name: str) -> bytes | None:
     raw = secret.meta.raw if secret is not None else None
     if not isinstance(raw, dict):
         return None
-    pem = (raw.get("stringData") or {}).get("tls.crt")
-    if pem is None and isinstance((raw.get("data") or {}).get("tls.crt"), str):
+    pem = reveal((raw.get("stringData") or {}).get("tls.crt"))  # sealed by the loader (explorer.model.redact)
+    if pem is None and reveal((raw.get("data") or {}).get("tls.crt")) is not None:
         try:
-            pem = base64.b64decode(raw["data"]["tls.crt"]).decode("ascii", "replace")
+            pem = base64.b64decode(reveal(raw["data"]["tls.crt"]) or "").decode("ascii", "replace")
         except ValueError:
             return None
     if not isinstance(pem, str) or "-----BEGIN CERTIFICATE-----" not in pem:
