@@ -511,6 +511,9 @@ def judge_certificate(check: TLSCheck, lang: str, profile: ControllerProfile, se
         key = "reason.tls.not_covered" if check.covers else "reason.tls.covered"
         return CheckResult(check, False, expected, actual, say(key, lang, sni=check.sni, names=shown),
                            where or (f"Secret {check.secret}" if check.secret else source))
+    if check.covers and source.startswith("self-signed"):  # made up by the proxy: no controller serves this
+        return CheckResult(check, False, expected, actual, say("reason.tls.made_up", lang, source=source),
+                           where or source)
     if not check.covers and claimed:
         return CheckResult(check, False, expected, actual, say("reason.tls.claimed", lang, sni=check.sni, source=source),
                            where or source)
