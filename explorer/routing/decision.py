@@ -86,6 +86,8 @@ class Decision:
     route: "Route | None" = field(default=None, repr=False)
     #: Every backend of a weighted forward; `backend` is the one this request goes to.
     backends: "tuple[WeightedBackend, ...]" = ()
+    #: The path the controller matched on (the request's, normalised as the profile says).
+    matched_path: str = ""
     _explain: Callable[["Decision"], list[TraceEntry]] | None = field(default=None, repr=False)
 
     @cached_property

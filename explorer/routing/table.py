@@ -43,6 +43,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal, Union
 
 from explorer.model.location import Location
@@ -294,6 +295,12 @@ class Route:
     implicit: bool = False
     #: Why the route answers, when it is not a path match (fallbacks, implicit routes).
     why: str = ""
+
+    @cached_property
+    def matches_text(self) -> str:
+        """The start of the reason a path match gives: "host H and Prefix /foo in ns/name matches " (then the path)."""
+        text = f"{self.label} in {self.origin.key} matches "
+        return f"host {self.host} and {text}" if self.host else text
 
     @property
     def label(self) -> str:
