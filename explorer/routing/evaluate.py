@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from explorer.routing.decision import BackendRef, Decision
-from explorer.routing.explain import explain
+from explorer.routing.decision import BackendRef, Decision, TraceEntry
 from explorer.routing.paths import element_prefixes, url_map_glob_keys
 from explorer.routing.request import Request, normalize_path
 from explorer.routing.table import (
@@ -45,7 +44,13 @@ def route(table: RouteTable, request: Request, entry_point: str | None = None) -
     result = RouteResult(table, ep, lb_why, path)
     fields = _evaluate(result, request, hostname)
     return Decision(request=request, profile=table.profile.name, load_balancer=ep.name if ep else "",
-                    route=result.route, matched_path=path, _explain=lambda d: explain(d, result), **fields)
+                    route=result.route, matched_path=path, _explain=lambda d: _explain(d, result), **fields)
+
+
+def _explain(decision: Decision, result: RouteResult) -> list[TraceEntry]:
+    from explorer.routing.explain import explain  # only when a trace is read: not on the fast path
+
+    return explain(decision, result)
 
 
 def _evaluate(result: RouteResult, request: Request, hostname: str) -> dict[str, Any]:
