@@ -13,6 +13,7 @@ import sys
 from typing import Sequence
 
 from explorer import __version__
+from explorer.commands import collector
 
 #: name -> one-line help. Order is the order `--help` lists them.
 COMMANDS: dict[str, str] = {
@@ -27,9 +28,14 @@ COMMANDS: dict[str, str] = {
     "lessons": "list, start and check the interactive lessons",
 }
 
+#: Commands that read one snapshot, answer and exit; the others (tui, serve, web) run until stopped.
+ONE_SHOT = frozenset({"route", "record", "lint", "convert", "diagram", "lessons"})
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+#: sysexits.h's EX_SOFTWARE: an error in this program, told apart from "lint found errors" (1) and bad input (2).
+EXIT_BUG = 70
 
 
 def _command_module(name: str):
@@ -60,6 +66,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = next((a for a in argv if not a.startswith("-")), None)
     if command not in COMMANDS:
         command = None
+    if command in ONE_SHOT:
+        with collector.off():  # the process ends with the answer (commands/collector.py)
+            return _run(argv, command)
+    return _run(argv, command)
+
+
+def _run(argv: list[str], command: str | None) -> int:
     parser = build_parser(command)
     try:
         args = parser.parse_args(argv)
@@ -70,9 +83,44 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _command_module("tui").run(args)
         parser.print_help()
         return EXIT_OK
+    streams = sys.stdout, sys.stderr
+    if args.command not in ("tui", "web"):  # the TUI owns its terminal and escapes through Textual
+        sys.stdout, sys.stderr = _escaping(sys.stdout), _escaping(sys.stderr)
     try:
         return _command_module(args.command).run(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, never a traceback on bad input
+        print(bug_message(exc), file=sys.stderr)
+        return EXIT_BUG
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _escaping(stream):  # type: ignore[no-untyped-def]
+    """Control characters from manifests and clients are shown escaped in every line a command prints."""
+    from explorer.commands.common import use_colour
+    from explorer.printable import EscapingStream
+
+    return EscapingStream(stream, keep_colour=use_colour(stream))
+
+
+def bug_message(exc: BaseException) -> str:
+    """One line: what broke and where in our code, and where to report it (set IE_TRACEBACK=1 for the rest)."""
+    import os
+    import traceback
+
+    if os.environ.get("IE_TRACEBACK"):
+        traceback.print_exception(exc)
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    if frames:
+        path = frames[-1].filename.replace(os.sep, "/")
+        where = f" at {path.rsplit('/explorer/', 1)[-1] if '/explorer/' in path else path.rsplit('/', 1)[-1]}" \
+                f":{frames[-1].lineno}"
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return (f"ingress-explorer: internal error, this is a bug: {type(exc).__name__}{': ' if text else ''}"
+            f"{text}{where} (please report it to ingress-explorer's issue tracker "
+            "with the command you ran; IE_TRACEBACK=1 prints the traceback)")
