@@ -14,6 +14,7 @@ from typing import Sequence
 
 from explorer import __version__
 from explorer.commands import collector
+from explorer.printable import bug_message
 
 #: name -> one-line help. Order is the order `--help` lists them.
 COMMANDS: dict[str, str] = {
@@ -105,22 +106,3 @@ def _escaping(stream):  # type: ignore[no-untyped-def]
     from explorer.printable import EscapingStream
 
     return EscapingStream(stream, keep_colour=use_colour(stream))
-
-
-def bug_message(exc: BaseException) -> str:
-    """One line: what broke and where in our code, and where to report it (set IE_TRACEBACK=1 for the rest)."""
-    import os
-    import traceback
-
-    if os.environ.get("IE_TRACEBACK"):
-        traceback.print_exception(exc)
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = ""
-    if frames:
-        path = frames[-1].filename.replace(os.sep, "/")
-        where = f" at {path.rsplit('/explorer/', 1)[-1] if '/explorer/' in path else path.rsplit('/', 1)[-1]}" \
-                f":{frames[-1].lineno}"
-    text = str(exc).splitlines()[0][:200] if str(exc) else ""
-    return (f"ingress-explorer: internal error, this is a bug: {type(exc).__name__}{': ' if text else ''}"
-            f"{text}{where} (please report it to ingress-explorer's issue tracker "
-            "with the command you ran; IE_TRACEBACK=1 prints the traceback)")

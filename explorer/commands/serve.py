@@ -276,7 +276,7 @@ async def _watch(args: argparse.Namespace, proxy: "Proxy", profile: "ControllerP
             with collector.paused_then_settled():  # frees the snapshot this one replaces
                 state = load(args.files, namespace=args.namespace)
         except Exception as exc:  # noqa: BLE001 - a bug in loading must not end reloading for good
-            from explorer.cli import bug_message
+            from explorer.printable import bug_message
 
             _reload_failed(proxy, bug_message(exc))
             continue
@@ -289,7 +289,7 @@ async def _watch(args: argparse.Namespace, proxy: "Proxy", profile: "ControllerP
         try:
             await proxy.apply(state, profile)
         except Exception as exc:  # noqa: BLE001
-            from explorer.cli import bug_message
+            from explorer.printable import bug_message
 
             _reload_failed(proxy, bug_message(exc))
             continue
