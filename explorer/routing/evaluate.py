@@ -113,7 +113,8 @@ def _first(routes: list[Route] | None, request: Request) -> Route | None:
 
 
 def _accepts(r: Route, request: Request) -> bool:
-    return not r.match.guarded or r.match.accepts(request)
+    match = r.match
+    return not match.guarded or match.accepts(request)
 
 
 # ---------------------------------------------------------------- answers
@@ -125,10 +126,11 @@ def _answer(result: RouteResult, r: Route, request: Request) -> dict[str, Any]:
         if condition.applies(request):
             return _condition(result, r, condition, request)
     fields = _about(r)
-    fields["reason"] = _reason(r, result.path)
+    fields["reason"] = reason = _reason(r, result.path)
     if r.default is not None:
         fields["used_default_backend"] = r.default
-    return {**fields, **_action(r.action, fields["reason"], result, request, r)}
+    fields.update(_action(r.action, reason, result, request, r))
+    return fields
 
 
 def _condition(result: RouteResult, r: Route | None, condition: Condition, request: Request) -> dict[str, Any]:
@@ -142,7 +144,8 @@ def _condition(result: RouteResult, r: Route | None, condition: Condition, reque
         fields["used_default_backend"] = r.default
     if condition.names_backend and r is not None and isinstance(r.action, Forward):
         fields["backend"] = _chosen(r.action.backends, request).ref
-    return {**fields, **_action(condition.answer, reason, result, request, None)}
+    fields.update(_action(condition.answer, reason, result, request, None))
+    return fields
 
 
 def _about(r: Route) -> dict[str, Any]:

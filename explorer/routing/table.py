@@ -121,11 +121,12 @@ class Match:
     method: str | None = None
     cookies: tuple[HeaderMatch, ...] = ()  # cookie name/value
     clients: tuple[Network, ...] = ()  # the client address must be in one of these
+    #: True when the route asks more than host and path (set from the fields above, read per request).
+    guarded: bool = field(init=False, default=False)
 
-    @property
-    def guarded(self) -> bool:
-        """True when the route asks more than host and path."""
-        return bool(self.headers or self.query or self.method or self.cookies or self.clients)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "guarded",
+                           bool(self.headers or self.query or self.method or self.cookies or self.clients))
 
     def accepts(self, request: "Request") -> bool:
         """The non-path parts of the match (the index already matched host and path)."""
