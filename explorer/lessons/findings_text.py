@@ -88,6 +88,14 @@ JA: dict[str, str] = {
     "IE6013": "BackendConfig の healthCheck で timeoutSec が checkIntervalSec より大きい",
     "IE6014": "1 つの host が 2 つのルールにある: GKE は最後のルールの paths だけを使う",
     "IE6015": "Ingress が指す FrontendConfig が存在しない",
+    "IE6016": "グローバルとリージョンの静的 IP アノテーションが両方ある",
+    "IE6017": "readinessProbe のパスがリダイレクトを返す: kubelet は Ready とみなすが、GKE のヘルスチェックは 200 が必要",
+    "IE1012": "metadata.name がその kind の名前として正しくない (DNS-1123 サブドメイン、Service は DNS-1035 ラベル)",
+    "IE3010": "バックエンドの Service のポートが TCP ではない (UDP か SCTP): HTTP は届かない",
+    "IE5005": "ingress-explorer がモデル化していないコントローラーのクラス (alb、haproxy、AGIC など)",
+    "IE8001": "HTTPRoute が親の Gateway に受け入れられていない (Accepted=False、仕様の reason 付き)",
+    "IE8002": "HTTPRoute の backendRef が解決できない (ResolvedRefs=False): その割合は 500 を返す",
+    "IE8003": "Gateway のリスナーが受け入れられていない、解決できない、または競合している",
 }
 
 _TABLES: dict[str, dict[str, str]] = {"ja": JA}
