@@ -131,6 +131,8 @@ class Listener:
         self.http_port: int | None = None
         self.https_port: int | None = None
         self.sni: SNISelector | None = None
+        self.gateway = ""  # Gateway API front end: the Gateway (namespace/name) this listener is a port of
+        self.listener_port: int | None = None  # ... and the listener port its local port stands for
 
     def info(self) -> ListenerInfo:
         certs = tuple(c.describe() for c in self.sni.certificates) if self.sni and self.https else ()
@@ -199,6 +201,7 @@ class Proxy:
         self._client: aiohttp.ClientSession | None = None
         self._lock = asyncio.Lock()
         self._request_ids = 0
+        self.gateway_draws = 0  # Gateway API: requests that drew a weighted backendRef share (proxy/gateway.py)
         self._sent = 0  # requests send() made
         self._answers: dict[str, Outcome | None] = {}  # send()'s requests in flight: token -> the answer
         self.started_at = 0.0
@@ -327,6 +330,9 @@ class Proxy:
 
     async def _sync_listeners(self, state: ClusterState, profile: ControllerProfile) -> None:
         assert self._certs is not None
+        if profile.front_end == "gateway":
+            await self._sync_gateway_listeners(state)
+            return
         lbs = table_for(state, profile).entry_points
         for name in [n for n in self._listeners if n not in lbs]:
             await self._listeners.pop(name).stop()
@@ -345,6 +351,28 @@ class Proxy:
                 await listener.start_https(_port(self.options.https_port, listener.index), listener.sni)
             elif not lb.https_enabled and listener.https is not None:
                 await listener.stop_https()
+
+    async def _sync_gateway_listeners(self, state: ClusterState) -> None:
+        """Gateway API: one proxy listener per Gateway and listener port (entry point `ns/name:port`).
+
+        Its local HTTP port stands for the listener port (`Listener.listener_port`); HTTPS listeners
+        (TLS by the listeners' certificateRefs) are not served yet: the banner says so.
+        """
+        from explorer.routing.gateway import routing_for
+
+        eps = routing_for(state).routes.entry_points
+        wanted = {name: ep for name, ep in eps.items() if "http" in ep.listeners}
+        for name in [n for n in self._listeners if n not in wanted]:
+            await self._listeners.pop(name).stop()
+        for name, ep in wanted.items():
+            if name in self._listeners:
+                continue
+            listener = Listener(self, name, self.options.listen, self._opened)
+            listener.gateway, _, port = name.rpartition(":")
+            listener.listener_port = int(port)
+            self._opened += 1
+            await listener.start_http(_port(self.options.http_port, listener.index))
+            self._listeners[name] = listener
 
     async def _start_status(self) -> None:
         app = web.Application()
