@@ -168,6 +168,15 @@ _TABLE = (
     Code("IE6017", "warning", "broken",
          "readinessProbe path answers a redirect: the kubelet counts it Ready, the GKE health check needs 200",
          "health-checks", "GKE docs (health check: only 200 is healthy); kubelet: 200-399 is success"),
+    # ---- Gateway API: the status conditions a controller would write
+    Code("IE8001", "error", "ignored", "HTTPRoute not accepted by a parent Gateway (Accepted=False, with the spec's reason)",
+         None, "Gateway API RouteConditionAccepted: NoMatchingParent, NotAllowedByListeners, "
+         "NoMatchingListenerHostname, UnsupportedValue"),
+    Code("IE8002", "error", "broken", "HTTPRoute backendRef does not resolve (ResolvedRefs=False): its share answers 500", None,
+         "Gateway API RouteConditionResolvedRefs: BackendNotFound, RefNotPermitted, InvalidKind"),
+    Code("IE8003", "warning", "broken", "Gateway listener not accepted, unresolved or conflicted", None,
+         "Gateway API ListenerConditionAccepted/ResolvedRefs/Conflicted: UnsupportedProtocol, "
+         "InvalidCertificateRef, RefNotPermitted, ProtocolConflict"),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _TABLE}
