@@ -26,6 +26,7 @@ JA: dict[str, str] = {
     "IE1009": "クラスタスコープの kind に metadata.namespace が書かれている",
     "IE1010": "もう提供されていない apiVersion（Ingress v1beta1、IngressClass v1beta1、beta のワークロード）",
     "IE1011": "v1beta1 のフィールドと、networking.k8s.io/v1 での書き方",
+    "IE1012": "metadata.name がその種類の名前の規則に合わない (DNS-1123 サブドメイン、Service は DNS-1035 ラベル)",
     "IE2001": "pathType の指定が必要",
     "IE2002": "pathType が Exact、Prefix、ImplementationSpecific のどれでもない",
     "IE2003": "path が絶対パスではない",
@@ -57,8 +58,9 @@ JA: dict[str, str] = {
     "IE3007": "Ingress の背後のコンテナーに readinessProbe がない",
     "IE3008": "readinessProbe のポートがコンテナーの宣言したポートではない",
     "IE3009": "readinessProbe と livenessProbe がまったく同じ",
+    "IE3010": "バックエンドの Service ポートが TCP ではない (UDP や SCTP): HTTP は届かない",
     "IE3101": "TLS の Secret が Ingress と同じ名前空間に存在しない",
-    "IE3102": "TLS の Secret の type が kubernetes.io/tls ではない",
+    "IE3102": "TLS の Secret の type が kubernetes.io/tls ではない (どちらのコントローラも type は見ない)",
     "IE3103": "TLS の Secret に tls.crt または tls.key がない",
     "IE3104": "ルールの host がどの tls の hosts にも含まれていない",
     "IE3201": "2 つの Ingress に同じ host と path がある",
@@ -73,6 +75,7 @@ JA: dict[str, str] = {
     "IE5002": "選んだコントローラーはこの Ingress を処理しない",
     "IE5003": "GKE は spec.ingressClassName を無視する",
     "IE5004": "クラスの指定がない: ingress-nginx はデフォルトのクラスのときだけ処理する",
+    "IE5005": "ingress-explorer が模擬しないコントローラのクラス (alb、haproxy、AGIC など)",
     "IE6001": "GKE のバックエンドの Service が NodePort でも LoadBalancer でもなく、NEG のアノテーションもない",
     "IE6002": "NEG のアノテーションが正しい JSON ではない",
     "IE6003": "GKE はこの path を受け付けない（無効なワイルドカード）",
@@ -88,6 +91,11 @@ JA: dict[str, str] = {
     "IE6013": "BackendConfig の healthCheck で timeoutSec が checkIntervalSec より大きい",
     "IE6014": "1 つの host が 2 つのルールにある: GKE は最後のルールの paths だけを使う",
     "IE6015": "Ingress が指す FrontendConfig が存在しない",
+    "IE6016": "グローバルとリージョンの静的 IP アノテーションが両方ある",
+    "IE6017": "readinessProbe のパスがリダイレクトを返す: kubelet は Ready とみなすが、GKE のヘルスチェックは 200 だけを正常とする",
+    "IE8001": "HTTPRoute が親の Gateway に受け入れられていない (Accepted=False、仕様の reason 付き)",
+    "IE8002": "HTTPRoute の backendRef が解決できない (ResolvedRefs=False): その割合は 500 を返す",
+    "IE8003": "Gateway のリスナーが受け入れられない、解決できない、または競合している",
 }
 
 _TABLES: dict[str, dict[str, str]] = {"ja": JA}
