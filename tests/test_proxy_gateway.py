@@ -117,3 +117,26 @@ async def test_ingress_objects_are_not_served_by_the_gateway_front_end(path: str
         info = proxy.listeners["shared"]
         response, _ = await send(info.base_url("http") or "", "shop.example", path)
         assert response.status == 404
+
+
+
+async def test_https_listener_serves_by_sni_with_the_certificate_of_its_certificate_ref() -> None:
+    from test_proxy_tls import https_get, names_of
+
+    async with running(GATEWAY_PROFILE, PROXY_DATA / "gateway-tls", https_port=0) as proxy:
+        assert set(proxy.listeners) == {"default/edge:80", "default/edge:443"}
+        secure = proxy.listeners["default/edge:443"]
+        assert secure.http_port is None and secure.https_port
+        assert secure.certificates == (
+            "secure.example: self-signed (Secret default/secure-tls not found in the manifests)",)
+        cert, raw = await https_get(secure.https_port, "secure.example", "secure.example", "/page")
+        assert names_of(cert) == ["secure.example"]
+        head, _, body = raw.decode().partition("\r\n\r\n")
+        assert head.startswith("HTTP/1.1 200"), raw
+        assert "X-Ingress-Explorer-Certificate: secure.example: self-signed" in head
+        echo = json.loads(body)
+        assert echo["pod"].startswith("web-") and echo["path"] == "/page"
+        assert {k.lower(): v for k, v in echo["headers"].items()}["x-forwarded-proto"] == "https"
+        # the HTTP listener of the same Gateway answers plain HTTP on its own local port
+        response, _ = await send(base_of(proxy, "default/edge:80"), "secure.example", "/page")
+        assert response.status == 200

@@ -58,3 +58,24 @@ def test_serve_gateway_without_a_gateway_says_so_and_exits_2():
     assert result.returncode == 2
     assert "no Gateway in the manifests" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_banner_names_the_https_listener_its_certificate_and_a_curl_line_that_works():
+    import asyncio
+
+    from explorer.commands.common import Style
+    from explorer.commands.serve import banner
+    from explorer.routing.gateway.compile import GATEWAY_PROFILE
+    from proxy_support import PROXY_DATA, load_clean, running
+
+    state = load_clean(PROXY_DATA / "gateway-tls")
+    async with running(GATEWAY_PROFILE, PROXY_DATA / "gateway-tls", https_port=0) as proxy:
+        text = banner(proxy, state, GATEWAY_PROFILE, Style(False))
+        port = proxy.listeners["default/edge:443"].https_port
+        assert f"listener port 443 ('https' HTTPS): https://127.0.0.1:{port}" in text, text
+        assert "certificate secure.example: self-signed (Secret default/secure-tls not found in the manifests)" in text
+        line = next(ln.strip() for ln in text.splitlines() if ln.strip().startswith("curl -k"))
+        assert line == f"curl -k --resolve secure.example:{port}:127.0.0.1 https://secure.example:{port}/"
+        answer = await asyncio.to_thread(curl, "-i", *shlex.split(line)[1:])
+    assert answer.stdout.startswith("HTTP/1.1 200"), answer.stdout + answer.stderr
+    assert "X-Ingress-Explorer-Backend: default/web:80" in answer.stdout

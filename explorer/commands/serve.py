@@ -34,7 +34,8 @@ examples:
   ingress-explorer serve -f . --http-port 0 --https-port 0 --status-port 0   (any free ports)
   ingress-explorer serve --context dev -n shop       the cluster's rules, to its own Pods (port-forward)
   ingress-explorer serve -f sample-manifests/gateway-api-traffic --controller gateway
-                     each Gateway listener port gets a local port (80 -> 8080, the next one 8081, ...)
+                     each Gateway listener port gets a local port (80 -> 8080, the next one 8081, ...;
+                     HTTPS listeners count up from --https-port), certificates from certificateRefs
 
 Every response carries X-Ingress-Explorer-Ingress, -Backend and -Pod headers.
 The files are watched: save an edit and the next request uses it. Ctrl-C stops everything.
@@ -225,24 +226,33 @@ def gateway_banner(proxy: "Proxy", state: "ClusterState", style: Style) -> list[
             on_port = [lt for lt in table.listeners_of(gateway) if lt.listener.port == port]
             names = ", ".join(f"{lt.listener.name!r} {lt.listener.protocol}" for lt in on_port)
             info = proxy.listeners.get(f"{gateway.meta.key}:{port}")
-            base = info.base_url("http") if info is not None else None
-            if base is None:
-                lines.append(style.yellow(f"  listener port {port} ({names}): not served (only HTTP listeners "
-                                          "are served so far; HTTPS by certificateRefs is not simulated yet)"))
+            bases = [b for b in (info.base_url("http"), info.base_url("https")) if b] if info is not None else []
+            if not bases:
+                lines.append(style.yellow(f"  listener port {port} ({names}): not served (only HTTP and HTTPS "
+                                          "listeners are simulated)"))
                 continue
-            lines.append(f"  listener port {port} ({names}): {base}")
-            seen: set[tuple[str, str]] = set()
+            lines.append(f"  listener port {port} ({names}): {', '.join(bases)}")
+            assert info is not None
+            for cert in info.certificates:
+                lines.append(f"    certificate {cert}")
+            seen: set[tuple[str, str, str]] = set()
             curls: list[str] = []
             for lt in on_port:
-                if lt.scheme != "http":
+                if lt.scheme not in ("http", "https"):
                     continue
                 for entry in lt.entries:
                     for hostname in entry.hostnames:
                         host = (hostname or "").replace("*", "anything", 1)
                         shown = _literal_prefix(entry.match.path.value)
-                        if (host, shown) not in seen:
-                            seen.add((host, shown))
-                            curls.append(_curl(base, host, shown))
+                        if (lt.scheme, host, shown) in seen:
+                            continue
+                        seen.add((lt.scheme, host, shown))
+                        if lt.scheme == "http":
+                            curls.append(_curl(info.base_url("http"), host, shown))
+                        else:
+                            local, name = info.https_port, host or "localhost"
+                            curls.append(f"curl -k --resolve {shlex.quote(f'{name}:{local}:{info.host}')} "
+                                         f"{shlex.quote(f'https://{name}:{local}{shown}')}")
             for line in curls[:CURL_LINES]:
                 lines.append(style.cyan(f"    {line}"))
             if len(curls) > CURL_LINES:

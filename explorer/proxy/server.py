@@ -355,24 +355,42 @@ class Proxy:
     async def _sync_gateway_listeners(self, state: ClusterState) -> None:
         """Gateway API: one proxy listener per Gateway and listener port (entry point `ns/name:port`).
 
-        Its local HTTP port stands for the listener port (`Listener.listener_port`); HTTPS listeners
-        (TLS by the listeners' certificateRefs) are not served yet: the banner says so.
+        Its local port stands for the listener port (`Listener.listener_port`): an HTTP site for HTTP
+        listeners, an HTTPS site for HTTPS ones, its certificates by SNI from the listeners'
+        certificateRefs (a listener without hostname: its certificate for any name, our choice).
         """
         from explorer.routing.gateway import routing_for
 
-        eps = routing_for(state).routes.entry_points
-        wanted = {name: ep for name, ep in eps.items() if "http" in ep.listeners}
-        for name in [n for n in self._listeners if n not in wanted]:
+        assert self._certs is not None
+        routing = routing_for(state)
+        eps = routing.routes.entry_points
+        for name in [n for n in self._listeners if n not in eps]:
             await self._listeners.pop(name).stop()
-        for name, ep in wanted.items():
-            if name in self._listeners:
-                continue
-            listener = Listener(self, name, self.options.listen, self._opened)
-            listener.gateway, _, port = name.rpartition(":")
-            listener.listener_port = int(port)
-            self._opened += 1
-            await listener.start_http(_port(self.options.http_port, listener.index))
-            self._listeners[name] = listener
+        refused = {(c.object, c.parent): c.message for c in routing.gateways.conditions
+                   if c.type == "ResolvedRefs" and c.status == "False"}
+        for name, ep in eps.items():
+            listener = self._listeners.get(name)
+            if listener is None:
+                listener = Listener(self, name, self.options.listen, self._opened)
+                listener.gateway, _, port = name.rpartition(":")
+                listener.listener_port = int(port)
+                listener.sni = SNISelector(self._certs.fallback)
+                self._opened += 1
+                self._listeners[name] = listener
+            gateway = next(g for g in routing.gateways.gateways if g.meta.key == listener.gateway)
+            certs = []
+            for lt in routing.gateways.listeners_of(gateway):
+                li = lt.listener
+                if lt.scheme == "https" and li.port == listener.listener_port:
+                    why = refused.get((f"Gateway/{gateway.meta.key}", li.name))
+                    certs += self._certs.for_gateway_listener(
+                        state, li.hostname, ((r.namespace, r.name) for r in li.certificate_refs), why)
+            assert listener.sni is not None
+            listener.sni.update(certs, "many", "first")
+            if "http" in ep.listeners and listener.http is None:
+                await listener.start_http(_port(self.options.http_port, listener.index))
+            if "https" in ep.listeners and listener.https is None:
+                await listener.start_https(_port(self.options.https_port, listener.index), listener.sni)
 
     async def _start_status(self) -> None:
         app = web.Application()
