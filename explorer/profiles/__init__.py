@@ -1,0 +1,1 @@
+"""Controller behaviour as data (the ingress-nginx annotation catalog lives here)."""
