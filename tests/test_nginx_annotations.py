@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from explorer.profiles.nginx_annotations import (
-    NGINX_ANNOTATIONS, PREFIX, classify, parse_cidrs, parse_size, refusal,
+    NGINX_ANNOTATIONS, PREFIX, classify, denial, invalid_but_ignored, parse_cidrs, parse_size, refusal,
 )
 
 DATA = Path(__file__).parent / "data" / "nginx"
@@ -74,7 +74,7 @@ def test_annotations_that_are_not_ingress_nginx_ones_are_named(key: str, handlin
     assert says in report.note
 
 
-@pytest.mark.parametrize("name,value,refused", [
+@pytest.mark.parametrize("name,value,invalid", [
     ("whitelist-source-range", "10.0.0.0/8, 192.168.1.1", False),
     ("whitelist-source-range", "10.0.0.1/8", False),  # host bits are allowed (Go net.ParseCIDR)
     ("whitelist-source-range", "10.0.0.0/33", True),
@@ -102,13 +102,32 @@ def test_annotations_that_are_not_ingress_nginx_ones_are_named(key: str, handlin
     ("server-alias", "www.shop.example, shop.example.org", False),
     ("configuration-snippet", "more_set_headers 'X: y';\n", False),  # no validator: refused by risk instead
 ])
-def test_values_nginx_refuses(name: str, value: str, refused: bool) -> None:
+def test_values_nginx_refuses(name: str, value: str, invalid: bool) -> None:
+    """Each invalid value has one consequence, read from the parser: Ingress refused, 503, or ignored."""
     report = classify(PREFIX + name, value)
-    assert bool(report.error) == refused, report
-    reason = refusal({PREFIX + name: value}, allow_snippets=True, risk_level="Critical")
-    assert (reason is not None) == refused
-    if refused:
-        assert reason is not None and PREFIX + name in reason and "invalid value" in reason
+    assert bool(report.error) == invalid, report
+    annotations = {PREFIX + name: value}
+    reason = refusal(annotations, allow_snippets=True, risk_level="Critical")
+    denied = denial(annotations)
+    ignored = invalid_but_ignored(PREFIX + name, value)
+    consequence = NGINX_ANNOTATIONS[name].on_invalid
+    assert (reason is not None) == (invalid and consequence == "refuse")
+    assert (denied is not None) == (invalid and consequence == "deny")
+    assert (ignored is not None) == (invalid and consequence == "default")
+    if reason is not None:
+        assert PREFIX + name in reason and "invalid value" in reason
+
+
+@pytest.mark.parametrize("name,consequence", [
+    ("whitelist-source-range", "deny"),  # ipallowlist: LocationDeniedError, the paths answer 503
+    ("custom-http-errors", "refuse"),  # customhttperrors returns the validation error: Extract fails
+    ("permanent-redirect-code", "refuse"),
+    ("proxy-body-size", "default"),  # proxy: falls back to the ConfigMap's proxy-body-size
+    ("canary-weight", "default"),  # canary: "canary-weight is invalid, defaulting to '0'"
+    ("ssl-redirect", "default"),
+])
+def test_what_an_invalid_value_does(name: str, consequence: str) -> None:
+    assert NGINX_ANNOTATIONS[name].on_invalid == consequence
 
 
 def test_snippets_and_risk_refuse_the_ingress_as_the_controller_does() -> None:

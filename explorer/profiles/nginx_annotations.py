@@ -200,6 +200,22 @@ def _common_name(value: str) -> str | None:
 
 
 BOOL, INT, CIDRS, NULL = _bool, _int, _cidrs, _null
+
+OnInvalid = Literal["refuse", "deny", "default"]
+#: What an invalid value does, read from each parser's Parse (the other annotations fall back to their default
+#: and the controller logs "<name> is invalid, defaulting to ..."):
+#:   refuse: Parse returns the validation error, Extract fails, the whole Ingress is skipped (webhook: refused);
+#:   deny:   Parse returns a LocationDeniedError: every location of the Ingress answers 503.
+ON_INVALID: dict[str, OnInvalid] = {
+    **{name: "refuse" for name in (
+        "auth-method", "auth-response-headers", "auth-url", "custom-http-errors", "default-backend",
+        "from-to-www-redirect", "limit-allowlist", "limit-connections", "limit-rpm", "limit-rps",
+        "opentelemetry-operation-name", "opentelemetry-trust-incoming-span", "permanent-redirect",
+        "permanent-redirect-code", "relative-redirects", "temporal-redirect", "temporal-redirect-code",
+        "upstream-hash-by", "upstream-hash-by-subset", "upstream-hash-by-subset-size")},
+    **{name: "deny" for name in (
+        "allowlist-source-range", "denylist-source-range", "auth-type", "auth-secret", "auth-secret-type")},
+}
 SIZE_VALUE = _regex(SIZE, True, "a size is digits with an optional b, k, m or g")
 
 
@@ -216,6 +232,11 @@ class NginxAnnotation:
     effect: str  # what nginx does with it (for "recognised": what it would change)
     aliases: tuple[str, ...] = ()
     in_docs: bool = True  # named in annotations.md (eight are not; two of them only by their alias)
+
+    @property
+    def on_invalid(self) -> "OnInvalid":
+        """What the controller does with a value its validator refuses (see ON_INVALID)."""
+        return ON_INVALID.get(self.name, "default")
 
     @property
     def key(self) -> str:
@@ -592,21 +613,42 @@ def refusal(annotations: dict[str, str], allow_snippets: bool = False,
                     f"annotations-risk-level is {risk_level})")
     for key in sorted(annotations):
         ann = NGINX_ANNOTATIONS.get(key[len(PREFIX):]) if key.startswith(PREFIX) else None
-        if ann is not None:
+        if ann is not None and ann.on_invalid == "refuse":
             problem = ann.validate(annotations[key])
             if problem:
                 return f"annotation {key} contains invalid value: {problem}"
     return None
 
 
+def denial(annotations: dict[str, str]) -> str | None:
+    """Why every location of the Ingress answers 503 (a LocationDeniedError from a parser), or None."""
+    for key in sorted(annotations):
+        ann = NGINX_ANNOTATIONS.get(key[len(PREFIX):]) if key.startswith(PREFIX) else None
+        if ann is not None and ann.on_invalid == "deny":
+            problem = ann.validate(annotations[key])
+            if problem:
+                return f"{key}: {problem}; the location is denied"
+    return None
+
+
+def invalid_but_ignored(key: str, value: str) -> str | None:
+    """For an annotation whose invalid value nginx just ignores: why, or None."""
+    ann = NGINX_ANNOTATIONS.get(key[len(PREFIX):]) if key.startswith(PREFIX) else None
+    if ann is None or ann.on_invalid != "default":
+        return None
+    return ann.validate(value)
+
+
 def catalog_markdown() -> str:
     """The table of docs/annotations.md (`python -m explorer.profiles.nginx_annotations` prints it)."""
-    rows = ["| Annotation | Handling here | Risk | What nginx does | Source |", "|---|---|---|---|---|"]
+    rows = ["| Annotation | Handling here | Risk | What nginx does | An invalid value | Source |",
+            "|---|---|---|---|---|---|"]
     for ann in sorted(_N, key=lambda a: a.name):
         names = f"`{ann.name}`" + "".join(f" (alias `{alias}`)" for alias in ann.aliases)
         docs = "" if ann.in_docs else " (not in the docs)"
         effect = ann.effect.replace("|", "\\|")
-        rows.append(f"| {names} | {ann.handling} | {ann.risk} | {effect} | `{ann.source}`{docs} |")
+        invalid = {"refuse": "Ingress refused", "deny": "503 (location denied)", "default": "ignored"}[ann.on_invalid]
+        rows.append(f"| {names} | {ann.handling} | {ann.risk} | {effect} | {invalid} | `{ann.source}`{docs} |")
     return "\n".join(rows) + "\n"
 
 
