@@ -14,6 +14,7 @@ from typing import Literal
 from explorer.model.objects import HTTPIngressPath, Ingress, IngressBackend, IngressTLS
 from explorer.model.state import ClusterState
 from explorer.routing.classes import serves
+from explorer.routing.nginx import ControllerConfig, IngressAnnotations, config_from_state, parse_ingress
 from explorer.routing.paths import prefix_key, url_map_paths, wildcard_covers
 from explorer.routing.profile import ControllerProfile
 
@@ -120,21 +121,96 @@ class Router:
     def __init__(self, state: ClusterState, profile: ControllerProfile) -> None:
         self.state = state
         self.profile = profile
+        #: The ingress-nginx-controller ConfigMap (None when the profile reads no nginx annotations).
+        self.nginx: ControllerConfig | None = config_from_state(state) if profile.reads_nginx_annotations else None
+        self._parsed: dict[int, IngressAnnotations] = {}
         ordered = sorted(state.ingresses, key=_age_key)
-        self.classes = [ServedIngress(i, *serves(i, state, profile)) for i in ordered]
+        self.classes = [self._served(i) for i in ordered]
         served = [s.ingress for s in self.classes if s.served]
         self.ages = {id(ingress): age for age, ingress in enumerate(served)}
         self.uses_file_order = any(not i.meta.creation_timestamp for i in served)
+        # canary Ingresses make no servers of their own: they attach to a mainline's upstream (controller.go
+        # mergeAlternativeBackends), so every location using that upstream gets them, on any host (#4667)
+        canaries = [i for i in served if (self.parsed(i) or IngressAnnotations([])).canary is not None]
+        mainline = [i for i in served if not any(i is c for c in canaries)]
+        #: (namespace, service, port) of a mainline upstream -> the canary Ingress and its backend
+        self.canary_for: dict[tuple[str, str, str], tuple[Ingress, IngressBackend]] = {}
+        #: canary Ingress paths that found no mainline, and why (nginx deletes their upstream)
+        self.canary_orphans: list[tuple[Ingress, str, str]] = []
+        #: www.host (or host) -> the host a from-to-www-redirect sends it to
+        self.www_redirects: dict[str, tuple[str, Ingress]] = {}
         self.load_balancers: dict[str, LoadBalancer] = {}
         if profile.load_balancer_per_ingress:
-            for ingress in served:
+            for ingress in mainline:
                 lb = LoadBalancer(ingress.meta.key)
                 self._fill(lb, [ingress])
                 self.load_balancers[lb.name] = lb
         else:
             lb = LoadBalancer("shared")
-            self._fill(lb, served)
+            self._fill(lb, mainline)
             self.load_balancers[lb.name] = lb
+        for lb in self.load_balancers.values():
+            self._attach_canaries(lb, canaries)
+            self._www(lb)
+
+    # ------------------------------------------------------------ ingress-nginx annotations
+
+    def parsed(self, ingress: Ingress) -> IngressAnnotations | None:
+        """What the Ingress's nginx annotations make the controller do (None for other controllers)."""
+        if self.nginx is None:
+            return None
+        parsed = self._parsed.get(id(ingress))
+        if parsed is None:
+            parsed = self._parsed[id(ingress)] = parse_ingress(ingress, self.nginx)
+        return parsed
+
+    def _served(self, ingress: Ingress) -> ServedIngress:
+        served, why = serves(ingress, self.state, self.profile)
+        parsed = self.parsed(ingress) if served else None
+        if parsed is not None and parsed.refused:
+            return ServedIngress(ingress, False, f"{self.profile.title} refuses this Ingress ({parsed.refused}): "
+                                                 "the admission webhook rejects it, and without the webhook the "
+                                                 "controller skips it, so its hosts and paths do not exist")
+        return ServedIngress(ingress, served, why)
+
+    def _attach_canaries(self, lb: LoadBalancer, canaries: list[Ingress]) -> None:
+        for canary in canaries:
+            for rule in canary.rules:
+                server = (lb.catch_all if not rule.host else
+                          (lb.wildcards if rule.host.startswith("*.") else lb.hosts).get(rule.host))
+                for http_path in rule.paths or ():
+                    svc = http_path.backend.service
+                    if svc is None:
+                        continue
+                    what = f"{http_path.path_type} {http_path.path} on host {rule.host or '(any)'}"
+                    if server is None or not server.entries:
+                        self.canary_orphans.append((canary, what, f"no Ingress without canary serves host "
+                                                                  f"{rule.host or '(any)'}, so there is no mainline"))
+                        continue
+                    mains = [e for e in server.entries if not e.skip and e.path == (http_path.path or "")
+                             and e.http_path.path_type == http_path.path_type and e.backend.service is not None]
+                    mains.sort(key=lambda e: e.age)
+                    if not mains:
+                        self.canary_orphans.append((canary, what, "no mainline Ingress has the same host, path and "
+                                                                  "pathType"))
+                        continue
+                    main = mains[0].backend.service
+                    assert main is not None
+                    if (mains[0].ingress.meta.namespace, main.name) == (canary.meta.namespace, svc.name):
+                        self.canary_orphans.append((canary, what, "its Service is the mainline's own"))
+                        continue
+                    key = (mains[0].ingress.meta.namespace, main.name, main.port)
+                    self.canary_for.setdefault(key, (canary, http_path.backend))
+
+    def _www(self, lb: LoadBalancer) -> None:
+        for host, server in lb.hosts.items():
+            owner = next((e.ingress for e in sorted(server.entries, key=lambda e: e.age)
+                          if (self.parsed(e.ingress) or IngressAnnotations([])).from_to_www), None)
+            if owner is None:
+                continue
+            other = host[4:] if host.startswith("www.") else "www." + host
+            if other not in lb.hosts:  # controller.go: only when no server exists for the other name
+                self.www_redirects.setdefault(other, (host, owner))
 
     # ------------------------------------------------------------ building
 

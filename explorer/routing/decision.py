@@ -79,6 +79,17 @@ class Decision:
     used_default_backend: Literal["ingress", "controller"] | None = None
     load_balancer: str = ""  # which front end answered: "shared" or namespace/name
     body: str | None = None  # the controller's own body for status answers
+    #: Headers the controller sends with its own answer (WWW-Authenticate, CORS).
+    response_headers: tuple[tuple[str, str], ...] = ()
+    content_type: str = "text/plain"
+    #: Headers the controller sets on the request to the Pod (X-Forwarded-Prefix, Host from upstream-vhost).
+    upstream_headers: tuple[tuple[str, str], ...] = ()
+    #: Every backend the request may go to, with its share (a canary split by weight); one entry when decided.
+    backends: tuple[tuple[BackendRef, float], ...] = ()
+    #: The controller's body limit for this request (client_max_body_size); None: no limit.
+    max_body: int | None = None
+    #: Every annotation of the deciding Ingress, with its handling (explorer.profiles.nginx_annotations).
+    annotations: tuple[Any, ...] = ()
     _explain: Callable[["Decision"], list[TraceEntry]] | None = field(default=None, repr=False)
 
     @cached_property
@@ -115,6 +126,14 @@ class Decision:
             "status": self.status,
             "location": self.location,
             "upstreamPath": self.upstream_path,
+            "backends": [
+                {"namespace": ref.namespace, "service": ref.service, "port": _port_value(ref.port), "share": share}
+                for ref, share in self.backends
+            ] or None,
+            "responseHeaders": [list(h) for h in self.response_headers] or None,
+            "upstreamHeaders": [list(h) for h in self.upstream_headers] or None,
+            "maxBody": self.max_body,
+            "annotations": [a.as_dict() for a in self.annotations],
             "reason": self.reason,
             "trace": [entry.as_dict() for entry in self.trace],
         }

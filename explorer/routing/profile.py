@@ -105,6 +105,10 @@ class ControllerProfile:
     #: load balancer answers 502 (kubernetes/kubernetes#32273: "502 errors when the request takes over 30 seconds").
     upstream_timeout_status: int = 504
 
+    # ---- annotations (explorer.routing.nginx, explorer.profiles.nginx_annotations)
+    #: Reads the nginx.ingress.kubernetes.io/ annotations and the ingress-nginx-controller ConfigMap.
+    reads_nginx_annotations: bool = False
+
 
 NGINX = ControllerProfile(
     name="nginx",
@@ -146,6 +150,7 @@ NGINX = ControllerProfile(
     event_source="nginx-ingress-controller",
     strict_path_pattern=r"^/[A-Za-z0-9._\-/]*$",
     needs_class=True,
+    reads_nginx_annotations=True,
 )
 
 GCE = ControllerProfile(

@@ -15,10 +15,12 @@ class Request:
     scheme: str = "http"
     query: str = ""
     headers: tuple[tuple[str, str], ...] = field(default=())
+    #: The client's address as the controller sees it (allow/deny lists); a local curl to `serve` is 127.0.0.1.
+    client_ip: str = "127.0.0.1"
 
     @classmethod
     def from_url(
-        cls, url: str, method: str = "GET", headers: tuple[tuple[str, str], ...] = ()
+        cls, url: str, method: str = "GET", headers: tuple[tuple[str, str], ...] = (), client_ip: str = "127.0.0.1"
     ) -> "Request":
         """`http://foo.com/bar?x=1`; a Host header in `headers` overrides the URL's host."""
         if "://" not in url:
@@ -30,7 +32,7 @@ class Request:
         for name, value in headers:
             if name.lower() == "host":
                 host = value
-        return cls(host, parts.path or "/", method.upper(), parts.scheme, parts.query, tuple(headers))
+        return cls(host, parts.path or "/", method.upper(), parts.scheme, parts.query, tuple(headers), client_ip)
 
     @property
     def hostname(self) -> str:

@@ -16,6 +16,7 @@ from explorer.routing.compiled import (
     FORCE_SSL_REDIRECT, PRESERVE_TRAILING_SLASH, REWRITE_TARGET, SSL_REDIRECT, DefaultBackend,
     LoadBalancer, PathEntry, Router, Server,
 )
+from explorer.routing import nginx
 from explorer.routing.decision import BackendRef, Decision
 from explorer.routing.paths import element_prefixes, url_map_glob_keys
 from explorer.routing.profile import ControllerProfile
@@ -89,8 +90,24 @@ def _route(router: Router, request: Request, wanted: str | None) -> RouteResult:
         return done("redirect", f"the FrontendConfig of {lb.name} redirects HTTP to HTTPS",
                     status=lb.https_redirect, location=_https_location(request, path, keep_root_slash=True))
 
+    www = router.www_redirects.get(host)
+    if www is not None and router.nginx is not None:
+        to_host, www_owner = www
+        return done("redirect", f"nginx.ingress.kubernetes.io/from-to-www-redirect on {www_owner.meta.key}: nginx "
+                    f"has a server for {host} that only redirects to {to_host} (with the port it listens on)",
+                    ingress=www_owner, status=router.nginx.redirect_code, location=nginx.www_location(request, to_host),
+                    annotations=_reports(router, www_owner))
+
     server, server_why = lb.server_for(host, p.wildcard_host_labels)
     entry, redirect = (None, None)
+    if server is not None and path == "/" and router.nginx is not None:
+        root = _app_root(router, server)
+        if root is not None:
+            root_owner, app_root = root
+            return done("redirect", f"nginx.ingress.kubernetes.io/app-root {app_root!r} on {root_owner.meta.key}: "
+                        "the server answers / with 302 to it, before any path is matched", server, server_why,
+                        ingress=root_owner, status=302, location=f"{request.scheme}://{request.host}{app_root}",
+                        annotations=_reports(router, root_owner))
     if server is not None:
         entry, redirect = _match(router, server, path)
     if redirect is not None:
@@ -102,18 +119,40 @@ def _route(router: Router, request: Request, wanted: str | None) -> RouteResult:
     if entry is not None:
         owner = entry.ingress
         what = f"{entry.http_path.path_type} {entry.http_path.shown_path}"
+        parsed = router.parsed(owner)
+        matched = f"{what} in {owner.meta.key} matches {path}"
+        extra: dict[str, object] = {}
+        if parsed is not None:
+            extra = dict(annotations=tuple(parsed.reports), max_body=parsed.body_size)
+            answer = nginx.body_too_large(parsed, request) or nginx.location_rewrite(parsed, owner.meta.key)
+            if answer is not None:
+                return _answered(done, answer, f"{matched}; ", server, server_why, entry, owner, **extra)
         tls_redirect = _tls_redirect(router, server, owner, request)
         if tls_redirect:
+            preserve = parsed.preserve_trailing_slash if parsed is not None \
+                else owner.annotation(PRESERVE_TRAILING_SLASH) == "true"
             return done("redirect", tls_redirect, server, server_why, entry, ingress=owner, path=entry.http_path,
-                        rule_host=entry.rule_host, status=p.tls_redirect_status,
-                        location=_https_location(request, path, owner.annotation(PRESERVE_TRAILING_SLASH) == "true"))
+                        rule_host=entry.rule_host, status=_tls_status(router),
+                        location=_https_location(request, path, preserve), **extra)
+        if parsed is not None:
+            answer = nginx.access(parsed, request, router.state, owner.meta.key)
+            if answer is not None:
+                return _answered(done, answer, f"{matched}; ", server, server_why, entry, owner, **extra)
         ref = _ref(owner, entry.backend)
         upstream = _upstream(entry, path)
-        reason = f"{what} in {owner.meta.key} matches {path}"
+        reason = matched
         if entry.rule_host:
             reason = f"host {entry.rule_host} and {reason}"
+        if parsed is not None:
+            ref, reason = _canary(router, ref, request, reason, extra)
+            headers = []
+            if parsed.x_forwarded_prefix:
+                headers.append(("X-Forwarded-Prefix", parsed.x_forwarded_prefix))
+            if parsed.upstream_vhost:
+                headers.append(("Host", parsed.upstream_vhost))
+            extra["upstream_headers"] = tuple(headers)
         return _forward_or_503(router, done, reason, server, server_why, entry, owner, ref, upstream,
-                               path=entry.http_path, rule_host=entry.rule_host)
+                               path=entry.http_path, rule_host=entry.rule_host, **extra)
 
     default, default_why = _default_for(router, lb, server)
     if default is not None:
@@ -130,8 +169,72 @@ def _route(router: Router, request: Request, wanted: str | None) -> RouteResult:
         if tls_redirect:
             return done("redirect", tls_redirect, server, server_why, status=p.tls_redirect_status,
                         location=_https_location(request, path, False))
-    return done("answer", default_why, server, server_why, status=404, body=p.default_backend_body,
-                used_default_backend="controller")
+    return done("answer", default_why + _not_there(router, host), server, server_why, status=404,
+                body=p.default_backend_body, used_default_backend="controller")
+
+
+def _reports(router: Router, ingress: Ingress) -> tuple[object, ...]:
+    parsed = router.parsed(ingress)
+    return tuple(parsed.reports) if parsed is not None else ()
+
+
+def _app_root(router: Router, server: Server) -> tuple[Ingress, str] | None:
+    for entry in sorted(server.entries, key=lambda e: e.age):
+        parsed = router.parsed(entry.ingress)
+        if parsed is not None and parsed.app_root:
+            return entry.ingress, parsed.app_root
+    return None
+
+
+def _answered(done, answer: nginx.Answer, prefix: str, server: Server | None, server_why: str,
+              entry: PathEntry | None, owner: Ingress, **extra: object) -> RouteResult:
+    html = answer.body.startswith("<html>")
+    return done(answer.outcome, prefix + answer.reason, server, server_why, entry, ingress=owner,
+                path=entry.http_path if entry else None, rule_host=entry.rule_host if entry else None,
+                status=answer.status, location=answer.location, body=answer.body.rstrip("\n") or None,
+                response_headers=answer.headers, content_type="text/html" if html else "text/plain", **extra)
+
+
+def _canary(router: Router, ref: BackendRef, request: Request, reason: str,
+            extra: dict[str, object]) -> tuple[BackendRef, str]:
+    """balancer.lua: the mainline's upstream may have a canary (alternative backend) from another Ingress."""
+    found = router.canary_for.get((ref.namespace, ref.service, ref.port))
+    if found is None:
+        return ref, reason
+    canary_ing, backend = found
+    canary_parsed = router.parsed(canary_ing)
+    assert canary_parsed is not None and canary_parsed.canary is not None and backend.service is not None
+    canary_ref = BackendRef(canary_ing.meta.namespace, backend.service.name, backend.service.port, backend)
+    choice = nginx.choose_canary(canary_parsed.canary, request)
+    extra["annotations"] = tuple(extra.get("annotations", ())) + tuple(  # type: ignore[arg-type]
+        r for r in canary_parsed.reports)
+    said = f"{reason}; its upstream {ref} has the canary {canary_ing.meta.key} ({canary_ref})"
+    if choice.to_canary is True:
+        extra["backends"] = ((canary_ref, 1.0),)
+        return canary_ref, f"{said}: {choice.reason}, so the canary answers"
+    if choice.to_canary is False:
+        extra["backends"] = ((ref, 1.0),)
+        return ref, f"{said}: {choice.reason}, so the mainline answers"
+    extra["backends"] = ((ref, round(1 - choice.share, 6)), (canary_ref, round(choice.share, 6)))
+    return ref, f"{said}: {choice.reason} (route names the mainline; serve splits for real)"
+
+
+def _tls_status(router: Router) -> int | None:
+    return router.nginx.redirect_code if router.nginx is not None else router.profile.tls_redirect_status
+
+
+def _not_there(router: Router, host: str) -> str:
+    """A 404 because an Ingress for this host was refused, or is a canary without mainline: say so."""
+    notes = []
+    for served in router.classes:
+        if not served.served and router.nginx is not None and "refuses this Ingress" in served.why and \
+                any(rule.host == host for rule in served.ingress.rules):
+            notes.append(f"{served.ingress.meta.key} names host {host} but {served.why}")
+    for canary, what, why in router.canary_orphans:
+        if any(rule.host == host for rule in canary.rules):
+            notes.append(f"the canary {canary.meta.key} ({what}) has no mainline: {why}; nginx deletes its "
+                         "upstream and never routes to it")
+    return "".join(f"; {note}" for note in notes)
 
 
 def _forward_or_503(router: Router, done, reason: str, server: Server | None, server_why: str,
@@ -246,22 +349,37 @@ def _tls_redirect(router: Router, server: Server | None, owner: Ingress | None, 
     p = router.profile
     if request.scheme != "http" or p.tls_redirect_status is None:
         return None
-    if owner is not None and owner.annotation(FORCE_SSL_REDIRECT) == "true":
+    parsed = router.parsed(owner) if owner is not None else None
+    if parsed is not None:
+        if parsed.force_ssl_redirect:
+            return f"{FORCE_SSL_REDIRECT} is \"true\" on {owner.meta.key}: plain HTTP is redirected to HTTPS"  # type: ignore[union-attr]
+    elif owner is not None and owner.annotation(FORCE_SSL_REDIRECT) == "true":
         return f"{FORCE_SSL_REDIRECT} is \"true\" on {owner.meta.key}: plain HTTP is redirected to HTTPS"
+    status = _tls_status(router)
     if server is None or server.tls is None:
-        return None
-    if owner is not None and owner.annotation(SSL_REDIRECT) == "false":
+        if owner is None or not owner.tls or parsed is None or not parsed.ssl_redirect:
+            return None
+        # controller.go createServers: a host of an Ingress with a tls section gets the default certificate
+        # when no tls entry names it, and lua_ingress redirects every host that has a certificate
+        return (f"{owner.meta.key} has a tls section, and host {server.host if server else '?'} is not in its "
+                f"tls.hosts: nginx gives it the default certificate and still redirects plain HTTP with {status} "
+                f"(set {SSL_REDIRECT}: \"false\" to stop it)")
+    if parsed is not None:
+        if not parsed.ssl_redirect:
+            return None
+    elif owner is not None and owner.annotation(SSL_REDIRECT) == "false":
         return None
     tls_owner, tls = server.tls
+    source = ""
+    if router.nginx is not None and (owner is None or not owner.annotation(SSL_REDIRECT)):
+        source = f"; {router.nginx.source('ssl-redirect')}"
     return (f"host {server.host} has TLS ({tls.field} of {tls_owner.meta.key}), so {p.title} redirects plain "
-            f"HTTP to HTTPS with {p.tls_redirect_status} (set {SSL_REDIRECT}: \"false\" to stop it)")
+            f"HTTP to HTTPS with {status} (set {SSL_REDIRECT}: \"false\" to stop it{source})")
 
 
 def _https_location(request: Request, path: str, keep_root_slash: bool) -> str:
-    host = request.hostname
-    shown = "" if path == "/" and not keep_root_slash else path
-    query = f"?{request.query}" if request.query else ""
-    return f"https://{host}{shown}{query}"
+    """lua_ingress.rewrite's Location: the request_uri as sent, one trailing slash dropped unless preserved."""
+    return nginx.https_location(request, keep_root_slash)
 
 
 def _ref(ingress: Ingress, backend: IngressBackend) -> BackendRef:

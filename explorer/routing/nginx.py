@@ -1,0 +1,440 @@
+"""What ingress-nginx's annotations and ConfigMap make it answer before (and instead of) forwarding.
+
+Pure functions over one Ingress's annotations, the controller's ConfigMap and one request.
+The order of the checks is nginx's order of request phases, read from
+rootfs/etc/nginx/template/nginx.tmpl and rootfs/etc/nginx/lua (kubernetes/ingress-nginx@dbb11b9):
+
+1. server: `from-to-www-redirect` (a server block of its own: `return 308 $redirect_to`),
+   `app-root` (`if ($uri = /) { return 302 $scheme://$http_host<app-root>; }` in the server block);
+2. find-config, once the location is chosen: `client_max_body_size` (`proxy-body-size`) against
+   the request's Content-Length -> 413;
+3. location rewrite: a denied location (`return 503`), the CORS preflight (`return 204`),
+   `permanent-redirect` / `temporal-redirect` (`return <code> <url>`), then lua_ingress.rewrite:
+   the HTTPS redirect (308, ConfigMap `http-redirect-code`);
+4. access: `deny` / `allow` (403), then `auth_basic` (401);
+5. content: the balancer picks the canary or the mainline (balancer.lua), then the Pods.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from explorer.model.objects import Ingress
+from explorer.model.state import ClusterState
+from explorer.profiles.nginx_annotations import (
+    DEFAULT_RISK_LEVEL, PREFIX, AnnotationReport, classify_all, denial, parse_bool, parse_cidrs, parse_int,
+    parse_size, refusal,
+)
+from explorer.routing.request import Request
+
+CONFIGMAP_NAME = "ingress-nginx-controller"
+#: The ConfigMap keys that change answers, with ingress-nginx's defaults (internal/ingress/controller/config).
+CONFIG_DEFAULTS: dict[str, str] = {
+    "ssl-redirect": "true",
+    "force-ssl-redirect": "false",
+    "proxy-body-size": "1m",
+    "allow-snippet-annotations": "false",
+    "annotations-risk-level": DEFAULT_RISK_LEVEL,
+    "use-forwarded-headers": "false",
+    "custom-http-errors": "",
+    "whitelist-source-range": "",
+    "denylist-source-range": "",
+    "http-redirect-code": "308",
+    "preserve-trailing-slash": "false",
+}
+
+#: nginx's own error pages (ngx_http_special_response.c), which ingress-nginx serves for its own answers.
+REASONS = {
+    301: "Moved Permanently", 302: "Found", 303: "See Other", 307: "Temporary Redirect", 308: "Permanent Redirect",
+    401: "Authorization Required", 403: "Forbidden", 404: "Not Found", 413: "Request Entity Too Large",
+    503: "Service Temporarily Unavailable", 204: "No Content",
+}
+
+
+def nginx_page(status: int) -> str:
+    title = f"{status} {REASONS.get(status, '')}".strip()
+    return (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n"
+            "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+
+
+# ------------------------------------------------------------------ the controller's ConfigMap
+
+
+@dataclass(frozen=True)
+class ControllerConfig:
+    """The ingress-nginx-controller ConfigMap's keys that change answers, each with where it came from."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    origin: str = ""  # "ConfigMap ingress-nginx/ingress-nginx-controller (file:line)" or "--nginx-config FILE"
+
+    def get(self, key: str) -> str:
+        return self.values.get(key, CONFIG_DEFAULTS[key])
+
+    def source(self, key: str) -> str:
+        if key in self.values:
+            return f"{key}: {self.values[key]!r} from {self.origin}"
+        return f"{key}: {CONFIG_DEFAULTS[key]!r} (ingress-nginx's default; no ConfigMap sets it)"
+
+    def flag(self, key: str) -> bool:
+        return parse_bool(self.get(key)) is True
+
+    @property
+    def body_size(self) -> int | None:
+        return parse_size(self.get("proxy-body-size"))
+
+    @property
+    def redirect_code(self) -> int:
+        code = parse_int(self.get("http-redirect-code"))
+        return code if code in (301, 302, 307, 308) else 308
+
+    def as_dict(self) -> dict[str, Any]:
+        return {key: {"value": self.get(key), "source": self.origin if key in self.values else "default"}
+                for key in CONFIG_DEFAULTS}
+
+
+def config_from_state(state: ClusterState) -> ControllerConfig:
+    """The controller's ConfigMap among the manifests (ingress-nginx's own namespace first)."""
+    found = [o for o in state.others if o.meta.kind == "ConfigMap" and o.meta.name == CONFIGMAP_NAME]
+    if not found:
+        return ControllerConfig()
+    found.sort(key=lambda o: (o.meta.namespace != "ingress-nginx", o.meta.order))
+    cm = found[0]
+    return config_from_data((cm.meta.raw or {}).get("data"), f"ConfigMap {cm.meta.key} ({cm.meta.location})")
+
+
+def config_from_data(data: Any, origin: str) -> ControllerConfig:
+    values = {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    return ControllerConfig(values, origin)
+
+
+# ------------------------------------------------------------------ one Ingress's annotations, parsed once
+
+
+@dataclass(frozen=True)
+class Canary:
+    header: str = ""
+    header_value: str = ""
+    header_pattern: str = ""
+    cookie: str = ""
+    weight: int = 0
+    weight_total: int = 100
+
+
+@dataclass(frozen=True)
+class BasicAuth:
+    realm: str
+    secret: str  # namespace/name
+    secret_type: str  # auth-file | auth-map
+
+
+@dataclass
+class IngressAnnotations:
+    """What one Ingress's annotations make nginx do (internal/ingress/annotations/*, Parse)."""
+
+    reports: list[AnnotationReport]
+    refused: str | None = None  # the controller skips the whole Ingress
+    denied: str | None = None  # every location answers 503
+    redirect: tuple[int, str, str] | None = None  # code, URL, the annotation
+    app_root: str = ""
+    from_to_www: bool = False
+    allow: list[Any] = field(default_factory=list)
+    deny: list[Any] = field(default_factory=list)
+    allow_from: str = ""
+    deny_from: str = ""
+    auth: BasicAuth | None = None
+    auth_note: str = ""
+    body_size: int | None = 1 << 20
+    body_size_from: str = ""
+    canary: Canary | None = None
+    x_forwarded_prefix: str = ""
+    upstream_vhost: str = ""
+    ssl_redirect: bool = True
+    force_ssl_redirect: bool = False
+    preserve_trailing_slash: bool = False
+
+    def has(self, name: str) -> bool:
+        return any(r.key == PREFIX + name for r in self.reports)
+
+
+def parse_ingress(ingress: Ingress, config: ControllerConfig) -> IngressAnnotations:
+    ann = dict(ingress.meta.annotations)
+
+    def get(name: str) -> str:
+        return ann.get(PREFIX + name, "")
+
+    def flag(name: str, default: bool) -> bool:
+        value = parse_bool(get(name)) if get(name) else None
+        return default if value is None else value
+
+    parsed = IngressAnnotations(classify_all(ann))
+    parsed.refused = refusal(ann, config.flag("allow-snippet-annotations"), config.get("annotations-risk-level"))
+    parsed.denied = denial(ann)
+    # redirect/redirect.go: temporal first (codes 300-307, default 302), then permanent (300-308, default 301)
+    for name, low, high, default in (("temporal-redirect", 300, 307, 302), ("permanent-redirect", 300, 308, 301)):
+        url = get(name)
+        if url and re.match(r"https?", url.split(":", 1)[0] if ":" in url else ""):
+            code = parse_int(get(name + "-code")) or 0
+            parsed.redirect = (code if low <= code <= high else default, url, PREFIX + name)
+            break
+    parsed.app_root = get("app-root")
+    parsed.from_to_www = flag("from-to-www-redirect", False)
+    # ipallowlist / ipdenylist: the annotation (allowlist-source-range, or its alias), else the ConfigMap's list
+    for attr, names, key in (("allow", ("allowlist-source-range", "whitelist-source-range"), "whitelist-source-range"),
+                             ("deny", ("denylist-source-range",), "denylist-source-range")):
+        own = next((name for name in names if get(name)), None)
+        if own is not None:
+            setattr(parsed, attr, parse_cidrs(get(own)) or [])
+            setattr(parsed, attr + "_from", f"{PREFIX}{own}: {get(own)!r}")
+        elif config.get(key):
+            setattr(parsed, attr, parse_cidrs(config.get(key)) or [])
+            setattr(parsed, attr + "_from", config.source(key))
+    # auth/main.go
+    if get("auth-type"):
+        if re.search(r"basic|digest", get("auth-type")) and "basic" in get("auth-type"):
+            secret = get("auth-secret")
+            namespace, _, name = secret.rpartition("/")
+            parsed.auth = BasicAuth(get("auth-realm"), f"{namespace or ingress.meta.namespace}/{name}",
+                                    get("auth-secret-type") or "auth-file")
+        else:
+            parsed.auth_note = f"auth-type {get('auth-type')!r}: digest authentication is not simulated"
+    # proxy/main.go: BodySize, else the ConfigMap's proxy-body-size
+    size = parse_size(get("proxy-body-size")) if get("proxy-body-size") else None
+    if size is not None:
+        parsed.body_size, parsed.body_size_from = size, f"{PREFIX}proxy-body-size: {get('proxy-body-size')!r}"
+    else:
+        parsed.body_size = config.body_size
+        parsed.body_size_from = config.source("proxy-body-size")
+        if get("proxy-body-size"):
+            parsed.body_size_from += f" ({PREFIX}proxy-body-size {get('proxy-body-size')!r} is invalid, so ignored)"
+    # canary/main.go
+    if flag("canary", False):
+        weight = parse_int(get("canary-weight")) or 0
+        total = parse_int(get("canary-weight-total")) or 100
+        parsed.canary = Canary(get("canary-by-header"), get("canary-by-header-value"),
+                               get("canary-by-header-pattern"), get("canary-by-cookie"), weight, total)
+    parsed.x_forwarded_prefix = get("x-forwarded-prefix")
+    parsed.upstream_vhost = get("upstream-vhost").strip()
+    parsed.ssl_redirect = flag("ssl-redirect", config.flag("ssl-redirect"))
+    parsed.force_ssl_redirect = flag("force-ssl-redirect", config.flag("force-ssl-redirect"))
+    parsed.preserve_trailing_slash = flag("preserve-trailing-slash", config.flag("preserve-trailing-slash"))
+    return parsed
+
+
+# ------------------------------------------------------------------ answers
+
+
+@dataclass(frozen=True)
+class Answer:
+    """nginx answers itself: a redirect or a status, with the headers it sends and why."""
+
+    status: int
+    reason: str
+    location: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str = ""
+
+    @property
+    def outcome(self) -> Literal["redirect", "answer"]:
+        return "redirect" if self.location is not None else "answer"
+
+
+def https_location(request: Request, preserve_trailing_slash: bool) -> str:
+    """lua_ingress.rewrite: https://<host without port><request_uri>, one trailing `/` dropped unless preserved.
+
+    `$request_uri` carries the query, so `/a/?x=1` keeps its slash and `/a/` loses it.
+    """
+    uri = request.path + (f"?{request.query}" if request.query else "")
+    if not preserve_trailing_slash and uri.endswith("/"):
+        uri = uri[:-1]
+    return f"https://{request.hostname}{uri}"
+
+
+def www_location(request: Request, to_host: str) -> str:
+    """ngx_srv_redirect.lua: <scheme>://<host>:<server_port><request_uri less one trailing slash>.
+
+    server_port is the port nginx listens on: 80 or 443 in the cluster (what we write, in route and serve alike).
+    """
+    uri = request.path + (f"?{request.query}" if request.query else "")
+    if uri.endswith("/"):
+        uri = uri[:-1]
+    port = 443 if request.scheme == "https" else 80
+    return f"{request.scheme}://{to_host}:{port}{uri}"
+
+
+def content_length(request: Request) -> int | None:
+    for name, value in request.headers:
+        if name.lower() == "content-length" and value.strip().isdigit():
+            return int(value.strip())
+    return None
+
+
+def body_too_large(parsed: IngressAnnotations, request: Request) -> Answer | None:
+    length = content_length(request)
+    limit = parsed.body_size
+    if length is None or not limit or length <= limit:
+        return None
+    return Answer(413, f"the request's Content-Length {length} is over client_max_body_size {limit} "
+                       f"({parsed.body_size_from}): nginx answers 413 before anything else of the location",
+                  body=nginx_page(413))
+
+
+def location_rewrite(parsed: IngressAnnotations, owner: str) -> Answer | None:
+    """The location's own `return`s, before the HTTPS redirect: denied (503), then the redirect annotations."""
+    if parsed.denied:
+        return Answer(503, f"the location is denied ({parsed.denied}): nginx answers 503 for every path of "
+                           f"{owner}", body=nginx_page(503))
+    if parsed.redirect is not None:
+        code, url, name = parsed.redirect
+        return Answer(code, f"{name} on {owner}: nginx answers `return {code} {url}` (it takes precedence over "
+                            "the HTTPS redirect and the backend)", location=url)
+    return None
+
+
+def client_address(request: Request) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(request.client_ip)
+    except ValueError:
+        return None
+
+
+def access(parsed: IngressAnnotations, request: Request, state: ClusterState, owner: str) -> Answer | None:
+    """The access phase: deny/allow lists (403), then basic auth (401, or 503 without its Secret)."""
+    client = client_address(request)
+    if parsed.deny and client is not None and any(client in net for net in parsed.deny if net.version == client.version):
+        return Answer(403, f"client {request.client_ip} is in the deny list ({parsed.deny_from}): 403",
+                      body=nginx_page(403))
+    if parsed.allow and (client is None or not any(client in net for net in parsed.allow
+                                                   if net.version == client.version)):
+        listed = ", ".join(str(n) for n in parsed.allow)
+        return Answer(403, f"client {request.client_ip} is not in the allow list {listed} ({parsed.allow_from}): "
+                           "nginx's `deny all` answers 403 (route --client-ip ADDR sets the address)",
+                      body=nginx_page(403))
+    if parsed.auth is None:
+        return None
+    auth = parsed.auth
+    secret = state.secrets.get(tuple(auth.secret.split("/", 1)))  # type: ignore[arg-type]
+    if secret is None:
+        return Answer(503, f"auth-secret {auth.secret} does not exist: the location is denied and nginx answers 503",
+                      body=nginx_page(503))
+    entries = htpasswd_of(secret.meta.raw, auth.secret_type)
+    if entries is None:
+        return Answer(503, f"Secret {auth.secret} has no key `auth` (auth-secret-type {auth.secret_type}): "
+                           "the location is denied and nginx answers 503", body=nginx_page(503))
+    user, password = basic_credentials(request)
+    realm = (("WWW-Authenticate", f'Basic realm="{auth.realm}"'),)
+    if user is None:
+        return Answer(401, f"auth-type basic on {owner} (Secret {auth.secret}) and the request has no "
+                           "Authorization header: 401", headers=realm, body=nginx_page(401))
+    if not check_password(entries, user, password or ""):
+        return Answer(401, f"auth-type basic on {owner}: user {user!r} and that password are not in Secret "
+                           f"{auth.secret}: 401", headers=realm, body=nginx_page(401))
+    return None
+
+
+def basic_credentials(request: Request) -> tuple[str | None, str | None]:
+    for name, value in request.headers:
+        if name.lower() == "authorization":
+            scheme, _, token = value.strip().partition(" ")
+            if scheme.lower() != "basic":
+                return None, None
+            try:
+                user, _, password = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                return None, None
+            return user, password
+    return None, None
+
+
+def htpasswd_of(raw: Any, secret_type: str) -> str | None:
+    """The htpasswd lines of an auth Secret (its values are read here only, never shown)."""
+    if not isinstance(raw, dict):
+        return None
+    values: dict[str, str] = {}
+    for key, value in (raw.get("data") or {}).items():
+        try:
+            values[str(key)] = base64.b64decode(str(value)).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            values[str(key)] = ""
+    for key, value in (raw.get("stringData") or {}).items():
+        values[str(key)] = str(value)
+    if secret_type == "auth-map":
+        return "\n".join(f"{user}:{hashed.strip()}" for user, hashed in values.items()) if values else None
+    return values.get("auth")
+
+
+def check_password(htpasswd: str, user: str, password: str) -> bool:
+    """nginx auth_basic_user_file: bcrypt, apr1, {SHA} and crypt(3) hashes, through passlib (libpass)."""
+    from passlib.apache import HtpasswdFile  # type: ignore[import-untyped]  # imported when first needed (~30 ms)
+
+    try:
+        users = HtpasswdFile.from_string(htpasswd)
+        return bool(users.check_password(user, password))
+    except (ValueError, TypeError):
+        return False
+
+
+# ------------------------------------------------------------------ canary (balancer.lua route_to_alternative_balancer)
+
+
+@dataclass(frozen=True)
+class CanaryChoice:
+    to_canary: bool | None  # None: split by weight, decided per request
+    reason: str
+    share: float = 0.0  # the canary's share when split
+
+
+def choose_canary(canary: Canary, request: Request) -> CanaryChoice:
+    header = _header(request, canary.header) if canary.header else None
+    if header is not None:
+        if canary.header_value:
+            if header == canary.header_value:
+                return CanaryChoice(True, f"header {canary.header}: {header} equals canary-by-header-value")
+        elif canary.header_pattern:
+            try:
+                if re.search(canary.header_pattern, header):
+                    return CanaryChoice(True, f"header {canary.header}: {header} matches canary-by-header-pattern "
+                                              f"{canary.header_pattern}")
+            except re.error as exc:
+                return CanaryChoice(False, f"canary-by-header-pattern {canary.header_pattern!r} is not a valid "
+                                           f"regex ({exc}): balancer.lua stops at the error and keeps the mainline")
+        elif header == "always":
+            return CanaryChoice(True, f"header {canary.header}: always")
+        elif header == "never":
+            return CanaryChoice(False, f"header {canary.header}: never")
+    cookie = _cookie(request, canary.cookie) if canary.cookie else None
+    if cookie == "always":
+        return CanaryChoice(True, f"cookie {canary.cookie}=always")
+    if cookie == "never":
+        return CanaryChoice(False, f"cookie {canary.cookie}=never")
+    total = canary.weight_total if canary.weight_total > 100 else 100  # balancer.lua ignores totals <= 100
+    if canary.weight <= 0:
+        return CanaryChoice(False, "canary-weight 0 (and no header or cookie decided): the mainline")
+    if canary.weight >= total:
+        return CanaryChoice(True, f"canary-weight {canary.weight} of {total}: every request goes to the canary")
+    share = canary.weight / total
+    return CanaryChoice(None, f"canary-weight {canary.weight} of {total}: {share:.0%} of requests go to the canary "
+                              f"and {1 - share:.0%} to the mainline, chosen per request", share)
+
+
+def _header(request: Request, name: str) -> str | None:
+    # ngx.var["http_" .. name with - as _]: nginx matches header names case-insensitively, - and _ alike
+    wanted = name.lower().replace("_", "-")
+    for key, value in request.headers:
+        if key.lower().replace("_", "-") == wanted:
+            return value
+    return None
+
+
+def _cookie(request: Request, name: str) -> str | None:
+    for key, value in request.headers:
+        if key.lower() == "cookie":
+            for part in value.split(";"):
+                k, _, v = part.strip().partition("=")
+                if k == name:
+                    return v
+    return None
