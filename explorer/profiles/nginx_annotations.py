@@ -267,13 +267,13 @@ def _a(name: str, group: str, risk: str, validator: Validator, handling: Kept,
 _a("server-alias", "alias", "High", _server_names, R,
    "adds more server_name values (hosts) to the rule's server block; requests for them are routed as for the rule's host")
 # auth (basic/digest)
-_a("auth-type", "auth", "Low", _regex(AUTH_TYPE, True), R,
+_a("auth-type", "auth", "Low", _regex(AUTH_TYPE, True), S,
    "basic or digest authentication on every path of the Ingress: 401 with WWW-Authenticate without valid credentials")
-_a("auth-secret", "auth", "Medium", _regex(BASIC_CHARS, True), R,
+_a("auth-secret", "auth", "Medium", _regex(BASIC_CHARS, True), S,
    "the Secret ([namespace/]name) holding the htpasswd file (key `auth`); missing Secret or key: 503")
-_a("auth-secret-type", "auth", "Low", _regex(AUTH_SECRET_TYPE, True), R,
+_a("auth-secret-type", "auth", "Low", _regex(AUTH_SECRET_TYPE, True), S,
    "auth-file (default: an htpasswd file under key `auth`) or auth-map (one key per user)")
-_a("auth-realm", "auth", "Medium", _regex(CHARS_WITH_SPACE, False), R,
+_a("auth-realm", "auth", "Medium", _regex(CHARS_WITH_SPACE, False), S,
    "the realm named in the WWW-Authenticate header of the 401")
 # authreq (external auth)
 for _name, _risk, _validator, _effect in (
@@ -326,7 +326,7 @@ for _name, _risk, _validator, _effect in (
     ("canary-weight", "Low", INT, "the share of requests (of canary-weight-total) sent to the canary"),
     ("canary-weight-total", "Low", INT, "the total canary-weight is a share of (default 100)"),
 ):
-    _a(_name, "canary", _risk, _validator, R, _effect)
+    _a(_name, "canary", _risk, _validator, S, _effect)
 _a("client-body-buffer-size", "clientbodybuffersize", "Low", SIZE_VALUE, R,
    "nginx's buffer for request bodies (bodies past it go to a temporary file); the answer is unchanged")
 _a("configuration-snippet", "snippet", "Critical", NULL, R,
@@ -359,10 +359,10 @@ _a("fastcgi-params-configmap", "fastcgi", "Medium", _regex(BASIC_CHARS, True), R
    "a ConfigMap of fastcgi_param values for backend-protocol FCGI", in_docs=False)
 _a("http2-push-preload", "http2pushpreload", "Low", BOOL, R,
    "HTTP/2 server push of Link preload headers (removed from nginx; no effect on routing)")
-_a("allowlist-source-range", "ipallowlist", "Medium", CIDRS, R,
+_a("allowlist-source-range", "ipallowlist", "Medium", CIDRS, S,
    "only client addresses in these CIDRs are served; others get 403", aliases=("whitelist-source-range",),
    in_docs=False)
-_a("denylist-source-range", "ipdenylist", "Medium", CIDRS, R, "client addresses in these CIDRs get 403")
+_a("denylist-source-range", "ipdenylist", "Medium", CIDRS, S, "client addresses in these CIDRs get 403")
 _a("load-balance", "loadbalancing", "Low",
    _options(("round_robin", "chash", "chashsubset", "sticky_balanced", "sticky_persistent", "ewma"), True, True), R,
    "the algorithm choosing a Pod (round_robin or ewma); which Pod answers, not whether")
@@ -403,7 +403,7 @@ for _name, _risk, _validator, _effect in (
     ("proxy-busy-buffers-size", "Low", SIZE_VALUE, "buffers busy sending to the client"),
     ("proxy-max-temp-file-size", "Low", SIZE_VALUE, "largest temporary file for a buffered answer"),
 ):
-    _a(_name, "proxy", _risk, _validator, R, _effect)
+    _a(_name, "proxy", _risk, _validator, S if _name == "proxy-body-size" else R, _effect)
 for _name, _risk, _validator, _effect in (
     ("proxy-ssl-secret", "Medium", _regex(BASIC_CHARS, True), "client certificate and CA for HTTPS to the Pod"),
     ("proxy-ssl-ciphers", "Medium", _regex(PROXY_SSL_CIPHERS, True), "ciphers for HTTPS to the Pod"),
@@ -427,13 +427,13 @@ for _name, _validator, _effect in (
 _a("limit-allowlist", "ratelimit", "Low", CIDRS, R, "client CIDRs exempt from the rate limits",
    aliases=("limit-whitelist",), in_docs=False)
 # redirect
-_a("permanent-redirect", "redirect", "Medium", _regex(URL_IS_VALID, False), R,
+_a("permanent-redirect", "redirect", "Medium", _regex(URL_IS_VALID, False), S,
    "every request is redirected to this URL (301, or permanent-redirect-code)")
-_a("permanent-redirect-code", "redirect", "Low", INT, R, "the status of permanent-redirect (300-308, default 301)")
-_a("temporal-redirect", "redirect", "Medium", _regex(URL_IS_VALID, False), R,
+_a("permanent-redirect-code", "redirect", "Low", INT, S, "the status of permanent-redirect (300-308, default 301)")
+_a("temporal-redirect", "redirect", "Medium", _regex(URL_IS_VALID, False), S,
    "every request is redirected to this URL (302, or temporal-redirect-code); wins over permanent-redirect")
-_a("temporal-redirect-code", "redirect", "Low", INT, R, "the status of temporal-redirect (300-308, default 302)")
-_a("from-to-www-redirect", "redirect", "Low", BOOL, R,
+_a("temporal-redirect-code", "redirect", "Low", INT, S, "the status of temporal-redirect (300-308, default 302)")
+_a("from-to-www-redirect", "redirect", "Low", BOOL, S,
    "requests for www.HOST are redirected to HOST (or the reverse) with 308")
 _a("relative-redirects", "redirect", "Low", BOOL, R, "nginx's own redirects use a relative Location",
    in_docs=False)
@@ -443,7 +443,7 @@ _a("rewrite-target", "rewrite", "Medium", _regex(REGEX_PATH_WITH_CAPTURE, False)
 _a("ssl-redirect", "rewrite", "Low", BOOL, S, "\"false\" stops the 308 to HTTPS of a host with TLS")
 _a("force-ssl-redirect", "rewrite", "Medium", BOOL, S, "redirects plain HTTP to HTTPS with 308 even without TLS")
 _a("preserve-trailing-slash", "rewrite", "Medium", BOOL, S, "the HTTPS redirect keeps the trailing slash")
-_a("app-root", "rewrite", "Medium", _regex(REGEX_PATH_WITH_CAPTURE, False), R,
+_a("app-root", "rewrite", "Medium", _regex(REGEX_PATH_WITH_CAPTURE, False), S,
    "a request for / is redirected (302) to this path")
 _a("use-regex", "rewrite", "Low", BOOL, S,
    "every path of the host becomes a case-insensitive regex anchored at the start")
@@ -478,8 +478,8 @@ _a("upstream-hash-by", "upstreamhashby", "High", _regex(HASH_BY, True), R,
    "consistent hashing of this nginx variable picks the Pod (the same key always reaches the same Pod)")
 _a("upstream-hash-by-subset", "upstreamhashby", "Low", BOOL, R, "hash to a subset of Pods")
 _a("upstream-hash-by-subset-size", "upstreamhashby", "Low", INT, R, "size of that subset")
-_a("upstream-vhost", "upstreamvhost", "Low", _server_name, R, "the Host header the Pod sees")
-_a("x-forwarded-prefix", "xforwardedprefix", "Medium", _regex(REGEX_PATH_WITH_CAPTURE, True), R,
+_a("upstream-vhost", "upstreamvhost", "Low", _server_name, S, "the Host header the Pod sees")
+_a("x-forwarded-prefix", "xforwardedprefix", "Medium", _regex(REGEX_PATH_WITH_CAPTURE, True), S,
    "nginx sends an X-Forwarded-Prefix header with this value to the Pod")
 
 #: name (no prefix) -> annotation, aliases included.
