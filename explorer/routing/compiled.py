@@ -174,6 +174,7 @@ class Router:
         return ServedIngress(ingress, served, why)
 
     def _attach_canaries(self, lb: LoadBalancer, canaries: list[Ingress]) -> None:
+        lb.ingresses = lb.ingresses + canaries  # served (the controller syncs their backends), without servers
         for canary in canaries:
             for rule in canary.rules:
                 server = (lb.catch_all if not rule.host else
