@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Protocol, Union
 if TYPE_CHECKING:
     from explorer.model.state import ClusterState
     from explorer.routing.decision import Decision
-    from explorer.routing.profile import ControllerProfile
+    from explorer.profiles import ControllerProfile
 
 #: Header names every proxied response carries ('-' when there is none).
 INGRESS_HEADER = "X-Ingress-Explorer-Ingress"  # namespace/name

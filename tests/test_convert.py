@@ -18,7 +18,7 @@ import yaml
 
 from conftest import DATA, SAMPLES, run_cli
 from explorer.model import ClusterState, load
-from explorer.model.convert import choose_path_type, convert_text
+from explorer.migrate.convert import choose_path_type, convert_text
 from explorer.model.load import read_sources
 from explorer.routing import GCE, NGINX, PROFILES, Request, route
 

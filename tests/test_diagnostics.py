@@ -28,7 +28,7 @@ from explorer.routing.profile import GCE, NGINX, get_profile
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "lint"
 WEB = DATA / "common" / "web.yaml"
-SAMPLES = ROOT / "sample-manifests"
+SAMPLES = ROOT / "explorer" / "data" / "sample-manifests"
 
 #: Fixtures that cannot carry a header (an empty file, a binary file).
 HEADERLESS = {

@@ -59,7 +59,7 @@ class _File:
 
 
 def run(args: argparse.Namespace) -> int:
-    from explorer.model.convert import convert_text
+    from explorer.migrate.convert import convert_text
     from explorer.model.load import STDIN, read_sources
     from explorer.routing import get_profile
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from explorer.model.source import ClusterSource
     from explorer.model.state import ClusterState
     from explorer.proxy import Proxy
-    from explorer.routing.profile import ControllerProfile
+    from explorer.profiles import ControllerProfile
     from explorer.traffic import Subscription, TrafficEvent
 
 EXAMPLES = """\
@@ -142,7 +142,7 @@ CURL_LINES = 20
 
 def banner(proxy: "Proxy", state: "ClusterState", profile: "ControllerProfile", style: Style) -> str:
     """Where everything listens, and a curl line per rule to paste."""
-    from explorer.routing import router_for
+    from explorer.routing import table_for
 
     lines = [style.bold(f"ingress-explorer serve: {profile.title} ({profile.name}), {state.summary()}")]
     if proxy.sims is not None and proxy.pool.on_demand:
@@ -157,12 +157,12 @@ def banner(proxy: "Proxy", state: "ClusterState", profile: "ControllerProfile", 
     else:
         lines.append(f"Pods: {proxy.upstreams.description}, opened when a request is sent; "
                      "the Pods the cluster reports Ready take traffic")
-    router = router_for(state, profile)
+    table = table_for(state, profile)
     if not proxy.listeners:
         lines.append(style.yellow(f"no Ingress is served by {profile.title}: nothing to listen for"))
     for name, info in proxy.listeners.items():
         lines.append("")
-        lb = router.load_balancers.get(name)
+        lb = table.entry_points.get(name)
         title = "shared load balancer (every Ingress)" if not profile.load_balancer_per_ingress \
             else f"load balancer of Ingress {name}"
         lines.append(style.bold(title))

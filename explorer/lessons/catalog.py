@@ -1,4 +1,4 @@
-"""Read the lessons from `lessons/<folder>/lesson.yaml`, strictly, with file:line for every mistake.
+"""Read the lessons from `explorer/data/lessons/<folder>/lesson.yaml`, strictly, with file:line for every mistake.
 
 Lessons are data written by people, so a typo must say where it is and what
 was meant; a lesson that cannot be read is left out with that message and
@@ -11,7 +11,7 @@ import difflib
 from pathlib import Path
 from typing import Any, Callable
 
-from explorer.bundled import bundled
+from explorer import data
 from explorer.lessons.spec import (
     Add, AddressCheck, Catalog, Check, Demo, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, Lesson,
     Patch, Recreate, Remove, RequestCheck, RouteCheck, SolutionOp, Step, TLSCheck,
@@ -27,17 +27,14 @@ class LessonError(Exception):
     """One mistake in a lesson file, with where it is."""
 
 
-def lessons_root() -> Path | None:
-    """The `lessons/` folder: beside the package in a checkout, or where a wheel installed it."""
-    return bundled("lessons")
+def lessons_root() -> Path:
+    """The lessons shipped with the package (package data)."""
+    return data.folder(data.LESSONS)
 
 
 def load_catalog(root: Path | None = None) -> Catalog:
     catalog = Catalog()
     root = root or lessons_root()
-    if root is None:
-        catalog.problems.append("the lessons folder is not installed (expected lessons/ beside the explorer package, or in share/ingress-explorer/)")
-        return catalog
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and (p / LESSON_FILE).is_file()):
         try:
             catalog.lessons.append(load_lesson(folder))

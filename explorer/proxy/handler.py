@@ -24,7 +24,6 @@ already sent the status line and its client gets a cut-off body.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import random
 import json
 import time
@@ -128,12 +127,12 @@ class RequestHandler:
 
         snap = proxy.snapshot
         target = request.rel_url
+        # client address for allow/deny lists, Content-Length for body limits, and a draw for weighted backends
         routed = Request(host, target.raw_path or "/", request.method, self.scheme, target.raw_query_string,
-                         tuple(request.headers.items()), request.remote or "")
+                         tuple(request.headers.items()), request.remote or "", request.content_length,
+                         random.random())
         wanted = self.load_balancer if snap.profile.load_balancer_per_ingress else None
         decision = route(snap.state, snap.profile, routed, wanted)
-        if len(decision.backends) > 1:  # a canary split by weight: this request's share is drawn here
-            decision = _draw(decision)
         proxy.hub.publish(DecisionMade(rid, decision))
         done.outcome = decision.outcome
         done.ingress = decision.ingress.meta.key if decision.ingress else "-"
@@ -301,18 +300,6 @@ def _upstream_failure(exc: aiohttp.ClientError) -> str:
         return (f"answered something that is not HTTP ({exc.message.splitlines()[0][:80]}; nginx: \"upstream sent "
                 "no valid HTTP/1.0 header\")")
     return f"did not answer: {exc}"
-
-
-def _draw(decision: Decision) -> Decision:
-    """balancer.lua: math.random(weight-total) <= canary-weight sends this request to the canary."""
-    pick = random.random()
-    for ref, share in decision.backends:
-        if pick < share:
-            break
-        pick -= share
-    chosen = "canary" if ref is not decision.backends[0][0] else "mainline"
-    return dataclasses.replace(decision, backend=ref, backends=((ref, 1.0),),
-                               reason=f"{decision.reason}; this request drew the {chosen} ({ref})")
 
 
 def _host_of(request: web.BaseRequest) -> str:

@@ -40,7 +40,7 @@ import aiohttp
 
 from explorer.model.state import ClusterState
 from explorer.proxy.upstreams import Upstreams
-from explorer.routing.profile import ControllerProfile
+from explorer.profiles import ControllerProfile
 from explorer.topology.controller import (
     ControllerState, HealthCheckTask, TargetHealth, health_checks, reconcile, record_probe,
 )

@@ -27,7 +27,7 @@ from explorer.model.state import ClusterState
 from explorer.proxy.health import HealthRunner
 from explorer.proxy.upstreams import Upstream
 from explorer.routing.decision import Decision
-from explorer.routing.profile import ControllerProfile
+from explorer.profiles import ControllerProfile
 from explorer.topology.pods import all_pods
 from explorer.traffic import PodsOnDemand
 

@@ -40,9 +40,9 @@ from explorer.proxy.protocol import DeadlineServer
 from explorer.proxy.tls import CertificateStore, SNISelector
 from explorer.proxy.upstreams import Forward, ForwardedUpstreams, SimulatedUpstreams, Upstreams
 from explorer.routing.decision import Decision
-from explorer.routing.profile import ControllerProfile
+from explorer.profiles import ControllerProfile
 from explorer.routing.request import Request, host_of
-from explorer.routing.route import route, router_for
+from explorer.routing.route import route, table_for
 from explorer.sim.pods import SimPods
 from explorer.topology.controller import ControllerState
 from explorer.topology.flow import Flow, resolve
@@ -297,7 +297,7 @@ class Proxy:
 
     async def _sync_listeners(self, state: ClusterState, profile: ControllerProfile) -> None:
         assert self._certs is not None
-        lbs = router_for(state, profile).load_balancers
+        lbs = table_for(state, profile).entry_points
         for name in [n for n in self._listeners if n not in lbs]:
             await self._listeners.pop(name).stop()
         for name, lb in lbs.items():

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from explorer.model.location import Location
 from explorer.model.objects import HTTPIngressPath, Ingress, IngressBackend
 from explorer.routing.request import Request
+
+if TYPE_CHECKING:
+    from explorer.routing.table import Route, WeightedBackend
 
 Verdict = Literal[
     "chosen",  # this path (or default backend) answers the request
@@ -79,16 +82,18 @@ class Decision:
     used_default_backend: Literal["ingress", "controller"] | None = None
     load_balancer: str = ""  # which front end answered: "shared" or namespace/name
     body: str | None = None  # the controller's own body for status answers
-    #: Headers the controller sends with its own answer (WWW-Authenticate, CORS).
+    #: The RouteTable entry that answered (a rule, a fallback, the controller's own), when one did.
+    route: "Route | None" = field(default=None, repr=False)
+    #: Every backend of a weighted forward; `backend` is the one this request goes to.
+    backends: "tuple[WeightedBackend, ...]" = ()
+    #: Headers the controller sends with its own answer (WWW-Authenticate), and that answer's type.
     response_headers: tuple[tuple[str, str], ...] = ()
     content_type: str = "text/plain"
-    #: Headers the controller sets on the request to the Pod (X-Forwarded-Prefix, Host from upstream-vhost).
+    #: Headers the controller sets on the request to the Pod (X-Forwarded-Prefix; Host from upstream-vhost).
     upstream_headers: tuple[tuple[str, str], ...] = ()
-    #: Every backend the request may go to, with its share (a canary split by weight); one entry when decided.
-    backends: tuple[tuple[BackendRef, float], ...] = ()
-    #: The controller's body limit for this request (client_max_body_size); None: no limit.
+    #: The controller's body limit for this request (nginx client_max_body_size); None: none known.
     max_body: int | None = None
-    #: Every annotation of the deciding Ingress, with its handling (explorer.profiles.nginx_annotations).
+    #: Every annotation of the deciding Ingress(es), with its handling (explorer.profiles.nginx_annotations).
     annotations: tuple[Any, ...] = ()
     _explain: Callable[["Decision"], list[TraceEntry]] | None = field(default=None, repr=False)
 
@@ -127,8 +132,9 @@ class Decision:
             "location": self.location,
             "upstreamPath": self.upstream_path,
             "backends": [
-                {"namespace": ref.namespace, "service": ref.service, "port": _port_value(ref.port), "share": share}
-                for ref, share in self.backends
+                {"namespace": b.ref.namespace, "service": b.ref.service, "port": _port_value(b.ref.port),
+                 "weight": b.weight, "share": round(b.weight / total, 6) if total else 0}
+                for total in [sum(b.weight for b in self.backends)] for b in self.backends
             ] or None,
             "responseHeaders": [list(h) for h in self.response_headers] or None,
             "upstreamHeaders": [list(h) for h in self.upstream_headers] or None,

@@ -22,7 +22,8 @@ import binascii
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
+from urllib.parse import urlsplit
 
 from explorer.model.objects import Ingress
 from explorer.model.state import ClusterState
@@ -31,6 +32,7 @@ from explorer.profiles.nginx_annotations import (
     parse_size, refusal,
 )
 from explorer.routing.request import Request
+from explorer.routing.table import Condition, HeaderMatch, Match, Redirect, Respond, WeightedBackend
 
 CONFIGMAP_NAME = "ingress-nginx-controller"
 #: The ConfigMap keys that change answers, with ingress-nginx's defaults (internal/ingress/controller/config).
@@ -225,115 +227,76 @@ def parse_ingress(ingress: Ingress, config: ControllerConfig) -> IngressAnnotati
     return parsed
 
 
-# ------------------------------------------------------------------ answers
+# ------------------------------------------------------------------ conditions, in nginx's phase order
 
 
-@dataclass(frozen=True)
-class Answer:
-    """nginx answers itself: a redirect or a status, with the headers it sends and why."""
+def conditions_before(parsed: IngressAnnotations, owner: str, state: ClusterState) -> tuple[list[Condition],
+                                                                                             list[Condition]]:
+    """The route's conditions around the HTTPS redirect: (before it, after it), in nginx's order.
 
-    status: int
-    reason: str
-    location: str | None = None
-    headers: tuple[tuple[str, str], ...] = ()
-    body: str = ""
-
-    @property
-    def outcome(self) -> Literal["redirect", "answer"]:
-        return "redirect" if self.location is not None else "answer"
-
-
-def https_location(request: Request, preserve_trailing_slash: bool) -> str:
-    """lua_ingress.rewrite: https://<host without port><request_uri>, one trailing `/` dropped unless preserved.
-
-    `$request_uri` carries the query, so `/a/?x=1` keeps its slash and `/a/` loses it.
+    Before: 413 (find-config), the denied location's 503 and the redirect annotations (location `return`s).
+    After: the access phase: deny, allow (403), basic auth (401, or 503 without its Secret).
     """
-    uri = request.path + (f"?{request.query}" if request.query else "")
-    if not preserve_trailing_slash and uri.endswith("/"):
-        uri = uri[:-1]
-    return f"https://{request.hostname}{uri}"
-
-
-def www_location(request: Request, to_host: str) -> str:
-    """ngx_srv_redirect.lua: <scheme>://<host>:<server_port><request_uri less one trailing slash>.
-
-    server_port is the port nginx listens on: 80 or 443 in the cluster (what we write, in route and serve alike).
-    """
-    uri = request.path + (f"?{request.query}" if request.query else "")
-    if uri.endswith("/"):
-        uri = uri[:-1]
-    port = 443 if request.scheme == "https" else 80
-    return f"{request.scheme}://{to_host}:{port}{uri}"
-
-
-def content_length(request: Request) -> int | None:
-    for name, value in request.headers:
-        if name.lower() == "content-length" and value.strip().isdigit():
-            return int(value.strip())
-    return None
-
-
-def body_too_large(parsed: IngressAnnotations, request: Request) -> Answer | None:
-    length = content_length(request)
-    limit = parsed.body_size
-    if length is None or not limit or length <= limit:
-        return None
-    return Answer(413, f"the request's Content-Length {length} is over client_max_body_size {limit} "
-                       f"({parsed.body_size_from}): nginx answers 413 before anything else of the location",
-                  body=nginx_page(413))
-
-
-def location_rewrite(parsed: IngressAnnotations, owner: str) -> Answer | None:
-    """The location's own `return`s, before the HTTPS redirect: denied (503), then the redirect annotations."""
+    before: list[Condition] = []
+    after: list[Condition] = []
+    if parsed.body_size:
+        before.append(Condition("body-size", Respond(413, nginx_page(413), content_type="text/html"),
+                                f"the request's body is over client_max_body_size {parsed.body_size} bytes "
+                                f"({parsed.body_size_from}): nginx answers 413 before anything else of the "
+                                "location", max_body_bytes=parsed.body_size))
     if parsed.denied:
-        return Answer(503, f"the location is denied ({parsed.denied}): nginx answers 503 for every path of "
-                           f"{owner}", body=nginx_page(503))
+        before.append(Condition("denied", Respond(503, nginx_page(503), content_type="text/html"),
+                                f"the location is denied ({parsed.denied}): nginx answers 503 for every path of "
+                                f"{owner}"))
     if parsed.redirect is not None:
         code, url, name = parsed.redirect
-        return Answer(code, f"{name} on {owner}: nginx answers `return {code} {url}` (it takes precedence over "
-                            "the HTTPS redirect and the backend)", location=url)
-    return None
-
-
-def client_address(request: Request) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(request.client_ip)
-    except ValueError:
-        return None
-
-
-def access(parsed: IngressAnnotations, request: Request, state: ClusterState, owner: str) -> Answer | None:
-    """The access phase: deny/allow lists (403), then basic auth (401, or 503 without its Secret)."""
-    client = client_address(request)
-    if parsed.deny and client is not None and any(client in net for net in parsed.deny if net.version == client.version):
-        return Answer(403, f"client {request.client_ip} is in the deny list ({parsed.deny_from}): 403",
-                      body=nginx_page(403))
-    if parsed.allow and (client is None or not any(client in net for net in parsed.allow
-                                                   if net.version == client.version)):
+        before.append(Condition("redirect", Redirect(code, **_url_parts(url)),
+                                f"{name} on {owner}: nginx answers `return {code} {url}` (before the HTTPS "
+                                "redirect and the backend)", joins=True))
+    if parsed.deny:
+        after.append(Condition("deny", Respond(403, nginx_page(403), content_type="text/html"),
+                               f"the client is in the deny list ({parsed.deny_from}): 403",
+                               networks=tuple(parsed.deny)))
+    if parsed.allow:
         listed = ", ".join(str(n) for n in parsed.allow)
-        return Answer(403, f"client {request.client_ip} is not in the allow list {listed} ({parsed.allow_from}): "
-                           "nginx's `deny all` answers 403 (route --client-ip ADDR sets the address)",
-                      body=nginx_page(403))
-    if parsed.auth is None:
-        return None
-    auth = parsed.auth
-    secret = state.secrets.get(tuple(auth.secret.split("/", 1)))  # type: ignore[arg-type]
+        after.append(Condition("allow", Respond(403, nginx_page(403), content_type="text/html"),
+                               f"the client is not in the allow list {listed} ({parsed.allow_from}): nginx's "
+                               "`deny all` answers 403 (route --client-ip ADDR sets the address)",
+                               networks=tuple(parsed.allow)))
+    if parsed.auth is not None:
+        after.append(_auth_condition(parsed.auth, owner, state))
+    return before, after
+
+
+def _url_parts(url: str) -> dict[str, Any]:
+    """The redirect annotation's URL as written, whole: Redirect fields that rebuild exactly it."""
+    parts = urlsplit(url)
+    port = parts.port
+    return {"scheme": parts.scheme, "host": parts.hostname or "", "port": port, "path": parts.path or "",
+            "keep_query": False, "keep_root_slash": True}
+
+
+def _auth_condition(auth: BasicAuth, owner: str, state: ClusterState) -> Condition:
+    namespace, _, name = auth.secret.partition("/")
+    secret = state.secrets.get((namespace, name))
+    page = nginx_page(503)
     if secret is None:
-        return Answer(503, f"auth-secret {auth.secret} does not exist: the location is denied and nginx answers 503",
-                      body=nginx_page(503))
+        return Condition("denied", Respond(503, page, content_type="text/html"),
+                         f"auth-secret {auth.secret} does not exist: the location is denied and nginx answers 503")
     entries = htpasswd_of(secret.meta.raw, auth.secret_type)
     if entries is None:
-        return Answer(503, f"Secret {auth.secret} has no key `auth` (auth-secret-type {auth.secret_type}): "
-                           "the location is denied and nginx answers 503", body=nginx_page(503))
-    user, password = basic_credentials(request)
+        return Condition("denied", Respond(503, page, content_type="text/html"),
+                         f"Secret {auth.secret} has no key `auth` (auth-secret-type {auth.secret_type}): the "
+                         "location is denied and nginx answers 503")
     realm = (("WWW-Authenticate", f'Basic realm="{auth.realm}"'),)
-    if user is None:
-        return Answer(401, f"auth-type basic on {owner} (Secret {auth.secret}) and the request has no "
-                           "Authorization header: 401", headers=realm, body=nginx_page(401))
-    if not check_password(entries, user, password or ""):
-        return Answer(401, f"auth-type basic on {owner}: user {user!r} and that password are not in Secret "
-                           f"{auth.secret}: 401", headers=realm, body=nginx_page(401))
-    return None
+
+    def good(request: Request) -> bool:
+        user, password = basic_credentials(request)
+        return user is not None and check_password(entries, user, password or "")
+
+    return Condition("auth", Respond(401, nginx_page(401), headers=realm, content_type="text/html"),
+                     f"auth-type basic on {owner} (Secret {auth.secret}) and the request brings no user and "
+                     "password in it: 401", header="Authorization", check=good)
 
 
 def basic_credentials(request: Request) -> tuple[str | None, str | None]:
@@ -378,63 +341,50 @@ def check_password(htpasswd: str, user: str, password: str) -> bool:
         return False
 
 
-# ------------------------------------------------------------------ canary (balancer.lua route_to_alternative_balancer)
 
 
-@dataclass(frozen=True)
-class CanaryChoice:
-    to_canary: bool | None  # None: split by weight, decided per request
-    reason: str
-    share: float = 0.0  # the canary's share when split
+# ------------------------------------------------------------------ canary
 
 
-def choose_canary(canary: Canary, request: Request) -> CanaryChoice:
-    header = _header(request, canary.header) if canary.header else None
-    if header is not None:
+def canary_routes(canary: Canary, main: WeightedBackend, alt: WeightedBackend, path: Any,
+                  why: str) -> tuple[list[tuple[Match, WeightedBackend, str]], tuple[WeightedBackend, ...]]:
+    """balancer.lua route_to_alternative_balancer, as ordered guarded routes and a weighted last one.
+
+    Returns [(match, backend, why)] tried in order, then the backends of the unguarded route:
+    header (value, pattern, or always/never), then cookie (always/never), then weight.
+    """
+    out: list[tuple[Match, WeightedBackend, str]] = []
+    if canary.header:
         if canary.header_value:
-            if header == canary.header_value:
-                return CanaryChoice(True, f"header {canary.header}: {header} equals canary-by-header-value")
+            out.append((Match(path, headers=(HeaderMatch(canary.header, canary.header_value),)), alt,
+                        f"header {canary.header}: {canary.header_value} (canary-by-header-value): the canary"))
         elif canary.header_pattern:
             try:
-                if re.search(canary.header_pattern, header):
-                    return CanaryChoice(True, f"header {canary.header}: {header} matches canary-by-header-pattern "
-                                              f"{canary.header_pattern}")
+                re.compile(canary.header_pattern)
             except re.error as exc:
-                return CanaryChoice(False, f"canary-by-header-pattern {canary.header_pattern!r} is not a valid "
-                                           f"regex ({exc}): balancer.lua stops at the error and keeps the mainline")
-        elif header == "always":
-            return CanaryChoice(True, f"header {canary.header}: always")
-        elif header == "never":
-            return CanaryChoice(False, f"header {canary.header}: never")
-    cookie = _cookie(request, canary.cookie) if canary.cookie else None
-    if cookie == "always":
-        return CanaryChoice(True, f"cookie {canary.cookie}=always")
-    if cookie == "never":
-        return CanaryChoice(False, f"cookie {canary.cookie}=never")
+                out.append((Match(path, headers=(HeaderMatch(canary.header, "", "present"),)), main,
+                            f"canary-by-header-pattern {canary.header_pattern!r} is not a valid regex ({exc}): "
+                            "with the header present balancer.lua stops at the error and keeps the mainline"))
+            else:
+                search = f"(?s:.*?)(?:{canary.header_pattern})(?s:.*)"  # ngx.re.match is unanchored
+                out.append((Match(path, headers=(HeaderMatch(canary.header, search, "regex"),)), alt,
+                            f"header {canary.header} matches canary-by-header-pattern {canary.header_pattern}: "
+                            "the canary"))
+        else:
+            out.append((Match(path, headers=(HeaderMatch(canary.header, "always"),)), alt,
+                        f"header {canary.header}: always: the canary"))
+            out.append((Match(path, headers=(HeaderMatch(canary.header, "never"),)), main,
+                        f"header {canary.header}: never: the mainline"))
+    if canary.cookie:
+        out.append((Match(path, cookies=(HeaderMatch(canary.cookie, "always"),)), alt,
+                    f"cookie {canary.cookie}=always: the canary"))
+        out.append((Match(path, cookies=(HeaderMatch(canary.cookie, "never"),)), main,
+                    f"cookie {canary.cookie}=never: the mainline"))
     total = canary.weight_total if canary.weight_total > 100 else 100  # balancer.lua ignores totals <= 100
     if canary.weight <= 0:
-        return CanaryChoice(False, "canary-weight 0 (and no header or cookie decided): the mainline")
-    if canary.weight >= total:
-        return CanaryChoice(True, f"canary-weight {canary.weight} of {total}: every request goes to the canary")
-    share = canary.weight / total
-    return CanaryChoice(None, f"canary-weight {canary.weight} of {total}: {share:.0%} of requests go to the canary "
-                              f"and {1 - share:.0%} to the mainline, chosen per request", share)
-
-
-def _header(request: Request, name: str) -> str | None:
-    # ngx.var["http_" .. name with - as _]: nginx matches header names case-insensitively, - and _ alike
-    wanted = name.lower().replace("_", "-")
-    for key, value in request.headers:
-        if key.lower().replace("_", "-") == wanted:
-            return value
-    return None
-
-
-def _cookie(request: Request, name: str) -> str | None:
-    for key, value in request.headers:
-        if key.lower() == "cookie":
-            for part in value.split(";"):
-                k, _, v = part.strip().partition("=")
-                if k == name:
-                    return v
-    return None
+        weighted: tuple[WeightedBackend, ...] = (main,)
+    elif canary.weight >= total:
+        weighted = (alt,)
+    else:
+        weighted = (WeightedBackend(main.ref, total - canary.weight), WeightedBackend(alt.ref, canary.weight))
+    return out, weighted

@@ -15,12 +15,13 @@ class Request:
     scheme: str = "http"
     query: str = ""
     headers: tuple[tuple[str, str], ...] = field(default=())
-    #: The client's address as the controller sees it (allow/deny lists); a local curl to `serve` is 127.0.0.1.
-    client_ip: str = "127.0.0.1"
+    client: str = "127.0.0.1"  # the client's address, for allow/deny lists and client matches
+    content_length: int | None = None  # the body's size, for body-size limits
+    sample: float | None = None  # 0 <= x < 1: which of weighted backends this request draws (None: the heaviest)
 
     @classmethod
     def from_url(
-        cls, url: str, method: str = "GET", headers: tuple[tuple[str, str], ...] = (), client_ip: str = "127.0.0.1"
+        cls, url: str, method: str = "GET", headers: tuple[tuple[str, str], ...] = (), client: str = "127.0.0.1"
     ) -> "Request":
         """`http://foo.com/bar?x=1`; a Host header in `headers` overrides the URL's host."""
         if "://" not in url:
@@ -32,12 +33,27 @@ class Request:
         for name, value in headers:
             if name.lower() == "host":
                 host = value
-        return cls(host, parts.path or "/", method.upper(), parts.scheme, parts.query, tuple(headers), client_ip)
+        length = next((int(v.strip()) for k, v in headers if k.lower() == "content-length" and v.strip().isdigit()),
+                      None)
+        return cls(host, parts.path or "/", method.upper(), parts.scheme, parts.query, tuple(headers), client,
+                   length)
 
     @property
     def hostname(self) -> str:
         """Host header without port, lower-cased: routing ignores both (RFC 7230 5.4, RFC 3986 3.2.2)."""
         return host_of(self.host)
+
+    @property
+    def cookies(self) -> list[tuple[str, str]]:
+        """(name, value) of every cookie in the Cookie headers, in order."""
+        jar: list[tuple[str, str]] = []
+        for name, value in self.headers:
+            if name.lower() == "cookie":
+                for part in value.split(";"):
+                    key, sep, val = part.strip().partition("=")
+                    if sep:
+                        jar.append((key, val))
+        return jar
 
     @property
     def url(self) -> str:

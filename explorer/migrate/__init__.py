@@ -1,0 +1,1 @@
+"""Migration: rewrite removed Ingress apiVersions as v1 (and, later, Ingress as Gateway API), with the proof."""
