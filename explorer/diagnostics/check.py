@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from explorer.diagnostics import (
-    backends, classes, controller_paths, frontends, health, ingress_spec, loading, migration, overlaps, pods,
-    services, tls, walk,
+    backends, classes, controller_paths, frontends, health, ingress_spec, loading, migration, nginx_annotations,
+    overlaps, pods, services, tls, walk,
 )
 from explorer.diagnostics.classes import Choice
 from explorer.diagnostics.finding import Finding
@@ -37,6 +37,7 @@ def check(state: ClusterState, profile: Choice = None) -> list[Finding]:
         if chosen is not None:
             found += controller_paths.check(state, ingress, chosen)
             found += frontends.check(state, ingress, chosen)
+            found += nginx_annotations.check(state, ingress, chosen)
     found += overlaps.across_ingresses(state.ingresses, assignment.profile)
     found += services.check(state)
     select = state.workloads_for
