@@ -106,7 +106,7 @@ def render_text(decision, style: Style, full_trace: bool) -> str:
     if len(d.backends) > 1:
         shares = ", ".join(f"{ref} {share:.0%}" for ref, share in d.backends)
         lines.append(f"  backends: {shares} (chosen per request)")
-    for report in d.annotations:
+    for report in () if full_trace else d.annotations:  # --trace lists them among its notes
         value = report.value if len(report.value) <= 60 else report.value[:57] + "..."
         note = report.error and f"invalid: {report.error}" or report.suggestion and f"did you mean {report.suggestion}?" \
             or report.note

@@ -264,7 +264,7 @@ def _a(name: str, group: str, risk: str, validator: Validator, handling: Kept,
 
 
 # alias
-_a("server-alias", "alias", "High", _server_names, R,
+_a("server-alias", "alias", "High", _server_names, S,
    "adds more server_name values (hosts) to the rule's server block; requests for them are routed as for the rule's host")
 # auth (basic/digest)
 _a("auth-type", "auth", "Low", _regex(AUTH_TYPE, True), S,

@@ -154,6 +154,7 @@ class IngressAnnotations:
     body_size_from: str = ""
     canary: Canary | None = None
     x_forwarded_prefix: str = ""
+    server_alias: tuple[str, ...] = ()
     upstream_vhost: str = ""
     ssl_redirect: bool = True
     force_ssl_redirect: bool = False
@@ -220,6 +221,7 @@ def parse_ingress(ingress: Ingress, config: ControllerConfig) -> IngressAnnotati
         parsed.canary = Canary(get("canary-by-header"), get("canary-by-header-value"),
                                get("canary-by-header-pattern"), get("canary-by-cookie"), weight, total)
     parsed.x_forwarded_prefix = get("x-forwarded-prefix")
+    parsed.server_alias = tuple(a.strip().lower() for a in get("server-alias").split(",") if a.strip())
     parsed.upstream_vhost = get("upstream-vhost").strip()
     parsed.ssl_redirect = flag("ssl-redirect", config.flag("ssl-redirect"))
     parsed.force_ssl_redirect = flag("force-ssl-redirect", config.flag("force-ssl-redirect"))

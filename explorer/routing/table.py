@@ -369,7 +369,9 @@ class HostIndex:
         return None, f"host {host or '(none)'} matches no rule host"
 
     def all(self) -> list[VirtualHost]:
-        return [*self.hosts.values(), *self.wildcards.values(), self.catch_all]
+        """Every virtual host once (an nginx server-alias names one host under a second key)."""
+        unique = {id(v): v for v in (*self.hosts.values(), *self.wildcards.values(), self.catch_all)}
+        return list(unique.values())
 
 
 @dataclass(frozen=True, slots=True)

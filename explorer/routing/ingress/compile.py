@@ -207,7 +207,18 @@ class _Compiler:
     def _nginx_server_routes(self, ep: EntryPoint, hosts: HostIndex) -> None:
         """from-to-www-redirect: a server of its own for the other name, answering every request with a redirect."""
         assert self.nginx is not None
+        for host, vhost in list(hosts.hosts.items()):  # server-alias: more server_name values for the server
+            for r in sorted(vhost.routes, key=lambda r: r.age):
+                for alias in (self.parsed(r.origin.ingress) or _NONE).server_alias:
+                    if alias in hosts.hosts and hosts.hosts[alias] is not vhost:
+                        ep.notes.append(f"server-alias {alias} of {r.origin.key} is already a server of its own: "
+                                        "the controller ignores the alias")
+                    elif alias not in hosts.hosts and not alias.startswith(("*", "~")):
+                        hosts.hosts[alias] = vhost
+                        vhost.notes.append(f"server-alias on {r.origin.key}: {alias} is served as {host}")
         for host, vhost in list(hosts.hosts.items()):
+            if host != vhost.host:
+                continue  # an alias
             owner = next((r.origin.ingress for r in sorted(vhost.routes, key=lambda r: r.age)
                           if (self.parsed(r.origin.ingress) or _NONE).from_to_www), None)
             if owner is None:
@@ -502,7 +513,7 @@ class _Compiler:
             if parsed is not None and parsed.app_root and r.origin.ingress is not None:
                 path = PathMatch("regex", "/", regex=re.compile(r"^/$")) if regex else PathMatch("exact", "/")
                 return Route(_origin(r.origin.ingress), vhost.host, Match(path),
-                             Redirect(302, path=parsed.app_root, keep_query=False), implicit=True,
+                             Redirect(302, path=parsed.app_root, keep_query=False),
                              annotations=tuple(parsed.reports), why=(
                                  f"nginx.ingress.kubernetes.io/app-root {parsed.app_root!r} on {r.origin.key}: the "
                                  "server answers / with 302 to it, before any path is matched"))
