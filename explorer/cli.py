@@ -13,6 +13,7 @@ import sys
 from typing import Sequence
 
 from explorer import __version__
+from explorer.commands import collector
 
 #: name -> one-line help. Order is the order `--help` lists them.
 COMMANDS: dict[str, str] = {
@@ -26,6 +27,9 @@ COMMANDS: dict[str, str] = {
     "web": "serve the TUI to a browser for workshops",
     "lessons": "list, start and check the interactive lessons",
 }
+
+#: Commands that read one snapshot, answer and exit; the others (tui, serve, web) run until stopped.
+ONE_SHOT = frozenset({"route", "record", "lint", "convert", "diagram", "lessons"})
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -60,6 +64,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = next((a for a in argv if not a.startswith("-")), None)
     if command not in COMMANDS:
         command = None
+    if command in ONE_SHOT:
+        with collector.off():  # the process ends with the answer (commands/collector.py)
+            return _run(argv, command)
+    return _run(argv, command)
+
+
+def _run(argv: list[str], command: str | None) -> int:
     parser = build_parser(command)
     try:
         args = parser.parse_args(argv)

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from explorer.commands import collector
 from explorer.commands.common import (
     Style, add_cluster_options, add_controller_option, add_source_options, is_live, load_sources, report_problems,
     use_colour,
@@ -74,14 +75,16 @@ def run(args: argparse.Namespace) -> int:
     if is_live(args):
         from explorer.commands.common import open_live
 
-        opened = open_live(args)
+        with collector.paused_then_settled(collect=False):
+            opened = open_live(args)
         if opened is None:
             return 2
         source, state = opened
         report_problems(state.problems, sys.stderr)
     else:
         args.namespace = str(args.namespace)
-        loaded = load_sources(args)
+        with collector.paused_then_settled(collect=False):
+            loaded = load_sources(args)
         if loaded is None:
             return 2
         state = loaded
@@ -260,9 +263,10 @@ async def _watch(args: argparse.Namespace, proxy: "Proxy", profile: "ControllerP
         if now == seen:
             continue
         seen = now
-        state = load(args.files, namespace=args.namespace)
-        report_problems(state.problems, sys.stderr)
-        await proxy.apply(state, profile)
+        with collector.paused_then_settled():  # frees the snapshot this one replaces
+            state = load(args.files, namespace=args.namespace)
+            report_problems(state.problems, sys.stderr)
+            await proxy.apply(state, profile)
         print(f"reloaded: {state.summary()}", flush=True)
 
 
@@ -278,7 +282,8 @@ async def _follow(source: "ClusterSource", proxy: "Proxy", profile: "ControllerP
         fresh = [p for p in state.problems if str(p) not in told]
         told.update(str(p) for p in fresh)
         report_problems(fresh, sys.stderr)
-        await proxy.apply(state, profile)
+        with collector.paused_then_settled():  # frees the snapshot this one replaces
+            await proxy.apply(state, profile)
         print(f"cluster changed: {state.summary()}", flush=True)
 
 

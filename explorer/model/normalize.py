@@ -174,9 +174,9 @@ def _ingress(r: _Reader, meta: ObjectMeta) -> Ingress:
         rule = rule or {}
         rule_path = f"spec.rules[{i}]"
         http = rule.get("http")
-        paths = None
+        paths: tuple[HTTPIngressPath, ...] | None = None
         if http is not None:
-            paths = []
+            found: list[HTTPIngressPath] = []
             if not (http or {}).get("paths"):
                 r.problem(f"{rule_path}.http.paths", "Required value: http.paths must list at least one path")
             for j, item in enumerate((http or {}).get("paths") or ()):
@@ -197,11 +197,11 @@ def _ingress(r: _Reader, meta: ObjectMeta) -> Ingress:
                               '"ImplementationSpecific", "Prefix"',
                               hint=_path_type_hint(path_type))
                     path_type = ""
-                paths.append(HTTPIngressPath(
+                found.append(HTTPIngressPath(
                     item.get("path"), path_type, _backend(r, item.get("backend"), f"{p}.backend", beta),
                     p, r.loc(p), given,
                 ))
-            paths = tuple(paths)
+            paths = tuple(found)
         rules.append(IngressRule((rule.get("host") or ""), paths, rule_path, r.loc(rule_path)))
 
     tls = tuple(
@@ -223,12 +223,13 @@ def _reported_address(status: Any) -> str | None:
     for entry in entries if isinstance(entries, list) else ():
         if isinstance(entry, dict):
             for key in ("ip", "hostname"):
-                if isinstance(entry.get(key), str) and entry[key]:
-                    return entry[key]
+                value = entry.get(key)
+                if isinstance(value, str) and value:
+                    return value
     return None
 
 
-def _path_type_hint(value: str) -> str:
+def _path_type_hint(value: object) -> str:
     for known in PATH_TYPES:
         if known.lower() == str(value).lower():
             return f"pathType is case-sensitive: write {known}"
@@ -272,7 +273,7 @@ def _service(r: _Reader, meta: ObjectMeta) -> Service:
 def _probe(r: _Reader, value: Any, path: str) -> Probe | None:
     if not value:
         return None
-    common = dict(
+    common: dict[str, Any] = dict(  # what every kind of probe shares
         initial_delay_seconds=value.get("initialDelaySeconds") or 0,
         period_seconds=value.get("periodSeconds") or 10,
         timeout_seconds=value.get("timeoutSeconds") or 1,
@@ -336,7 +337,7 @@ def _workload(r: _Reader, meta: ObjectMeta) -> Workload:
 
 
 def _secret(r: _Reader, meta: ObjectMeta) -> Secret:
-    keys = set()
+    keys: set[str] = set()
     for section in ("data", "stringData"):
         value = r.raw.get(section)
         if isinstance(value, dict):

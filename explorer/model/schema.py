@@ -108,6 +108,7 @@ _TOP = {"apiVersion": S, "kind": S, "metadata": METADATA}
 
 def schema_for(api_version: str, kind: str) -> dict[str, Any] | None:
     """The schema of a top-level object, or None for kinds we do not check."""
+    body: dict[str, Any]
     if kind == "Ingress":
         body = INGRESS_V1 if api_version == "networking.k8s.io/v1" else INGRESS_BETA
     elif kind == "IngressClass":

@@ -26,7 +26,7 @@ MAX_DEPTH = 200
 MAX_SCALAR_BYTES = 3 * 1024 * 1024
 
 
-class LDict(dict):
+class LDict(dict[Any, Any]):
     """A mapping that knows the 1-based line of each of its keys."""
 
     __slots__ = ("line", "key_lines")
@@ -37,7 +37,7 @@ class LDict(dict):
         self.key_lines: dict[str, int] = {}
 
 
-class LList(list):
+class LList(list[Any]):
     """A sequence that knows the line of each of its items."""
 
     __slots__ = ("line", "item_lines")

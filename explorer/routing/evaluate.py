@@ -262,6 +262,12 @@ def _location(redirect: Redirect, request: Request, path: str) -> str:
 # ---------------------------------------------------------------- entry points
 
 
+def entry_point_for(table: RouteTable, host: str, wanted: str | None = None) -> str | None:
+    """The name of the entry point a request for `host` reaches (the address its DNS name gives), if any."""
+    ep, _ = _pick_entry_point(table, host, wanted)
+    return ep.name if ep is not None else None
+
+
 def _pick_entry_point(table: RouteTable, host: str, wanted: str | None) -> tuple[EntryPoint | None, str]:
     eps = table.entry_points
     if not eps:
@@ -291,4 +297,4 @@ def _pick_entry_point(table: RouteTable, host: str, wanted: str | None) -> tuple
     return ep, why + f"no Ingress names host {host}; sent to the address of {ep.name} (use --ingress to pick)"
 
 
-__all__ = ["BackendRef", "RouteResult", "route"]
+__all__ = ["BackendRef", "RouteResult", "entry_point_for", "route"]
