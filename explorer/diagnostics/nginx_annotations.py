@@ -16,15 +16,16 @@ from explorer.diagnostics.site import Site, annotation_field
 from explorer.model.objects import Ingress
 from explorer.model.state import ClusterState
 from explorer.profiles import ControllerProfile
+from explorer.model.location import Severity
 from explorer.profiles.nginx_annotations import (
-    NGINX_ANNOTATIONS, PREFIX, RISK_ORDER, SNIPPETS, classify,
+    NGINX_ANNOTATIONS, PREFIX, RISK_ORDER, SNIPPETS, classify, parse_bool,
 )
-from explorer.routing.nginx import config_from_state, htpasswd_of, parse_bool
+from explorer.routing.nginx import config_from_state, htpasswd_of
 
 #: Keys the GKE front-end checks (frontends.py, IE6007) already report on an nginx Ingress.
 _REPORTED_ELSEWHERE = ("kubernetes.io/ingress.allow-http", "kubernetes.io/ingress.global-static-ip-name",
                        "networking.gke.io/v1beta1.FrontendConfig")
-_CONSEQUENCE = {
+_CONSEQUENCE: dict[str, tuple[Severity, str]] = {
     "refuse": ("error", "the controller refuses the whole Ingress (the admission webhook rejects it; without the "
                         "webhook it is skipped and its hosts answer 404)"),
     "deny": ("error", "the controller denies the location: every path of the Ingress answers 503"),
