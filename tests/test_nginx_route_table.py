@@ -103,3 +103,39 @@ def test_route_json_subprocess_agrees(group: list[Case]) -> None:
     assert len(answers) == len(group)
     for member, answer in zip(group, answers):
         check(member, answer)
+
+
+def _route_json(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "explorer", "route", "-o", "json", *argv],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_nginx_config_file_changes_the_answer_and_the_trace_says_where_from() -> None:
+    from nginx_table import DATA, MANIFESTS
+
+    sources = ["-f", str(MANIFESTS / "apps.yaml"), "-f", str(MANIFESTS / "redirects.yaml")]
+    without = _route_json(*sources, "http://shop.bar.com/")
+    with_file = _route_json(*sources, "--nginx-config", str(DATA / "controller-configmap.yaml"),
+                            "http://shop.bar.com/")
+    assert without.returncode == 0 and with_file.returncode == 0, with_file.stderr
+    assert json.loads(without.stdout)[0]["status"] == 308
+    answer = json.loads(with_file.stdout)[0]
+    assert answer["outcome"] == "forward" and answer["backend"]["service"] == "http-svc"
+    notes = [e["reason"] for e in answer["trace"] if e["verdict"] == "note"]
+    assert any("controller-configmap.yaml" in n and "ssl-redirect: 'false'" in n for n in notes), notes
+    cm = _route_json("-f", str(MANIFESTS / "apps.yaml"), "-f", str(MANIFESTS / "configmap"),
+                     "http://cm-own.example/")
+    assert json.loads(cm.stdout)[0]["status"] == 308
+    plain = _route_json("-f", str(MANIFESTS / "apps.yaml"), "-f", str(MANIFESTS / "redirects.yaml"),
+                        "http://static.bar.com/")
+    assert "(ingress-nginx's default; no ConfigMap sets it)" in json.loads(plain.stdout)[0]["reason"]
+
+
+def test_nginx_config_file_that_is_not_the_controllers_configmap_is_refused() -> None:
+    from nginx_table import DATA, MANIFESTS
+
+    done = _route_json("-f", str(MANIFESTS / "apps.yaml"), "--nginx-config", str(DATA / "wrong-configmap.yaml"),
+                       "http://x/")
+    assert done.returncode == 2
+    assert "nginx-configuration" in done.stderr and "metadata.name: ingress-nginx-controller" in done.stderr
+    assert "Traceback" not in done.stderr

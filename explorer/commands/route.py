@@ -7,7 +7,8 @@ import json
 import sys
 
 from explorer.commands.common import (
-    Style, add_cluster_options, add_controller_option, add_source_options, load_state, use_colour,
+    Style, add_cluster_options, add_controller_option, add_nginx_config_option, add_source_options, load_state,
+    use_colour,
 )
 
 EXAMPLES = """\
@@ -18,6 +19,7 @@ examples:
   ingress-explorer route -f . -H 'Host: shop.example.com' http://127.0.0.1/cart
   ingress-explorer route -f sample-manifests/nginx-annotations --client-ip 203.0.113.7 http://shop.example.com/admin
   ingress-explorer route -f shop.yaml -X POST -H 'Content-Length: 20000000' http://shop.example.com/upload
+  ingress-explorer route -f shop.yaml --nginx-config controller-configmap.yaml http://shop.example.com/
 
 exit status: 0 when every URL was answered (whatever the answer), 2 for usage or input errors.
 """
@@ -32,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     add_source_options(parser)
     add_cluster_options(parser)
     add_controller_option(parser)
+    add_nginx_config_option(parser)
     parser.add_argument("--ingress", metavar="NS/NAME",
                         help="send the request to this Ingress's load balancer (gce: each Ingress has its own)")
     parser.add_argument("-X", "--request", dest="method", default="GET", metavar="METHOD",

@@ -63,6 +63,10 @@ class _Compiler:
         served = [i for i in served if not any(i is c for c in canaries)]
         table = self.table = RouteTable("ingress", p, shared=not p.load_balancer_per_ingress, served=served_list,
                                         decode_percent=p.decode_percent, merge_slashes=p.merge_slashes)
+        if self.nginx is not None and self.nginx.values:
+            known = ", ".join(f"{k}: {v!r}" for k, v in sorted(self.nginx.values.items()))
+            table.notes.append(f"the controller's settings come from {self.nginx.origin}: {known}; every other "
+                               "key is ingress-nginx's default")
         if any(not i.meta.creation_timestamp for i in served) and len(served) > 1:
             table.notes.append("Ingresses carry no creationTimestamp here, so their order in the files stands "
                                "for creation order (older wins conflicts)")
