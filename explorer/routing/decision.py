@@ -135,7 +135,7 @@ class Decision:
                 {"namespace": b.ref.namespace, "service": b.ref.service, "port": _port_value(b.ref.port),
                  "weight": b.weight, "share": round(b.weight / total, 6) if total else 0}
                 for total in [sum(b.weight for b in self.backends)] for b in self.backends
-            ] or None,
+            ] if len(self.backends) > 1 else None,  # a split (canary weight): each backend and its share
             "responseHeaders": [list(h) for h in self.response_headers] or None,
             "upstreamHeaders": [list(h) for h in self.upstream_headers] or None,
             "maxBody": self.max_body,
