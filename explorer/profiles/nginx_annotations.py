@@ -336,7 +336,8 @@ _a("connection-proxy-header", "connection", "Low", _regex(CONNECTION_HEADER, Tru
    "the Connection header nginx sends to the Pod (close or keep-alive)")
 # cors
 for _name, _risk, _validator, _effect in (
-    ("enable-cors", "Low", BOOL, "nginx answers CORS preflight (OPTIONS) itself with 204 and adds CORS headers to answers"),
+    ("enable-cors", "Low", BOOL, "nginx answers the CORS preflight (OPTIONS) itself with 204 and its headers "
+     "(simulated); the CORS headers it adds to other answers are not"),
     ("cors-allow-origin", "Medium", _regex(CORS_ORIGIN, True), "Access-Control-Allow-Origin (default *)"),
     ("cors-allow-methods", "Medium", _regex(CORS_METHODS, True), "Access-Control-Allow-Methods"),
     ("cors-allow-headers", "Medium", _regex(HEADERS_VARIABLE, True), "Access-Control-Allow-Headers"),
@@ -344,7 +345,7 @@ for _name, _risk, _validator, _effect in (
     ("cors-allow-credentials", "Low", BOOL, "Access-Control-Allow-Credentials"),
     ("cors-max-age", "Low", INT, "Access-Control-Max-Age of the preflight answer"),
 ):
-    _a(_name, "cors", _risk, _validator, R, _effect)
+    _a(_name, "cors", _risk, _validator, S, _effect)
 _a("custom-headers", "customheaders", "Medium", _regex(BASIC_CHARS, True), R,
    "a ConfigMap of headers nginx adds to every answer")
 _a("custom-http-errors", "customhttperrors", "Low", _regex(HTTP_ERRORS, True), R,

@@ -167,7 +167,8 @@ class RequestHandler:
             response.headers["Location"] = decision.location
             return response
         if decision.outcome == "answer":
-            response = self._own(decision.status or 404, (decision.body or "") + "\n", done, decision.content_type)
+            text = "" if decision.status == 204 else (decision.body or "") + "\n"  # 204: no body (a CORS preflight)
+            response = self._own(decision.status or 404, text, done, decision.content_type)
             for name, value in decision.response_headers:
                 response.headers[name] = value
             return response

@@ -178,10 +178,19 @@ def _action(action: Action, reason: str, result: RouteResult, request: Request,
     if isinstance(action, Redirect):
         return {"outcome": "redirect", "status": action.code, "location": _location(action, request, result.path)}
     if isinstance(action, Respond):
+        headers = tuple((name, _variable(value, request)) for name, value in action.headers)
         return {"outcome": "answer", "status": action.status, "body": action.body,
-                "response_headers": action.headers, "content_type": action.content_type}
+                "response_headers": headers, "content_type": action.content_type}
     assert isinstance(action, Refuse)
     return {"outcome": "refused"}
+
+
+def _variable(value: str, request: Request) -> str:
+    """nginx's `$http_<name>`: the request header of that name ("-" and "_" alike), else the value itself."""
+    if not value.startswith("$http_"):
+        return value
+    wanted = value[len("$http_"):].lower()
+    return next((v for k, v in request.headers if k.lower().replace("-", "_") == wanted), "")
 
 
 def _chosen(backends: tuple[WeightedBackend, ...], request: Request) -> WeightedBackend:

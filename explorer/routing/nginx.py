@@ -155,6 +155,7 @@ class IngressAnnotations:
     canary: Canary | None = None
     x_forwarded_prefix: str = ""
     server_alias: tuple[str, ...] = ()
+    cors: dict[str, str] | None = None  # enable-cors and its cors-* values, defaults filled in
     upstream_vhost: str = ""
     ssl_redirect: bool = True
     force_ssl_redirect: bool = False
@@ -221,6 +222,16 @@ def parse_ingress(ingress: Ingress, config: ControllerConfig) -> IngressAnnotati
         parsed.canary = Canary(get("canary-by-header"), get("canary-by-header-value"),
                                get("canary-by-header-pattern"), get("canary-by-cookie"), weight, total)
     parsed.x_forwarded_prefix = get("x-forwarded-prefix")
+    if flag("enable-cors", False):  # cors/main.go defaults
+        parsed.cors = {
+            "origin": get("cors-allow-origin") or "*",
+            "methods": get("cors-allow-methods") or "GET, PUT, POST, DELETE, PATCH, OPTIONS",
+            "headers": get("cors-allow-headers") or ("DNT,Keep-Alive,User-Agent,X-Requested-With,If-Modified-Since,"
+                                                     "Cache-Control,Content-Type,Range,Authorization"),
+            "expose": get("cors-expose-headers"),
+            "credentials": "true" if flag("cors-allow-credentials", True) else "",
+            "max_age": str(parse_int(get("cors-max-age")) if parse_int(get("cors-max-age")) is not None else 1728000),
+        }
     parsed.server_alias = tuple(a.strip().lower() for a in get("server-alias").split(",") if a.strip())
     parsed.upstream_vhost = get("upstream-vhost").strip()
     parsed.ssl_redirect = flag("ssl-redirect", config.flag("ssl-redirect"))
@@ -250,6 +261,8 @@ def conditions_before(parsed: IngressAnnotations, owner: str, state: ClusterStat
         before.append(Condition("denied", Respond(503, nginx_page(503), content_type="text/html"),
                                 f"the location is denied ({parsed.denied}): nginx answers 503 for every path of "
                                 f"{owner}"))
+    if parsed.cors is not None:
+        before.append(_preflight(parsed.cors, owner))
     if parsed.redirect is not None:
         code, url, name = parsed.redirect
         before.append(Condition("redirect", Redirect(code, **_url_parts(url)),
@@ -268,6 +281,32 @@ def conditions_before(parsed: IngressAnnotations, owner: str, state: ClusterStat
     if parsed.auth is not None:
         after.append(_auth_condition(parsed.auth, owner, state))
     return before, after
+
+
+def _preflight(cors: dict[str, str], owner: str) -> Condition:
+    """nginx.tmpl's CORS template: `if ($cors = "trueoptions") { more_set_headers ...; return 204; }`."""
+    origins = [o.strip() for o in cors["origin"].split(",") if o.strip()]
+    any_origin = origins == ["*"]
+    headers = [("Access-Control-Allow-Origin", "*" if any_origin else "$http_origin")]
+    if cors["credentials"]:
+        headers.append(("Access-Control-Allow-Credentials", cors["credentials"]))
+    headers += [("Access-Control-Allow-Methods", cors["methods"]), ("Access-Control-Allow-Headers", cors["headers"])]
+    if cors["expose"]:
+        headers.append(("Access-Control-Expose-Headers", cors["expose"]))
+    headers += [("Access-Control-Max-Age", cors["max_age"]), ("Content-Type", "text/plain charset=UTF-8")]
+    patterns = [re.compile("^" + re.escape(o).replace(r"\*", "[A-Za-z0-9-]+") + "$", re.IGNORECASE)
+                for o in origins]
+
+    def allowed(request: Request) -> bool:
+        if any_origin:
+            return True
+        origin = next((v for k, v in request.headers if k.lower() == "origin"), "")
+        return any(p.match(origin) for p in patterns)
+
+    listed = "any origin" if any_origin else f"origins {', '.join(origins)}"
+    return Condition("preflight", Respond(204, "", headers=tuple(headers)),
+                     f"enable-cors on {owner} ({listed}): nginx answers the CORS preflight (OPTIONS) itself with 204",
+                     check=allowed)
 
 
 def _url_parts(url: str) -> dict[str, Any]:

@@ -68,6 +68,7 @@ ConditionKind = Literal[
     "no-endpoints",  # the backend cannot be used: 503
     "denied",  # the controller denied the location (an invalid annotation, a missing auth Secret): 503
     "redirect",  # the location redirects every request (nginx permanent-redirect / temporal-redirect)
+    "preflight",  # a CORS preflight (OPTIONS) the controller answers itself (nginx enable-cors)
 ]
 
 
@@ -230,7 +231,9 @@ class Respond:
     status: int
     body: str = ""
     why: str = ""
-    headers: tuple[tuple[str, str], ...] = ()  # sent with the answer (WWW-Authenticate)
+    #: Sent with the answer (WWW-Authenticate, CORS); a value `$http_<name>` is that request header (nginx's
+    #: variable), e.g. Access-Control-Allow-Origin: $http_origin.
+    headers: tuple[tuple[str, str], ...] = ()
     content_type: str = "text/plain"
 
 
@@ -276,6 +279,8 @@ class Condition:
             return _in_networks(request.client, self.networks)
         if self.kind == "body-size":
             return self.max_body_bytes is not None and (request.content_length or 0) > self.max_body_bytes
+        if self.kind == "preflight":
+            return request.method == "OPTIONS" and (self.check is None or self.check(request))
         if self.kind == "auth":
             if self.check is not None:
                 return not self.check(request)
