@@ -14,6 +14,7 @@ from typing import Sequence
 
 from explorer import __version__
 from explorer.commands import collector
+from explorer.printable import bug_message
 
 #: name -> one-line help. Order is the order `--help` lists them.
 COMMANDS: dict[str, str] = {
@@ -34,6 +35,8 @@ ONE_SHOT = frozenset({"route", "record", "lint", "convert", "diagram", "lessons"
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+#: sysexits.h's EX_SOFTWARE: an error in this program, told apart from "lint found errors" (1) and bad input (2).
+EXIT_BUG = 70
 
 
 def _command_module(name: str):
@@ -81,9 +84,25 @@ def _run(argv: list[str], command: str | None) -> int:
             return _command_module("tui").run(args)
         parser.print_help()
         return EXIT_OK
+    streams = sys.stdout, sys.stderr
+    if args.command not in ("tui", "web"):  # the TUI owns its terminal and escapes through Textual
+        sys.stdout, sys.stderr = _escaping(sys.stdout), _escaping(sys.stderr)
     try:
         return _command_module(args.command).run(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, never a traceback on bad input
+        print(bug_message(exc), file=sys.stderr)
+        return EXIT_BUG
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _escaping(stream):  # type: ignore[no-untyped-def]
+    """Control characters from manifests and clients are shown escaped in every line a command prints."""
+    from explorer.commands.common import use_colour
+    from explorer.printable import EscapingStream
+
+    return EscapingStream(stream, keep_colour=use_colour(stream))

@@ -27,10 +27,12 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_controller_option(parser: argparse.ArgumentParser) -> None:
+def add_controller_option(parser: argparse.ArgumentParser, gateway: bool = False) -> None:
+    """--controller; `gateway=True` where the command also answers for Gateway API (Gateway + HTTPRoute)."""
     parser.add_argument(
-        "--controller", choices=("nginx", "gce"), default="nginx",
-        help="whose behaviour to apply: ingress-nginx (nginx, the default) or GKE Ingress (gce)",
+        "--controller", choices=("nginx", "gce", "gateway") if gateway else ("nginx", "gce"), default="nginx",
+        help="whose behaviour to apply: ingress-nginx (nginx, the default) or GKE Ingress (gce)"
+             + ("; gateway routes through Gateway API Gateways and HTTPRoutes instead of Ingresses" if gateway else ""),
     )
 
 

@@ -20,6 +20,8 @@ examples:
   ingress-explorer route -f sample-manifests/nginx-annotations --client-ip 203.0.113.7 http://shop.example.com/admin
   ingress-explorer route -f shop.yaml -X POST -H 'Content-Length: 20000000' http://shop.example.com/upload
   ingress-explorer route -f shop.yaml --nginx-config controller-configmap.yaml http://shop.example.com/
+  ingress-explorer route -f sample-manifests/gateway-api --controller gateway -o json http://foo-bar.com/foo
+  ingress-explorer route -f gw.yaml --controller gateway --gateway infra/web -H 'version: two' http://example.com/
 
 exit status: 0 when every URL was answered (whatever the answer), 2 for usage or input errors.
 """
@@ -33,8 +35,11 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     )
     add_source_options(parser)
     add_cluster_options(parser)
-    add_controller_option(parser)
+    add_controller_option(parser, gateway=True)
     add_nginx_config_option(parser)
+    parser.add_argument("--gateway", metavar="NS/NAME",
+                        help="--controller gateway: send the request to this Gateway (default: the only one, or the "
+                             "only one with a listener for the URL's port and host)")
     parser.add_argument("--ingress", metavar="NS/NAME",
                         help="send the request to this Ingress's load balancer (gce: each Ingress has its own)")
     parser.add_argument("-X", "--request", dest="method", default="GET", metavar="METHOD",
@@ -70,6 +75,10 @@ def run(args: argparse.Namespace) -> int:
     state = load_state(args)
     if state is None:
         return 2
+    if args.controller == "gateway":
+        from explorer.commands.route_gateway import run_gateway
+
+        return run_gateway(args, state, requests)
     profile = get_profile(args.controller)
     decisions = [route(state, profile, request, args.ingress) for request in requests]
     if args.output == "json":

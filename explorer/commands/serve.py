@@ -102,6 +102,10 @@ def run(args: argparse.Namespace) -> int:
             source.close()
 
 
+#: SIGHUP too: a closed terminal stops the proxy cleanly, and its TLS key directory goes with it.
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
 async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "ControllerProfile",
                  source: "ClusterSource | None" = None) -> int:
     from explorer.proxy import ProxyError, ProxyOptions, start_proxy
@@ -117,7 +121,7 @@ async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "Cont
         return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in _STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     events = proxy.subscribe()
     tasks = [asyncio.create_task(_log(events, style, args.quiet))]
@@ -136,7 +140,7 @@ async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "Cont
         if source is not None:
             await asyncio.to_thread(source.close)  # ends changes(), so the thread reading it returns
         await proxy.stop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in _STOP_SIGNALS:
             loop.remove_signal_handler(sig)
     return 0
 
@@ -265,11 +269,37 @@ async def _watch(args: argparse.Namespace, proxy: "Proxy", profile: "ControllerP
         if now == seen:
             continue
         seen = now
-        with collector.paused_then_settled():  # frees the snapshot this one replaces
-            state = load(args.files, namespace=args.namespace)
-            report_problems(state.problems, sys.stderr)
+        try:
+            with collector.paused_then_settled():  # frees the snapshot this one replaces
+                state = load(args.files, namespace=args.namespace)
+        except Exception as exc:  # noqa: BLE001 - a bug in loading must not end reloading for good
+            from explorer.printable import bug_message
+
+            _reload_failed(proxy, bug_message(exc))
+            continue
+        report_problems(state.problems, sys.stderr)
+        unread = [p for p in state.problems if p.skipped and p.severity == "error"]
+        if unread:
+            # half a file (a YAML error mid-edit) would drop its routes: keep serving what was last good
+            _reload_failed(proxy, f"{unread[0]}" + (f" (and {len(unread) - 1} more)" if len(unread) > 1 else ""))
+            continue
+        try:
             await proxy.apply(state, profile)
+        except Exception as exc:  # noqa: BLE001
+            from explorer.printable import bug_message
+
+            _reload_failed(proxy, bug_message(exc))
+            continue
+        proxy.reload = {"ok": True, "at": time.strftime("%H:%M:%S"), "objects": len(state.objects)}
         print(f"reloaded: {state.summary()}", flush=True)
+
+
+def _reload_failed(proxy: "Proxy", why: str) -> None:
+    """Say so on stdout and on the status page; the proxy keeps the last good state until a fixed edit."""
+    stamp = time.strftime("%H:%M:%S")
+    proxy.reload = {"ok": False, "at": stamp, "error": why,
+                    "serving": "the last state that loaded; fix the file and it reloads"}
+    print(f"{stamp} reload failed, still serving the last good state: {why}", flush=True)
 
 
 async def _follow(source: "ClusterSource", proxy: "Proxy", profile: "ControllerProfile",

@@ -105,6 +105,21 @@ class ControllerProfile:
     #: load balancer answers 502 (kubernetes/kubernetes#32273: "502 errors when the request takes over 30 seconds").
     upstream_timeout_status: int = 504
 
+    # ---- what the Pod is told about the client, and what never reaches it (explorer.proxy)
+    #: X-Forwarded-For: "replace"d by the client's address (ingress-nginx, use-forwarded-headers false, its
+    #: default: nginx.tmpl `proxy_set_header X-Forwarded-For $remote_addr`, and the client's own value goes
+    #: in X-Original-Forwarded-For), or the client's address "append"ed to what the client sent (GKE's
+    #: load balancer: "<supplied value>, <client IP>, <load balancer IP>").
+    forwarded_for: Literal["replace", "append"] = "append"
+    #: Methods the controller answers itself instead of forwarding: nginx answers TRACE with 405 Not
+    #: Allowed (ngx_http_request.c, "client sent TRACE method"). GKE: no source read says; forwarded.
+    refused_methods: tuple[tuple[str, int], ...] = ()
+    # ---- HTTPS: the certificate served for an SNI no certificate is for (explorer.proxy.tls)
+    #: "controller": the controller's own self-signed one (ingress-nginx's "Fake Certificate");
+    #: "first": the first certificate of the target proxy's list, which GKE fills in spec.tls order
+    #: (Google Cloud: with no SNI or one that matches no certificate, the load balancer serves the
+    #: primary, first, certificate).
+    unknown_sni_certificate: Literal["controller", "first"] = "controller"
     # ---- annotations (explorer.routing.nginx, explorer.profiles.nginx_annotations)
     #: Reads the nginx.ingress.kubernetes.io/ annotations and the ingress-nginx-controller ConfigMap.
     reads_nginx_annotations: bool = False
@@ -114,6 +129,8 @@ class ControllerProfile:
 
 
 NGINX = ControllerProfile(
+    forwarded_for="replace",
+    refused_methods=(("TRACE", 405),),
     name="nginx",
     title="ingress-nginx",
     controller="k8s.io/ingress-nginx",
@@ -200,6 +217,7 @@ GCE = ControllerProfile(
     event_source="loadbalancer-controller",
     upstream_timeout=30.0,
     upstream_timeout_status=502,
+    unknown_sni_certificate="first",
 )
 
 PROFILES: dict[str, ControllerProfile] = {p.name: p for p in (NGINX, GCE)}

@@ -50,6 +50,7 @@ from explorer.traffic import (
 )
 
 if TYPE_CHECKING:
+    from explorer.profiles import ControllerProfile
     from explorer.proxy.server import Proxy, Snapshot
 
 #: RFC 7230 6.1: meaningful for one connection only, never forwarded.
@@ -120,6 +121,10 @@ class RequestHandler:
                                                        "requests to Services, it does not open tunnels"), done)
             response.force_close()
             return response
+        refused = dict(proxy.snapshot.profile.refused_methods).get(request.method)
+        if refused is not None:  # nginx answers TRACE itself, before any location (and so any rule) is chosen
+            return self._own(refused, pages.plain(refused, f"{request.method} is refused by "
+                                                           f"{proxy.snapshot.profile.title} itself"), done)
         if len(request.raw_path) > limits.max_request_target:
             return self._own(414, pages.plain(414, f"the request-target is {len(request.raw_path)} bytes; "
                                                    f"the limit is {limits.max_request_target}"), done)
@@ -224,7 +229,7 @@ class RequestHandler:
         snap = proxy.snapshot
         limits = proxy.options.limits
         pod = upstream.name
-        headers = _upstream_headers(request, host, self.scheme, decision, upstream.simulated)
+        headers = _upstream_headers(request, host, self.scheme, decision, upstream.simulated, snap.profile)
         url = URL.build(scheme="http", host=upstream.host, port=upstream.port, encoded=True,
                         path=_upstream_path(request, decision, snap), query_string=request.rel_url.raw_query_string)
         started = time.perf_counter()
@@ -330,7 +335,7 @@ def _upstream_path(request: web.BaseRequest, decision: Decision, snap: "Snapshot
 
 
 def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision: Decision,
-                      simulated: bool) -> CIMultiDict[str]:
+                      simulated: bool, profile: ControllerProfile) -> CIMultiDict[str]:
     """What the Pod receives: the client's headers and X-Forwarded-*, as ingress-nginx sends them.
 
     A simulated Pod also gets which Ingress, backend and rule routed the request (its echo
@@ -345,7 +350,13 @@ def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision
     headers["Host"] = host
     client = request.remote or ""
     earlier = request.headers.get("X-Forwarded-For")
-    headers["X-Forwarded-For"] = f"{earlier}, {client}" if earlier else client
+    if profile.forwarded_for == "replace":  # ingress-nginx: the client cannot choose the address the Pod sees
+        headers["X-Forwarded-For"] = client
+        headers["X-Real-IP"] = client
+        if earlier:
+            headers["X-Original-Forwarded-For"] = earlier
+    else:
+        headers["X-Forwarded-For"] = f"{earlier}, {client}" if earlier else client
     headers["X-Forwarded-Proto"] = scheme
     headers["X-Forwarded-Host"] = host
     for name, value in decision.upstream_headers:  # upstream-vhost (Host), x-forwarded-prefix

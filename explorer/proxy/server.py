@@ -182,6 +182,7 @@ class Proxy:
         self._snapshot: Snapshot | None = None
         self._certs: CertificateStore | None = None
         self._status: web.AppRunner | None = None
+        self.reload: dict[str, object] = {}  # the last reload of `serve --watch`, for the status page
         self.status_port: int | None = None
         self._session: aiohttp.ClientSession | None = None
         self._client: aiohttp.ClientSession | None = None
@@ -308,6 +309,7 @@ class Proxy:
             "timeScale": self.options.time_scale,
             "listeners": [info.as_dict() for info in self.listeners.values()],
             **self.pool.status(),
+            **({"reload": self.reload} if self.reload else {}),
         }
 
     # ------------------------------------------------------------ internals
@@ -326,7 +328,8 @@ class Proxy:
                 await listener.start_http(_port(self.options.http_port, listener.index))
                 self._listeners[name] = listener
             assert listener.sni is not None
-            listener.sni.update(self._certs.for_ingresses(state, lb.ingresses), profile.wildcard_host_labels)
+            listener.sni.update(self._certs.for_ingresses(state, lb.ingresses), profile.wildcard_host_labels,
+                                profile.unknown_sni_certificate)
             if lb.https_enabled and listener.https is None:
                 await listener.start_https(_port(self.options.https_port, listener.index), listener.sni)
             elif not lb.https_enabled and listener.https is not None:

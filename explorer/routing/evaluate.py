@@ -170,6 +170,13 @@ def _action(action: Action, reason: str, result: RouteResult, request: Request,
             r: Route | None) -> dict[str, Any]:
     if isinstance(action, Forward):
         chosen = _chosen(action.backends, request)
+        if isinstance(chosen.answer, Redirect):  # this share redirects (a Gateway API backendRef filter)
+            return {"outcome": "redirect", "status": chosen.answer.code, "backend": chosen.ref,
+                    "backends": action.backends, "location": _location(chosen.answer, request, result.path)}
+        if chosen.answer is not None:  # this share answers itself (an unresolved Gateway API backendRef)
+            return {"outcome": "answer", "status": chosen.answer.status, "body": chosen.answer.body,
+                    "reason": f"{reason}; the share of {chosen.ref} answers {chosen.answer.status}: "
+                              f"{chosen.answer.why}", "backend": chosen.ref, "backends": action.backends}
         f = action.filters
         upstream_headers = ((("Host", f.host),) if f.host else ()) + (f.request_headers.set if f.request_headers else ())
         return {"outcome": "forward", "reason": f"{reason}; forwarded to {chosen.ref}", "backend": chosen.ref,

@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from explorer.model.objects import Ingress
+from explorer.model.redact import reveal
 from explorer.model.state import ClusterState
 from explorer.profiles.nginx_annotations import (
     DEFAULT_RISK_LEVEL, PREFIX, AnnotationReport, classify_all, denial, parse_bool, parse_cidrs, parse_int,
@@ -355,17 +356,23 @@ def basic_credentials(request: Request) -> tuple[str | None, str | None]:
 
 
 def htpasswd_of(raw: Any, secret_type: str) -> str | None:
-    """The htpasswd lines of an auth Secret (its values are read here only, never shown)."""
+    """The htpasswd lines of an auth Secret: its values are revealed here only, to check a password, and
+    never shown (explorer.model.redact seals them at load)."""
     if not isinstance(raw, dict):
         return None
+
+    def value(v: Any) -> str:
+        revealed = reveal(v)
+        return revealed if revealed is not None else str(v)
+
     values: dict[str, str] = {}
-    for key, value in (raw.get("data") or {}).items():
+    for key, v in (raw.get("data") or {}).items():
         try:
-            values[str(key)] = base64.b64decode(str(value)).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+            values[str(key)] = base64.b64decode(value(v)).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
             values[str(key)] = ""
-    for key, value in (raw.get("stringData") or {}).items():
-        values[str(key)] = str(value)
+    for key, v in (raw.get("stringData") or {}).items():
+        values[str(key)] = value(v)
     if secret_type == "auth-map":
         return "\n".join(f"{user}:{hashed.strip()}" for user, hashed in values.items()) if values else None
     return values.get("auth")

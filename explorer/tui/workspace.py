@@ -12,7 +12,6 @@ sent it, written out only when it is shown.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Iterable, Iterator, Mapping
 
 import yaml
 
+from explorer.fsio import write_atomic
 from explorer.model import ClusterState, load, load_texts
 from explorer.model.load import MANIFEST_SUFFIXES, STDIN
 from explorer.model.normalize import Model
@@ -56,6 +56,7 @@ class Workspace:
         self.namespace = namespace
         self.history: list[Snapshot] = []
         self._stamps: dict[str, FileStamp] = {}
+        self._on_disk: dict[str, str] = {}  # each file's text as last read from disk or saved to it
 
     # ------------------------------------------------------------ reading
 
@@ -71,6 +72,7 @@ class Workspace:
             text = _read_text(name)
             if text is not None:
                 texts[name] = text
+                self._on_disk[name] = text
                 self._stamps[name] = _stamp(name) or FileStamp(0, 0)
         return self._push(Snapshot(state, texts, "loaded"))
 
@@ -107,9 +109,21 @@ class Workspace:
 
     # ------------------------------------------------------------ changing
 
-    def apply(self, name: str, text: str, why: str | None = None) -> Snapshot:
-        """A new snapshot with `name` read from `text` instead of its current text."""
+    def unsaved(self) -> list[str]:
+        """Files whose applied text differs from what is on disk: what quitting now would lose."""
         current = self.current
+        if current is None or isinstance(current.texts, ObjectTexts):
+            return []
+        return [name for name, text in current.texts.items() if name in self._on_disk and self._on_disk[name] != text]
+
+    def apply(self, name: str, text: str, why: str | None = None) -> Snapshot | None:
+        """A new snapshot with `name` read from `text` instead of its current text; None when that is its text now.
+
+        Applying the same text twice makes no second undo step.
+        """
+        current = self.current
+        if current is not None and current.texts.get(name) == text:
+            return None
         texts = dict(current.texts) if current else {}
         texts[name] = text
         return self._push(Snapshot(self._state_from(texts), texts, why or f"applied your edit to {name}"))
@@ -140,6 +154,8 @@ class Workspace:
             stamp = _stamp(name)
             if stamp is not None:
                 self._stamps[name] = stamp
+            if text is not None:
+                self._on_disk[name] = text
             if text is not None and texts.get(name) != text:
                 texts[name] = text
                 read.append(name)
@@ -153,16 +169,12 @@ class Workspace:
             raise SaveRefused(f"{name} was not read from a file, so it cannot be saved back")
         if not overwrite_changed and _stamp(name) != self._stamps[name]:
             raise SaveRefused(f"{name} changed on disk since it was read; saving would overwrite that change")
-        tmp = f"{name}.ingress-explorer.tmp"
         try:
-            with open(tmp, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-            os.replace(tmp, name)
+            write_atomic(name, text)  # the user's file is untouched on failure, and nothing is left beside it
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)  # the user's file is untouched; leave nothing beside it either
             raise SaveRefused(f"cannot write {name}: {exc.strerror or exc}") from None
         self._stamps[name] = _stamp(name) or FileStamp(0, 0)
+        self._on_disk[name] = text
 
     def _push(self, snapshot: Snapshot) -> Snapshot:
         self.history.append(snapshot)

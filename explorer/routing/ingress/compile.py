@@ -562,7 +562,7 @@ class _Compiler:
                 assert hp is not None
                 try:
                     regex = re.compile("^" + (hp.path or "/"), re.IGNORECASE)
-                except re.error as exc:
+                except (re.error, RecursionError, OverflowError) as exc:  # "((((...": too deep to compile
                     r.skip = f"{hp.path!r} is not a valid regular expression ({exc})"
                     continue
                 r.how = f"regex ^{hp.path or '/'} (case-insensitive)"

@@ -9,26 +9,32 @@ from typing import Any
 from rich.console import Group
 from rich.text import Text
 from textual import on, work
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from explorer.routing import Decision, Request, route
 from explorer.traffic import ResponseSummary
 from explorer.export.flowboxes import DrawnFlow, diagram_for
-from explorer.tui.view import View, shown_location
+from explorer.tui.shown import shown_location
+from explorer.tui.view import View
 from explorer.tui.widgets.command_bar import CommandBar, SetNamespace, ShowKind
 from explorer.tui.widgets.flow import FlowDiagram
 from explorer.tui.widgets.request_bar import RequestBar
 from explorer.tui.widgets.trace import TraceTable
+from explorer.tui.base import ExplorerApp
+from explorer.tui.widgets.footer import KeysFooter
 
 #: Seconds each hop stays lit while a request travels.
 HOP_SECONDS = 0.18
 
 
 class RequestsScreen(Screen):
+    app = getters.app(ExplorerApp)
+
     BINDINGS = [
         Binding("r", "focus_url", "Request", id="flow.request", tooltip="Type a URL and send it (enter)"),
         Binding("escape", "leave_input", "Leave", id="flow.leave", show=False,
@@ -57,16 +63,18 @@ class RequestsScreen(Screen):
             with TabPane("Trace", id="trace"):
                 yield TraceTable(id="trace-table")
                 yield Static("", id="trace-why")
-        yield CommandBar(tuple(self.app.profiles), id="command-bar")  # type: ignore[attr-defined]
-        yield Footer()
+        yield CommandBar(lambda: tuple(self.app.profiles), id="command-bar")
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.watch(self.app, "view", self.redraw)
 
     def on_screen_resume(self) -> None:
+        """Coming to Flow: the URL field has the selected rule's request and the focus, so enter sends it."""
         bar = self.query_one(RequestBar)
         if not bar.url:
-            bar.url = self.app.suggested_url()  # type: ignore[attr-defined]
+            bar.url = self.app.suggested_url()
+        self.action_focus_url()
 
     def redraw(self, view: View | None) -> None:
         """A new snapshot or profile: the last request is routed again and redrawn (not re-sent)."""
@@ -128,7 +136,7 @@ class RequestsScreen(Screen):
         except ValueError as exc:
             self.notify(str(exc), severity="error")
             return None
-        target = self.app.listener_url(request)  # type: ignore[attr-defined]
+        target = self.app.listener_url(request)
         parts = ["curl", "-i"]
         if bar.method != "GET":
             parts += ["-X", bar.method]
@@ -143,7 +151,7 @@ class RequestsScreen(Screen):
 
     @work(exclusive=True, exit_on_error=False, group="request")
     async def send(self, method: str, url: str, headers: list[tuple[str, str]]) -> None:
-        view: View | None = self.app.view  # type: ignore[attr-defined]
+        view: View | None = self.app.view
         if view is None:
             self.notify("the manifests are still loading", severity="warning")
             return
@@ -153,7 +161,7 @@ class RequestsScreen(Screen):
             self.notify(str(exc), title="Request", severity="error")
             return
         summary: ResponseSummary | None = None
-        port = self.app.traffic  # type: ignore[attr-defined]
+        port = self.app.traffic
         if port is not None:
             try:
                 summary = await port.send(method, url, dict(headers))
