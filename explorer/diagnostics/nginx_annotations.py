@@ -104,7 +104,10 @@ def _regex_paths(site: Site, ingress: Ingress, annotations: dict[str, str]) -> I
         for hp in rule.paths or ():
             if hp.path_type != "Prefix" or not hp.path:
                 continue
-            groups = re.compile(hp.path).groups if _compiles(hp.path) else 0
+            compiled = _compiled(hp.path)
+            if compiled is None:
+                continue  # not a regex nginx can use: the router names that path as skipped
+            groups = compiled.groups
             if target and "$" in target and groups == 0:
                 yield site.finding("IE7004", f"{hp.field}.path", (
                     f"rewrite-target {target!r} uses capture groups but Prefix {hp.path} has none: nginx "
@@ -125,12 +128,11 @@ def _regex_paths(site: Site, ingress: Ingress, annotations: dict[str, str]) -> I
                     f"end the path with (/|$) ({hp.path}(/|$)) to stop at an element boundary")
 
 
-def _compiles(pattern: str) -> bool:
+def _compiled(pattern: str) -> "re.Pattern[str] | None":
     try:
-        re.compile(pattern)
-    except re.error:
-        return False
-    return True
+        return re.compile(pattern)
+    except (re.error, RecursionError, OverflowError, MemoryError):  # a hostile path must not crash lint
+        return None
 
 
 def _canary(site: Site, state: ClusterState, ingress: Ingress, annotations: dict[str, str]) -> Iterator[Finding]:

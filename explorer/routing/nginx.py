@@ -408,8 +408,8 @@ def canary_routes(canary: Canary, main: WeightedBackend, alt: WeightedBackend, p
                         f"header {canary.header}: {canary.header_value} (canary-by-header-value): the canary"))
         elif canary.header_pattern:
             try:
-                re.compile(canary.header_pattern)
-            except re.error as exc:
+                re.compile(f"(?s:.*?)(?:{canary.header_pattern})(?s:.*)")
+            except (re.error, RecursionError, OverflowError) as exc:
                 out.append((Match(path, headers=(HeaderMatch(canary.header, "", "present"),)), main,
                             f"canary-by-header-pattern {canary.header_pattern!r} is not a valid regex ({exc}): "
                             "with the header present balancer.lua stops at the error and keeps the mainline"))

@@ -433,8 +433,14 @@ class _Compiler:
                 return None
             source = "" if owner.annotation(SSL_REDIRECT) or self.nginx is None else \
                 f"; {self.nginx.source('ssl-redirect')}"
+            # controller.go createServers: a server gets a certificate from an Ingress that has a rule for its
+            # host and a tls section (the default certificate when no tls entry names the host); another
+            # Ingress's tls entry for the same name gives it none
+            with_tls = [r.origin.ingress for r in vhost.routes if r.origin.ingress is not None and r.origin.ingress.tls]
+            if tls is not None and p.default_certificate_redirect and not any(i is tls[0] for i in with_tls):
+                tls = None
             if tls is None:
-                if not (p.default_certificate_redirect and owner.tls):
+                if not (p.default_certificate_redirect and with_tls):
                     return None
                 return (f"{owner.meta.key} has a tls section and host {vhost.host or '(any)'} is not in its tls.hosts: "
                         f"nginx gives it the default certificate and still redirects plain HTTP with {status} "
