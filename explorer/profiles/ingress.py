@@ -124,6 +124,12 @@ class ControllerProfile:
     #: "ingress": Ingresses (nginx, GKE); "gateway": Gateways and the HTTPRoutes attached to them, whose
     #: backendRefs make the backends and whose filters the proxy applies (explorer.proxy.gateway).
     front_end: Literal["ingress", "gateway"] = "ingress"
+    # ---- annotations (explorer.routing.nginx, explorer.profiles.nginx_annotations)
+    #: Reads the nginx.ingress.kubernetes.io/ annotations and the ingress-nginx-controller ConfigMap.
+    reads_nginx_annotations: bool = False
+    #: A host of an Ingress with a tls section that no tls entry names still gets a certificate (the
+    #: controller's default one) and so the HTTPS redirect (ingress-nginx controller.go createServers).
+    default_certificate_redirect: bool = False
 
 
 NGINX = ControllerProfile(
@@ -168,6 +174,8 @@ NGINX = ControllerProfile(
     event_source="nginx-ingress-controller",
     strict_path_pattern=r"^/[A-Za-z0-9._\-/]*$",
     needs_class=True,
+    reads_nginx_annotations=True,
+    default_certificate_redirect=True,
 )
 
 GCE = ControllerProfile(

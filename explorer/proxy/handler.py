@@ -24,6 +24,7 @@ already sent the status line and its client gets a cut-off body.
 from __future__ import annotations
 
 import asyncio
+import random
 import json
 import time
 from typing import TYPE_CHECKING
@@ -135,7 +136,8 @@ class RequestHandler:
         problem = header_problem(request.raw_headers, limits)
         if problem:
             return self._own(431, pages.plain(431, problem), done)
-        if request.content_length is not None and request.content_length > limits.max_body:
+        if limits.max_body is not None and request.content_length is not None \
+                and request.content_length > limits.max_body:
             return self._own(413, pages.plain(413, f"the body is {request.content_length} bytes; "
                                                    f"the limit is {limits.max_body}"), done)
 
@@ -144,8 +146,10 @@ class RequestHandler:
 
         snap = proxy.snapshot
         target = request.rel_url
+        # client address for allow/deny lists, Content-Length for body limits, and a draw for weighted backends
         routed = Request(host, target.raw_path or "/", request.method, self.scheme, target.raw_query_string,
-                         tuple(request.headers.items()))
+                         tuple(request.headers.items()), request.remote or "", request.content_length,
+                         random.random())
         wanted = self.load_balancer if snap.profile.load_balancer_per_ingress else None
         decision = route(snap.state, snap.profile, routed, wanted)
         if proxy.hub.wants(DecisionMade):
@@ -177,9 +181,13 @@ class RequestHandler:
             response.headers["Location"] = decision.location
             return response
         if decision.outcome == "answer":
-            return self._own(decision.status or 404, (decision.body or "") + "\n", done)
+            text = "" if decision.status == 204 else (decision.body or "") + "\n"  # 204: no body (a CORS preflight)
+            response = self._own(decision.status or 404, text, done, decision.content_type)
+            for name, value in decision.response_headers:
+                response.headers[name] = value
+            return response
 
-        body = await self._read_body(request)
+        body = await self._read_body(request, decision.max_body)
         if isinstance(body, web.Response):
             return self._own(body.status, body.text or "", done)
         await proxy.pool.prepare(decision)  # on demand, the backend's first request starts its checks
@@ -202,17 +210,19 @@ class RequestHandler:
         done.pod = upstream.name
         return await self._forward(request, rid, host, decision, upstream, body, flow, done)
 
-    async def _read_body(self, request: web.BaseRequest) -> bytes | web.Response:
+    async def _read_body(self, request: web.BaseRequest, controller_limit: int | None) -> bytes | web.Response:
         limits = self.proxy.options.limits
         if not request.body_exists:
             return b""
+        caps = [limit for limit in (limits.max_body, controller_limit) if limit]
+        cap = min(caps) if caps else None
 
         async def read() -> bytes | web.Response:
             chunks, size = [], 0
             async for chunk in request.content.iter_any():
                 size += len(chunk)
-                if size > limits.max_body:
-                    return web.Response(status=413, text=pages.plain(413, f"the body is over {limits.max_body} bytes"))
+                if cap is not None and size > cap:  # a chunked body: nginx counts it as it reads, as here
+                    return web.Response(status=413, text=pages.plain(413, f"the body is over {cap} bytes"))
                 chunks.append(chunk)
             return b"".join(chunks)
 
@@ -362,6 +372,8 @@ def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision
         headers["X-Forwarded-For"] = f"{earlier}, {client}" if earlier else client
     headers["X-Forwarded-Proto"] = scheme
     headers["X-Forwarded-Host"] = host
+    for name, value in decision.upstream_headers:  # upstream-vhost (Host), x-forwarded-prefix
+        headers[name] = value
     if not simulated:
         return headers
     headers[INGRESS_HEADER] = decision.ingress.meta.key if decision.ingress else "-"
