@@ -86,7 +86,7 @@ async def handle(handler: "RequestHandler", request: web.BaseRequest, rid: int, 
         response.headers[REASON_HEADER] = d.reason
         return response
 
-    body = await handler._read_body(request)
+    body = await handler._read_body(request, None)  # no per-route body limit in Gateway API
     if isinstance(body, web.Response):
         return handler._own(body.status, body.text or "", done)
     ref = BackendRef(d.backend.namespace, d.backend.service, str(d.backend.port or ""))
