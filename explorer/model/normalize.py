@@ -174,9 +174,9 @@ def _ingress(r: _Reader, meta: ObjectMeta) -> Ingress:
         rule = rule or {}
         rule_path = f"spec.rules[{i}]"
         http = rule.get("http")
-        paths = None
+        paths: tuple[HTTPIngressPath, ...] | None = None
         if http is not None:
-            paths = []
+            found: list[HTTPIngressPath] = []
             if not (http or {}).get("paths"):
                 r.problem(f"{rule_path}.http.paths", "Required value: http.paths must list at least one path")
             for j, item in enumerate((http or {}).get("paths") or ()):
@@ -195,13 +195,13 @@ def _ingress(r: _Reader, meta: ObjectMeta) -> Ingress:
                     r.problem(f"{p}.pathType",
                               f'Unsupported value: "{path_type}": supported values: "Exact", '
                               '"ImplementationSpecific", "Prefix"',
-                              hint=_path_type_hint(path_type))
+                              hint=_path_type_hint(str(path_type)))
                     path_type = ""
-                paths.append(HTTPIngressPath(
+                found.append(HTTPIngressPath(
                     item.get("path"), path_type, _backend(r, item.get("backend"), f"{p}.backend", beta),
                     p, r.loc(p), given,
                 ))
-            paths = tuple(paths)
+            paths = tuple(found)
         rules.append(IngressRule((rule.get("host") or ""), paths, rule_path, r.loc(rule_path)))
 
     tls = []
@@ -278,7 +278,7 @@ def _service(r: _Reader, meta: ObjectMeta) -> Service:
 def _probe(r: _Reader, value: Any, path: str) -> Probe | None:
     if not value:
         return None
-    common = dict(
+    common: dict[str, Any] = dict(
         initial_delay_seconds=value.get("initialDelaySeconds") or 0,
         period_seconds=value.get("periodSeconds") or 10,
         timeout_seconds=value.get("timeoutSeconds") or 1,
@@ -342,7 +342,7 @@ def _workload(r: _Reader, meta: ObjectMeta) -> Workload:
 
 
 def _secret(r: _Reader, meta: ObjectMeta) -> Secret:
-    keys = set()
+    keys: set[str] = set()
     for section in ("data", "stringData"):
         value = r.raw.get(section)
         if isinstance(value, dict):
