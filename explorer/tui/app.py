@@ -25,12 +25,14 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from textual import work
+from textual._files import generate_datetime_filename
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from explorer.fsio import write_atomic
 from explorer.model import ClusterState
 from explorer.model.location import Problem
 from explorer.model.source import ClusterSource, SourceError
@@ -660,7 +662,8 @@ class IngressExplorer(App[int]):
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         try:
-            saved = self.save_screenshot(filename, path or os.getcwd())
+            saved = str(write_atomic(Path(path or os.getcwd()) / (filename or generate_datetime_filename(  # as Textual names it
+                self.title, ".svg")), self.export_screenshot()))
         except OSError as exc:
             self.notify(f"could not save the screenshot: {exc}", title="Screenshot", severity="error")
             return
