@@ -34,11 +34,15 @@ MINIMAL_READY = b"minimal-app-ready"
 
 MINIMAL_APP = """
 from textual.app import App
-from textual.widgets import Static
+from textual.widgets import Footer, Header, Static
 
 class Minimal(App):
+    BINDINGS = [("q", "quit", "Quit")]
+
     def compose(self):
+        yield Header()
         yield Static("minimal-app-ready")
+        yield Footer()
 
 Minimal().run()
 """

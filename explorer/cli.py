@@ -13,6 +13,8 @@ import sys
 from typing import Sequence
 
 from explorer import __version__
+from explorer.commands import collector
+from explorer.printable import bug_message
 
 #: name -> one-line help. Order is the order `--help` lists them.
 COMMANDS: dict[str, str] = {
@@ -26,6 +28,9 @@ COMMANDS: dict[str, str] = {
     "web": "serve the TUI to a browser for workshops",
     "lessons": "list, start and check the interactive lessons",
 }
+
+#: Commands that read one snapshot, answer and exit; the others (tui, serve, web) run until stopped.
+ONE_SHOT = frozenset({"route", "record", "lint", "convert", "diagram", "lessons"})
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -62,6 +67,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = next((a for a in argv if not a.startswith("-")), None)
     if command not in COMMANDS:
         command = None
+    if command in ONE_SHOT:
+        with collector.off():  # the process ends with the answer (commands/collector.py)
+            return _run(argv, command)
+    return _run(argv, command)
+
+
+def _run(argv: list[str], command: str | None) -> int:
     parser = build_parser(command)
     try:
         args = parser.parse_args(argv)
@@ -94,22 +106,3 @@ def _escaping(stream):  # type: ignore[no-untyped-def]
     from explorer.printable import EscapingStream
 
     return EscapingStream(stream, keep_colour=use_colour(stream))
-
-
-def bug_message(exc: BaseException) -> str:
-    """One line: what broke and where in our code, and where to report it (set IE_TRACEBACK=1 for the rest)."""
-    import os
-    import traceback
-
-    if os.environ.get("IE_TRACEBACK"):
-        traceback.print_exception(exc)
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = ""
-    if frames:
-        path = frames[-1].filename.replace(os.sep, "/")
-        where = f" at {path.rsplit('/explorer/', 1)[-1] if '/explorer/' in path else path.rsplit('/', 1)[-1]}" \
-                f":{frames[-1].lineno}"
-    text = str(exc).splitlines()[0][:200] if str(exc) else ""
-    return (f"ingress-explorer: internal error, this is a bug: {type(exc).__name__}{': ' if text else ''}"
-            f"{text}{where} (please report it to ingress-explorer's issue tracker "
-            "with the command you ran; IE_TRACEBACK=1 prints the traceback)")

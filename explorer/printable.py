@@ -86,3 +86,22 @@ class EscapingStream:
 
     def __getattr__(self, name: str) -> Any:  # flush, fileno, isatty, encoding, buffer...
         return getattr(self._stream, name)
+
+
+def bug_message(exc: BaseException) -> str:
+    """One line: what broke and where in our code, and where to report it (set IE_TRACEBACK=1 for the rest)."""
+    import os
+    import traceback
+
+    if os.environ.get("IE_TRACEBACK"):
+        traceback.print_exception(exc)
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    if frames:
+        path = frames[-1].filename.replace(os.sep, "/")
+        where = f" at {path.rsplit('/explorer/', 1)[-1] if '/explorer/' in path else path.rsplit('/', 1)[-1]}" \
+                f":{frames[-1].lineno}"
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return (f"ingress-explorer: internal error, this is a bug: {type(exc).__name__}{': ' if text else ''}"
+            f"{text}{where} (please report it to ingress-explorer's issue tracker "
+            "with the command you ran; IE_TRACEBACK=1 prints the traceback)")

@@ -85,7 +85,7 @@ async def test_save_asks_first_and_no_leaves_the_file_alone(tmp_path):
 async def test_save_never_overwrites_an_outside_change_without_a_second_yes(tmp_path):
     files = scenario(tmp_path)
     target = files / "ingress.yaml"
-    app = make_app(files, watch_seconds=60)  # the watcher stays out of this test
+    app = make_app(files, watch_files=False)  # the watcher stays out of this test
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
         editor = await open_editor(pilot)
@@ -106,7 +106,7 @@ async def test_save_never_overwrites_an_outside_change_without_a_second_yes(tmp_
 async def test_edits_made_outside_show_up_live(tmp_path):
     files = scenario(tmp_path)
     target = files / "ingress.yaml"
-    app = make_app(files, watch_seconds=0.05)
+    app = make_app(files)
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
         target.write_text(target.read_text().replace("path: /bar", "path: /outside"))

@@ -142,14 +142,34 @@ async def test_y_copies_the_selected_rule_as_curl():
         assert app.clipboard == "curl -i http://foo-bar.com/foo"
 
 
-async def test_s_saves_an_svg_screenshot(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+async def test_s_saves_an_svg_screenshot_in_the_screenshots_folder_and_says_where(tmp_path, monkeypatch):
+    """Issue 21: screenshots left untracked files in the clone; now they go to a folder of their own."""
+    work, shots = tmp_path / "clone", tmp_path / "shots"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("INGRESS_EXPLORER_SCREENSHOTS", str(shots))
     app = make_app(SAMPLES / "article-v1")
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
         await pilot.press("s")
-        await until(pilot, lambda: list(tmp_path.glob("*.svg")), what="the screenshot file")
-        assert "foo-bar.com" in next(tmp_path.glob("*.svg")).read_text()
+        await until(pilot, lambda: list(shots.glob("*.svg")), what="the screenshot file")
+        saved = next(shots.glob("*.svg"))
+        assert "foo-bar.com" in saved.read_text()
+        await until(pilot, lambda: any(str(saved.resolve()) in n.message for n in app._notifications),
+                    what="a toast with the screenshot's whole path")
+    assert not list(work.iterdir()), "nothing is written to the working directory"
+
+
+def test_screenshots_default_to_the_users_pictures_or_data_folder(tmp_path, monkeypatch):
+    from explorer.tui.config import screenshots_dir
+
+    monkeypatch.delenv("INGRESS_EXPLORER_SCREENSHOTS", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("XDG_PICTURES_DIR", raising=False)
+    assert screenshots_dir() == tmp_path / "data" / "ingress-explorer" / "screenshots"  # no ~/Pictures here
+    (tmp_path / "Pictures").mkdir()
+    assert screenshots_dir() == tmp_path / "Pictures" / "ingress-explorer"
 
 
 async def test_keymap_file_moves_a_key(tmp_path):

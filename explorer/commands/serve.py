@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from explorer.commands import collector
 from explorer.commands.common import (
     Style, add_cluster_options, add_controller_option, add_source_options, is_live, load_sources, report_problems,
     use_colour,
@@ -74,14 +75,16 @@ def run(args: argparse.Namespace) -> int:
     if is_live(args):
         from explorer.commands.common import open_live
 
-        opened = open_live(args)
+        with collector.paused_then_settled(collect=False):
+            opened = open_live(args)
         if opened is None:
             return 2
         source, state = opened
         report_problems(state.problems, sys.stderr)
     else:
         args.namespace = str(args.namespace)
-        loaded = load_sources(args)
+        with collector.paused_then_settled(collect=False):
+            loaded = load_sources(args)
         if loaded is None:
             return 2
         state = loaded
@@ -265,9 +268,10 @@ async def _watch(args: argparse.Namespace, proxy: "Proxy", profile: "ControllerP
             continue
         seen = now
         try:
-            state = load(args.files, namespace=args.namespace)
+            with collector.paused_then_settled():  # frees the snapshot this one replaces
+                state = load(args.files, namespace=args.namespace)
         except Exception as exc:  # noqa: BLE001 - a bug in loading must not end reloading for good
-            from explorer.cli import bug_message
+            from explorer.printable import bug_message
 
             _reload_failed(proxy, bug_message(exc))
             continue
@@ -280,7 +284,7 @@ async def _watch(args: argparse.Namespace, proxy: "Proxy", profile: "ControllerP
         try:
             await proxy.apply(state, profile)
         except Exception as exc:  # noqa: BLE001
-            from explorer.cli import bug_message
+            from explorer.printable import bug_message
 
             _reload_failed(proxy, bug_message(exc))
             continue
@@ -308,7 +312,8 @@ async def _follow(source: "ClusterSource", proxy: "Proxy", profile: "ControllerP
         fresh = [p for p in state.problems if str(p) not in told]
         told.update(str(p) for p in fresh)
         report_problems(fresh, sys.stderr)
-        await proxy.apply(state, profile)
+        with collector.paused_then_settled():  # frees the snapshot this one replaces
+            await proxy.apply(state, profile)
         print(f"cluster changed: {state.summary()}", flush=True)
 
 

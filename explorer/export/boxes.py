@@ -74,18 +74,21 @@ class Diagram:
         return self.links[index] if index < len(self.links) else Link()
 
 
-def render(diagram: Diagram, width: int, lit: int | None = None, passed: int = -1) -> Text:
+def render(diagram: Diagram, width: int, lit: int | None = None, passed: int = -1,
+           whole_names: bool = False) -> Text:
     """The diagram laid out for `width` cells.
 
     `lit` is the hop a request is at now (drawn highlighted); hops up to
-    `passed` are drawn as already travelled.
+    `passed` are drawn as already travelled. `whole_names`: a box is as wide
+    as its longest name (a Pod's, a Service's), not cut at WIDE_BOX; for a
+    picture (SVG), which has no columns to keep to.
     """
     width = max(width, MIN_BOX + 4)
     out = Text(no_wrap=True, overflow="ellipsis", end="")
     if diagram.caption:
         out.append(_fit(diagram.caption, width), style="bold")
         out.append("\n")
-    rows = _pack(diagram.boxes, width)
+    rows = _pack(diagram.boxes, width, whole_names)
     first = True
     for row in rows:
         if not first:
@@ -119,18 +122,18 @@ class _Placed:
     width: int  # inner width
 
 
-def _natural(box: Box) -> int:
+def _natural(box: Box, whole_names: bool = False) -> int:
     """The width a box asks for: its longest line, but long details wrap rather than widen it past WIDE_BOX."""
-    heads = [box.title, *([_status_text(box)] if box.status else [])]
-    details = (*box.lines, *box.extra)
+    heads = [box.title, *([_status_text(box)] if box.status else []), *(box.lines if whole_names else ())]
+    details = (*(() if whole_names else box.lines), *box.extra)
     return max(MIN_BOX, *(cell_len(w) for w in heads), *(min(cell_len(w), WIDE_BOX) for w in details))
 
 
-def _pack(boxes: list[Box], width: int) -> list[list[_Placed]]:
+def _pack(boxes: list[Box], width: int, whole_names: bool = False) -> list[list[_Placed]]:
     """Fewest rows in which no box is cut narrower than comfortable; rows after the first start with an arrow."""
     arrow = cell_len(ARROW)
     count = len(boxes)
-    natural = [_natural(box) for box in boxes]
+    natural = [_natural(box, whole_names) for box in boxes]
     chunks: list[list[int]] = []
     for rows in range(1, count + 1):
         per = -(-count // rows)

@@ -55,22 +55,32 @@ def diagram_for_row(profile: ControllerProfile, row: IngressRow) -> DrawnFlow:
 
 
 def diagram_for(state: ClusterState, profile: ControllerProfile, decision: Decision,
-                health: ControllerState | None = None) -> DrawnFlow:
+                health: ControllerState | None = None, flow: Flow | None = None) -> DrawnFlow:
     """The flow of one routed request, stopping where the request stops.
 
     `health`: a controller whose health checks ran; None draws the Pods' predicted readiness.
+    `flow`: the decision's flow when the proxy already resolved it (one request, one resolve).
     """
     request = decision.request
-    flow = resolve(state, profile, decision, health)
+    if flow is None:
+        flow = resolve(state, profile, decision, health)
     caption = f"{request.method} {request.url} → {_answer(decision)}"
-    return _draw(profile, flow, caption, (request.method, request.path, request.hostname))
+    return _draw(profile, flow, caption, (request.method, request.path, request.hostname), decision)
 
 
 def _client(method: str, path: str, host: str) -> Box:
     return Box("client", (f"{method}\u00a0{path}", f"Host:\u00a0{host}"))
 
 
-def _draw(profile: ControllerProfile, flow: Flow, caption: str, client: tuple[str, str, str]) -> DrawnFlow:
+def _draw(profile: ControllerProfile, flow: Flow, caption: str, client: tuple[str, str, str],
+          decision: Decision | None = None) -> DrawnFlow:
+    """`decision`: the request drawn; when the controller answers it itself, its boxes say so.
+
+    The topology's controller hop says what a controller does with a request
+    it forwards; for one it answers (a 404 from its default backend, a
+    redirect) that sentence would contradict the picture, and a ✔ on a 404
+    would read as success.
+    """
     boxes: list[Box] = [_client(*client)]
     links: list[Link] = []
     kinds = {"client": 0}
@@ -79,7 +89,7 @@ def _draw(profile: ControllerProfile, flow: Flow, caption: str, client: tuple[st
         if hop.kind == "client":
             continue
         kinds[hop.kind] = len(boxes)
-        boxes.append(_box(profile, hop))
+        boxes.append(_box(profile, hop, decision))
         links.append(_link(hop))
     if flow.pods:
         kinds["pod"] = len(boxes)
@@ -129,12 +139,20 @@ def _lines(profile: ControllerProfile, hop: Hop) -> tuple[list[str], list[str]]:
     return [label], [hop.detail] if hop.detail else []
 
 
-def _box(profile: ControllerProfile, hop: Hop) -> Box:
+def _box(profile: ControllerProfile, hop: Hop, decision: Decision | None = None) -> Box:
     lines, extra = _lines(profile, hop)
-    status = STATUS_WORDS[hop.state]
-    if hop.state == "ok" and hop.kind == "answer":
-        status = "answers"
-    return Box(_title(profile, hop), tuple(lines), hop.state, status, tuple(extra))
+    state = hop.state
+    status = STATUS_WORDS[state]
+    answered = decision is not None and decision.backend is None and decision.status is not None
+    if hop.kind == "answer" and state == "ok":
+        # the controller did its job, but a 4xx/5xx is no success for the request: no ✔ on a 404
+        failed = decision is not None and decision.status is not None and decision.status >= 400
+        state, status = ("broken", f"answers {decision.status}") if failed and decision is not None else \
+            (state, "answers")
+        lines = [line for line in lines if not (failed and line == status)]
+    elif hop.kind == "controller" and answered and decision is not None:
+        extra = [f"{profile.title}: {decision.reason}"]  # not "proxies to the Service's Pods": it answered
+    return Box(_title(profile, hop), tuple(lines), state, status, tuple(extra))
 
 
 def _link(hop: Hop) -> Link:

@@ -162,7 +162,8 @@ def _scalar(node: MappingNode, key: str) -> str | None:
     entry = _entries(node).get(key)
     if entry is None or not isinstance(entry[1], ScalarNode):
         return None
-    return entry[1].value
+    value: str = entry[1].value  # a scalar node's value is its text
+    return value
 
 
 class _Editor:

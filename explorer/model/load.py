@@ -6,7 +6,6 @@ read becomes a Problem with file:line, and the rest still loads.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import stat
@@ -23,7 +22,6 @@ from explorer.model.yamldoc import Document, YAMLError, parse_documents
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_FILE_BYTES = 512 * 1024 * 1024
 STDIN = "-"
-FREEZE_AT = 5000  # objects: below this the collector's passes cost nothing worth avoiding
 
 
 def load(
@@ -31,23 +29,12 @@ def load(
     namespace: str = "default",
     stdin_text: str | None = None,
 ) -> ClusterState:
-    """Load every source (file, directory, or "-" for stdin) into one state."""
-    # Loading allocates millions of small containers and frees none of them:
-    # the cyclic collector would only walk them again and again.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        state = _load(sources, namespace, stdin_text)
-        if paused and len(state.objects) >= FREEZE_AT:
-            # Without this, the collector's next passes walk the whole dump
-            # (2.5 s on a 27,000-object dump, and 1 s on every full pass
-            # after). The model holds no reference cycles, so a state that
-            # is dropped later is still freed, by reference counting.
-            gc.freeze()
-        return state
-    finally:
-        if paused:
-            gc.enable()
+    """Load every source (file, directory, or "-" for stdin) into one state.
+
+    The garbage collector is the program's to tune, not the library's: see
+    explorer/commands/collector.py and explorer.tui.view.gc_paused.
+    """
+    return _load(sources, namespace, stdin_text)
 
 
 def load_texts(texts: Mapping[str, str], namespace: str = "default",

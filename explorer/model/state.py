@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Callable, Generic, Hashable, Iterable, TypeVar
 
+from explorer.model.gateway import Gateway, GatewayClass, HTTPRoute, ReferenceGrant
 from explorer.model.location import Problem
 from explorer.model.normalize import Model
 from explorer.model.objects import (
@@ -88,6 +89,10 @@ class ClusterState:
         self.workloads: list[Workload] = []
         self.endpoints: list[Endpoints] = []
         self.others: list[OtherObject] = []
+        self.gateway_classes: dict[str, GatewayClass] = {}
+        self.gateways: list[Gateway] = []
+        self.http_routes: list[HTTPRoute] = []
+        self.reference_grants: list[ReferenceGrant] = []
         #: Route tables, indexes and predictions computed from this snapshot (see Derived).
         self.derived = Derived()
         for o in self.objects:
@@ -103,6 +108,14 @@ class ClusterState:
                 self.endpoints.append(o)
             elif isinstance(o, OtherObject):
                 self.others.append(o)
+            elif isinstance(o, GatewayClass):
+                self.gateway_classes.setdefault(o.meta.name, o)
+            elif isinstance(o, Gateway):
+                self.gateways.append(o)
+            elif isinstance(o, HTTPRoute):
+                self.http_routes.append(o)
+            elif isinstance(o, ReferenceGrant):
+                self.reference_grants.append(o)
 
     def service(self, namespace: str, name: str) -> Service | None:
         return self.services.get((namespace, name))

@@ -31,7 +31,7 @@ MAX_INT_BITS = 13_000  # about 3,900 decimal digits
 MAX_SCALAR_BYTES = 3 * 1024 * 1024
 
 
-class LDict(dict):
+class LDict(dict[Any, Any]):
     """A mapping that knows the 1-based line of each of its keys."""
 
     __slots__ = ("line", "key_lines")
@@ -42,7 +42,7 @@ class LDict(dict):
         self.key_lines: dict[str, int] = {}
 
 
-class LList(list):
+class LList(list[Any]):
     """A sequence that knows the line of each of its items."""
 
     __slots__ = ("line", "item_lines")

@@ -114,6 +114,12 @@ class ControllerProfile:
     #: Methods the controller answers itself instead of forwarding: nginx answers TRACE with 405 Not
     #: Allowed (ngx_http_request.c, "client sent TRACE method"). GKE: no source read says; forwarded.
     refused_methods: tuple[tuple[str, int], ...] = ()
+    # ---- HTTPS: the certificate served for an SNI no certificate is for (explorer.proxy.tls)
+    #: "controller": the controller's own self-signed one (ingress-nginx's "Fake Certificate");
+    #: "first": the first certificate of the target proxy's list, which GKE fills in spec.tls order
+    #: (Google Cloud: with no SNI or one that matches no certificate, the load balancer serves the
+    #: primary, first, certificate).
+    unknown_sni_certificate: Literal["controller", "first"] = "controller"
 
 
 NGINX = ControllerProfile(
@@ -203,6 +209,7 @@ GCE = ControllerProfile(
     event_source="loadbalancer-controller",
     upstream_timeout=30.0,
     upstream_timeout_status=502,
+    unknown_sni_certificate="first",
 )
 
 PROFILES: dict[str, ControllerProfile] = {p.name: p for p in (NGINX, GCE)}

@@ -44,7 +44,7 @@ from explorer.routing.route import route
 from explorer.sim.pod import RULE_HEADER
 from explorer.topology.flow import Flow
 from explorer.traffic import (
-    BACKEND_HEADER, CERTIFICATE_HEADER, INGRESS_HEADER, POD_HEADER, REASON_HEADER, REQUEST_ID_HEADER, DecisionMade, HopReached, RequestCompleted,
+    ANSWER_HEADER, BACKEND_HEADER, CERTIFICATE_HEADER, INGRESS_HEADER, POD_HEADER, REASON_HEADER, REQUEST_ID_HEADER, DecisionMade, HopReached, RequestCompleted,
     RequestReceived, UpstreamResponse,
 )
 
@@ -61,7 +61,7 @@ _BODY_EXCERPT = 2048
 
 
 class Outcome:
-    """What the client got, collected for the access-log event."""
+    """What the client got, collected for the access-log event and for the sender's answer."""
 
     def __init__(self) -> None:
         self.ingress = "-"
@@ -69,6 +69,9 @@ class Outcome:
         self.pod = "-"
         self.rule = "-"
         self.outcome = "error"
+        self.decision: Decision | None = None
+        self.flow: Flow | None = None
+        self.answered_by = ""  # the Pod whose answer was passed on
 
 
 class RequestHandler:
@@ -103,6 +106,9 @@ class RequestHandler:
         proxy.hub.publish(RequestCompleted(
             rid, request.method, host, target.raw_path, response.status, elapsed, done.ingress, done.backend,
             done.pod, done.rule, done.outcome))
+        token = request.headers.get(ANSWER_HEADER)
+        if token is not None:
+            proxy.answered(token, done)
         return response
 
     async def _handle(self, request: web.BaseRequest, rid: int, host: str, done: Outcome) -> web.StreamResponse:
@@ -136,6 +142,7 @@ class RequestHandler:
         wanted = self.load_balancer if snap.profile.load_balancer_per_ingress else None
         decision = route(snap.state, snap.profile, routed, wanted)
         proxy.hub.publish(DecisionMade(rid, decision))
+        done.decision = decision
         done.outcome = decision.outcome
         done.ingress = decision.ingress.meta.key if decision.ingress else "-"
         done.backend = str(decision.backend) if decision.backend else "-"
@@ -143,6 +150,7 @@ class RequestHandler:
             rule = decision.rule
             done.rule = f"{rule['host'] or '*'} {rule['path']} ({rule['pathType']})"
         flow = snap.flow(decision, proxy.pool.health.controller) if proxy.hub.active else None
+        done.flow = flow
         if flow is not None:
             # the client hop names this request; the rest of the flow is shared by requests alike
             proxy.hub.publish(HopReached(rid, 0, f"client {routed.method} {routed.url}", "client"))
@@ -242,6 +250,7 @@ class RequestHandler:
         elapsed = (time.perf_counter() - started) * 1000
         if flow is not None:
             self._reach_pod(rid, flow, pod)
+        done.answered_by = pod
         proxy.hub.publish(UpstreamResponse(
             rid, answer.status, tuple(answer.headers.items()),
             payload[:_BODY_EXCERPT].decode("utf-8", "replace"), elapsed, pod))

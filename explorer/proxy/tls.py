@@ -257,7 +257,8 @@ class SNISelector:
     """
 
     def __init__(self, fallback: Certificate) -> None:
-        self.fallback = _server_context(fallback)
+        self._own = self.fallback = _server_context(fallback)
+        self.fallback_certificate: Certificate | None = None  # None: the controller's own (fake) one
         self.certificates: list[Certificate] = []
         self._by_host: dict[str, tuple[ssl.SSLContext, Certificate]] = {}
         self._wildcards: list[tuple[str, ssl.SSLContext, Certificate]] = []
@@ -266,11 +267,14 @@ class SNISelector:
         self.context = _server_context(fallback)
         self.context.sni_callback = self._pick
 
-    def update(self, certificates: list[Certificate], wildcard_labels: str) -> None:
+    def update(self, certificates: list[Certificate], wildcard_labels: str, unknown_sni: str = "controller") -> None:
+        """`unknown_sni` (the profile's unknown_sni_certificate): what an SNI no certificate is for gets."""
         by_host: dict[str, tuple[ssl.SSLContext, Certificate]] = {}
         wildcards: list[tuple[str, ssl.SSLContext, Certificate]] = []
+        first: tuple[ssl.SSLContext, Certificate] | None = None
         for cert in certificates:
             ctx = _server_context(cert)
+            first = first or (ctx, cert)
             for host in cert.hosts:  # the oldest entry naming a host wins, as the router keeps it
                 if host.startswith("*."):
                     wildcards.append((host, ctx, cert))
@@ -279,6 +283,10 @@ class SNISelector:
         self.certificates, self._by_host, self._wildcards, self._labels = certificates, by_host, wildcards, \
             wildcard_labels
         self._by_context = {id(ctx): cert for ctx, cert in [*by_host.values(), *((c, k) for _, c, k in wildcards)]}
+        if unknown_sni == "first" and first is not None:
+            self.fallback, self.fallback_certificate = first
+        else:
+            self.fallback, self.fallback_certificate = self._own, None
 
     def certificate_for(self, server_name: str | None) -> Certificate | None:
         found = self._lookup(server_name)

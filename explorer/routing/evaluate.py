@@ -164,6 +164,13 @@ def _action(action: Action, reason: str, result: RouteResult, request: Request,
             r: Route | None) -> dict[str, Any]:
     if isinstance(action, Forward):
         chosen = _chosen(action.backends, request)
+        if isinstance(chosen.answer, Redirect):  # this share redirects (a Gateway API backendRef filter)
+            return {"outcome": "redirect", "status": chosen.answer.code, "backend": chosen.ref,
+                    "backends": action.backends, "location": _location(chosen.answer, request, result.path)}
+        if chosen.answer is not None:  # this share answers itself (an unresolved Gateway API backendRef)
+            return {"outcome": "answer", "status": chosen.answer.status, "body": chosen.answer.body,
+                    "reason": f"{reason}; the share of {chosen.ref} answers {chosen.answer.status}: "
+                              f"{chosen.answer.why}", "backend": chosen.ref, "backends": action.backends}
         return {"outcome": "forward", "reason": f"{reason}; forwarded to {chosen.ref}", "backend": chosen.ref,
                 "upstream_path": _upstream(action, result.path, r), "backends": action.backends}
     if isinstance(action, Redirect):
@@ -248,6 +255,12 @@ def _location(redirect: Redirect, request: Request, path: str) -> str:
 # ---------------------------------------------------------------- entry points
 
 
+def entry_point_for(table: RouteTable, host: str, wanted: str | None = None) -> str | None:
+    """The name of the entry point a request for `host` reaches (the address its DNS name gives), if any."""
+    ep, _ = _pick_entry_point(table, host, wanted)
+    return ep.name if ep is not None else None
+
+
 def _pick_entry_point(table: RouteTable, host: str, wanted: str | None) -> tuple[EntryPoint | None, str]:
     eps = table.entry_points
     if not eps:
@@ -277,4 +290,4 @@ def _pick_entry_point(table: RouteTable, host: str, wanted: str | None) -> tuple
     return ep, why + f"no Ingress names host {host}; sent to the address of {ep.name} (use --ingress to pick)"
 
 
-__all__ = ["BackendRef", "RouteResult", "route"]
+__all__ = ["BackendRef", "RouteResult", "entry_point_for", "route"]

@@ -168,6 +168,11 @@ def _in_networks(address: str, networks: tuple[Network, ...]) -> bool:
 class WeightedBackend:
     ref: BackendRef
     weight: int = 1
+    #: The share answers this itself instead of forwarding (Gateway API: a backendRef that does not resolve
+    #: makes its share of the traffic answer 500; a backendRef's RequestRedirect filter redirects its share).
+    answer: "Respond | Redirect | None" = None
+    #: Filters of this backend only (Gateway API backendRef filters), applied after the route's.
+    filters: "Filters | None" = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Literal, Mapping
+from typing import Iterable, Literal, Mapping
 
 from explorer.model.objects import Ingress, Service, ServiceBackend, ServicePort
 from explorer.model.state import ClusterState
@@ -357,14 +357,14 @@ class _Sync:
                                    and ingress.meta.creation_timestamp != old.created):
                 del self.lbs[key]  # deleted (or deleted and created again): its frontends and address go
         for ingress, lb in served:
-            old = self.lbs.get(ingress.meta.key)
+            kept = self.lbs.get(ingress.meta.key)
             fingerprint = _fingerprint(ingress)
-            if old is None or old.fingerprint != fingerprint:
+            if kept is None or kept.fingerprint != fingerprint:
                 self.event(ingress, "Normal", "Sync", "Scheduled for sync")
             if self.profile.load_balancer_per_ingress:
-                self._sync_load_balancer(ingress, lb, old, fingerprint)
+                self._sync_load_balancer(ingress, lb, kept, fingerprint)
             else:
-                self._sync_shared(ingress, old, fingerprint)
+                self._sync_shared(ingress, kept, fingerprint)
         self._collect_backends()
 
     def _sync_shared(self, ingress: Ingress, old: LoadBalancerState | None, fingerprint: str) -> None:
@@ -597,7 +597,7 @@ def _node_port(service: Service, port: ServicePort) -> int | None:
     return None
 
 
-def _unique(items) -> tuple[str, ...]:
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 

@@ -38,9 +38,10 @@ def reserved_addresses(state: ClusterState) -> list[ReservedAddress]:
         if other.meta.kind != "ComputeAddress" or not other.meta.api_version.startswith(CONFIG_CONNECTOR_GROUP):
             continue
         spec = spec_of(other)
-        name = spec.get("resourceID") if isinstance(spec.get("resourceID"), str) else other.meta.name
-        location = spec.get("location") if isinstance(spec.get("location"), str) else ""
-        address = spec.get("address") if isinstance(spec.get("address"), str) else None
+        resource_id, where, pinned = spec.get("resourceID"), spec.get("location"), spec.get("address")
+        name = resource_id if isinstance(resource_id, str) else other.meta.name
+        location = where if isinstance(where, str) else ""
+        address = pinned if isinstance(pinned, str) else None
         found.append(ReservedAddress(name, location, address, other.meta.ref))
     return found
 

@@ -1,34 +1,35 @@
-"""The Textual app: one snapshot, one profile, two modes, and the embedded proxy in a worker.
+"""The Textual app: bindings and actions over one snapshot and one profile; the work is done by services.
 
 The app holds the `View` every screen draws from (a reactive: a new
-snapshot or a controller switch redraws everything). Loading, applying,
-the proxy and file watching run in workers; their errors become toasts.
-Nothing heavy is imported before the first frame: the proxy (aiohttp) is
-imported in a thread after mount.
+snapshot or a controller switch redraws everything). What runs beside the
+event loop lives in Textual-free services (`explorer.tui.services`) that
+post news: the state pipeline (snapshots and their views, one at a time),
+the proxy link (the embedded proxy after the first frame, its events), the
+health book (probed health) and the source watchers (files through
+watchfiles, a live cluster's watches). Each piece of news arrives as one
+`Told` message; floods (health, watch events) coalesce through
+`Message.can_replace`.
 
 On a live cluster (`source`, a ClusterSource already read once) the files
-give way to the cluster: a worker follows `source.changes()` and each new
-snapshot redraws every view in place; editing, applying and saving are off,
-because ingress-explorer only ever reads a cluster. `:ctx` reads another
-context the same way (`read_live`, in a worker) and lets the old one go.
+give way to the cluster; editing, applying and saving are off, because
+ingress-explorer only ever reads a cluster. `:ctx` reads another context
+through `explorer.live.open.read_context`, in a worker, and lets the old one go.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
-import importlib
 import os
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from textual import work
 from textual._files import generate_datetime_filename
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
-from textual.reactive import reactive
+from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -36,39 +37,60 @@ from explorer.fsio import write_atomic
 from explorer.model import ClusterState
 from explorer.model.location import Problem
 from explorer.model.source import ClusterSource, SourceError
-from explorer.routing import PROFILES, ControllerProfile, Request, route
-from explorer.topology import ControllerState, record_probe
-from explorer.traffic import (
-    HealthChanged, HealthChecked, HealthChecksStarted, PodsOnDemand, RequestCompleted, TrafficPort,
-)
-from explorer.tui.config import keymap_path, load_keymap
+from explorer.tui.base import ExplorerApp
+from explorer.tui.config import keymap_path, load_keymap, screenshots_dir
 from explorer.tui.screens.dialogs import HelpScreen
 from explorer.tui.screens.explore import ExploreScreen
-from explorer.tui.screens.requests import RequestsScreen
-from explorer.topology import IngressRow
-from explorer.export.flowboxes import example_request
-from explorer.tui.view import View, build_view, gc_paused
-from explorer.tui.widgets.request_bar import RequestBar
-from explorer.tui.widgets.resources import ResourceTable
-from explorer.tui.widgets.command_bar import CommandBar, GoToMode, QuitCommand, SetController, SwitchContext
+from explorer.tui.services.health import HealthBook
+from explorer.tui.services.news import (
+    ClusterChanged, FilesChanged, FirstLook, HealthNews, Logged, News, PodsOnDemandChanged, Progress,
+    ProxyListening, ProxyStopped, ViewMade, WorkFailed,
+)
+from explorer.tui.services.pipeline import Basis, Job, StatePipeline
+from explorer.tui.services.watch import ClusterWatcher, FileWatcher
+from explorer.tui.widgets.command_bar import (
+    CommandBar, GoToMode, ListNamespaces, OpenLesson, QuitCommand, SetController, SwitchContext,
+)
 from explorer.tui.workspace import Snapshot, Workspace
 
-#: Seconds between looks at the files' modification times.
-WATCH_SECONDS = 1.0
-#: Health changes arriving within this many seconds are drawn together (probes come in floods).
-HEALTH_REDRAW_SECONDS = 0.3
+if TYPE_CHECKING:  # imported after the first frame (routing, topology, the proxy's port, the views)
+    from explorer.routing import ControllerProfile, Request
+    from explorer.topology import ControllerState, IngressRow
+    from explorer.traffic import TrafficPort
+    from explorer.tui.services.proxy_link import ProxyLink
+    from explorer.tui.view import View
+    from explorer.tui.widgets.resources import ResourceTable
+
+#: Manifests up to this size (and count) are read before the first frame, so it shows their rules.
+FIRST_FRAME_BYTES = 256 * 1024
+FIRST_FRAME_FILES = 20
 #: Rows resolved again on the event loop for new health; more (the first probed redraw of a cluster dump) go to a thread.
 HEALTH_ROWS_INLINE = 500
 
 
-class IngressExplorer(App[int]):
+class Told(Message):
+    """One piece of a service's news; a replaceable one supersedes an older one of its kind still queued."""
+
+    def __init__(self, news: News) -> None:
+        super().__init__()
+        self.news = news
+
+    def can_replace(self, message: Message) -> bool:
+        return (type(self.news).replaceable and isinstance(message, Told)
+                and type(message.news) is type(self.news))
+
+
+class IngressExplorer(ExplorerApp):
     CSS_PATH = "app.tcss"
     TITLE = "ingress-explorer"
-    MODES = {"explore": ExploreScreen, "flow": RequestsScreen, "lessons": lambda: _lessons_screen()}
+    MODES = {"flow": lambda: _requests_screen(), "lessons": lambda: _lessons_screen()}  # explore: see __init__
     DEFAULT_MODE = "explore"
 
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave ingress-explorer (the proxy stops)"),
+        Binding("q", "ask_quit", "Quit", id="app.quit",
+                tooltip="Leave ingress-explorer (the proxy stops); asks first when applied edits are not saved"),
+        Binding("ctrl+c", "quit_now", "Quit", id="app.quit-now", show=False, priority=True,
+                tooltip="Leave at once, as in k9s (the proxy stops)"),
         Binding("question_mark,f1", "help", "Help", id="app.help",
                 tooltip="Help for the focused panel and every key that works here"),
         Binding("colon", "command_bar", "Command", id="app.command",
@@ -79,23 +101,19 @@ class IngressExplorer(App[int]):
                 tooltip="The resource table, with the selected rule's flow and manifest"),
         Binding("2", "switch_mode('flow')", "Flow", id="app.flow",
                 tooltip="Send requests and watch them travel"),
-        Binding("3", "switch_mode('lessons')", "Lessons", id="app.lessons", show=False,
+        Binding("3", "switch_mode('lessons')", "Lessons", id="app.lessons",
                 tooltip="The ten interactive lessons, with your progress (also :lesson)"),
         Binding("r", "request", "Request", id="app.request",
                 tooltip="Send a request for the selected rule (opens the Flow mode)"),
         Binding("e", "edit", "Edit", id="app.edit", tooltip="Edit the manifest file of the selected object"),
-        Binding("u", "undo_apply", "Undo", id="app.undo", show=False,
+        Binding("u,f8", "undo_apply", "Undo", id="app.undo", show=False,
                 tooltip="Go back to the state before the last apply"),
         Binding("y", "copy_curl", "Copy curl", id="app.curl", show=False,
                 tooltip="Copy the request as a curl command line"),
-        Binding("s", "screenshot", "Screenshot", id="app.screenshot", show=False,
-                tooltip="Save an SVG screenshot of this screen in the current directory"),
+        Binding("s", "screenshot", "Screenshot", id="app.screenshot",
+                tooltip="Save an SVG screenshot of this screen (in your pictures folder, or "
+                        "$INGRESS_EXPLORER_SCREENSHOTS)"),
     ]
-
-    view: reactive[View | None] = reactive(None, always_update=True)
-    #: What the state worker is doing ("parsing dump.yaml (36.1 MiB)"), "" when it is idle.
-    loading: reactive[str] = reactive("")
-    event_count: reactive[int] = reactive(0)
 
     def __init__(
         self,
@@ -105,7 +123,7 @@ class IngressExplorer(App[int]):
         start_proxy: bool = True,
         traffic_factory: Callable[[], TrafficPort] | None = None,
         keymap_file: Path | None = None,
-        watch_seconds: float = WATCH_SECONDS,
+        watch_files: bool = True,
         source: ClusterSource | None = None,
         first_state: ClusterState | None = None,
         kubeconfig: str | None = None,
@@ -118,26 +136,50 @@ class IngressExplorer(App[int]):
         self.kubeconfig = kubeconfig  # --kubeconfig, for :ctx; None: KUBECONFIG, then ~/.kube/config
         self._first_state = first_state
         self._problems_told: set[str] = set()  # the cluster's notes already shown as a toast
-        self.profiles: dict[str, ControllerProfile] = dict(PROFILES)
-        self.profile = self.profiles[controller]
+        self.controller = controller  # the profile's name (routing is imported after the first frame)
         self.start_proxy = start_proxy
         self.traffic_factory = traffic_factory
-        self.traffic: TrafficPort | None = None
         self.keymap_file = keymap_file if keymap_file is not None else keymap_path()
-        self.watch_seconds = watch_seconds
-        self.events: list[tuple[float, str, str, str]] = []  # (time, source, text, style)
-        self._state_lock = threading.Lock()
-        self._views_made = 0  # views are numbered as they are made, so an older one never replaces a newer
-        self._view_shown = 0
-        self._stop_watching = threading.Event()
-        self.explore: ExploreScreen | None = None  # set by the explore screen when it mounts
-        self.live_controller: ControllerState | None = None  # the view's controller plus the proxy's probes
-        self._health_redraw_pending = False
-        self._health_changed: set[str] = set()  # backends whose probed health changed since the view's rows
+        self.watch_files = watch_files
+        self.health = HealthBook()  # the view's controller plus the proxy's probes
+        self.proxy: ProxyLink | None = None  # made when the proxy starts, after the first frame
+        self.pipeline: StatePipeline | None = None  # made on mount (it posts to this app)
+        self._file_watcher: FileWatcher | None = None
+        self._cluster_watcher: ClusterWatcher | None = None
         self._health_redrawing = False  # a worker thread is resolving rows for new health
         self.pods_on_demand = False  # the proxy runs this (large) snapshot's Pods on demand (PodsOnDemand)
+        self._explore: ExploreScreen | None = None
+        self._explore_ready = False  # its first frame is painted and the rest mounted
+        self.first_snapshot: Snapshot | None = None  # small manifests, read before the first frame (on_load)
+        self.add_mode("explore", self._new_explore_screen)
+
+    @property
+    def profiles(self) -> dict[str, ControllerProfile]:
+        from explorer.routing import PROFILES
+
+        return PROFILES
+
+    @property
+    def profile(self) -> ControllerProfile:
+        return self.profiles[self.controller]
+
+    def _proxy_link(self) -> ProxyLink:
+        from explorer.tui.services.proxy_link import ProxyLink
+
+        source = self.source
+        return ProxyLink(self._post, self.health, self.traffic_factory,
+                         forward=source.forward if source is not None else None,
+                         probes_feed_health=source is None)
 
     # ------------------------------------------------------------ start and stop
+
+    def on_load(self) -> None:
+        """A few small files (the bundled scenario) are read before any screen, so the first frame has their rules."""
+        if self.source is None and self._small():
+            try:
+                self.first_snapshot = self.workspace.load()
+            except Exception:  # the pipeline loads them again, and says what went wrong
+                self.first_snapshot = None
 
     def on_mount(self) -> None:
         self._update_subtitle()
@@ -148,82 +190,127 @@ class IngressExplorer(App[int]):
         else:
             if keymap:
                 self.set_keymap(keymap)
+        self.pipeline = StatePipeline(self._post, lambda text: self._progress(text))
         if self.source is not None and self._first_state is not None:
             first, self._first_state = self._first_state, None  # the workspace holds it from now on
             self.change_state(lambda: self.workspace.adopt(first, "read"), first=True)
+        elif self.first_snapshot is not None:
+            snapshot = self.first_snapshot
+            self.change_state(lambda: snapshot, first=True, looked=True)
         else:
             self.change_state(self.workspace.load, first=True)
 
+    def _small(self) -> bool:
+        """Manifests small enough to read on the event loop before the first frame (a few ms)."""
+        files = self.workspace.files()
+        return len(files) <= FIRST_FRAME_FILES and \
+            sum(os.stat(f).st_size for f in files if os.path.isfile(f)) <= FIRST_FRAME_BYTES
+
+    def explore_first(self, state: ClusterState) -> None:
+        if self.explore is not None:
+            self.explore.show_first(state)
+
     @property
     def live(self) -> bool:
-        """True on a live cluster: what is shown is read from it, never written to it."""
         return self.source is not None
 
+    @property
+    def traffic(self) -> TrafficPort | None:
+        return self.proxy.port if self.proxy is not None else None
+
     async def on_unmount(self) -> None:
-        """Stop the watchers and the proxy (its listeners and Pods), then let go of the cluster."""
-        self._stop_watching.set()
+        """Stop the pipeline, the watchers and the proxy (its listeners and Pods), then let go of the cluster."""
+        if self.pipeline is not None:
+            self.pipeline.close()
+        if self._file_watcher is not None:
+            self._file_watcher.close()
         await self._let_go()
 
     async def _let_go(self) -> None:
-        """Stop the proxy (its listeners and Pods), then close the cluster: on unmount, and before :ctx's next one."""
-        port, self.traffic = self.traffic, None
-        if port is not None:
-            await port.stop()
+        """Stop the proxy, then close the cluster: on unmount, and before :ctx's next one."""
+        if self.proxy is not None:
+            await self.proxy.stop()
         if self.source is not None:
-            await asyncio.to_thread(self.source.close)  # ends changes(), so the watch worker returns
+            await asyncio.to_thread(self.source.close)  # ends changes(), so the cluster watcher ends
+
+    def _post(self, news: News) -> None:
+        """A service's news, from any thread; dropped once the app has stopped."""
+        try:
+            self.post_message(Told(news))
+        except RuntimeError:  # the event loop is closed
+            pass
+
+    def _progress(self, text: str) -> None:
+        """From the pipeline: what it is doing now ("" when done); the Ingress list shows it."""
+        self._post(Progress(text))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed is a toast with its message, never a traceback."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            error = event.worker.error
-            self.notify(f"{error}", title=f"{event.worker.name or 'background work'} failed",
-                        severity="error", timeout=10)
+            self._failed(event.worker.name or "background work", event.worker.error)
+
+    def _failed(self, what: str, error: BaseException) -> None:
+        self.notify(f"{error}", title=f"{what} failed", severity="error", timeout=10)
+
+    def on_told(self, message: Told) -> None:
+        news = message.news
+        if isinstance(news, Progress):
+            self.loading = news.text
+        elif isinstance(news, FirstLook):
+            self._first_look(news.state)
+        elif isinstance(news, ViewMade):
+            # after one frame, so that "drawing 10,000 rows" is on screen while the table fills
+            self.call_after_refresh(self._set_view, news.view, news.first)
+        elif isinstance(news, HealthNews):
+            self._redraw_health()
+        elif isinstance(news, Logged):
+            self.log_event(news.source, news.text, news.style, news.when)
+        elif isinstance(news, FilesChanged):
+            self.files_changed(list(news.names))
+        elif isinstance(news, ClusterChanged):
+            self._cluster_changed(news.source, news.state)
+        elif isinstance(news, ProxyListening | ProxyStopped):
+            self._update_subtitle()
+        elif isinstance(news, PodsOnDemandChanged):
+            self.pods_on_demand = news.on_demand
+            self._update_subtitle()
+        elif isinstance(news, WorkFailed):
+            self._failed(news.what, news.error)
 
     # ------------------------------------------------------------ the state
 
-    @work(thread=True, exit_on_error=False, name="loading manifests", group="state")
     def change_state(self, make: Callable[[], Snapshot | None], why: str | None = None,
-                     first: bool = False) -> None:
-        """Make a snapshot (load, apply, undo, reload) and its view, off the event loop, one at a time.
-
-        The work runs in a daemon thread this worker waits on: a worker thread is
-        joined when the app ends, so quitting while a 36 MiB dump loads would
-        otherwise keep the process alive until the load was done. What the
-        abandoned work made so far is frozen out of the garbage collector: the
-        interpreter's last collections, as it exits, walk every object several
-        times, which took 10 s over a half-read dump.
-        """
-        worker = get_current_worker()
-        if not _abandonable(lambda: self._make_view(make, why, first), worker.cancelled_event):
-            gc.freeze()
-
-    def _make_view(self, make: Callable[[], Snapshot | None], why: str | None, first: bool) -> None:
-        """In a worker thread: the snapshot, its view, and then the view on screen (progress told as it goes)."""
-        try:
-            with self._state_lock, gc_paused(self._progress):
-                self._progress(self._reading_text() if first else "applying the change")
-                snapshot = make()
-                view, number = None, 0
-                if snapshot is not None:
-                    # a first view (of another cluster, after :ctx) continues no earlier controller
-                    previous = None if first else \
-                        self.live_controller or (self.view.controller if self.view is not None else None)
-                    view = build_view(snapshot.state, self.profile, previous, why or snapshot.why,
-                                      probed=self.traffic is not None and not self.live, progress=self._progress)
-                    self._views_made += 1
-                    number = self._views_made
-        except Exception:
-            self._progress("")
-            raise
-        if view is None:
-            self._progress("")
+                     first: bool = False, looked: bool = False) -> None:
+        """Make a snapshot (load, apply, undo, reload) and its view in the pipeline, after those before it."""
+        if self.pipeline is None:
             return
-        self._progress(f"drawing {len(view.rows):,} rows")
-        self.call_from_thread(self._show_view, view, first, number)
+        reading = self._reading_text() if first else "applying the change"
 
-    def _progress(self, text: str) -> None:
-        """From the worker: what it is doing now ("" when done); the Ingress list shows it."""
-        self.call_from_thread(setattr, self, "loading", text)
+        def basis() -> Basis:  # (in the pipeline's thread, when the job starts)
+            # a first view (of another cluster, after :ctx) continues no earlier controller
+            return Basis(None if first else self.health.controller,
+                         probed=self.traffic is not None and not self.live)
+
+        name = self.controller
+        self.pipeline.submit(Job(make, lambda: self.profiles[name], basis, why, first, reading, looked))
+
+
+    def _first_look(self, state: ClusterState) -> None:
+        """The first snapshot's rules on screen; the pipeline resolves them once this frame is painted."""
+        if self.view is None:
+            self.explore_first(state)
+        if self._explore_ready:
+            self._go_on_after_paint()
+
+    def first_frame_done(self) -> None:
+        self._explore_ready = True
+        self._go_on_after_paint()
+
+    def _go_on_after_paint(self) -> None:
+        """Let the pipeline import routing, topology and diagnostics once the frame on screen is painted."""
+        pipeline = self.pipeline
+        if pipeline is not None:
+            self.call_after_refresh(pipeline.painted.set)
 
     def _reading_text(self) -> str:
         """What the first load reads, e.g. "parsing dump.yaml (36.1 MiB)"."""
@@ -235,18 +322,10 @@ class IngressExplorer(App[int]):
         what = what or "the manifests"
         return f"parsing {what} ({size / 2**20:.1f} MiB)" if size >= 2**20 else f"parsing {what}"
 
-    def _show_view(self, view: View, first: bool, number: int) -> None:
-        if number < self._view_shown:
-            return  # a newer snapshot is on screen already (two workers finished out of order)
-        self._view_shown = number
-        # after one frame, so that "drawing 10,000 rows" is on screen while the table fills
-        self.call_after_refresh(self._set_view, view, first)
-
     def _set_view(self, view: View, first: bool) -> None:
         self.view = view
         self.loading = ""
-        self.live_controller = view.controller
-        self._health_changed = set()  # the new view's rows were made with the health known until now
+        self.health.reset(view.controller)  # the new view's rows were made with the health known until now
         self._update_subtitle()
         for event in view.events:
             self.log_event(event.source, f"{event.type} {event.reason} {event.object}: {event.message}",
@@ -254,11 +333,12 @@ class IngressExplorer(App[int]):
         if first:
             self._report_load(view)
             if self.start_proxy:
-                self.call_after_refresh(self.run_proxy)  # the rows are painted before aiohttp loads
-            if self.live:
-                self.watch_cluster()
-            else:
-                self.watch_files()
+                self.call_after_refresh(self.run_proxy, view)  # the rows are painted before aiohttp loads
+            if self.source is not None:
+                self._cluster_watcher = ClusterWatcher(self._post, self.source).start()
+            elif self.watch_files and self._file_watcher is None:
+                self._file_watcher = FileWatcher(self._post, self.workspace.files(),
+                                                 self.workspace.changed_on_disk).start()
         elif view.why:
             self.log_event("explorer", view.why)
             if self.traffic is not None:
@@ -299,13 +379,14 @@ class IngressExplorer(App[int]):
         names = self.source_name if self.source is not None else \
             ", ".join(Path(s).name or s for s in self.workspace.sources)
         proxy = ""
-        if self.traffic is not None:
-            listeners = self.traffic.listeners
-            first = next(iter(listeners.values()), None)
+        port = self.traffic
+        if port is not None:
+            first = next(iter(port.listeners.values()), None)
             if first is not None:
                 proxy = f" · proxy {first.base_url('http') or first.base_url('https')}"
                 proxy += " (Pods on demand)" if self.pods_on_demand else ""
-        self.sub_title = f"{names} · {self.profile.title}{proxy}"
+        title = self.profile.title if self.view is not None else ""  # (routing is loaded with the first view)
+        self.sub_title = " · ".join(part for part in (names, title) if part) + proxy
 
     def apply_edit(self, file: str, text: str) -> None:
         self.change_state(lambda: self.workspace.apply(file, text))
@@ -318,6 +399,7 @@ class IngressExplorer(App[int]):
         def undo() -> Snapshot | None:
             snapshot = self.workspace.undo()
             if snapshot is None:
+                self._post(Logged("explorer", "nothing to undo"))
                 self.call_from_thread(self.notify, "nothing to undo", title="Undo")
             return snapshot
 
@@ -325,75 +407,12 @@ class IngressExplorer(App[int]):
 
     # ------------------------------------------------------------ the proxy
 
-    @work(exclusive=True, exit_on_error=False, name="embedded proxy", group="proxy")
-    async def run_proxy(self) -> None:
-        """Start the proxy after the first frame (aiohttp is imported in a thread), then log its events."""
-        if self.traffic_factory is not None:
-            port = self.traffic_factory()
-        else:
-            module = await asyncio.to_thread(importlib.import_module, "explorer.proxy")
-            # on a cluster, requests reach its Pods through port-forwards the source opens
-            port = module.Proxy(module.ProxyOptions(forward=self.source.forward if self.source else None))
-        view = self.view
-        assert view is not None
-        events = port.subscribe()  # before start: the first round of health checks is news too
-        try:
-            await port.start(view.state, view.profile)
-        except BaseException:
-            events.close()
-            raise
-        self.traffic = port
-        self._update_subtitle()
-        if not self.live:  # a cluster's Pods are not probed: their readiness stays what the cluster says
-            self._redraw_health()  # from now on health is what the proxy's checks find
-        for listener in port.listeners.values():
-            where = ", ".join(u for u in (listener.base_url("http"), listener.base_url("https")) if u)
-            self.log_event("proxy", f"load balancer {listener.load_balancer} listening on {where or 'nothing'}")
-        try:
-            async with events:
-                async for event in events:
-                    if isinstance(event, RequestCompleted):
-                        style = "green" if event.status < 400 else "red"
-                        self.log_event("request", f"{event.method} {event.host}{event.path} → {event.status} "
-                                       f"via {event.ingress} {event.backend} Pod {event.pod} "
-                                       f"({event.elapsed_ms:.1f} ms)", style, event.time)
-                    elif isinstance(event, HealthChecked):
-                        self._record_probe(event)
-                    elif isinstance(event, HealthChanged):
-                        healthy = event.state in ("HEALTHY", "Ready")
-                        self.log_event("health", f"{event.backend} Pod {event.pod}: {event.state}",
-                                       "green" if healthy else "red", event.time)
-                    elif isinstance(event, PodsOnDemand):
-                        self.pods_on_demand = event.on_demand
-                        self._update_subtitle()
-                        self.log_event("proxy", event.describe(), "yellow" if event.on_demand else "", event.time)
-                    elif isinstance(event, HealthChecksStarted):
-                        self.log_event("health", f"{event.backend}: health checks start ({event.targets} "
-                                       "targets), for its first request", "", event.time)
-        finally:
-            if self.traffic is port:
-                self.traffic = None
-                await port.stop()
-
-    def _record_probe(self, event: HealthChecked) -> None:
-        """Keep the proxy's probe results, so the table and the diagram show real health."""
-        if self.live_controller is None:
-            return
-        before = self.live_controller.target_health(event.backend, event.pod).state
-        try:
-            self.live_controller = record_probe(self.live_controller, event.backend, event.pod, event.status,
-                                                event.time)
-        except KeyError:  # a probe of a backend this view does not have (a snapshot is being applied)
-            return
-        if self.live_controller.target_health(event.backend, event.pod).state != before:
-            self._health_changed.add(event.backend)
-            self._redraw_health_soon()
-
-    def _redraw_health_soon(self) -> None:
-        """Coalesce a flood of health changes into one redraw."""
-        if not self._health_redraw_pending:
-            self._health_redraw_pending = True
-            self.set_timer(HEALTH_REDRAW_SECONDS, self._redraw_health)
+    @work(exclusive=True, exit_on_error=False, name="embedded proxy", group="proxy",
+          description="the embedded proxy")  # (no repr() of the View: see _health_view_in_thread)
+    async def run_proxy(self, view: View) -> None:
+        """Start the proxy after the first frame, then tell its events (ProxyLink)."""
+        self.proxy = self._proxy_link()
+        await self.proxy.run(view)
 
     def _redraw_health(self) -> None:
         """Show the probed health: the rows of the backends whose health changed (every row the first time).
@@ -403,18 +422,18 @@ class IngressExplorer(App[int]):
         and what changes meanwhile makes the next one. The table redraws only
         the rows that changed (ResourceTable.patch).
         """
-        self._health_redraw_pending = False
-        view, controller = self.view, self.live_controller
-        if view is None or controller is None or self._health_redrawing:
-            return  # (a redraw in a thread picks up what changed meanwhile when it lands)
-        changed, self._health_changed = self._health_changed, set()
+        view = self.view
+        if view is None or self._health_redrawing:
+            return  # (a redraw in a thread asks for the next one when it lands)
+        controller, changed = self.health.take_changed()
+        if controller is None:
+            return
         rows = view.rows_of(changed) if view.probed else len(view.rows)
         if rows <= HEALTH_ROWS_INLINE:
             self._take_health_view(view, view.with_controller(controller, changed))
         else:
             self._health_redrawing = True
-            self._health_view_in_thread(view, controller, changed,
-                                        self.explore.table if self.explore is not None else None)
+            self._health_view_in_thread(view, controller, changed, self._explore_table())
 
     # `description=`: without one, Textual describes a worker by repr() of its arguments, on the event loop;
     # repr() of a View and a ControllerState of a cluster dump took 1.3 s (quarter size) to 5 s (full size)
@@ -435,37 +454,36 @@ class IngressExplorer(App[int]):
         self._health_redrawing = False
         if new is not None and self.view is base:
             self.view = new
-        if self._health_changed:
-            self._redraw_health_soon()
+        if self.health.pending:
+            self._post(HealthNews())
 
     @work(exclusive=True, exit_on_error=False, name="updating the proxy", group="proxy-apply",
           description="the new snapshot to the proxy")  # (no repr() of the View: see _health_view_in_thread)
     async def apply_to_proxy(self, view: View) -> None:
-        if self.traffic is not None:
-            await self.traffic.apply(view.state, view.profile)
-            self._update_subtitle()
+        if self.proxy is not None:
+            await self.proxy.apply(view)
+        self._update_subtitle()
 
     def listener_url(self, request: Request) -> str | None:
         """The embedded proxy's address for the load balancer that would take `request`."""
-        if self.traffic is None or self.view is None:
+        from explorer.routing import route
+
+        port = self.traffic
+        if port is None or self.view is None:
             return None
         decision = route(self.view.state, self.view.profile, request)
-        listener = self.traffic.listeners.get(decision.load_balancer)
+        listener = port.listeners.get(decision.load_balancer)
         return listener.base_url(request.scheme) if listener else None
 
     # ------------------------------------------------------------ the live cluster
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="watching the cluster", group="watch")
-    def watch_cluster(self) -> None:
+    def _cluster_changed(self, source: ClusterSource, state: ClusterState) -> None:
         """Each snapshot the cluster's watches make redraws every view in place (the selection stays)."""
-        source = self.source
-        assert source is not None
-        for state in source.changes():
-            if self.source is not source:
-                return  # :ctx replaced it; its last changes are not this view's
-            self._make_view(lambda state=state: self.workspace.adopt(state, "the cluster changed")
-                            if self.source is source else None, None, False)
-            self.call_from_thread(self._tell_cluster_problems, state.problems)
+        if source is not self.source:
+            return  # :ctx replaced it; its last changes are not this view's
+        self.change_state(lambda: self.workspace.adopt(state, "the cluster changed") if self.source is source
+                          else None)
+        self._tell_cluster_problems(state.problems)
 
     def on_switch_context(self, message: SwitchContext) -> None:
         """`:ctx`: list the kubeconfig's contexts (plain YAML, no client yet), or read the one named."""
@@ -485,23 +503,27 @@ class IngressExplorer(App[int]):
             self.open_context(message.name)
         else:
             self.push_screen(ContextPicker(contexts, self.source.name if self.source else None),
-                             lambda name: self.open_context(name) if name else None)
+                             self._context_picked)
+
+    def _context_picked(self, name: str | None) -> None:
+        if name:
+            self.open_context(name)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="reading the context", group="context")
     def open_context(self, name: str) -> None:
-        """Read context `name` as `--context` does (read_live), off the event loop; the view stays until then.
+        """Read context `name` as `--context` does (explorer.live.open), off the event loop; the view stays until then.
 
-        The connecting is abandoned (as a load is, see change_state) when a later
-        `:ctx` takes over or the app ends, so `q` never waits on a silent server;
-        what it opens after that is closed at once.
+        The connecting is abandoned when a later `:ctx` takes over or the app
+        ends, so `q` never waits on a silent server; what it opens after that
+        is closed at once.
         """
-        from explorer.commands.common import cluster_args, read_live
+        from explorer.live.open import read_context
 
         worker = get_current_worker()
         opened: list[tuple[ClusterSource, ClusterState]] = []
 
         def read() -> None:
-            source, state = read_live(cluster_args(name, self.kubeconfig))
+            source, state = read_context(name, self.kubeconfig)
             if worker.is_cancelled:
                 source.close()
             else:
@@ -520,7 +542,8 @@ class IngressExplorer(App[int]):
             raise
         [(source, state)] = opened
         try:
-            self.call_from_thread(self._use_source, source, state)
+            self.call_from_thread(lambda: self.run_worker(self._use_source(source, state), group="context-use",
+                                                          description=f"context {name}"))
         except BaseException:
             source.close()
             raise
@@ -528,7 +551,11 @@ class IngressExplorer(App[int]):
     async def _use_source(self, source: ClusterSource, state: ClusterState) -> None:
         """Show a newly read cluster: the old one (and the proxy made for it) is let go; it is drawn as a first load."""
         await self._let_go()
+        if self._file_watcher is not None:
+            self._file_watcher.close()
+            self._file_watcher = None
         self.source = source
+        self.proxy = None  # the next one is made for this cluster
         self._problems_told.clear()
         self.change_state(lambda: self.workspace.adopt(state, "read"), first=True)
 
@@ -537,15 +564,7 @@ class IngressExplorer(App[int]):
                     "only reads (get, list, watch). To try a change, save the cluster with `ingress-explorer record "
                     "-o DIR` and open the files with -f DIR.", title="Read-only", severity="warning", timeout=10)
 
-    # ------------------------------------------------------------ file watching
-
-    @work(thread=True, exclusive=True, exit_on_error=False, name="watching files", group="watch")
-    def watch_files(self) -> None:
-        worker = get_current_worker()
-        while not worker.is_cancelled and not self._stop_watching.wait(self.watch_seconds):
-            changed = self.workspace.changed_on_disk()
-            if changed:
-                self.call_from_thread(self.files_changed, changed)
+    # ------------------------------------------------------------ files changed on disk
 
     def files_changed(self, names: list[str]) -> None:
         from explorer.tui.screens.editor import EditorScreen
@@ -562,20 +581,33 @@ class IngressExplorer(App[int]):
 
     def log_event(self, source: str, text: str, style: str = "", when: float | None = None) -> None:
         self.events.append((when or time.time(), source, text, style))
-        self.event_count = len(self.events)
+        self.event_count += 1
+
+    def _explore_table(self) -> ResourceTable | None:
+        """The Explore screen's table, once that screen is made."""
+        return self.explore.table if self.explore is not None else None
+
+    @property
+    def explore(self) -> ExploreScreen | None:
+        """The Explore mode's screen, made by this app when the mode is first shown."""
+        return self._explore
+
+    def _new_explore_screen(self) -> ExploreScreen:
+        self._explore = ExploreScreen()
+        return self._explore
 
     # ------------------------------------------------------------ actions
 
     def action_switch_controller(self) -> None:
         names = list(self.profiles)
-        self.profile = self.profiles[names[(names.index(self.profile.name) + 1) % len(names)]]
+        self.controller = names[(names.index(self.controller) + 1) % len(names)]
         self._update_subtitle()
         self.notify(f"now routing as {self.profile.title}", title="Controller")
         self.change_state(lambda: self.workspace.current, why=f"controller switched to {self.profile.title}")
 
     def on_set_controller(self, message: SetController) -> None:
-        if message.name != self.profile.name:
-            self.profile = self.profiles[message.name]
+        if message.name != self.controller:
+            self.controller = message.name
             self._update_subtitle()
             self.change_state(lambda: self.workspace.current, why=f"controller switched to {self.profile.title}")
 
@@ -583,7 +615,65 @@ class IngressExplorer(App[int]):
         self.switch_mode(message.mode)
 
     def on_quit_command(self, _: QuitCommand) -> None:
+        self.action_ask_quit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer leaves out the key of the mode already shown."""
+        if action == "switch_mode" and parameters and parameters[0] == self.current_mode:
+            return False
+        return True
+
+    def action_quit_now(self) -> None:
         self.exit(0)
+
+    @work(exclusive=True, exit_on_error=False, group="quit")
+    async def action_ask_quit(self) -> None:
+        """Quit; first ask when something would be lost: applied edits not saved, or an editor's text not applied."""
+        from explorer.tui.screens.dialogs import ConfirmScreen
+        from explorer.tui.screens.editor import EditorScreen
+
+        lost = [f"{name} (applied, not saved)" for name in self.workspace.unsaved()]
+        lost += [f"{screen.file} (in the editor, not applied)" for screen in self.screen_stack
+                 if isinstance(screen, EditorScreen) and screen.text != self.workspace.text_of(screen.file)]
+        if lost and not await self.push_screen_wait(
+                ConfirmScreen(f"Quit and lose your changes to {', '.join(lost)}?", "Quit", "Stay")):
+            return
+        self.exit(0)
+
+    def on_list_namespaces(self, _: ListNamespaces) -> None:
+        """`:ns` alone: the namespaces of what is loaded, with their Ingress rules, as k9s lists them."""
+        view = self.view
+        if view is None:
+            self.notify("the manifests are still loading", title="Namespaces", severity="warning")
+            return
+        rules: dict[str, int] = {}
+        for obj in view.state.objects:
+            rules.setdefault(obj.meta.namespace or "(cluster)", 0)
+        for row in view.rows:
+            namespace = row.ingress.partition("/")[0]
+            rules[namespace] = rules.get(namespace, 0) + 1
+        shown = self.explore.table.namespace if self.explore is not None else None
+        listing = ", ".join(f"{name} ({count} rule{'s' if count != 1 else ''})" + (" ← shown" if name == shown else "")
+                            for name, count in sorted(rules.items()))
+        self.notify(f"{listing}. Type :ns NAME to show one, :ns all for every one.",
+                    title=f"Namespaces ({len(rules)})", timeout=12)
+
+    async def on_open_lesson(self, message: OpenLesson) -> None:
+        """`:lesson N`: the lessons mode, with lesson N (its number in the list, or its id) open."""
+        from explorer.tui.lessons import LessonsScreen
+
+        await self.switch_mode("lessons")
+        screen = self.screen
+        if not isinstance(screen, LessonsScreen):
+            return
+        lessons = screen.catalog.lessons
+        wanted = message.lesson
+        lesson = next((l for l in lessons if str(l.order) == wanted.lstrip("0") or l.id == wanted), None)
+        if lesson is None:
+            numbers = ", ".join(str(l.order) for l in lessons)
+            self.notify(f"no lesson {wanted}; the lessons are {numbers}", title="Lessons", severity="warning")
+            return
+        await screen.open_lesson(lesson)
 
     def action_command_bar(self) -> None:
         bars = self.screen.query(CommandBar)
@@ -605,6 +695,9 @@ class IngressExplorer(App[int]):
 
     async def action_request(self) -> None:
         url = self.suggested_url()
+        from explorer.tui.screens.requests import RequestsScreen
+        from explorer.tui.widgets.request_bar import RequestBar
+
         await self.switch_mode("flow")
         screen = self.screen
         if isinstance(screen, RequestsScreen):
@@ -616,9 +709,13 @@ class IngressExplorer(App[int]):
         row = self._selected_row()
         if row is None and self.view is not None and self.view.rows:
             row = self.view.rows[0]
+        from explorer.export.flowboxes import example_request
+
         return example_request(row).url if row is not None else "http://example.com/"
 
     def _selected_row(self) -> IngressRow | None:
+        from explorer.topology import IngressRow
+
         item = self.explore.table.current_item() if self.explore is not None else None
         return item if isinstance(item, IngressRow) else None
 
@@ -644,6 +741,9 @@ class IngressExplorer(App[int]):
         self.undo_apply()
 
     def action_copy_curl(self) -> None:
+        from explorer.export.flowboxes import example_request
+        from explorer.tui.screens.requests import RequestsScreen
+
         screen = self.screen
         if isinstance(screen, RequestsScreen):
             line = screen.curl_line()
@@ -661,13 +761,16 @@ class IngressExplorer(App[int]):
             self.notify(line, title="Copied to the clipboard")
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """An SVG of the screen, in the screenshots folder (screenshots_dir); the toast says the whole path."""
+        folder = Path(path) if path else screenshots_dir()
         try:
-            saved = str(write_atomic(Path(path or os.getcwd()) / (filename or generate_datetime_filename(  # as Textual names it
+            folder.mkdir(parents=True, exist_ok=True)
+            saved = str(write_atomic(folder / (filename or generate_datetime_filename(  # as Textual names it
                 self.title, ".svg")), self.export_screenshot()))
         except OSError as exc:
-            self.notify(f"could not save the screenshot: {exc}", title="Screenshot", severity="error")
+            self.notify(f"could not save the screenshot in {folder}: {exc}", title="Screenshot", severity="error")
             return
-        self.notify(saved, title="Screenshot saved")
+        self.notify(str(Path(saved).resolve()), title="Screenshot saved", timeout=10)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p) lists every action of the app and of this screen."""
@@ -675,13 +778,15 @@ class IngressExplorer(App[int]):
         seen = set()
         for node, bindings in ((screen, screen.BINDINGS), (self, self.BINDINGS)):
             for binding in bindings:
-                if not isinstance(binding, Binding) or binding.id in seen or binding.action == "quit":
+                if not isinstance(binding, Binding) or binding.id in seen or \
+                        binding.action in ("quit", "ask_quit", "quit_now"):
                     continue
                 seen.add(binding.id)
                 yield SystemCommand(
                     binding.description, binding.tooltip,
                     lambda action=binding.action, node=node: self.run_action(action, node),
                 )
+
 
 
 def _abandonable(work: Callable[[], None], cancelled: threading.Event) -> bool:
@@ -710,6 +815,12 @@ def _abandonable(work: Callable[[], None], cancelled: threading.Event) -> bool:
     return True
 
 
+def _requests_screen() -> Screen:
+    from explorer.tui.screens.requests import RequestsScreen  # the Flow mode: not drawn in the first frame
+
+    return RequestsScreen()
+
+
 def _lessons_screen() -> Screen:
     from explorer.tui.lessons import LessonsScreen  # the lessons load their own data: not before they are opened
 
@@ -723,18 +834,18 @@ def create_app(
     start_proxy: bool = True,
     traffic_factory: Callable[[], TrafficPort] | None = None,
     keymap_file: Path | None = None,
-    watch_seconds: float = WATCH_SECONDS,
+    watch_files: bool = True,
     source: ClusterSource | None = None,
     first_state: ClusterState | None = None,
     kubeconfig: str | None = None,
 ) -> IngressExplorer:
     """The app for these manifests, or for a cluster `source` already read once (`first_state`).
 
-    Tests call this with fixtures and a size. The app closes `source` when it ends.
+    Tests call this with fixtures and a size; `watch_files` False leaves the files unwatched. The app closes `source` when it ends.
     `kubeconfig` is the file `:ctx` lists contexts from (None: as kubectl finds it).
     """
     return IngressExplorer(list(sources), namespace, controller, start_proxy, traffic_factory, keymap_file,
-                           watch_seconds, source, first_state, kubeconfig)
+                           watch_files, source, first_state, kubeconfig)
 
 
 __all__ = ["IngressExplorer", "create_app"]

@@ -19,6 +19,26 @@ def keymap_path() -> Path:
     return Path(base) / "ingress-explorer" / "keymap.toml"
 
 
+#: Where `s` saves screenshots, when set (else screenshots_dir() picks the platform's folder).
+SCREENSHOTS_ENV = "INGRESS_EXPLORER_SCREENSHOTS"
+
+
+def screenshots_dir() -> Path:
+    """$INGRESS_EXPLORER_SCREENSHOTS, else ingress-explorer/ in the user's pictures folder, else in their data folder.
+
+    Never the working directory: a screenshot taken in a clone left untracked files in it.
+    """
+    chosen = os.environ.get(SCREENSHOTS_ENV)
+    if chosen:
+        return Path(chosen).expanduser()
+    import platformdirs
+
+    pictures = Path(platformdirs.user_pictures_dir())
+    if pictures.is_dir() and pictures != Path.home():
+        return pictures / "ingress-explorer"
+    return Path(platformdirs.user_data_dir("ingress-explorer")) / "screenshots"
+
+
 def load_keymap(path: Path) -> dict[str, str]:
     """Binding id -> keys; {} when the file does not exist. ValueError names the file and what is wrong."""
     try:

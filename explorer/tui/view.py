@@ -8,17 +8,16 @@ No textual here.
 
 from __future__ import annotations
 
-import gc
-import os
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Collection, Iterator
+from typing import Callable, Collection
 
 from explorer.diagnostics import Finding, check
-from explorer.model import ClusterState, Location
+from explorer.model import ClusterState
 from explorer.model.normalize import Model
 from explorer.model.objects import Ingress, Service
 from explorer.routing import ControllerProfile
+from explorer.tui.gcpause import gc_paused
+from explorer.tui.shown import shown_location, shown_path  # noqa: F401 (where they were)
 from explorer.topology import (
     ControllerState, Event, IngressRow, PodView, ingress_rows, pods_for_service, predicted_sync, reconcile,
     refresh_rows,
@@ -81,23 +80,8 @@ class View:
             return item.owner
         return item
 
-    def pods_of(self, service: Service) -> list[PodView]:
+    def pods_of(self, service: Service) -> tuple[PodView, ...]:
         return pods_for_service(self.state, service)
-
-
-def shown_path(file: str) -> str:
-    """A file as the user typed it: relative to the working directory when it is below it."""
-    try:
-        relative = os.path.relpath(file)
-    except ValueError:  # another drive (Windows)
-        return file
-    return file if relative.startswith("..") else relative
-
-
-def shown_location(location: Location | None) -> str:
-    if location is None:
-        return ""
-    return str(Location(shown_path(location.file), location.line, location.column))
 
 
 def build_view(state: ClusterState, profile: ControllerProfile, previous: ControllerState | None,
@@ -131,36 +115,3 @@ def row_count(state: ClusterState) -> int:
     """How many rows the Ingress table will have: one per rule path and per defaultBackend."""
     return sum(sum(len(rule.paths or ()) for rule in ingress.rules) + (ingress.default_backend is not None)
                for ingress in state.ingresses)
-
-
-#: Objects made in a pause past which the collector is run, and the survivors frozen (a cluster dump makes millions).
-COLLECT_AFTER = 200_000
-
-
-@contextmanager
-def gc_paused(progress: Callable[[str], None] | None = None) -> Iterator[None]:
-    """No cyclic garbage collection inside; after work that made many objects, one collection, then a freeze.
-
-    Left to itself, the collector would walk every object of a large snapshot
-    three times (once per generation) soon after it was made, and again
-    whenever the objects made since reach a quarter of those kept: each walk
-    held the interpreter for over a second, freezing the screen just as the
-    rows came in. Here one full collection, in the worker, walks them once
-    (the objects frozen after the previous snapshot included, so nothing it
-    dropped is kept), and `gc.freeze()` leaves the survivors out of every
-    collection until the next snapshot. Nested pauses (and the loader's own)
-    leave this to the outermost.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            if gc.get_count()[0] > COLLECT_AFTER:
-                if progress is not None:
-                    progress("collecting garbage")
-                gc.unfreeze()
-                gc.collect()
-                gc.freeze()
-            gc.enable()

@@ -56,6 +56,7 @@ class Workspace:
         self.namespace = namespace
         self.history: list[Snapshot] = []
         self._stamps: dict[str, FileStamp] = {}
+        self._on_disk: dict[str, str] = {}  # each file's text as last read from disk or saved to it
 
     # ------------------------------------------------------------ reading
 
@@ -71,6 +72,7 @@ class Workspace:
             text = _read_text(name)
             if text is not None:
                 texts[name] = text
+                self._on_disk[name] = text
                 self._stamps[name] = _stamp(name) or FileStamp(0, 0)
         return self._push(Snapshot(state, texts, "loaded"))
 
@@ -107,9 +109,21 @@ class Workspace:
 
     # ------------------------------------------------------------ changing
 
-    def apply(self, name: str, text: str, why: str | None = None) -> Snapshot:
-        """A new snapshot with `name` read from `text` instead of its current text."""
+    def unsaved(self) -> list[str]:
+        """Files whose applied text differs from what is on disk: what quitting now would lose."""
         current = self.current
+        if current is None or isinstance(current.texts, ObjectTexts):
+            return []
+        return [name for name, text in current.texts.items() if name in self._on_disk and self._on_disk[name] != text]
+
+    def apply(self, name: str, text: str, why: str | None = None) -> Snapshot | None:
+        """A new snapshot with `name` read from `text` instead of its current text; None when that is its text now.
+
+        Applying the same text twice makes no second undo step.
+        """
+        current = self.current
+        if current is not None and current.texts.get(name) == text:
+            return None
         texts = dict(current.texts) if current else {}
         texts[name] = text
         return self._push(Snapshot(self._state_from(texts), texts, why or f"applied your edit to {name}"))
@@ -140,6 +154,8 @@ class Workspace:
             stamp = _stamp(name)
             if stamp is not None:
                 self._stamps[name] = stamp
+            if text is not None:
+                self._on_disk[name] = text
             if text is not None and texts.get(name) != text:
                 texts[name] = text
                 read.append(name)
@@ -158,6 +174,7 @@ class Workspace:
         except OSError as exc:
             raise SaveRefused(f"cannot write {name}: {exc.strerror or exc}") from None
         self._stamps[name] = _stamp(name) or FileStamp(0, 0)
+        self._on_disk[name] = text
 
     def _push(self, snapshot: Snapshot) -> Snapshot:
         self.history.append(snapshot)

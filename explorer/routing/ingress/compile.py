@@ -140,12 +140,12 @@ class _Compiler:
                 tls_of[id(vhost)] = found
         hosts.catch_all_used = bool(hosts.catch_all.routes) or id(hosts.catch_all) in defaults
         for vhost in hosts.all():
-            tls = tls_of.get(id(vhost))
+            vhost_tls = tls_of.get(id(vhost))
             for route in vhost.routes:
                 if not route.skip:
-                    route.conditions = self._conditions(route, vhost, tls, route.origin.ingress)
+                    route.conditions = self._conditions(route, vhost, vhost_tls, route.origin.ingress)
             self._index(vhost)
-            vhost.fallback = self._fallback(vhost, tls, defaults.get(id(vhost)), lb_default)
+            vhost.fallback = self._fallback(vhost, vhost_tls, defaults.get(id(vhost)), lb_default)
         ep.fallback = self._fallback(None, None, defaults.get(id(hosts.catch_all)), lb_default)
         http_conditions: list[Condition] = []
         if not http_enabled:
@@ -336,15 +336,15 @@ class _Compiler:
                 hp = r.origin.http_path
                 assert hp is not None
                 try:
-                    pattern = re.compile("^" + (hp.path or "/"), re.IGNORECASE)
+                    regex = re.compile("^" + (hp.path or "/"), re.IGNORECASE)
                 except (re.error, RecursionError, OverflowError) as exc:  # "((((...": too deep to compile
                     r.skip = f"{hp.path!r} is not a valid regular expression ({exc})"
                     continue
                 r.how = f"regex ^{hp.path or '/'} (case-insensitive)"
-                r.match = Match(PathMatch("regex", hp.path or "/", regex=pattern))
+                r.match = Match(PathMatch("regex", hp.path or "/", regex=regex))
                 target = r.origin.ingress.annotation(REWRITE_TARGET) if r.origin.ingress else None
                 if target and isinstance(r.action, Forward):
-                    rewrite = RewritePath(regex=re.compile(pattern.pattern.lstrip("^"), re.IGNORECASE),
+                    rewrite = RewritePath(regex=re.compile(regex.pattern.lstrip("^"), re.IGNORECASE),
                                           replacement=target)
                     r.action = Forward(r.action.backends, Filters(rewrite=rewrite))
                 compiled.append(r)

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 from textual import work
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, TextArea
+from textual.widgets import Header, Static, TextArea
 
 from explorer.tui.screens.dialogs import ConfirmScreen
 from explorer.tui.workspace import SaveRefused
 
+if TYPE_CHECKING:
+    from explorer.tui.view import View
+from explorer.tui.base import ExplorerApp
+from explorer.tui.widgets.footer import KeysFooter
+
 
 class EditorScreen(Screen):
+    app = getters.app(ExplorerApp)
+
     HELP = """\
 ## Editor
 
@@ -47,10 +56,27 @@ press **ctrl+s**, and you are asked first. **esc** closes the editor.
         yield TextArea(self.opened_text, id="editor", show_line_numbers=True, tab_behavior="indent",
                        soft_wrap=False)
         yield Static("Not applied yet.", id="editor-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
+        self.watch(self.app, "view", self._view_changed, init=False)
+
+    def _view_changed(self, view: View | None) -> None:
+        """Say what the last f5 or f8 did, once the new state is on screen."""
+        if view is None:
+            return
+        if view.why == f"applied your edit to {self.file}":
+            problems = [p for p in view.state.problems if p.location.file == self.file and p.severity == "error"]
+            when = time.strftime("%H:%M:%S")
+            if problems:
+                self.status(f"Applied at {when}, with {len(problems)} problem(s): {problems[0]}")
+            else:
+                self.status(f"Applied at {when}: the table, diagram, findings and proxy follow this text. "
+                            "Not saved yet (ctrl+s).")
+        elif view.why == "undid the last change":
+            self.status(f"Undid the last apply at {time.strftime('%H:%M:%S')}: the state before it is shown "
+                        "(the text here stays as it is; f5 applies it again).")
 
     @property
     def text(self) -> str:
@@ -60,10 +86,14 @@ press **ctrl+s**, and you are asked first. **esc** closes the editor.
         self.query_one("#editor-status", Static).update(text)
 
     def action_apply(self) -> None:
-        self.app.apply_edit(self.file, self.text)  # type: ignore[attr-defined]
+        if self.app.workspace.text_of(self.file) == self.text:
+            self.status("Already applied: this text is the state shown (f5 again makes no new undo step).")
+            return
+        self.status("Applying…")
+        self.app.apply_edit(self.file, self.text)
 
     def action_undo_apply(self) -> None:
-        self.app.undo_apply()  # type: ignore[attr-defined]
+        self.app.undo_apply()
 
     def action_close(self) -> None:
         self.dismiss()
@@ -82,7 +112,7 @@ press **ctrl+s**, and you are asked first. **esc** closes the editor.
     @work(exclusive=True, exit_on_error=False, group="save")
     async def action_save(self) -> None:
         text = self.text
-        workspace = self.app.workspace  # type: ignore[attr-defined]
+        workspace = self.app.workspace
         lines = text.count("\n") + (0 if text.endswith("\n") else 1)
         if not await self.app.push_screen_wait(ConfirmScreen(f"Write {lines} lines to {self.file}?", "Save",
                                                              "Cancel")):

@@ -6,27 +6,34 @@ import bisect
 import re
 import time
 from array import array
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual import events, on
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane
 
+from explorer.model import ClusterState
 from explorer.model.redact import redact_text
 from explorer.model.objects import Secret, Service
-from explorer.topology import IngressRow, PodView
-from explorer.export.flowboxes import diagram_for_row
-from explorer.tui.view import View
 from explorer.tui.widgets.command_bar import CommandBar, SetNamespace, ShowKind
-from explorer.tui.widgets.findings import EventsLog, FindingsTable, finding_text
+from explorer.tui.widgets.findings import FindingsTable, finding_text
 from explorer.tui.widgets.flow import FlowDiagram
 from explorer.tui.widgets.manifest import ManifestView, Mark
-from explorer.tui.widgets.resources import KIND_TITLE, ResourceTable, Scope
+from explorer.tui.widgets.resources import KIND_TITLE, Kind, ResourceTable, Scope
+from explorer.tui.base import ExplorerApp
+from explorer.tui.widgets.footer import KeysFooter
 
+if TYPE_CHECKING:
+    from explorer.topology import IngressRow, PodView
+    from explorer.tui.view import View
+
+#: The rest of the screen is mounted this long after the first refresh, so the first frame is written first.
+FIRST_FRAME_SECONDS = 0.05
 #: Seconds the filter waits after the last key before it refills the table.
 FILTER_DELAY = 0.15
 #: While loading, the title turns a spinner and counts seconds, so a long load is seen to be alive.
@@ -35,6 +42,8 @@ SPINNER_SECONDS = 0.25
 
 
 class ExploreScreen(Screen):
+    app = getters.app(ExplorerApp)
+
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="explore.filter", tooltip="Filter the table by any text in its rows"),
         Binding("escape", "back", "Back", id="explore.back",
@@ -53,36 +62,53 @@ class ExploreScreen(Screen):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.back_stack: list[tuple[str, Scope | None, int]] = []
+        self.back_stack: list[tuple[Kind, Scope | None, int]] = []
         self._documents = _Documents()
         self._filter_timer: Timer | None = None
         self._loading_timer: Timer | None = None
         self._loading_since = 0.0
+        self.ready = False  # the panels below the table are mounted (after the first frame)
 
     def compose(self) -> ComposeResult:
+        """The first frame: the title, the table and the keys; the rest is mounted after it (`_mount_rest`).
+
+        Every widget class adds its CSS to parse and apply: the tabs, the inputs
+        and the panels below the table, which the first frame does not need, made
+        it 1.3 s later than a bare app's.
+        """
         yield Header()
         with Vertical(id="explore-top"):
             yield Static("Loading manifests…", id="table-title", classes="panel-title")
-            yield Input(placeholder="filter rows (esc clears)", id="filter")
             yield ResourceTable(id="resources")
-        with TabbedContent(id="details", initial="flow"):
-            with TabPane("Flow", id="flow"):
-                yield FlowDiagram(id="explore-flow")
-            with TabPane("Manifest", id="manifest"):
-                yield ManifestView(id="manifest-view")
-            with TabPane("Findings", id="findings"):
-                yield FindingsTable(id="findings-table")
-                yield Static("", id="finding-detail")
-            with TabPane("Events", id="events"):
-                yield EventsLog(id="events-log")
-        yield CommandBar(tuple(self.app.profiles), id="command-bar")  # type: ignore[attr-defined]
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.app.explore = self  # type: ignore[attr-defined]
         self.watch(self.app, "view", self.redraw)
         self.watch(self.app, "loading", self._loading_changed)
         self.query_one(ResourceTable).focus()
+        first = self.app.first_snapshot
+        if first is not None and self.app.view is None:
+            self.show_first(first.state)
+        self.call_after_refresh(self.set_timer, FIRST_FRAME_SECONDS, self._mount_rest)
+
+    async def _mount_rest(self) -> None:
+        """The filter, the detail tabs and the command bar, after the first frame; then the view is drawn."""
+        footer = self.query_one(KeysFooter)
+        await self.query_one("#explore-top").mount(Input(placeholder="filter rows (esc clears)", id="filter"),
+                                                   before=self.table)
+        details = TabbedContent(id="details", initial="flow")
+        for pane in (TabPane("Flow", VerticalScroll(FlowDiagram(id="explore-flow"), id="explore-flow-wrap"),
+                             id="flow"),  # (scrolls: at 80x24 the second row of boxes would be cut)
+                     TabPane("Manifest", ManifestView(id="manifest-view"), id="manifest"),
+                     TabPane("Findings", FindingsTable(id="findings-table"), Static("", id="finding-detail"),
+                             id="findings"),
+                     TabPane("Events", Vertical(id="events-pane"), id="events")):  # its log: mounted with the view
+            details.compose_add_child(pane)  # (what `with TabbedContent():` does in compose)
+        await self.mount(details, CommandBar(lambda: tuple(self.app.profiles), id="command-bar"), before=footer)
+        self.ready = True
+        self.app.first_frame_done()
+        if self.app.view is not None:
+            self.redraw(self.app.view)
 
     def on_resize(self, event: events.Resize) -> None:
         """The table takes at most 40% of the screen, the flow and manifest below it the rest."""
@@ -102,8 +128,8 @@ class ExploreScreen(Screen):
     def show_title(self) -> None:
         """The table's title; while the state worker works, what it is doing and for how long."""
         table = self.table
-        title = table.title if self.app.view is not None else KIND_TITLE[table.kind]  # type: ignore[attr-defined]
-        loading: str = self.app.loading  # type: ignore[attr-defined]
+        title = table.title if self.app.view is not None or table.items else KIND_TITLE[table.kind]
+        loading: str = self.app.loading
         if loading:
             seconds = time.monotonic() - self._loading_since
             spinner = SPINNER[int(seconds / SPINNER_SECONDS) % len(SPINNER)]
@@ -114,6 +140,11 @@ class ExploreScreen(Screen):
     def table(self) -> ResourceTable:
         return self.query_one(ResourceTable)
 
+    def show_first(self, state: ClusterState) -> None:
+        """The first snapshot's rules as written, while the view that resolves them is made."""
+        self.table.show_first(state)
+        self.show_title()
+
     def redraw(self, view: View | None) -> None:
         """A new snapshot or profile: every panel is drawn again from it.
 
@@ -121,6 +152,12 @@ class ExploreScreen(Screen):
         the diagram, when the highlighted row is one of them).
         """
         table = self.table
+        if view is None or not self.ready:
+            return  # (the first rows stay; _mount_rest draws the view once the panels exist)
+        if not self.query("#events-log"):
+            from explorer.tui.widgets.events_log import EventsLog  # (RichLog: not needed for the first frame)
+
+            self.query_one("#events-pane").mount(EventsLog(id="events-log"))
         if view is not None:
             redrawn = table.patch(view)
             if redrawn is not None:
@@ -131,6 +168,7 @@ class ExploreScreen(Screen):
         self.show_title()
         if view is not None:
             self.query_one(FindingsTable).show(view.findings)
+            self._finding_highlighted()  # the detail follows the new findings (after c, the other controller's)
             count = len(view.findings)
             self.query_one(TabbedContent).get_tab("findings").label = f"Findings ({count})" if count else "Findings"
         self.follow_cursor()
@@ -142,17 +180,24 @@ class ExploreScreen(Screen):
         self.follow_cursor()
 
     def follow_cursor(self) -> None:
-        view: View | None = self.app.view  # type: ignore[attr-defined]
+        if not self.ready:
+            return
+        view: View | None = self.app.view
         item = self.table.current_item()
         flow = self.query_one("#explore-flow", FlowDiagram)
         if view is None or item is None:
             flow.show(None)
             return
+        from explorer.export.flowboxes import diagram_for_row  # (after the first frame: a view exists)
+        from explorer.topology import IngressRow
+
         if isinstance(item, IngressRow):
             flow.show(diagram_for_row(view.profile, item).diagram)
         self.show_manifest(view, item)
 
     def show_manifest(self, view: View, item: Any, line: int | None = None) -> None:
+        from explorer.topology import IngressRow
+
         obj = view.object_of(item)
         if obj is None:
             return
@@ -164,7 +209,7 @@ class ExploreScreen(Screen):
         marks = [Mark(here, "here", "")]
         marks += [Mark(f.location.line, f.severity, f"{f.code} {f.message}") for f in view.findings
                   if f.location.file == file and first <= f.location.line <= (last or 10**9)]
-        text = self.app.workspace.text_of(file)  # type: ignore[attr-defined]
+        text = self.app.workspace.text_of(file)
         document = self._documents.lines(view, file, text, first, last) if text is not None else None
         self.query_one(ManifestView).show(file, document, first, marks)
 
@@ -172,10 +217,12 @@ class ExploreScreen(Screen):
 
     @on(DataTable.RowSelected, "#resources")
     def _drill(self) -> None:
-        view: View | None = self.app.view  # type: ignore[attr-defined]
+        view: View | None = self.app.view
         item = self.table.current_item()
         if view is None or item is None:
             return
+        from explorer.topology import IngressRow, PodView
+
         if isinstance(item, IngressRow):
             ingress = view.ingress_of(item)
             name = item.backend.rpartition(":")[0]
@@ -185,23 +232,25 @@ class ExploreScreen(Screen):
                             severity="warning")
                 return
             self._push(view, "svc", Scope(f"backend of {item.host or '*'}{item.path}",
-                                          lambda s, service=service: s is service))
+                                          _is(service)))
         elif isinstance(item, Service):
             service = item
             keys = {pod.key for pod in view.pods_of(service)}
             self._push(view, "pod", Scope(f"selected by Service {service.meta.name}",
-                                          lambda pod, keys=keys: pod.key in keys))
+                                          _key_in(keys)))
         elif isinstance(item, PodView):
             self.query_one(TabbedContent).active = "manifest"
         self.show_title()
 
-    def _push(self, view: View, kind: str, scope: Scope) -> None:
+    def _push(self, view: View, kind: Kind, scope: Scope) -> None:
         table = self.table
         self.back_stack.append((table.kind, table.scope, table.cursor_row))
-        table.show(view, kind, scope)  # type: ignore[arg-type]
+        table.show(view, kind, scope)
         self.follow_cursor()
 
     def action_zoom_flow(self) -> None:
+        if not self.ready:
+            return
         if self.maximized is not None:
             self.minimize()
             return
@@ -209,6 +258,8 @@ class ExploreScreen(Screen):
         self.maximize(self.query_one("#explore-flow", FlowDiagram), container=False)
 
     def action_back(self) -> None:
+        if not self.ready:
+            return
         if self.maximized is not None:
             self.minimize()
             return
@@ -220,11 +271,11 @@ class ExploreScreen(Screen):
             table.filter_text = ""
         elif self.back_stack:
             kind, scope, row = self.back_stack.pop()
-            table.show(self.app.view, kind, scope)  # type: ignore[attr-defined, arg-type]
+            table.show(self.app.view, kind, scope)
             table.move_cursor(row=row)
         else:
             return
-        table.show(self.app.view)  # type: ignore[attr-defined]
+        table.show(self.app.view)
         table.focus()
         self.show_title()
         self.follow_cursor()
@@ -232,6 +283,8 @@ class ExploreScreen(Screen):
     # ------------------------------------------------------------ filter, kinds, tabs
 
     def action_filter(self) -> None:
+        if not self.ready:
+            return
         filter_input = self.query_one("#filter", Input)
         filter_input.add_class("-open")
         filter_input.focus()
@@ -250,7 +303,7 @@ class ExploreScreen(Screen):
         if text == table.filter_text:
             return  # escape cleared it already
         table.filter_text = text
-        table.show(self.app.view)  # type: ignore[attr-defined]
+        table.show(self.app.view)
         self.show_title()
         self.follow_cursor()
 
@@ -259,18 +312,20 @@ class ExploreScreen(Screen):
         self.table.focus()
 
     def action_tab(self, tab: str) -> None:
+        if not self.ready:
+            return
         self.query_one(TabbedContent).active = tab
 
     def on_show_kind(self, message: ShowKind) -> None:
         self.back_stack.clear()
-        self.table.show(self.app.view, message.kind, None)  # type: ignore[attr-defined, arg-type]
+        self.table.show(self.app.view, message.kind, None)
         self.show_title()
         self.table.focus()
         self.follow_cursor()
 
     def on_set_namespace(self, message: SetNamespace) -> None:
-        self.table.namespace = message.namespace
-        self.table.show(self.app.view)  # type: ignore[attr-defined]
+        self.table.namespace = message.name
+        self.table.show(self.app.view)
         self.show_title()
         self.follow_cursor()
 
@@ -282,7 +337,7 @@ class ExploreScreen(Screen):
     @on(DataTable.RowSelected, "#findings-table")
     def _open_finding(self) -> None:
         finding = self.query_one(FindingsTable).current()
-        view: View | None = self.app.view  # type: ignore[attr-defined]
+        view: View | None = self.app.view
         if finding is None or view is None:
             return
         obj = next((o for o in view.state.objects if o.meta.ref == finding.object), None)
@@ -297,9 +352,17 @@ class ExploreScreen(Screen):
     def selected_file(self) -> str | None:
         """The file of the selected object, for the editor."""
         item = self.table.current_item()
-        view: View | None = self.app.view  # type: ignore[attr-defined]
+        view: View | None = self.app.view
         obj = view.object_of(item) if view is not None and item is not None else None
         return obj.meta.location.file if obj is not None else None
+
+
+def _is(service: Service) -> Callable[[Any], bool]:
+    return lambda item: item is service
+
+
+def _key_in(keys: set[str]) -> Callable[[Any], bool]:
+    return lambda pod: pod.key in keys
 
 
 class _Documents:

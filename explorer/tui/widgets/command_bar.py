@@ -3,27 +3,42 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable, Literal
 
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
-KIND_WORDS = {
+KIND_WORDS: dict[str, Literal["ing", "svc", "pod"]] = {
     "ing": "ing", "ingress": "ing", "ingresses": "ing",
     "svc": "svc", "service": "svc", "services": "svc",
     "po": "pod", "pod": "pod", "pods": "pod",
 }
-COMMANDS_HELP = ":ing  :svc  :pod  :ns NAME|all  :ctx [NAME]  :controller nginx|gce  :flow  :explore  :lesson  :q"
+COMMANDS_HELP = (":ing  :svc  :pod  :ns [NAME|all]  :ctx [NAME]  :controller nginx|gce  :flow  :explore  "
+                 ":lesson [N]  :q")
 
 
 @dataclass
 class ShowKind(Message):
-    kind: str
+    kind: Literal["ing", "svc", "pod"]
 
 
 @dataclass
 class SetNamespace(Message):
-    namespace: str | None  # None: every namespace
+    """`:ns NAME` or `:ns all` (name None: every namespace)."""
+
+    name: str | None
+
+
+class ListNamespaces(Message):
+    """`:ns` alone: say which namespaces there are (as k9s lists them)."""
+
+
+@dataclass
+class OpenLesson(Message):
+    """`:lesson N`: open lesson N (its number in the list, or its id)."""
+
+    lesson: str
 
 
 @dataclass
@@ -58,7 +73,9 @@ def parse_command(text: str, controllers: tuple[str, ...]) -> Message:
     if head in ("ns", "namespace"):
         if len(args) > 1:
             raise ValueError(":ns takes one namespace, or all")
-        return SetNamespace(None if not args or args[0] in ("all", "-A") else args[0])
+        if not args:
+            return ListNamespaces()
+        return SetNamespace(None if args[0] in ("all", "-A") else args[0])
     if head in ("ctx", "context", "contexts"):
         if len(args) > 1:
             raise ValueError(":ctx takes one kubeconfig context, or none to pick from a list")
@@ -69,8 +86,10 @@ def parse_command(text: str, controllers: tuple[str, ...]) -> Message:
         return SetController(args[0])
     if head in ("flow", "requests", "explore") and not args:
         return GoToMode("flow" if head in ("flow", "requests") else "explore")
-    if head in ("lesson", "lessons") and not args:
-        return GoToMode("lessons")
+    if head in ("lesson", "lessons"):
+        if len(args) > 1:
+            raise ValueError(":lesson takes one lesson number, e.g. :lesson 4")
+        return OpenLesson(args[0]) if args else GoToMode("lessons")
     if head in ("q", "quit", "q!"):
         return QuitCommand()
     raise ValueError(f"unknown command :{' '.join(words)}; try {COMMANDS_HELP}")
@@ -100,7 +119,8 @@ and reads the one chosen; `:ctx NAME` reads that one at once.
     }
     """
 
-    def __init__(self, controllers: tuple[str, ...], **kwargs) -> None:
+    def __init__(self, controllers: Callable[[], tuple[str, ...]], **kwargs: Any) -> None:
+        """`controllers` names the profiles, asked when a command is typed (routing is not loaded before)."""
         super().__init__(placeholder=COMMANDS_HELP, **kwargs)
         self.controllers = controllers
 
@@ -116,7 +136,7 @@ and reads the one chosen; `:ctx NAME` reads that one at once.
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         try:
-            message = parse_command(event.value, self.controllers)
+            message = parse_command(event.value, self.controllers())
         except ValueError as exc:
             self.app.notify(str(exc), title="Command", severity="warning")
             return

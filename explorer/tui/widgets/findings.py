@@ -1,21 +1,26 @@
-"""The findings panel (what is wrong, where, and the lesson about it) and the events log."""
+"""The findings panel: what is wrong, where, and the lesson about it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.widgets import RichLog
 
-from explorer.diagnostics import Finding
-from explorer.tui.view import shown_location
+from explorer.tui.shown import shown_location
 from explorer.tui.widgets.fixed_table import Cell, FixedWidthTable
 
+if TYPE_CHECKING:
+    from explorer.diagnostics import Finding
+
 COLUMNS = ("SEVERITY", "CODE", "WHERE", "MESSAGE", "OBJECT", "LESSON")
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 SEVERITY = {"error": ("✘ error", "bold red"), "warning": ("! warning", "yellow"), "info": ("i info", "cyan")}
 
 
 class FindingsTable(FixedWidthTable):
+    PRIORITY = ("SEVERITY", "CODE", "MESSAGE", "WHERE", "OBJECT", "LESSON")
+    FLEXIBLE = "MESSAGE"
+
     HELP = """\
 ## Findings
 
@@ -34,13 +39,17 @@ manifest at its line.
         self.show(self.items)
 
     def show(self, findings: list[Finding]) -> None:
-        self.items = list(findings)
+        """The findings, errors first, then warnings, then info (in their order within each)."""
+        self.items = sorted(findings, key=lambda f: SEVERITY_RANK.get(f.severity, len(SEVERITY_RANK)))
         rows = []
         for f in self.items:
             label, style = SEVERITY.get(f.severity, (f.severity, ""))
             rows.append((Cell(label, style=style), Cell(f.code), Cell(shown_location(f.location)), Cell(f.message),
                          Cell(f.object), Cell(f.lesson or "-")))
         self.fill(COLUMNS, rows)
+
+    def refit(self) -> None:
+        self.show(self.items)
 
     def current(self) -> Finding | None:
         if 0 <= self.cursor_row < len(self.items):
@@ -58,30 +67,3 @@ def finding_text(finding: Finding) -> Text:
     if finding.lesson:
         text.append(f"\nlesson: {finding.lesson}", style="bold")
     return text
-
-
-class EventsLog(RichLog):
-    HELP = """\
-## Events
-
-What the controller and the embedded proxy did: load balancers created or
-refused (as `kubectl describe ingress` shows them), health checks that changed,
-and one line per request that went through the proxy.
-"""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(markup=False, wrap=False, max_lines=2000, **kwargs)
-        self.shown = 0
-
-    def on_mount(self) -> None:
-        self.watch(self.app, "event_count", self.catch_up)
-
-    def catch_up(self, count: int) -> None:
-        """Write the app's events this log has not shown yet (it may mount after many)."""
-        events = self.app.events  # type: ignore[attr-defined]
-        for when, source, text, style in events[self.shown:count]:
-            line = Text(datetime.fromtimestamp(when).strftime("%H:%M:%S "), style="dim")
-            line.append(f"{source:<9} ", style="bold")
-            line.append(text, style=style)
-            self.write(line)
-        self.shown = max(self.shown, count)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from explorer.export.boxes import Diagram, render
+if TYPE_CHECKING:
+    from explorer.export.boxes import Diagram
 
 
 class FlowDiagram(Widget, can_focus=True):
@@ -51,9 +54,13 @@ in the shape of the chosen controller (press **c** to switch).
     def render(self) -> Text:
         if self.diagram is None:
             return Text(self.empty, style="dim")
+        from explorer.export.boxes import render
+
         return render(self.diagram, self.content_region.width or self.size.width, self.lit, self.passed)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if self.diagram is None:
             return 1
+        from explorer.export.boxes import render
+
         return len(render(self.diagram, width).plain.split("\n"))

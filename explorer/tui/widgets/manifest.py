@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.console import Group
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from explorer.tui.view import shown_path
+from explorer.tui.shown import shown_path
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 SEVERITY_MARK = {"error": "✘", "warning": "!", "info": "i"}
@@ -61,6 +60,8 @@ the code with what is wrong. Press **e** to edit the file.
         if document is None:
             code.update(Text(f"{file} is not open as text (it could not be read)", style="red"))
             return
+        from rich.syntax import Syntax  # pygments: not needed before a manifest is shown
+
         syntax = Syntax(
             document, "yaml", line_numbers=True, start_line=first, word_wrap=False,
             highlight_lines={m.line for m in marks}, theme="ansi_dark", background_color="default",

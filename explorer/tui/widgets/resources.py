@@ -6,20 +6,44 @@ what stands behind it works.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal, NamedTuple
 
+from explorer.model import ClusterState
 from explorer.model.objects import Service
-from explorer.topology import IngressRow, PodView
-from explorer.tui.view import RowsChanged, View
 from explorer.tui.widgets.fixed_table import Cell, FixedWidthTable, column_widths
+
+if TYPE_CHECKING:
+    from explorer.topology import IngressRow, PodView
+    from explorer.tui.view import RowsChanged, View
 
 Kind = Literal["ing", "svc", "pod"]
 KIND_TITLE = {"ing": "Ingresses", "svc": "Services", "pod": "Pods"}
 
 
-@dataclass(frozen=True)
-class Scope:
+class FirstRow(NamedTuple):
+    """A rule as the manifests write it, drawn in the first frame before routing and topology are loaded."""
+
+    ingress: str  # namespace/name
+    host: str
+    path: str
+    path_type: str
+    backend: str
+
+
+def first_rows(state: ClusterState) -> list[FirstRow]:
+    """The Ingress table's rows in its order (topology.ingress_rows'), from the model alone."""
+    rows = []
+    for ingress in state.ingresses:
+        for rule in ingress.rules:
+            for path in rule.paths or ():
+                rows.append(FirstRow(ingress.meta.key, rule.host, path.shown_path, path.path_type or "",
+                                     str(path.backend)))
+        if ingress.default_backend is not None:
+            rows.append(FirstRow(ingress.meta.key, "", "(default)", "", str(ingress.default_backend)))
+    return rows
+
+
+class Scope(NamedTuple):
     """What a drill-down narrowed the table to: `label` says it in the title."""
 
     label: str
@@ -27,6 +51,10 @@ class Scope:
 
 
 class ResourceTable(FixedWidthTable):
+    PRIORITY = ("HOST", "PATH", "BACKEND", "HEALTH", "PODS", "INGRESS", "WHY", "PATHTYPE", "NODEPORT",
+                "SERVICE", "POD", "READY", "TYPE", "PORTS", "SELECTOR", "IP", "NODE", "OWNER")
+    FLEXIBLE = "WHY"
+
     HELP = """\
 ## Resource table
 
@@ -51,6 +79,7 @@ class ResourceTable(FixedWidthTable):
         self._shown: list[int] = []  # the listing index of each row on the table
         # (view, the Ingress listing it was patched from, the patched one): made by prepare_patch in a thread
         self._prepared: tuple[View, _Listing, _Listing] | None = None
+        self._drawn: View | ClusterState | None = None  # what the table shows, to fill again for a new width
 
     @property
     def title(self) -> str:
@@ -86,6 +115,7 @@ class ResourceTable(FixedWidthTable):
         self.items = []
         if view is None:
             return
+        self._drawn = view
         listing = self._listing(view)
         needle = self.filter_text.lower()
         keep = [
@@ -101,6 +131,25 @@ class ResourceTable(FixedWidthTable):
             same = next((i for i, item in enumerate(self.items) if _identity(item) == selected), None)
             self.move_cursor(row=same if same is not None else min(max(previous, 0), len(self.items) - 1))
 
+    def show_first(self, state: ClusterState) -> None:
+        """The rules as written, while the view that resolves them is made (its health says it is coming)."""
+        rows = first_rows(state)
+        self._drawn = state
+        self.clear(columns=True)
+        self.items = list(rows)
+        self._shown = list(range(len(rows)))
+        pending = Cell("…", style="dim")
+        cells = [(Cell(r.host or "*"), Cell(r.path), Cell(r.path_type or "-"), Cell(r.backend), pending, pending,
+                  Cell("… resolving", style="dim"), Cell(r.ingress), Cell("")) for r in rows]
+        self.fill(_COLUMNS["ing"], cells)
+
+    def refit(self) -> None:
+        drawn = self._drawn
+        if isinstance(drawn, ClusterState):
+            self.show_first(drawn)
+        elif drawn is not None:
+            self.show(drawn)
+
     def patch(self, view: View) -> set[int] | None:
         """A view that only changed some rows' health (`View.rows_changed`): redraw those rows in place.
 
@@ -111,7 +160,8 @@ class ResourceTable(FixedWidthTable):
         change = self._change_from_shown(view)
         if change is None:
             return None
-        listings = {kind: listing for kind, listing in self._listings.items() if kind != "ing"}  # no health in them
+        listings: dict[Kind, _Listing] = {kind: listing for kind, listing in self._listings.items()
+                                          if kind != "ing"}  # (no health in them)
         ing = self._listings.get("ing")
         prepared, self._prepared = self._prepared, None
         if ing is not None:
@@ -119,7 +169,7 @@ class ResourceTable(FixedWidthTable):
                 listings["ing"] = prepared[2]
             else:
                 listings["ing"] = ing.patched(view, change.rows)
-        self._listings_of, self._listings = view, listings
+        self._listings_of, self._listings, self._drawn = view, listings, view
         if self.kind != "ing":
             return set()
         if ing is None:
@@ -163,8 +213,7 @@ class ResourceTable(FixedWidthTable):
         return listing
 
 
-@dataclass(frozen=True)
-class _Listing:
+class _Listing(NamedTuple):
     """Every row of one kind in one view: its cells, the text the filter searches, and the column widths."""
 
     items: list[Any]
@@ -174,6 +223,7 @@ class _Listing:
 
     @classmethod
     def of(cls, view: View, kind: Kind) -> "_Listing":
+        pairs: list[tuple[Any, tuple[Cell, ...]]]
         if kind == "ing":
             pairs = [(r, _ingress_cells(r)) for r in view.rows]
         elif kind == "svc":
@@ -202,6 +252,12 @@ def _search_text(cells: tuple[Cell, ...]) -> str:
 
 def _identity(item: Any) -> tuple[str, ...] | None:
     """What a row stands for, across snapshots (the objects themselves are new in every snapshot)."""
+    if item is None:
+        return None
+    if isinstance(item, FirstRow):
+        return ("ing", item.ingress, item.host, item.path, item.path_type or "")
+    from explorer.topology import IngressRow, PodView  # (rows of a view: topology is loaded)
+
     if isinstance(item, IngressRow):
         return ("ing", item.ingress, item.host, item.path, item.path_type or "")
     if isinstance(item, PodView):
@@ -212,6 +268,10 @@ def _identity(item: Any) -> tuple[str, ...] | None:
 
 
 def _namespace(item: Any) -> str:
+    if isinstance(item, FirstRow):
+        return item.ingress.partition("/")[0]
+    from explorer.topology import IngressRow, PodView  # (rows of a view: topology is loaded)
+
     if isinstance(item, IngressRow):
         return item.ingress.partition("/")[0]
     if isinstance(item, PodView):

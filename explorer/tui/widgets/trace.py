@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from explorer.routing import Decision, TraceEntry
-from explorer.tui.view import shown_location
+from explorer.tui.shown import shown_location
 
 VERDICT = {
     "chosen": ("✔ chosen", "bold green"),
