@@ -214,8 +214,8 @@ def _unified(a: list[str], b: list[str], name: str, changes: tuple[tuple[int, in
             out += [f"--- a/{name}\n", f"+++ b/{name}\n"]
         first, last = group[0], group[-1]
         out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
-        for tag, i1, i2, j1, j2 in group:
-            if tag == "equal":
+        for kind, i1, i2, j1, j2 in group:
+            if kind == "equal":
                 out += [" " + line for line in a[i1:i2]]
                 continue
             out += ["-" + line for line in a[i1:i2]]
