@@ -26,12 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from textual import work
+from textual._files import generate_datetime_filename
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from explorer.fsio import write_atomic
 from explorer.model import ClusterState
 from explorer.model.location import Problem
 from explorer.model.source import ClusterSource, SourceError
@@ -763,7 +765,8 @@ class IngressExplorer(ExplorerApp):
         folder = Path(path) if path else screenshots_dir()
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            saved = self.save_screenshot(filename, str(folder))
+            saved = str(write_atomic(folder / (filename or generate_datetime_filename(  # as Textual names it
+                self.title, ".svg")), self.export_screenshot()))
         except OSError as exc:
             self.notify(f"could not save the screenshot in {folder}: {exc}", title="Screenshot", severity="error")
             return
