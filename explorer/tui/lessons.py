@@ -47,7 +47,7 @@ from explorer.lessons import workdir
 from explorer.routing import Request, get_profile, route
 from explorer.export.flowboxes import DrawnFlow, diagram_for
 from explorer.tui.screens.dialogs import ConfirmScreen
-from explorer.tui.widgets.flow import FlowDiagram
+from explorer.tui.widgets.flow import FlowDiagram, hop_seconds
 from explorer.traffic import TrafficPort
 from explorer.lessons.runner import PortFactory
 
@@ -593,7 +593,7 @@ list` shows it too.
         boxes = [b for b in (drawn.box_for_hop(kind) for kind in run.hops) if b is not None]
         for box in boxes:
             flow.lit = box
-            await asyncio.sleep(HOP_SECONDS)
+            await asyncio.sleep(hop_seconds(self.app, HOP_SECONDS))
         flow.lit = None
         flow.passed = max(boxes, default=-1)
         s = run.summary
