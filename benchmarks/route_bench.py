@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from explorer.model import load_text  # noqa: E402
-from explorer.routing import NGINX, Request, route, router_for  # noqa: E402
+from explorer.routing import NGINX, Request, route, table_for  # noqa: E402
 from explorer.routing.paths import prefix_matches  # noqa: E402
 
 
@@ -87,7 +87,7 @@ def main() -> int:
     state = load_text(text, "generated.yaml")
     load_s = time.perf_counter() - started
     started = time.perf_counter()
-    router_for(state, NGINX)
+    table_for(state, NGINX)
     compile_s = time.perf_counter() - started
     reqs = requests(args.requests, args.ingresses, args.paths_per_ingress)
 
@@ -113,7 +113,7 @@ def main() -> int:
     for n in (10, 10_000):
         ing = max(1, n // args.paths_per_ingress)
         small = load_text(manifests(ing, args.paths_per_ingress), "scale.yaml")
-        router_for(small, NGINX)
+        table_for(small, NGINX)
         rates[n] = rate(lambda r: route(small, NGINX, r), requests(50_000, ing, args.paths_per_ingress))
     print(f"compiled at 10 paths    : {rates[10]:12,.0f} decisions/s")
     print(f"compiled at 10,000 paths: {rates[10_000]:12,.0f} decisions/s  "

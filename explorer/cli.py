@@ -13,6 +13,8 @@ import sys
 from typing import Sequence
 
 from explorer import __version__
+from explorer.commands import collector
+from explorer.printable import bug_message
 
 #: name -> one-line help. Order is the order `--help` lists them.
 COMMANDS: dict[str, str] = {
@@ -27,9 +29,14 @@ COMMANDS: dict[str, str] = {
     "lessons": "list, start and check the interactive lessons",
 }
 
+#: Commands that read one snapshot, answer and exit; the others (tui, serve, web) run until stopped.
+ONE_SHOT = frozenset({"route", "record", "lint", "convert", "diagram", "lessons"})
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+#: sysexits.h's EX_SOFTWARE: an error in this program, told apart from "lint found errors" (1) and bad input (2).
+EXIT_BUG = 70
 
 
 def _command_module(name: str):
@@ -60,6 +67,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = next((a for a in argv if not a.startswith("-")), None)
     if command not in COMMANDS:
         command = None
+    if command in ONE_SHOT:
+        with collector.off():  # the process ends with the answer (commands/collector.py)
+            return _run(argv, command)
+    return _run(argv, command)
+
+
+def _run(argv: list[str], command: str | None) -> int:
     parser = build_parser(command)
     try:
         args = parser.parse_args(argv)
@@ -70,9 +84,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _command_module("tui").run(args)
         parser.print_help()
         return EXIT_OK
+    streams = sys.stdout, sys.stderr
+    if args.command not in ("tui", "web"):  # the TUI owns its terminal and escapes through Textual
+        sys.stdout, sys.stderr = _escaping(sys.stdout), _escaping(sys.stderr)
     try:
         return _command_module(args.command).run(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, never a traceback on bad input
+        print(bug_message(exc), file=sys.stderr)
+        return EXIT_BUG
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _escaping(stream):  # type: ignore[no-untyped-def]
+    """Control characters from manifests and clients are shown escaped in every line a command prints."""
+    from explorer.commands.common import use_colour
+    from explorer.printable import EscapingStream
+
+    return EscapingStream(stream, keep_colour=use_colour(stream))

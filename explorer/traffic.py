@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Protocol, Union
 
 if TYPE_CHECKING:
     from explorer.model.state import ClusterState
+    from explorer.profiles import ControllerProfile
     from explorer.routing.decision import Decision
-    from explorer.routing.profile import ControllerProfile
+    from explorer.topology.flow import Flow
 
 #: Header names every proxied response carries ('-' when there is none).
 INGRESS_HEADER = "X-Ingress-Explorer-Ingress"  # namespace/name
@@ -34,6 +35,8 @@ POD_HEADER = "X-Ingress-Explorer-Pod"  # the simulated Pod that answered
 REQUEST_ID_HEADER = "X-Ingress-Explorer-Request"  # the request_id of the events about it
 REASON_HEADER = "X-Ingress-Explorer-Reason"  # on answers for lack of a healthy Pod: why
 CERTIFICATE_HEADER = "X-Ingress-Explorer-Certificate"  # HTTPS: the certificate SNI chose, and its source
+#: Set by `TrafficPort.send` on its own requests: the proxy hands that request's answer back in-process.
+ANSWER_HEADER = "X-Ingress-Explorer-Answer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +201,12 @@ class ResponseSummary:
     pod: str
     request_id: int | None  # matches the events of this request
     sent_to: str  # the listener URL the request really went to
+    #: The proxy's own routing answer for this request (one request, one route): draw from it.
+    decision: "Decision | None" = None
+    #: The flow the proxy resolved for it, when it resolved one for its event subscribers; else None.
+    flow: "Flow | None" = None
+    #: The Pod whose answer the client got ("" when no Pod answered: the controller, a 502, a 503).
+    answered_by: str = ""
 
 
 class Subscription:
@@ -308,7 +317,7 @@ class TrafficPort(Protocol):
 
 
 __all__ = [
-    "BACKEND_HEADER", "CERTIFICATE_HEADER", "DecisionMade", "EventHub", "HealthChanged", "HealthChecked",
+    "ANSWER_HEADER", "BACKEND_HEADER", "CERTIFICATE_HEADER", "DecisionMade", "EventHub", "HealthChanged", "HealthChecked",
     "HealthChecksStarted", "HopReached", "INGRESS_HEADER", "ListenerInfo", "POD_HEADER", "PodsOnDemand", "REASON_HEADER", "REQUEST_ID_HEADER", "RequestCompleted", "RequestReceived",
     "ResponseSummary", "Subscription", "TrafficEvent", "TrafficPort", "UpstreamResponse",
 ]

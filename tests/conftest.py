@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
-SAMPLES = ROOT / "sample-manifests"
+SAMPLES = ROOT / "explorer" / "data" / "sample-manifests"
 
 
 @pytest.fixture(autouse=True, scope="session")

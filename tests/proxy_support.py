@@ -11,10 +11,10 @@ import aiohttp
 
 from explorer.model import load
 from explorer.proxy import Proxy, ProxyOptions, start_proxy
-from explorer.routing.profile import ControllerProfile
+from explorer.profiles import ControllerProfile
 
 PROXY_DATA = Path(__file__).resolve().parent / "data" / "proxy"
-SAMPLES = Path(__file__).resolve().parent.parent / "sample-manifests"
+SAMPLES = Path(__file__).resolve().parent.parent / "explorer" / "data" / "sample-manifests"
 
 
 def load_clean(*paths: Path | str):

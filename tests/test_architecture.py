@@ -1,4 +1,4 @@
-"""The house rules of DESIGN.md, checked: the core imports no edge and no heavy framework."""
+"""The house rules of DESIGN.md, checked: the layers hold, and the core imports no edge and no heavy framework."""
 
 from __future__ import annotations
 
@@ -14,4 +14,5 @@ def test_import_contracts_hold():
     lint_imports = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
     result = subprocess.run([lint_imports], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "KEPT" in result.stdout
+    assert "Layers: the core below the edges, the entry points on top KEPT" in result.stdout
+    assert "BROKEN" not in result.stdout

@@ -25,6 +25,7 @@ from explorer.lessons import progress as progress_module
 from explorer.lessons.progress import ProgressStore
 
 ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "explorer" / "data" / "sample-manifests"
 SIZE = 2_000_000  # characters per version: writing one takes milliseconds, so kills land mid-write
 WRITERS = ["progress", "lesson-files", "tui-editor", "convert"]
 
@@ -207,7 +208,7 @@ def test_the_tui_save_keeps_the_old_text_and_says_why_when_the_rename_fails(tmp_
 def test_convert_keeps_the_old_file_when_the_rename_fails(tmp_path, failing_replace, capsys):
     from explorer.cli import main
 
-    source = ROOT / "sample-manifests" / "article" / "02-ingress.yaml"
+    source = SAMPLES / "article" / "02-ingress.yaml"
     path = tmp_path / "ingress.yaml"
     path.write_text(source.read_text())
     code = main(["convert", "-f", str(path), "--write"])

@@ -28,7 +28,7 @@ from explorer.routing.profile import GCE, NGINX, get_profile
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "lint"
 WEB = DATA / "common" / "web.yaml"
-SAMPLES = ROOT / "sample-manifests"
+SAMPLES = ROOT / "explorer" / "data" / "sample-manifests"
 
 #: Fixtures that cannot carry a header (an empty file, a binary file).
 HEADERLESS = {
@@ -262,3 +262,40 @@ def test_missing_service_suggestions_stop_at_their_budget_and_stay_in_order() ->
     assert names.close_to("default", "shop-3x") is None  # 10 + 10 spent; 10 more would pass the budget
     assert names.close_to("default", "shop-1x") == "shop-1"  # asked before: remembered, costs nothing
     assert names.close_to("elsewhere", "shop-1x") is None
+
+
+# ---------------------------------------------------------------- stage
+
+
+def test_the_docs_table_has_each_codes_stage() -> None:
+    from explorer.diagnostics.finding import STAGES
+
+    docs = (ROOT / "docs" / "findings.md").read_text()
+    for code in CODES.values():
+        row = re.search(rf"^\| {code.code} \| (\w+) \| (\w+) \|", docs, re.M)
+        assert row and row.group(2) == code.stage, code.code
+        assert code.stage in STAGES
+
+
+#: (code, stage) a check may give instead of the code's own, each said in docs/findings.md.
+_STAGE_OVERRIDES = {("IE3001", "risky"), ("IE3003", "risky"), ("IE2021", "broken"), ("IE3004", "broken"),
+                    ("IE3201", "risky")}
+
+
+def test_findings_carry_their_codes_stage_or_a_documented_one() -> None:
+    docs = (ROOT / "docs" / "findings.md").read_text()
+    found = []
+    for path in [*BAD, *sorted((DATA / "realworld").iterdir())]:
+        state = load([WEB, path])
+        found += check(state, "auto") + check(state, GCE) + check(state, NGINX)
+    assert len({f.code for f in found}) > 60
+    for finding in found:
+        if finding.stage != CODES[finding.code].stage:
+            assert (finding.code, finding.stage) in _STAGE_OVERRIDES, finding
+            assert re.search(rf"^- {finding.code} is .*\(stage {finding.stage}\)", docs, re.M), finding.code
+
+
+def test_lint_knows_the_same_severities() -> None:
+    from explorer.commands import lint
+
+    assert lint.SEVERITIES == SEVERITIES

@@ -96,13 +96,16 @@ def test_check_fails_pointing_at_the_field_then_passes_after_the_learners_edit(l
 
 def test_hints_are_revealed_one_at_a_time(lessons, tmp_path):
     lessons("start", "4", str(tmp_path / "l4"))
-    first, second = lessons("hint", "path-types"), lessons("hint", "path-types")
-    assert "Hint 1/2" in first.stdout and "Hint 2" not in first.stdout
-    assert "Hint 2/2" in second.stdout and "pathType: Prefix" in second.stdout
-    third = lessons("hint", "path-types")
-    assert "last hint" in third.stdout and "lessons solution path-types" in third.stdout
+    # three layers: the symptom first, then the field, then the answer
+    first, second, third = (lessons("hint", "path-types").stdout for _ in range(3))
+    hint = [out.split("\nHint ", 1)[1] for out in (first, second, third)]  # below the step's title
+    assert hint[0].startswith("1/3") and "pathType" not in hint[0]
+    assert hint[1].startswith("2/3") and "pathType" in hint[1] and "Prefix" not in hint[1]
+    assert hint[2].startswith("3/3") and "pathType: Prefix" in hint[2]
+    fourth = lessons("hint", "path-types")
+    assert "last hint" in fourth.stdout and "lessons solution path-types" in fourth.stdout
     shown = json.loads(lessons("list", "-o", "json").stdout)[3]["steps"][0]
-    assert shown["hintsShown"] == 2 and not shown["seenSolution"]
+    assert shown["hintsShown"] == 3 and not shown["seenSolution"]
 
 
 def test_language_comes_from_lang_and_from_the_option(lessons, tmp_path):

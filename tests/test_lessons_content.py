@@ -14,6 +14,7 @@ from explorer.lessons.attempt import Attempt, remember
 from explorer.lessons.catalog import load_catalog
 from explorer.lessons.checks import check_step
 from explorer.lessons.patch import apply_solution, without
+from explorer.commands.lessons import proxy_port
 from explorer.lessons.runner import run_step
 from explorer.lessons.spec import Lesson, needs_proxy
 from explorer.lessons.text import LANGS
@@ -101,7 +102,7 @@ def _apply(texts, history, step):
 async def test_start_fails_every_step_and_the_solutions_pass_each_step_in_order(lesson: Lesson):
     start = lesson.start_texts()
     for step in lesson.steps:
-        result = await run_step(step, Attempt(start, [start]), "en")
+        result = await run_step(step, Attempt(start, [start]), "en", proxy_port)
         assert not result.passed, f"{lesson.id}/{step.id} passes on the start manifests"
         assert result.failures, f"{lesson.id}/{step.id}: nothing failed, yet it did not pass"
         for failed in result.failures:
@@ -109,7 +110,7 @@ async def test_start_fails_every_step_and_the_solutions_pass_each_step_in_order(
     texts, history = dict(start), [start]
     for step in lesson.steps:
         texts, history = _apply(texts, history, step)
-        result = await run_step(step, Attempt(texts, history), "en")
+        result = await run_step(step, Attempt(texts, history), "en", proxy_port)
         failed = [(r.expected, r.actual, r.reason, r.where) for r in result.results if not r.passed]
         assert result.passed, f"{lesson.id}/{step.id} fails after its solution: {failed}"
         assert not result.pending, "a proxy check was left unrun"

@@ -163,9 +163,18 @@ def test_proxy_checks_are_judged_from_what_was_seen_in_both_languages():
     failed = judge_response(check, "ja", NGINX, None, "-", "-", None, "connection refused")
     assert not failed.passed and "リクエストが失敗" in failed.actual
     tls = TLSCheck("foo.example.com", "foo-tls")
-    assert judge_certificate(tls, "en", GCE, b"der", b"der", "foo.example.com", "Secret default/foo-tls").passed
-    mismatch = judge_certificate(tls, "ja", GCE, b"fake", b"der", "x", "self-signed", where="secrets.yaml:3")
+    assert judge_certificate(tls, "en", GCE, b"der", b"der", ("foo.example.com",), "Secret default/foo-tls").passed
+    mismatch = judge_certificate(tls, "ja", GCE, b"fake", b"der", ("foo.example.com",), "self-signed",
+                                 where="secrets.yaml:3")
     assert not mismatch.passed and mismatch.where == "secrets.yaml:3" and "Secret foo-tls" in mismatch.reason
+    # the goal is the names a certificate covers: bar's certificate in foo's Secret fails, whatever the bytes
+    names = TLSCheck("foo.example.com")
+    wrong_names = judge_certificate(names, "en", GCE, b"der", None, ("bar.example.com",), "Secret default/foo-tls")
+    assert not wrong_names.passed and "is for bar.example.com, not foo.example.com" in wrong_names.reason
+    assert judge_certificate(names, "en", GCE, b"der", None, ("*.example.com",), "Secret default/wild").passed
+    assert not judge_certificate(names, "en", GCE, b"der", None, ("*.foo.example.com",), "s").passed
+    fallback = TLSCheck("other.example.com", covers=False)
+    assert judge_certificate(fallback, "en", GCE, b"der", None, ("foo.example.com",), "first certificate").passed
 
 
 def test_history_decides_what_the_controller_does():

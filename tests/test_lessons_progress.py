@@ -35,11 +35,15 @@ def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path, monkeypatch):
     store.update("tls", lambda p: setattr(p, "step", 1))
     before = store.path.read_bytes()
 
-    def broken_dump(*args, **kwargs):
-        args[1].write('{"version": 1, "less')  # half a file, then the process dies
+    from explorer import fsio
+
+    real_write = os.write
+
+    def broken_write(fd, data):  # progress is written by explorer.fsio now, so the break is in its write
+        real_write(fd, bytes(data[: len(data) // 2]))  # half a file, then the process dies
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(progress_module.json, "dump", broken_dump)
+    monkeypatch.setattr(fsio.os, "write", broken_write)
     with pytest.raises(KeyboardInterrupt):
         store.update("tls", lambda p: setattr(p, "step", 2))
     assert store.path.read_bytes() == before  # the old progress is intact

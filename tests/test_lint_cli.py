@@ -41,7 +41,7 @@ def test_an_error_exits_1_and_reads_like_a_compiler() -> None:
     lines = result.stdout.splitlines()
     assert lines[:4] == [
         str(fixture),  # grouped by file: the file, then its findings
-        f"{fixture}:19: error IE3002 Ingress/default/web spec.rules[0].http.paths[0].backend.service.port.number: "
+        f"{fixture}:19: error IE3002 [broken] Ingress/default/web spec.rules[0].http.paths[0].backend.service.port.number: "
         'could not find port "8080" in service "default/web"',
         "    hint: 8080 is the targetPort of Service port 80; an Ingress names the Service's port: write "
         "port.number: 80 (or port.name: http)",
@@ -70,7 +70,9 @@ def test_json_output_has_findings_and_a_summary() -> None:
     codes = {f["code"]: f for f in document["findings"]}
     assert set(codes) == {"IE3007", "IE6008"}
     health = codes["IE6008"]
-    assert set(health) == {"code", "severity", "message", "object", "field", "file", "line", "hint", "lesson"}
+    assert set(health) == {"code", "severity", "stage", "message", "object", "field", "file", "line", "column",
+                           "hint", "lesson"}
+    assert health["stage"] == "risky"  # GKE's GET / health check: works if / answers 200
     assert (health["severity"], health["object"], health["field"]) == ("warning", "Service/default/web", "spec.ports[0]")
     assert health["file"].endswith("IE6008-health-check-root.yaml") and health["line"] == 31
     assert health["lesson"] == "health-checks"
@@ -99,9 +101,9 @@ def test_unquoted_annotation_is_reported_at_its_line() -> None:
 def test_article_v1beta1_warns_and_says_what_to_write() -> None:
     result = lint("-f", "sample-manifests/article")
     assert result.returncode == 0
-    assert ("sample-manifests/article/02-ingress.yaml:2: warning IE1010 Ingress/default/my-ingress apiVersion: "
+    assert ("sample-manifests/article/02-ingress.yaml:2: warning IE1010 [rejected] Ingress/default/my-ingress apiVersion: "
             "networking.k8s.io/v1beta1 Ingress is no longer served (removed in Kubernetes 1.22)") in result.stdout
-    assert ("sample-manifests/article/02-ingress.yaml:12: info IE1011 Ingress/default/my-ingress "
+    assert ("sample-manifests/article/02-ingress.yaml:12: info IE1011 [deprecated] Ingress/default/my-ingress "
             "spec.rules[0].http.paths[0].backend: ") in result.stdout
     assert "write backend: {service: {name: my-nodeport-01, port: {number: 8080}}}" in result.stdout
 
@@ -133,11 +135,11 @@ def test_unknown_option_value_is_a_usage_error() -> None:
 def test_nothing_loaded_exits_2_but_still_reports_where() -> None:
     missing = lint("-f", "no/such/dir.yaml")
     assert missing.returncode == 2
-    assert missing.stdout.startswith("no/such/dir.yaml\nno/such/dir.yaml: error IE1002 no such file or directory")
+    assert missing.stdout.startswith("no/such/dir.yaml\nno/such/dir.yaml: error IE1002 [rejected] no such file or directory")
     assert "no objects loaded" in missing.stderr
     broken = lint("-f", BAD / "IE1001-yaml-syntax.yaml")
     assert broken.returncode == 2
-    assert f"{BAD / 'IE1001-yaml-syntax.yaml'}:8:13: error IE1001 YAML: " in broken.stdout
+    assert f"{BAD / 'IE1001-yaml-syntax.yaml'}:8:13: error IE1001 [rejected] YAML: " in broken.stdout
 
 
 def test_input_that_cannot_be_parsed_next_to_good_input_exits_1() -> None:
@@ -160,7 +162,7 @@ def test_colour_only_when_asked_for() -> None:
 def test_help_documents_formats_and_exit_status() -> None:
     result = lint("--help")
     assert result.returncode == 0
-    for words in ("--controller {auto,nginx,gce}", "--severity {error,warning,info}", "-o {text,json}",
+    for words in ("--controller {auto,nginx,gce}", "--severity {error,warning,info}", "-o {text,json,sarif,github}", "--fail-on {error,warning,info}", "--kube-version VERSION",
                   "exit status:", "2  usage or input error", "docs/findings.md"):
         assert words in result.stdout
 

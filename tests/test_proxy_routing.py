@@ -108,7 +108,10 @@ async def test_forwarded_headers_and_host_reach_the_pod():
     assert response.status == 200
     headers = echo["headers"]
     assert headers["Host"] == "Site.Example.com:8080"  # passed as the client sent it
-    assert headers["X-Forwarded-For"] == "203.0.113.9, 127.0.0.1"
+    # ingress-nginx (use-forwarded-headers false, its default) sets X-Forwarded-For to the client's address and
+    # keeps what the client sent apart (nginx.tmpl): this asserted the GKE-style append before issue 19.
+    assert headers["X-Forwarded-For"] == "127.0.0.1" and headers["X-Real-IP"] == "127.0.0.1"
+    assert headers["X-Original-Forwarded-For"] == "203.0.113.9"
     assert headers["X-Forwarded-Proto"] == "http"
     assert headers["X-Forwarded-Host"] == "Site.Example.com:8080"
     assert "Connection" not in headers  # hop-by-hop headers stay on the client's connection
@@ -195,3 +198,19 @@ async def test_a_client_that_does_not_send_its_body_gets_408():
         answer = await raw_http(port, b"POST /foo HTTP/1.1\r\nHost: foo-bar.com\r\nContent-Length: 10\r\n"
                                       b"Connection: close\r\n\r\nabc")
     assert answer.startswith(b"HTTP/1.1 408")
+
+
+async def test_gke_appends_the_client_to_x_forwarded_for():
+    async with running(GCE, SITE) as proxy:
+        _, body = await get(proxy, "site.example.com", "/", headers={"X-Forwarded-For": "203.0.113.9"})
+    headers = json.loads(body)["headers"]
+    assert headers["X-Forwarded-For"] == "203.0.113.9, 127.0.0.1" and "X-Original-Forwarded-For" not in headers
+
+
+async def test_nginx_answers_trace_itself_with_405():
+    async with running(NGINX, SITE) as proxy:
+        response, body = await get(proxy, "site.example.com", "/", method="TRACE")
+        assert response.status == 405 and "TRACE is refused by ingress-nginx" in body
+        assert response.headers["X-Ingress-Explorer-Pod"] == "-"  # no Pod saw it
+        after, _ = await get(proxy, "site.example.com", "/")
+        assert after.status == 200  # other methods still reach the Pods

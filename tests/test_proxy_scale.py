@@ -19,7 +19,7 @@ from explorer.proxy import Proxy, ProxyOptions
 from explorer.routing import PROFILES
 from explorer.traffic import HealthChecksStarted, PodsOnDemand
 
-SAMPLES = Path(__file__).resolve().parent.parent / "sample-manifests"
+SAMPLES = Path(__file__).resolve().parent.parent / "explorer" / "data" / "sample-manifests"
 SERVICES, REPLICAS, INGRESSES = 300, 10, 60  # 3,000 Pods, 300 rows
 
 

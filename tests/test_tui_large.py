@@ -27,7 +27,7 @@ from textual.pilot import Pilot
 
 from explorer.tui.widgets.manifest import ManifestView
 from explorer.tui.widgets.resources import ResourceTable
-from tui_helpers import ROOT, SIZE, make_app, rendered, screen_text, table_rows, until
+from tui_helpers import ROOT, SAMPLES, SIZE, make_app, rendered, screen_text, table_rows, until
 
 
 def write_dump(path: Path, ingresses: int, services: int, pods: int) -> Path:
@@ -155,7 +155,7 @@ def run_in_terminal(argv: list[str], until_text: bytes, then_send: bytes, timeou
 
 def test_q_quits_at_once_while_the_manifests_are_still_loading():
     """The load runs on (it never ends here); the process must not wait for it."""
-    argv = [sys.executable, "-c", QUIT_WHILE_LOADING, str(ROOT / "sample-manifests" / "article-v1")]
+    argv = [sys.executable, "-c", QUIT_WHILE_LOADING, str(SAMPLES / "article-v1")]
     seconds, output = run_in_terminal(argv, b"parsing", b"q")
     assert seconds < 5, f"took {seconds:.1f} s to quit"
     assert b"ended" in output

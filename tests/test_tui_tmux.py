@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -15,15 +16,24 @@ from tui_helpers import ROOT
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=30, check=True).stdout
+#: This process's own tmux server: a server started elsewhere (another test worker, the user's own) would give
+#: the app its environment and window size instead of this test's. It exits with its last session.
+SOCKET = f"ie-test-{os.getpid()}"
+
+
+def tmux(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True, timeout=30, check=check)
+
+
+def screen_of(session: str) -> str:
+    return tmux("capture-pane", "-p", "-t", session).stdout
 
 
 def wait_for(session: str, text: str, timeout: float = 30.0) -> str:
     deadline = time.monotonic() + timeout
     screen = ""
     while time.monotonic() < deadline:
-        screen = tmux("capture-pane", "-p", "-t", session)
+        screen = screen_of(session)
         if text in screen:
             return screen
         time.sleep(0.1)
@@ -34,12 +44,13 @@ def wait_for(session: str, text: str, timeout: float = 30.0) -> str:
 def session():
     name = f"ie-test-{uuid.uuid4().hex[:8]}"
     command = f"cd {ROOT} && env -u COLUMNS -u LINES {sys.executable} -m explorer"  # the size is the pane's
-    tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40", command)
-    tmux("resize-window", "-t", name, "-x", "120", "-y", "40")  # a tmux server already running keeps its size
+    # The app's lesson progress goes to the suite's own state dir (conftest), not the user's.
+    tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40",
+         "-e", f"XDG_STATE_HOME={os.environ['XDG_STATE_HOME']}", command)
     try:
         yield name
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, timeout=30)
+        tmux("kill-session", "-t", name, check=False)
 
 
 def test_bundled_scenario_send_a_request_switch_controller_and_quit(session):
@@ -59,6 +70,6 @@ def test_bundled_scenario_send_a_request_switch_controller_and_quit(session):
     assert "GKE Ingress" in screen and "node:nodePort" in screen
     tmux("send-keys", "-t", session, "q")
     deadline = time.monotonic() + 15
-    while subprocess.run(["tmux", "has-session", "-t", session], capture_output=True).returncode == 0:
+    while tmux("has-session", "-t", session, check=False).returncode == 0:
         assert time.monotonic() < deadline, "q did not quit"
         time.sleep(0.1)

@@ -14,7 +14,7 @@ from textual.widgets import DataTable
 from explorer.tui import IngressExplorer, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "sample-manifests"
+SAMPLES = ROOT / "explorer" / "data" / "sample-manifests"
 TUI_DATA = Path(__file__).resolve().parent / "data" / "tui"
 SIZE = (120, 40)
 

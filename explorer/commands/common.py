@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from explorer.model import ClusterState, load
 from explorer.model.location import Problem
 from explorer.model.source import ClusterSource, FileSource, SourceError
+
+if TYPE_CHECKING:
+    from explorer.live.source import LiveSource
 
 
 def add_source_options(parser: argparse.ArgumentParser) -> None:
@@ -24,10 +27,12 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_controller_option(parser: argparse.ArgumentParser) -> None:
+def add_controller_option(parser: argparse.ArgumentParser, gateway: bool = False) -> None:
+    """--controller; `gateway=True` where the command also answers for Gateway API (Gateway + HTTPRoute)."""
     parser.add_argument(
-        "--controller", choices=("nginx", "gce"), default="nginx",
-        help="whose behaviour to apply: ingress-nginx (nginx, the default) or GKE Ingress (gce)",
+        "--controller", choices=("nginx", "gce", "gateway") if gateway else ("nginx", "gce"), default="nginx",
+        help="whose behaviour to apply: ingress-nginx (nginx, the default) or GKE Ingress (gce)"
+             + ("; gateway routes through Gateway API Gateways and HTTPRoutes instead of Ingresses" if gateway else ""),
     )
 
 
@@ -135,7 +140,7 @@ def open_source(args: argparse.Namespace) -> ClusterSource:
     return open_live_source(args)
 
 
-def open_live_source(args: argparse.Namespace) -> ClusterSource:
+def open_live_source(args: argparse.Namespace) -> LiveSource:
     """A LiveSource for --context/--kubeconfig/-A/-n (the kubeconfig's current-context when none is given)."""
     from explorer.live.kubeconfig import ClusterTarget
     from explorer.live.source import LiveSource

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from explorer.commands.common import Style, add_controller_option, report_problems, use_colour
+from explorer.fsio import refuse_overwriting_input, write_atomic
+from explorer.model.redact import MARKER
 
 EXAMPLES = """\
 examples:
@@ -56,6 +58,9 @@ class _File:
     target: str  # where -o DIR writes it, relative to DIR
     text: str
     converted: str
+    shown_before: str = ""  # Secret values blanked
+    shown_after: str = ""
+    line_changes: tuple[tuple[int, int, int, int], ...] = ()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,10 +88,15 @@ def run(args: argparse.Namespace) -> int:
             result = convert_text(text, profile, name)
             report_problems(result.notes, sys.stderr)
             failed += result.failed
-            files.append(_File(name, _target(source, name), text, result.text))
+            files.append(_File(name, _target(source, name), text, result.text, result.shown_before,
+                               result.shown_after, result.line_changes))
     if STDIN in args.files:
         for file in files:
-            sys.stdout.write(file.converted)
+            shown = file.shown_after
+            if shown != file.converted:
+                print(f"warning: {file.name}: Secret values are never printed: they are written as {MARKER}; "
+                      "convert a file with --write or -o DIR to keep them", file=sys.stderr)
+            sys.stdout.write(shown)
         return 2 if unreadable else 1 if failed else 0
     style = Style(use_colour(sys.stdout))
     changed = [f for f in files if f.converted != f.text]
@@ -117,6 +127,13 @@ def _write(args: argparse.Namespace, files: list[_File], changed: list[_File]) -
             print(f"error: several files would be written to {', '.join(sorted(duplicates))}; "
                   "convert them into separate directories", file=sys.stderr)
             return 2
+        for target in targets:
+            try:
+                refuse_overwriting_input(target, args.files)
+            except OSError as exc:
+                print(f"error: {exc.strerror}; to rewrite the files in place, use --write without -o",
+                      file=sys.stderr)
+                return 2
         existing = [str(t) for t in targets if t.exists()]
         if existing and not args.write:
             print(f"error: {', '.join(existing)} already exist(s); nothing written (add --write to overwrite)",
@@ -146,22 +163,70 @@ def _write(args: argparse.Namespace, files: list[_File], changed: list[_File]) -
 
 
 def _save(path: Path, text: str) -> None:
-    """Write through a temporary file, so an interrupted write never leaves half a manifest."""
-    tmp = path.with_name(f".{path.name}.ingress-explorer.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+    """Whole or not at all, mode and owner kept (explorer.fsio)."""
+    write_atomic(path, text)
 
 
 def _diff(file: _File, style: Style) -> str:
     colour = {"+++": style.bold, "---": style.bold, "@@": style.cyan, "+": style.green, "-": style.red}
     out = []
-    for chunk in difflib.unified_diff(_lines(file.text), _lines(file.converted), f"a/{file.name}",
-                                      f"b/{file.name}"):
+    # Context lines are the user's text: a Secret beside the Ingress must not reach the terminal (or CI's log).
+    for chunk in _unified(_lines(file.shown_before), _lines(file.shown_after), file.name, file.line_changes):
         for line in chunk.splitlines():
             paint = next((colour[mark] for mark in colour if line.startswith(mark)), str)
             out.append(paint(line) + "\n")
     return "".join(out)
+
+
+class _KnownChanges(difflib.SequenceMatcher):
+    """A matcher told which lines changed, so grouping into hunks costs nothing like a search."""
+
+    def __init__(self, opcodes: list[tuple[str, int, int, int, int]]) -> None:
+        super().__init__(None, [], [])
+        self._known = opcodes
+
+    def get_opcodes(self) -> list[tuple[str, int, int, int, int]]:  # type: ignore[override]
+        return self._known
+
+
+def _unified(a: list[str], b: list[str], name: str, changes: tuple[tuple[int, int, int, int], ...]) -> list[str]:
+    """A unified diff (3 lines of context), linear in the file: each changed region is diffed alone."""
+    opcodes: list[tuple[str, int, int, int, int]] = []
+    i = j = 0
+    for a1, a2, b1, b2 in changes:
+        if a1 > i:
+            opcodes.append(("equal", i, a1, j, b1))
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a[a1:a2], b[b1:b2], autojunk=False).get_opcodes():
+            opcodes.append((tag, a1 + i1, a1 + i2, b1 + j1, b1 + j2))
+        i, j = a2, b2
+    if i < len(a) or j < len(b):
+        opcodes.append(("equal", i, len(a), j, len(b)))
+    merged: list[tuple[str, int, int, int, int]] = []
+    for op in opcodes:
+        if merged and op[0] == merged[-1][0] == "equal":
+            merged[-1] = ("equal", merged[-1][1], op[2], merged[-1][3], op[4])
+        elif op[1] != op[2] or op[3] != op[4]:
+            merged.append(op)
+    out = []
+    for group in _KnownChanges(merged or [("equal", 0, 0, 0, 0)]).get_grouped_opcodes(3):
+        if not out:
+            out += [f"--- a/{name}\n", f"+++ b/{name}\n"]
+        first, last = group[0], group[-1]
+        out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out += [" " + line for line in a[i1:i2]]
+                continue
+            out += ["-" + line for line in a[i1:i2]]
+            out += ["+" + line for line in b[j1:j2]]
+    return out
+
+
+def _range(start: int, stop: int) -> str:
+    """difflib's unified range: `start,length`, 1-based; an empty range names the line before it."""
+    length = stop - start
+    beginning = start + 1 if length else start
+    return f"{beginning}" if length == 1 else f"{beginning},{length}"
 
 
 def _lines(text: str) -> list[str]:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from explorer.commands.common import add_controller_option, add_source_options, load_sources, use_colour
+from explorer.fsio import refuse_overwriting_input, write_atomic
 
 FORMATS = ("text", "mermaid", "dot", "svg")
 SUFFIXES = {".txt": "text", ".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot", ".svg": "svg"}
@@ -18,6 +19,7 @@ examples:
   ingress-explorer diagram -f sample-manifests/article-v1 --controller gce -o flow.svg
   ingress-explorer diagram -f manifests/ --ingress shop/web --format mermaid  # paste into Markdown
   ingress-explorer diagram -f manifests/ --format dot | dot -Tpng -o flow.png
+  ingress-explorer diagram -f sample-manifests/gateway-api --controller gateway   # Gateway → HTTPRoute rule → Service
 
 text and svg draw one flow per path (svg is the terminal picture); mermaid and dot draw one graph
 in which the paths share their load balancer, Services and Pods.
@@ -33,8 +35,10 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_source_options(parser)
-    add_controller_option(parser)
+    add_controller_option(parser, gateway=True)
     parser.add_argument("--ingress", metavar="NS/NAME", help="draw only this Ingress (default: every Ingress)")
+    parser.add_argument("--gateway", metavar="NS/NAME",
+                        help="--controller gateway: draw only this Gateway (default: every Gateway)")
     parser.add_argument("--format", choices=FORMATS,
                         help="text (default), mermaid, dot or svg; with -o, taken from the file's suffix "
                              "(.mmd, .dot, .svg) when not given")
@@ -58,18 +62,26 @@ def run(args: argparse.Namespace) -> int:
     state = load_sources(args, sys.stderr)  # the stream of now, not of import time (tests swap it)
     if state is None:
         return 2
-    profile = get_profile(args.controller)
+    if args.controller == "gateway":
+        found = _gateway_drawn(state, args)
+        if found is None:
+            return 2
+        drawn, title = found
+    else:
+        found = None
+    profile = get_profile("nginx" if args.controller == "gateway" else args.controller)
     keys = [ingress.meta.key for ingress in state.ingresses]
-    if not keys:
-        print(f"error: no Ingress in {', '.join(args.files)}: nothing to draw", file=sys.stderr)
-        return 2
-    if args.ingress and args.ingress not in keys:
-        print(f"error: no Ingress {args.ingress}; the Ingresses are {', '.join(keys)} (write NAMESPACE/NAME)",
-              file=sys.stderr)
-        return 2
-    rows = [row for row in ingress_rows(state, profile) if not args.ingress or row.ingress == args.ingress]
-    drawn = [(row.ingress, diagram_for_row(profile, row).diagram) for row in rows]
-    title = f"{args.ingress or ', '.join(keys)} on {profile.title}"
+    if found is None:
+        if not keys:
+            print(f"error: no Ingress in {', '.join(args.files)}: nothing to draw", file=sys.stderr)
+            return 2
+        if args.ingress and args.ingress not in keys:
+            print(f"error: no Ingress {args.ingress}; the Ingresses are {', '.join(keys)} (write NAMESPACE/NAME)",
+                  file=sys.stderr)
+            return 2
+        rows = [row for row in ingress_rows(state, profile) if not args.ingress or row.ingress == args.ingress]
+        drawn = [(row.ingress, diagram_for_row(profile, row).diagram) for row in rows]
+        title = f"{args.ingress or ', '.join(keys)} on {profile.title}"
     colour = fmt == "text" and not args.output and use_colour(sys.stdout)
 
     if fmt in ("mermaid", "dot"):
@@ -94,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
             if picture:
                 picture.append("\n\n")
             if ingress != shown:
-                picture.append(f"Ingress {ingress} on {profile.title}\n", style="bold underline")
+                heading = f"Gateway {ingress} (Gateway API)" if found is not None else f"Ingress {ingress} on {profile.title}"
+                picture.append(heading + "\n", style="bold underline")
                 shown = ingress
             picture.append_text(render(diagram, width, whole_names=fmt == "svg"))
         if fmt == "svg":
@@ -108,11 +121,28 @@ def run(args: argparse.Namespace) -> int:
             output = picture.plain + "\n"
     if args.output:
         try:
-            Path(args.output).write_text(output, encoding="utf-8")
+            refuse_overwriting_input(args.output, state.sources)
+            write_atomic(args.output, output)
         except OSError as exc:
             print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
             return 2
-        print(f"wrote {fmt} diagram of {len(rows)} path(s) to {args.output}", file=sys.stderr)
+        print(f"wrote {fmt} diagram of {len(drawn)} path(s) to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(output)
     return 0
+
+
+def _gateway_drawn(state, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """(drawn, title) for --controller gateway, or None after saying why there is nothing to draw."""
+    from explorer.export.gatewayboxes import gateway_diagrams
+    from explorer.routing.gateway import routing_for
+
+    keys = [g.meta.key for g in state.gateways]
+    if not keys:
+        print(f"error: no Gateway in {', '.join(args.files)}: nothing to draw", file=sys.stderr)
+        return None
+    if args.gateway and args.gateway not in keys:
+        print(f"error: no Gateway {args.gateway}; the Gateways are {', '.join(keys)} (write NAMESPACE/NAME)",
+              file=sys.stderr)
+        return None
+    return gateway_diagrams(state, routing_for(state), args.gateway), f"{args.gateway or ', '.join(keys)} (Gateway API)"

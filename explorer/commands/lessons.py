@@ -7,6 +7,9 @@
     lessons hint ID                    reveal the next hint
     lessons solution ID [DIR]          show the solution, after asking (--apply writes it)
     lessons reset [ID | --all]         forget progress
+    lessons watch ID [DIR]             re-check on every save, rustlings-style (Ctrl-C stops)
+    lessons report [--json]            solved, hints and solutions seen, per step (workshops)
+    lessons examples [ID]              run each step's example attempts (lesson authors, CI)
 
 ID is a lesson id (ingress-class) or its number (1). --lang en|ja, default from LANG.
 """
@@ -71,6 +74,24 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     p.add_argument("dir", metavar="DIR", nargs="?", help="default: where the lesson was started")
     p.add_argument("--yes", action="store_true", help="do not ask; show it")
     p.add_argument("--apply", action="store_true", help="also write the solution into the files in DIR")
+    p = actions.add_parser("watch", parents=[lang], help="re-check the current step on every save (Ctrl-C stops)",
+                           description="Check the current step now and again every time a file in DIR is saved: "
+                           "the screen shows the goal against what your files do now, the first failing check "
+                           "and how many hints you have seen. A solved step moves on to the next one.")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("dir", metavar="DIR", nargs="?", help="default: where the lesson was started")
+    p.add_argument("--until-solved", action="store_true", help="stop (exit 0) once the current step is solved")
+    p = actions.add_parser("report", parents=[lang], help="every lesson and step: solved, hints, solution seen",
+                           description="What an instructor asks of each machine in a workshop: per lesson and "
+                           "step, solved or not, hints used, solution seen.")
+    p.add_argument("--json", action="store_true", help="JSON for collecting many machines' reports")
+    p = actions.add_parser("examples", parents=[lang], help="run every step's example attempts (for lesson authors)",
+                           description="Run the wrong and right example attempts each step ships with "
+                           "(lessons/*/examples.yaml, and each solution) through the step's checks; exit 1 when "
+                           "one does not pass or fail as declared.")
+    p.add_argument("id", metavar="ID", nargs="?", help="one lesson (default: all)")
+    p.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    p.add_argument("-v", "--verbose", action="store_true", help="print every check of every example")
     p = actions.add_parser("reset", parents=[lang], help="forget the progress of one lesson, or of all")
     p.add_argument("id", metavar="ID", nargs="?")
     p.add_argument("--all", action="store_true", help="forget every lesson's progress")
@@ -92,6 +113,10 @@ def run(args: argparse.Namespace) -> int:
             return _list(out, catalog, store, args.output)
         if args.action == "reset":
             return _reset(out, catalog, store, args)
+        if args.action == "examples":
+            return _examples(out, catalog, args)
+        if args.action == "report":
+            return _report(out, catalog, store, args)
         lesson = catalog.find(args.id)
         if lesson is None:
             known = ", ".join(f"{le.order} {le.id}" for le in catalog.lessons) or "none are installed"
@@ -137,6 +162,13 @@ class Output:
 
     def err(self, line: str) -> None:
         print(line, file=self.stderr)
+
+
+def proxy_port():
+    """A fresh embedded proxy on 127.0.0.1: the port to real traffic the lesson runner is handed."""
+    from explorer.proxy.server import Proxy, ProxyOptions
+
+    return Proxy(ProxyOptions(listen="127.0.0.1"))
 
 
 def _prog() -> str:
@@ -301,20 +333,11 @@ def _check(out: Output, lesson, store, args) -> int:
     prefix = "" if _dir_arg(directory) == "." else f"{_dir_arg(directory)}/"
     texts = {prefix + name: text for name, text in texts.items()}  # so messages say lesson1/ingress.yaml:6
     attempt = session.attempt(texts)
-    result = run_step_sync(step, attempt, out.lang)
+    result = run_step_sync(step, attempt, out.lang, proxy_port)
     session.record(attempt, result)
     out.print(out.style.bold(out.say("step", n=index + 1, total=total, title=out.text(step.title)))
               + out.style.dim(f"  ({_dir_arg(directory)}, {out.say('controller', controller=step.profile)})"))
-    for r in result.results:
-        if r.passed:
-            out.print(f"  {out.style.green('✔')} {r.expected}")
-            continue
-        out.print(f"  {out.style.red('✘')} {r.expected}")
-        out.print(f"      {out.say('now')}: {r.actual}")
-        if r.reason:
-            out.print(f"      {out.say('why', reason=r.reason)}")
-        if r.where:
-            out.print(f"      {out.say('look', where=r.where)}")
+    _print_results(out, result)
     out.print()
     if not result.passed:
         out.print(out.style.red(out.say("result.fail", failed=len(result.results) - sum(
@@ -334,6 +357,67 @@ def _check(out: Output, lesson, store, args) -> int:
     out.print(out.say("next"))
     _print_step(out, session)
     return EXIT_OK
+
+
+def _print_results(out: Output, result, indent: str = "  ") -> None:
+    """One line per check; a failing one says what it is now, why, and where to look (the symptom, not the fix)."""
+    for r in result.results:
+        if r.passed:
+            out.print(f"{indent}{out.style.green('✔')} {r.expected}")
+            continue
+        out.print(f"{indent}{out.style.red('✘')} {r.expected}")
+        out.print(f"{indent}    {out.say('now')}: {r.actual}")
+        if r.reason:
+            lines = r.reason.splitlines()
+            out.print(f"{indent}    {out.say('why', reason=lines[0])}")
+            for line in lines[1:]:
+                out.print(f"{indent}      {line}")
+        if r.where:
+            out.print(f"{indent}    {out.say('look', where=r.where)}")
+
+
+def _examples(out: Output, catalog, args) -> int:
+    """Every example attempt of the lessons through the checks `lessons check` runs; exit 1 on any surprise."""
+    from explorer.lessons.catalog import LessonError
+    from explorer.lessons.examples import attempts, load_examples
+    from explorer.lessons.runner import run_step_sync
+
+    chosen = catalog.lessons if args.id is None else [catalog.find(args.id)]
+    if None in chosen:
+        out.err(f"error: no lesson {args.id!r}")
+        return EXIT_USAGE
+    rows, surprises = [], 0
+    for lesson in chosen:
+        try:
+            examples = load_examples(lesson)
+        except LessonError as exc:
+            out.err(f"error: {exc}")
+            return EXIT_USAGE
+        try:
+            built = list(attempts(lesson, examples))
+        except LessonError as exc:
+            out.err(f"error: {exc}")
+            return EXIT_USAGE
+        for step, example, attempt in built:
+            result = run_step_sync(step, attempt, out.lang, proxy_port)
+            got = "pass" if result.passed else "fail"
+            ok = got == example.expect
+            surprises += not ok
+            first = next((r for r in result.results if r.passed is False), None)
+            rows.append({"lesson": lesson.id, "step": step.id, "example": example.name, "expect": example.expect,
+                         "got": got, "ok": ok, "firstFailure": first.expected if first else None,
+                         "reason": first.reason if first else None, "where": example.where})
+            if args.output == "text":
+                mark = out.style.green("✔") if ok else out.style.red("✘")
+                out.print(f"{mark} {lesson.id}/{step.id}: {example.name}: expected {example.expect}, got {got}")
+                if not ok or args.verbose:
+                    _print_results(out, result, indent="    ")
+    if args.output == "json":
+        json.dump(rows, out.stdout, indent=2, ensure_ascii=False)
+        out.print()
+    else:
+        out.print(f"{len(rows) - surprises} of {len(rows)} examples as declared")
+    return EXIT_FAIL if surprises else EXIT_OK
 
 
 def _hint(out: Output, lesson, store, args) -> int:
@@ -401,4 +485,131 @@ def _solution(out: Output, lesson, store, args) -> int:
     return EXIT_OK
 
 
-_ACTIONS = {"start": _start, "show": _show, "check": _check, "hint": _hint, "solution": _solution}
+def _report(out: Output, catalog, store, args) -> int:
+    """Per lesson and step: solved, hints used of how many, solution seen; JSON adds who and where."""
+    import getpass
+    import socket
+
+    progress = store.load()
+    lessons = []
+    for lesson in catalog.lessons:
+        mine = progress.lessons.get(lesson.id)
+        steps = []
+        for number, step in enumerate(lesson.steps, start=1):
+            got = mine.steps.get(step.id) if mine else None
+            steps.append({"step": number, "id": step.id, "title": out.text(step.title),
+                          "solved": bool(got and got.solved), "hints": got.hints if got else 0,
+                          "hintsAvailable": len(step.hints), "sawSolution": bool(got and got.seen_solution)})
+        lessons.append({"lesson": lesson.order, "id": lesson.id, "title": out.text(lesson.title),
+                        "started": bool(mine and mine.applied), "done": bool(mine and mine.done), "steps": steps})
+    if args.json:
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):
+            user = ""
+        json.dump({"user": user, "machine": socket.gethostname(), "lessons": lessons}, out.stdout, indent=2,
+                  ensure_ascii=False)
+        out.print()
+        return EXIT_OK
+    for row in lessons:
+        solved = sum(s["solved"] for s in row["steps"])
+        out.print(out.style.bold(f"{row['lesson']:>2} {row['id']}") + f"  {solved}/{len(row['steps'])}")
+        for s in row["steps"]:
+            mark = out.style.green("✔") if s["solved"] else ("·" if not row["started"] else out.style.red("✘"))
+            extra = [out.say("report.hints", n=s["hints"], total=s["hintsAvailable"])]
+            if s["sawSolution"]:
+                extra.append(out.say("report.solution"))
+            out.print(f"   {mark} {s['step']}. {s['title']}  {out.style.dim(', '.join(extra))}")
+    return EXIT_OK
+
+
+def _traffic_rows(out: Output, result) -> list[str]:
+    """The goal against now for every check about a request or a handshake: the watch screen's table."""
+    from explorer.lessons.spec import HopsCheck, RequestCheck, RouteCheck, TLSCheck
+
+    rows = []
+    for r in result.results:
+        if not isinstance(r.check, (RouteCheck, RequestCheck, HopsCheck, TLSCheck)):
+            continue
+        mark = out.style.green("✔") if r.passed else out.style.red("✘")
+        target = f"TLS {r.check.sni}" if isinstance(r.check, TLSCheck) else f"GET {r.check.url}"
+        rows.append(f"  {mark} {target}")
+        rows.append(f"      {out.say('goal_short')}: {r.expected}")
+        rows.append(f"      {out.say('now')}: {r.actual}")
+    return rows
+
+
+def _watch(out: Output, lesson, store, args) -> int:
+    """Check now, then again after every save in DIR; a solved step moves on. Ctrl-C ends it (exit 0)."""
+    import watchfiles
+
+    from explorer.lessons.session import Session
+
+    session = Session(lesson, store)
+    directory = _directory(session, args.dir)
+    if not directory.is_dir():
+        out.err(f"error: {directory} is not a directory; start the lesson first: {_prog()} lessons start {lesson.id}")
+        return EXIT_USAGE
+    clear = "\x1b[2J\x1b[H" if out.stdout.isatty() else "─" * 40 + "\n"
+    try:
+        while True:
+            session = Session(lesson, store)  # another terminal may have moved on, or shown a hint
+            out.stdout.write(clear)
+            code = _watch_once(out, session, directory)
+            out.stdout.flush()
+            if code == EXIT_USAGE or session.done or (code == EXIT_OK and args.until_solved):
+                return code
+            out.print(out.style.dim(out.say("watching", dir=_dir_arg(directory))))
+            out.stdout.flush()
+            for _ in watchfiles.watch(directory, debounce=200, step=50, raise_interrupt=True,
+                                      watch_filter=lambda _change, path: path.endswith((".yaml", ".yml"))):
+                break
+    except KeyboardInterrupt:
+        out.print()
+        return EXIT_OK
+
+
+def _watch_once(out: Output, session, directory: Path) -> int:
+    from explorer.lessons.runner import run_step_sync
+    from explorer.lessons.workdir import WorkdirError, read
+
+    lesson = session.lesson
+    try:
+        texts = read(directory)
+    except WorkdirError as exc:
+        out.err(f"error: {exc}")
+        return EXIT_USAGE
+    step, index, total = session.step, session.index, len(lesson.steps)
+    prefix = "" if _dir_arg(directory) == "." else f"{_dir_arg(directory)}/"
+    attempt = session.attempt({prefix + name: text for name, text in texts.items()})
+    result = run_step_sync(step, attempt, out.lang, proxy_port)
+    session.record(attempt, result)
+    out.print(out.style.bold(out.say("step", n=index + 1, total=total, title=out.text(step.title)))
+              + out.style.dim(f"  ({_dir_arg(directory)}, {out.say('controller', controller=step.profile)})"))
+    out.print(out.style.cyan(out.fold(out.say("goal", goal=out.text(step.goal)))))
+    out.print()
+    rows = _traffic_rows(out, result)
+    if rows:
+        out.print("\n".join(rows))
+        out.print()
+    passed = sum(1 for r in result.results if r.passed)
+    first = next((r for r in result.results if r.passed is False), None)
+    if first is not None:
+        out.print(out.say("first_failure"))
+        _print_results(out, type(result)(result.step, (first,)))
+        out.print()
+        out.print(out.style.red(out.say("result.fail", failed=len(result.results) - passed,
+                                        total=len(result.results))))
+        out.print(out.say("hints_seen", n=session.mine.hints, total=len(step.hints),
+                          command=f"{_prog()} lessons hint {lesson.id}"))
+        return EXIT_FAIL
+    key = "result.pass_seen" if session.mine.seen_solution else "result.pass"
+    out.print(out.style.green(out.say(key, n=index + 1, total=total)))
+    session.advance()
+    if session.done:
+        out.print(out.say("complete"))
+    return EXIT_OK
+
+
+_ACTIONS = {"start": _start, "show": _show, "check": _check, "hint": _hint, "solution": _solution,
+            "watch": _watch}

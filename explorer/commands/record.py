@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from explorer.commands.common import CONTEXT_NAMESPACE, add_cluster_options, open_live_source, report_problems
+
+if TYPE_CHECKING:
+    from explorer.live.source import LiveSource
 
 EXAMPLES = """\
 examples:
@@ -52,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _origin(source) -> str:
+def _origin(source: LiveSource) -> str:
     connection = source.connection
+    assert connection is not None  # snapshot() connected
     return f"{source.name} ({connection.server}, {connection.scope})"

@@ -16,6 +16,8 @@ examples:
   ingress-explorer route -f ingress.yaml --controller gce -o json http://shop.example.com/cart
   kubectl get ingress,svc -A -o yaml | ingress-explorer route -f - http://shop.example.com/
   ingress-explorer route -f . -H 'Host: shop.example.com' http://127.0.0.1/cart
+  ingress-explorer route -f sample-manifests/gateway-api --controller gateway -o json http://foo-bar.com/foo
+  ingress-explorer route -f gw.yaml --controller gateway --gateway infra/web -H 'version: two' http://example.com/
 
 exit status: 0 when every URL was answered (whatever the answer), 2 for usage or input errors.
 """
@@ -29,7 +31,10 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     )
     add_source_options(parser)
     add_cluster_options(parser)
-    add_controller_option(parser)
+    add_controller_option(parser, gateway=True)
+    parser.add_argument("--gateway", metavar="NS/NAME",
+                        help="--controller gateway: send the request to this Gateway (default: the only one, or the "
+                             "only one with a listener for the URL's port and host)")
     parser.add_argument("--ingress", metavar="NS/NAME",
                         help="send the request to this Ingress's load balancer (gce: each Ingress has its own)")
     parser.add_argument("-X", "--request", dest="method", default="GET", metavar="METHOD",
@@ -62,6 +67,10 @@ def run(args: argparse.Namespace) -> int:
     state = load_state(args)
     if state is None:
         return 2
+    if args.controller == "gateway":
+        from explorer.commands.route_gateway import run_gateway
+
+        return run_gateway(args, state, requests)
     profile = get_profile(args.controller)
     decisions = [route(state, profile, request, args.ingress) for request in requests]
     if args.output == "json":

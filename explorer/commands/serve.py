@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from explorer.commands import collector
 from explorer.commands.common import (
     Style, add_cluster_options, add_controller_option, add_source_options, is_live, load_sources, report_problems,
     use_colour,
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from explorer.model.source import ClusterSource
     from explorer.model.state import ClusterState
     from explorer.proxy import Proxy
-    from explorer.routing.profile import ControllerProfile
+    from explorer.profiles import ControllerProfile
     from explorer.traffic import Subscription, TrafficEvent
 
 EXAMPLES = """\
@@ -74,14 +75,16 @@ def run(args: argparse.Namespace) -> int:
     if is_live(args):
         from explorer.commands.common import open_live
 
-        opened = open_live(args)
+        with collector.paused_then_settled(collect=False):
+            opened = open_live(args)
         if opened is None:
             return 2
         source, state = opened
         report_problems(state.problems, sys.stderr)
     else:
         args.namespace = str(args.namespace)
-        loaded = load_sources(args)
+        with collector.paused_then_settled(collect=False):
+            loaded = load_sources(args)
         if loaded is None:
             return 2
         state = loaded
@@ -95,6 +98,10 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if source is not None:
             source.close()
+
+
+#: SIGHUP too: a closed terminal stops the proxy cleanly, and its TLS key directory goes with it.
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "ControllerProfile",
@@ -112,7 +119,7 @@ async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "Cont
         return 2
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in _STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     events = proxy.subscribe()
     tasks = [asyncio.create_task(_log(events, style, args.quiet))]
@@ -131,7 +138,7 @@ async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "Cont
         if source is not None:
             await asyncio.to_thread(source.close)  # ends changes(), so the thread reading it returns
         await proxy.stop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in _STOP_SIGNALS:
             loop.remove_signal_handler(sig)
     return 0
 
@@ -142,7 +149,7 @@ CURL_LINES = 20
 
 def banner(proxy: "Proxy", state: "ClusterState", profile: "ControllerProfile", style: Style) -> str:
     """Where everything listens, and a curl line per rule to paste."""
-    from explorer.routing import router_for
+    from explorer.routing import table_for
 
     lines = [style.bold(f"ingress-explorer serve: {profile.title} ({profile.name}), {state.summary()}")]
     if proxy.sims is not None and proxy.pool.on_demand:
@@ -157,12 +164,12 @@ def banner(proxy: "Proxy", state: "ClusterState", profile: "ControllerProfile", 
     else:
         lines.append(f"Pods: {proxy.upstreams.description}, opened when a request is sent; "
                      "the Pods the cluster reports Ready take traffic")
-    router = router_for(state, profile)
+    table = table_for(state, profile)
     if not proxy.listeners:
         lines.append(style.yellow(f"no Ingress is served by {profile.title}: nothing to listen for"))
     for name, info in proxy.listeners.items():
         lines.append("")
-        lb = router.load_balancers.get(name)
+        lb = table.entry_points.get(name)
         title = "shared load balancer (every Ingress)" if not profile.load_balancer_per_ingress \
             else f"load balancer of Ingress {name}"
         lines.append(style.bold(title))
@@ -260,10 +267,37 @@ async def _watch(args: argparse.Namespace, proxy: "Proxy", profile: "ControllerP
         if now == seen:
             continue
         seen = now
-        state = load(args.files, namespace=args.namespace)
+        try:
+            with collector.paused_then_settled():  # frees the snapshot this one replaces
+                state = load(args.files, namespace=args.namespace)
+        except Exception as exc:  # noqa: BLE001 - a bug in loading must not end reloading for good
+            from explorer.printable import bug_message
+
+            _reload_failed(proxy, bug_message(exc))
+            continue
         report_problems(state.problems, sys.stderr)
-        await proxy.apply(state, profile)
+        unread = [p for p in state.problems if p.skipped and p.severity == "error"]
+        if unread:
+            # half a file (a YAML error mid-edit) would drop its routes: keep serving what was last good
+            _reload_failed(proxy, f"{unread[0]}" + (f" (and {len(unread) - 1} more)" if len(unread) > 1 else ""))
+            continue
+        try:
+            await proxy.apply(state, profile)
+        except Exception as exc:  # noqa: BLE001
+            from explorer.printable import bug_message
+
+            _reload_failed(proxy, bug_message(exc))
+            continue
+        proxy.reload = {"ok": True, "at": time.strftime("%H:%M:%S"), "objects": len(state.objects)}
         print(f"reloaded: {state.summary()}", flush=True)
+
+
+def _reload_failed(proxy: "Proxy", why: str) -> None:
+    """Say so on stdout and on the status page; the proxy keeps the last good state until a fixed edit."""
+    stamp = time.strftime("%H:%M:%S")
+    proxy.reload = {"ok": False, "at": stamp, "error": why,
+                    "serving": "the last state that loaded; fix the file and it reloads"}
+    print(f"{stamp} reload failed, still serving the last good state: {why}", flush=True)
 
 
 async def _follow(source: "ClusterSource", proxy: "Proxy", profile: "ControllerProfile",
@@ -278,7 +312,8 @@ async def _follow(source: "ClusterSource", proxy: "Proxy", profile: "ControllerP
         fresh = [p for p in state.problems if str(p) not in told]
         told.update(str(p) for p in fresh)
         report_problems(fresh, sys.stderr)
-        await proxy.apply(state, profile)
+        with collector.paused_then_settled():  # frees the snapshot this one replaces
+            await proxy.apply(state, profile)
         print(f"cluster changed: {state.summary()}", flush=True)
 
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from explorer.bundled import bundled
+from explorer import data
 from explorer.commands.common import add_cluster_options, add_controller_option, add_source_options, is_live
 
 #: The scenario opened when no -f is given: the article's setup written for networking.k8s.io/v1.
@@ -47,9 +47,9 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     add_arguments(parser)
 
 
-def bundled_scenario() -> Path | None:
-    """The article's setup, from the sample manifests shipped with the tool."""
-    return bundled(f"sample-manifests/{BUNDLED_SCENARIO}")
+def bundled_scenario() -> Path:
+    """The article's setup, from the sample manifests shipped with the tool (package data)."""
+    return data.folder(f"{data.SAMPLES}/{BUNDLED_SCENARIO}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,12 +57,7 @@ def run(args: argparse.Namespace) -> int:
         return run_live(args)
     sources: list[str] = list(args.files)
     if not sources:
-        scenario = bundled_scenario()
-        if scenario is None:
-            print(f"error: the bundled scenario {BUNDLED_SCENARIO} is not installed; pass -f FILE or -f DIR",
-                  file=sys.stderr)
-            return 2
-        sources = [str(scenario)]
+        sources = [str(bundled_scenario())]
     missing = [s for s in sources if s != "-" and not Path(s).exists()]
     if missing:
         for source in missing:

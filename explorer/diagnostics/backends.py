@@ -55,6 +55,13 @@ def check(state: ClusterState, ingress: Ingress, service_names: ServiceNames | N
         if wanted is None or not wanted.name or names.dns1035_label(wanted.name):
             continue  # no name, or one the apiserver refuses (IE2014): nothing to look up
         service = state.service(namespace, wanted.name)
+        if service is None and not state.services:
+            yield site.finding(
+                "IE3001", service_name_field(ingress, backend),
+                f'no Service is loaded at all, so backend Service "{wanted.name}" was not checked',
+                "load the Services behind this Ingress with another -f", severity="info", stage="risky",
+            )
+            continue
         if service is None:
             yield site.finding(
                 "IE3001", service_name_field(ingress, backend),
@@ -64,11 +71,20 @@ def check(state: ClusterState, ingress: Ingress, service_names: ServiceNames | N
             continue
         if service.type == "ExternalName" or not _valid_port(wanted):
             continue  # an ExternalName Service needs no ports; a missing or invalid one is reported elsewhere
-        if service.find_port(wanted) is None:
+        port = service.find_port(wanted)
+        if port is None:
             yield site.finding(
                 "IE3002", service_port_field(ingress, backend),
                 f'could not find port "{wanted.port}" in service "{service.meta.key}"',
                 _missing_port_hint(service, backend),
+            )
+        elif (port.protocol or "TCP") != "TCP":
+            yield site.finding(
+                "IE3010", service_port_field(ingress, backend),
+                f'port {port} of service "{service.meta.key}" is protocol {port.protocol}: an Ingress sends HTTP '
+                "over TCP, so no request reaches it",
+                f"point the backend at a TCP port of the Service, or add one: {{name: http, port: {port.port}, "
+                "protocol: TCP}} (a Service may have the same port number for TCP and UDP)",
             )
 
 

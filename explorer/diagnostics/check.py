@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from explorer.diagnostics import (
-    backends, classes, controller_paths, frontends, health, ingress_spec, loading, migration, overlaps, pods,
-    services, tls, walk,
+    backends, classes, controller_paths, frontends, gateway_status, health, ingress_spec, loading, metadata,
+    migration, overlaps, pods, services, tls, walk,
 )
 from explorer.diagnostics.classes import Choice
 from explorer.diagnostics.finding import Finding
@@ -39,10 +39,14 @@ def check(state: ClusterState, profile: Choice = None) -> list[Finding]:
             found += frontends.check(state, ingress, chosen)
     found += overlaps.across_ingresses(state.ingresses, assignment.profile)
     found += services.check(state)
+    found += gateway_status.check(state)
+    found += metadata.check(state)
     select = state.workloads_for
-    for service in state.services.values():
-        found += pods.check_service(state, service, select(service))
     uses = _backend_uses(state, assignment)
+    backing = {(use.service.meta.namespace, use.service.meta.name) for use in uses}
+    for service in state.services.values():
+        found += pods.check_service(state, service, select(service),
+                                    (service.meta.namespace, service.meta.name) in backing)
     found += _readiness(uses, select)
     for use in uses:
         if use.profile is not None:

@@ -22,6 +22,33 @@ from explorer.routing.profile import PROFILES, ControllerProfile
 
 Choice = ControllerProfile | Literal["auto"] | None
 
+#: Annotation prefixes only one controller reads: a class-less Ingress that carries them was written for it.
+#: Keyed by profile name (data, read by `intended_profile`).
+ANNOTATION_PREFIXES: dict[str, tuple[str, ...]] = {
+    "nginx": ("nginx.ingress.kubernetes.io/",),
+    "gce": ("ingress.gcp.kubernetes.io/", "networking.gke.io/"),
+}
+
+#: IngressClass names that other controllers' installs create (their Helm charts and add-ons), and who
+#: serves them. ingress-explorer does not model these controllers: such an Ingress is checked neutrally,
+#: and lint says so instead of reporting the class as missing.
+UNMODELLED_CLASSES: dict[str, str] = {
+    "alb": "AWS Load Balancer Controller",
+    "azure-application-gateway": "Application Gateway Ingress Controller (AGIC)",
+    "webapprouting.kubernetes.azure.com": "AKS application routing",
+    "haproxy": "HAProxy Ingress",
+    "traefik": "Traefik",
+    "kong": "Kong Ingress Controller",
+    "contour": "Contour",
+    "istio": "Istio",
+    "cilium": "Cilium",
+    "openshift-default": "OpenShift router",
+    "ambassador": "Emissary-ingress",
+    "apisix": "Apache APISIX Ingress Controller",
+    "skipper": "Skipper",
+    "caddy": "Caddy Ingress Controller",
+}
+
 
 @dataclass
 class Assignment:
@@ -51,7 +78,16 @@ def intended_profile(state: ClusterState, ingress: Ingress) -> ControllerProfile
         return next((p for p in PROFILES.values()
                      if name == p.installed_class_name or name in p.class_annotation_values), None)
     default = _default_class(state)
-    return _by_controller(default.controller) if default is not None else None
+    if default is not None:
+        return _by_controller(default.controller)
+    return _by_annotations(ingress)
+
+
+def _by_annotations(ingress: Ingress) -> ControllerProfile | None:
+    """A class-less Ingress with annotations only one controller reads (nginx.ingress.kubernetes.io/...)."""
+    owners = {name for name, prefixes in ANNOTATION_PREFIXES.items()
+              if any(key.startswith(prefixes) for key in ingress.meta.annotations)}
+    return PROFILES.get(owners.pop()) if len(owners) == 1 else None
 
 
 def _default_class(state: ClusterState):
@@ -72,6 +108,19 @@ def assign(state: ClusterState, choice: Choice) -> Assignment:
         result.findings += _class_fields(site, ingress, intended)
         name = ingress.ingress_class_name
         unknown = bool(name) and not dns1123_subdomain(name or "") and not _known_class(state, name or "")
+        other = _unmodelled(state, ingress)
+        if other is not None:
+            unknown = False
+        if other is not None and (choice is None or choice == "auto"):
+            class_name, who = other
+            result.findings.append(site.finding(
+                "IE5005", _class_field(ingress),
+                f"class {class_name!r} is served by {who}, which ingress-explorer does not model: only the "
+                "controller-neutral checks ran, and route, serve and the diagram do not show what it does",
+                "nothing to fix; check its own documentation for the annotations it reads",
+            ))
+            result.profiles[id(ingress)] = None
+            continue
         if unknown:
             result.findings.append(site.finding(
                 "IE5001", "spec.ingressClassName",
@@ -122,6 +171,19 @@ def assign(state: ClusterState, choice: Choice) -> Assignment:
                 _serve_hint(profile),
             ))
     return result
+
+
+def _unmodelled(state: ClusterState, ingress: Ingress) -> tuple[str, str] | None:
+    """(class, controller) when the Ingress names a class of a controller we do not model."""
+    name = ingress.class_annotation if ingress.class_annotation is not None else ingress.ingress_class_name
+    if not name or name in state.ingress_classes and _by_controller(state.ingress_classes[name].controller):
+        return None
+    if any(name == p.installed_class_name or name in p.class_annotation_values for p in PROFILES.values()):
+        return None
+    if name in state.ingress_classes:
+        return name, f"the controller {state.ingress_classes[name].controller}"
+    who = UNMODELLED_CLASSES.get(name)
+    return (name, who) if who else None
 
 
 def _class_field(ingress: Ingress) -> str:

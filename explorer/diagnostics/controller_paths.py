@@ -16,7 +16,7 @@ from explorer.diagnostics.site import Site
 from explorer.diagnostics.walk import paths
 from explorer.model.objects import HTTPIngressPath, Ingress
 from explorer.model.state import ClusterState
-from explorer.routing.compiled import REWRITE_TARGET, USE_REGEX
+from explorer.routing.ingress.annotations import REWRITE_TARGET, USE_REGEX
 from explorer.routing.paths import url_map_paths
 from explorer.routing.profile import ControllerProfile
 

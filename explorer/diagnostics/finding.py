@@ -8,12 +8,19 @@ lessons check for a code disappearing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from explorer.model.location import Location, Severity
 
 #: Most severe first; `SEVERITIES.index(s)` orders findings and thresholds.
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+#: Where a finding bites, earliest first. Severity says how bad; the stage says when a user meets it:
+#: rejected (the apiserver or an admission webhook refuses it: `kubectl apply` fails), ignored (it applies,
+#: but no controller serves it), broken (served, and traffic fails), risky (works today, may fail or
+#: differ), deprecated (works, but goes away).
+Stage = Literal["rejected", "ignored", "broken", "risky", "deprecated"]
+STAGES: tuple[Stage, ...] = ("rejected", "ignored", "broken", "risky", "deprecated")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +33,7 @@ class Finding:
     message: str  # the apiserver's or controller's own wording where one exists
     hint: str = ""  # what to change
     lesson: str | None = None  # the lesson that teaches it
+    stage: Stage = "broken"  # see STAGES; diagnostics.site.make fills it from the code's table
 
     def at_least(self, threshold: Severity) -> bool:
         """True when this finding is as severe as `threshold` or more."""
@@ -45,11 +53,14 @@ class Finding:
             "line": self.location.line,
             "hint": self.hint,
             "lesson": self.lesson,
+            "stage": self.stage,
+            "column": self.location.column,
         }
 
     def __str__(self) -> str:
         what = " ".join(part for part in (self.object, self.field) if part)
-        text = f"{self.location}: {self.severity} {self.code} {what + ': ' if what else ''}{self.message}"
+        text = (f"{self.location}: {self.severity} {self.code} [{self.stage}] {what + ': ' if what else ''}"
+                f"{self.message}")
         if self.hint:
             text += f" ({self.hint})"
         if self.lesson:

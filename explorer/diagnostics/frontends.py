@@ -18,6 +18,7 @@ from explorer.routing.profile import ControllerProfile
 
 ALLOW_HTTP = "kubernetes.io/ingress.allow-http"
 GLOBAL_IP = "kubernetes.io/ingress.global-static-ip-name"
+REGIONAL_IP = "kubernetes.io/ingress.regional-static-ip-name"
 FRONTEND_CONFIG = "networking.gke.io/v1beta1.FrontendConfig"
 #: Certificates that do not come from spec.tls but still give GKE an HTTPS front end.
 CERT_ANNOTATIONS = ("ingress.gcp.kubernetes.io/pre-shared-cert", "networking.gke.io/managed-certificates")
@@ -56,6 +57,15 @@ def _allow_http(site: Site, ingress: Ingress, profile: ControllerProfile) -> Ite
 
 def _static_ip(state: ClusterState, site: Site, ingress: Ingress, profile: ControllerProfile) -> Iterator[Finding]:
     name = ingress.annotation(GLOBAL_IP)
+    if name and ingress.annotation(REGIONAL_IP) and profile.honours_static_ip:
+        yield site.finding(
+            "IE6016", annotation_field(REGIONAL_IP),
+            "both global-static-ip and regional-static-ip cannot be specified: the controller refuses to sync "
+            "this Ingress, so it gets no load balancer",
+            f"keep {GLOBAL_IP} for an external Ingress (class gce), or {REGIONAL_IP} for an internal one "
+            "(class gce-internal)",
+        )
+        return
     if not name:
         return
     field = annotation_field(GLOBAL_IP)
@@ -71,6 +81,16 @@ def _static_ip(state: ClusterState, site: Site, ingress: Ingress, profile: Contr
             "IE6010", field,
             f"{GLOBAL_IP} takes the name of a reserved address, not the IP itself ({name})",
             "write the address's name: gcloud compute addresses list --global shows it",
+        )
+        return
+    if "/regions/" in name:
+        yield site.finding(
+            "IE6010", field,
+            f"the given static IP name {name} doesn't translate to an existing static IP: it is the path of a "
+            "regional address, and an external Ingress takes a global address by name",
+            f"reserve a global address and write its name alone: gcloud compute addresses create "
+            f"{name.rsplit('/', 1)[-1]} --global (a regional address suits {REGIONAL_IP} on a gce-internal "
+            "Ingress)",
         )
         return
     addresses = [o for o in state.others if o.meta.kind == "ComputeAddress"]

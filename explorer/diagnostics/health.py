@@ -20,6 +20,7 @@ from explorer.diagnostics.site import Site, annotation_field
 from explorer.model.objects import Container, OtherObject, Probe, Service, ServicePort, Workload
 from explorer.model.state import ClusterState
 from explorer.routing.profile import ControllerProfile
+from explorer.topology.app import app_of
 
 NEG = "cloud.google.com/neg"
 BACKEND_CONFIG_KEYS = ("cloud.google.com/backend-config", "beta.cloud.google.com/backend-config")
@@ -138,6 +139,8 @@ def _lb_health_check(selected: list[Workload], site: Site, service: Service, por
                 without_probe.append(container)
                 continue
             why = _unusable(probe, container, port)
+            if not why:
+                yield from _redirecting_probe(workload, container, probe, service, port, profile)
             if why:
                 yield Site(workload.meta).finding(
                     "IE6009", probe.field,
@@ -161,12 +164,36 @@ def _lb_health_check(selected: list[Workload], site: Site, service: Service, por
         )
 
 
+def _redirecting_probe(workload: Workload, container: Container, probe: Probe, service: Service,
+                       port: ServicePort, profile: ControllerProfile) -> Iterator[Finding]:
+    """The probe becomes the health check, but the app (its ingress-explorer/app annotation) redirects it."""
+    spec, problem = app_of(workload)
+    if problem is not None or spec.is_echo or not probe.path:
+        return
+    status = spec.answer(probe.path.split("?", 1)[0]).status
+    low, high = profile.healthy_statuses
+    if 300 <= status < 400 and not low <= status <= high:
+        yield Site(workload.meta).finding(
+            "IE6017", f"{probe.field}.httpGet.path",
+            f'readinessProbe of container "{container.name}" requests {probe.path}, which the app answers with '
+            f"{status}: the kubelet counts 200-399 as success, so the Pods are Ready, but the {profile.title} "
+            f"health check copied from it counts only {low}{'' if low == high else f'-{high}'} as healthy: every "
+            f"backend of Service {service.meta.key} port {port.port} stays UNHEALTHY and clients get "
+            f"{profile.no_healthy_backend_status}",
+            "probe a path the app answers with 200 itself (e.g. /healthz), not one that redirects to a login "
+            "or adds a slash",
+        )
+
+
 def _unusable(probe: Probe, container: Container, port: ServicePort) -> str:
     """Why GKE cannot copy this probe into its health check ("" when it can)."""
     if probe.kind != "httpGet":
         return f"it is a {probe.kind} probe, and only an httpGet probe can be copied"
     if probe.host or any(name.lower() != "host" for name, _ in probe.headers):
         return "it sets a host or httpHeaders other than Host"
+    if not container.ports:
+        return ("the container declares no ports, and GKE copies a probe only onto a declared serving "
+                "containerPort")
     serving = container.find_port(port.target_port)
     if serving is not None:
         same = probe.port in (serving.container_port, serving.name or None)

@@ -147,6 +147,16 @@ def _class_name(site: Site, ingress: Ingress) -> Iterator[Finding]:
 
 
 def _rules_without_http(site: Site, ingress: Ingress) -> Iterator[Finding]:
+    if ingress.default_backend is None and ingress.rules and all(rule.paths is None for rule in ingress.rules):
+        for rule in ingress.rules:  # the apiserver takes it (rules are there), and it routes nothing at all
+            yield site.finding(
+                "IE2021", rule.field,
+                f"rule for host {rule.host or '(any)'} has no http, and the Ingress has no other rule with paths "
+                "and no defaultBackend: it routes no request (ingress-nginx answers 404, GKE builds no backend)",
+                "add http.paths with a backend under the rule, or a spec.defaultBackend",
+                severity="warning", stage="broken",
+            )
+        return
     for rule in ingress.rules:
         if rule.paths is None:
             yield site.finding(

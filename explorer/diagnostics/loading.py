@@ -91,6 +91,16 @@ def _field(problem: Problem) -> str:
     return problem.field
 
 
+#: Unknown fields that are v1beta1 Ingress fields written in a v1 Ingress: the v1-migration lesson teaches them.
+_V1BETA1_FIELDS = ("backend", "serviceName", "servicePort")
+
+
+def _lesson(code: str, problem: Problem) -> str | None:
+    if code == "IE1005":  # spec.banana is a typo, not a migration: only v1beta1's own fields get the lesson
+        return "v1-migration" if problem.field.rsplit(".", 1)[-1] in _V1BETA1_FIELDS else None
+    return CODES[code].lesson
+
+
 def from_problems(problems: tuple[Problem, ...]) -> list[Finding]:
     findings = []
     for problem in problems:
@@ -99,5 +109,5 @@ def from_problems(problems: tuple[Problem, ...]) -> list[Finding]:
         if problem.skipped and problem.object:
             hint = (hint + "; " if hint else "") + "the object was not loaded, so nothing else was checked on it"
         findings.append(Finding(code, problem.severity, problem.object, _field(problem), problem.location,
-                                problem.message, hint, CODES[code].lesson))
+                                problem.message, hint, _lesson(code, problem), CODES[code].stage))
     return findings

@@ -27,10 +27,13 @@ def _age(ingress: Ingress) -> tuple[bool, str, int]:
 
 def across_ingresses(ingresses: tuple[Ingress, ...], profile_of: ProfileOf) -> Iterator[Finding]:
     """Same host and path (any pathType, as the ingress-nginx webhook compares) in two Ingresses."""
-    groups: dict[str | None, list[Ingress]] = {}
+    groups: dict[tuple[str | None, str | None], list[Ingress]] = {}
     for ingress in ingresses:
         profile = profile_of(ingress)
-        groups.setdefault(profile.name if profile else None, []).append(ingress)
+        # where each Ingress is its own load balancer, a class value of its own (gce, gce-internal) is another
+        # kind of load balancer on another network: they never compete for a request
+        scheme = ingress.class_annotation if profile is not None and profile.load_balancer_per_ingress else None
+        groups.setdefault((profile.name if profile else None, scheme), []).append(ingress)
     for members in groups.values():
         profile = profile_of(members[0])
         owners: dict[tuple[str, str], tuple[Ingress, HTTPIngressPath]] = {}
@@ -67,7 +70,7 @@ def _duplicate(site: Site, profile: ControllerProfile | None, key: tuple[str, st
     else:
         hint = (f"ingress-nginx refuses the second at admission; with GKE each Ingress is its own load balancer "
                 f"and DNS decides. The other is at {where}")
-    return site.finding("IE3201", f"{path.field}.path", message, hint, severity="warning")
+    return site.finding("IE3201", f"{path.field}.path", message, hint, severity="warning", stage="risky")
 
 
 def host_rules(ingress: Ingress, profile: ControllerProfile | None) -> Iterator[Finding]:

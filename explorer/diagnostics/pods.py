@@ -29,8 +29,13 @@ def serving_containers(workload: Workload, target: int | str) -> list[Container]
     return matched
 
 
-def check_service(state: ClusterState, service: Service, selected: list[Workload]) -> Iterator[Finding]:
-    """Selector, replicas and targetPort of every Service with a selector."""
+def check_service(state: ClusterState, service: Service, selected: list[Workload],
+                  backs_ingress: bool = False) -> Iterator[Finding]:
+    """Selector, replicas and targetPort of every Service with a selector.
+
+    `backs_ingress`: an Ingress sends traffic to it, so a selector-less Service without Endpoints is a
+    broken backend (warning), not a remark (info).
+    """
     if service.type == "ExternalName":
         return
     site = Site(service.meta)
@@ -39,9 +44,11 @@ def check_service(state: ClusterState, service: Service, selected: list[Workload
         if not any(e.service_name == service.meta.name and e.meta.namespace == namespace for e in state.endpoints):
             yield site.finding(
                 "IE3004", "spec.selector",
-                f"Service {service.meta.key} has no selector, and no Endpoints or EndpointSlice for it are loaded",
+                f"Service {service.meta.key} has no selector, and no Endpoints or EndpointSlice for it are loaded"
+                + (": the Ingress backend gets no endpoints (nginx answers 503, GKE 502)" if backs_ingress else ""),
                 "add spec.selector with the labels of the Pods that serve it (a Service without a selector "
                 "needs Endpoints written by hand)",
+                severity="warning" if backs_ingress else None, stage="broken" if backs_ingress else None,
             )
         return
     if not selected:
@@ -67,7 +74,7 @@ def _no_pods(state: ClusterState, site: Site, service: Service) -> Iterator[Find
         yield site.finding(
             "IE3003", "spec.selector",
             f"no Pods or workloads are loaded in namespace {namespace}, so selector {selector} was not checked",
-            "load the Deployment (or Pods) behind this Service with another -f", severity="info",
+            "load the Deployment (or Pods) behind this Service with another -f", severity="info", stage="risky",
         )
         return
     near = [w for w in here if set(service.selector or {}) & set(w.template.labels)]

@@ -101,6 +101,8 @@ def _selector(workload: Workload) -> Iterator[Finding]:
                                "copy the Pod template's labels into spec.selector.matchLabels")
         return
     selector = workload.selector
+    if workload.meta.kind == "ReplicationController":
+        selector = raw_spec.get("selector") if isinstance(raw_spec.get("selector"), dict) else None
     if selector and not selector.items() <= workload.template.labels.items():
         labels = ", ".join(f"{k}: {v}" for k, v in workload.template.labels.items()) or "none"
         yield site.finding(

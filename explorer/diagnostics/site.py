@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from explorer.diagnostics.codes import CODES
-from explorer.diagnostics.finding import Finding
+from explorer.diagnostics.finding import Finding, Stage
 from explorer.model.fields import line_of
 from explorer.model.location import Location, Severity
 from explorer.model.objects import ObjectMeta
@@ -19,9 +19,10 @@ def annotation_field(key: str) -> str:
 
 
 def make(code: str, obj: str, field: str, location: Location, message: str, hint: str = "",
-         severity: Severity | None = None) -> Finding:
+         severity: Severity | None = None, stage: Stage | None = None) -> Finding:
     info = CODES[code]
-    return Finding(code, severity or info.severity, obj, field, location, message, hint, info.lesson)
+    return Finding(code, severity or info.severity, obj, field, location, message, hint, info.lesson,
+                   stage or info.stage)
 
 
 class Site:
@@ -43,5 +44,5 @@ class Site:
         return Location(self.meta.location.file, self.line(field) if field else self.meta.location.line)
 
     def finding(self, code: str, field: str, message: str, hint: str = "",
-                severity: Severity | None = None) -> Finding:
-        return make(code, self.meta.ref, field, self.at(field), message, hint, severity)
+                severity: Severity | None = None, stage: Stage | None = None) -> Finding:
+        return make(code, self.meta.ref, field, self.at(field), message, hint, severity, stage)

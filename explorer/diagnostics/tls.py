@@ -76,8 +76,9 @@ def _secret(state: ClusterState, site: Site, ingress: Ingress, tls: IngressTLS) 
         yield secret_site.finding(
             "IE3102", "type",
             f'TLS Secret {secret.meta.key} (used by {ingress.meta.ref}) has type "{secret.type}", '
-            f'not "{TLS_TYPE}"',
-            f"write type: {TLS_TYPE}; then the apiserver also checks that tls.crt and tls.key are present",
+            f'not "{TLS_TYPE}": ingress-nginx and GKE read tls.crt and tls.key whatever the type, so it works',
+            f"type: {TLS_TYPE} makes the apiserver check that tls.crt and tls.key are present "
+            "(kubectl create secret tls writes it)",
         )
 
 

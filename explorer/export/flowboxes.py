@@ -55,13 +55,15 @@ def diagram_for_row(profile: ControllerProfile, row: IngressRow) -> DrawnFlow:
 
 
 def diagram_for(state: ClusterState, profile: ControllerProfile, decision: Decision,
-                health: ControllerState | None = None) -> DrawnFlow:
+                health: ControllerState | None = None, flow: Flow | None = None) -> DrawnFlow:
     """The flow of one routed request, stopping where the request stops.
 
     `health`: a controller whose health checks ran; None draws the Pods' predicted readiness.
+    `flow`: the decision's flow when the proxy already resolved it (one request, one resolve).
     """
     request = decision.request
-    flow = resolve(state, profile, decision, health)
+    if flow is None:
+        flow = resolve(state, profile, decision, health)
     caption = f"{request.method} {request.url} → {_answer(decision)}"
     return _draw(profile, flow, caption, (request.method, request.path, request.hostname), decision)
 

@@ -10,6 +10,7 @@ the spaces that indent a row of boxes: the boxes stay closed and aligned.
 
 from __future__ import annotations
 
+import io
 import re
 from typing import TYPE_CHECKING, Sequence
 
@@ -55,16 +56,7 @@ def _cuts_a_name(drawn: str) -> bool:
 def to_svg(picture: Text, title: str) -> str:
     """`picture` is the text the TUI draws (explorer.export.boxes.render), colours included."""
     width = max((cell_len(line) for line in picture.plain.split("\n")), default=20)
-    console = Console(record=True, width=width, file=_Null(), color_system="truecolor", force_terminal=True)
+    # Printed into a throwaway buffer: only the recording is wanted.
+    console = Console(record=True, width=width, file=io.StringIO(), color_system="truecolor", force_terminal=True)
     console.print(picture, crop=False, soft_wrap=True)
     return console.export_svg(title=title, code_format=SVG_FORMAT, font_aspect_ratio=FONT_ASPECT_RATIO)
-
-
-class _Null:
-    """Console output goes nowhere: only the recording is wanted."""
-
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass

@@ -1,4 +1,4 @@
-"""Read the lessons from `lessons/<folder>/lesson.yaml`, strictly, with file:line for every mistake.
+"""Read the lessons from `explorer/data/lessons/<folder>/lesson.yaml`, strictly, with file:line for every mistake.
 
 Lessons are data written by people, so a typo must say where it is and what
 was meant; a lesson that cannot be read is left out with that message and
@@ -11,12 +11,12 @@ import difflib
 from pathlib import Path
 from typing import Any, Callable
 
-from explorer.bundled import bundled
+from explorer import data
 from explorer.lessons.spec import (
-    Add, AddressCheck, Catalog, Check, Demo, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, Lesson,
-    Patch, Recreate, Remove, RequestCheck, RouteCheck, SolutionOp, Step, TLSCheck,
+    Add, AddressChangeCheck, AddressCheck, Edit, ServiceTypeCheck, Catalog, Check, Demo, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, Lesson,
+    Patch, ProbeCheck, Recreate, Remove, RequestCheck, RouteCheck, SolutionOp, Step, TLSCheck,
 )
-from explorer.lessons.text import LANGS, Text
+from explorer.lessons.text import LANGS, Text, reflow
 from explorer.model.yamldoc import YAMLError, parse_documents
 from explorer.routing.profile import PROFILES
 
@@ -27,17 +27,14 @@ class LessonError(Exception):
     """One mistake in a lesson file, with where it is."""
 
 
-def lessons_root() -> Path | None:
-    """The `lessons/` folder: beside the package in a checkout, or where a wheel installed it."""
-    return bundled("lessons")
+def lessons_root() -> Path:
+    """The lessons shipped with the package (package data)."""
+    return data.folder(data.LESSONS)
 
 
 def load_catalog(root: Path | None = None) -> Catalog:
     catalog = Catalog()
     root = root or lessons_root()
-    if root is None:
-        catalog.problems.append("the lessons folder is not installed (expected lessons/ beside the explorer package, or in share/ingress-explorer/)")
-        return catalog
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and (p / LESSON_FILE).is_file()):
         try:
             catalog.lessons.append(load_lesson(folder))
@@ -105,6 +102,10 @@ class _Reader:
                 raise self.fail(value, f"{field}.{lang}", "missing or empty", lang)
         return {lang: value[lang].strip() for lang in LANGS}
 
+    def line(self, node: Any, field: str, key: str | int) -> Text:
+        """A text shown as one paragraph (title, summary, goal): its line breaks are only for the file."""
+        return {lang: reflow(text, lang) for lang, text in self.text(node, field, key).items()}
+
     def string(self, node: dict, field: str, key: str, required: bool = True) -> str | None:
         value = node.get(key)
         if value is None and not required:
@@ -150,8 +151,8 @@ class _Reader:
         ids = [s.id for s in steps]
         if len(set(ids)) != len(ids):
             raise self.fail(node, "steps", f"step ids must be unique, got {', '.join(ids)}", "steps")
-        return Lesson(lesson_id, node["order"], self.text(node, "lesson", "title"),
-                      self.text(node, "lesson", "summary"), profile, tuple(start), steps, self.path.parent,
+        return Lesson(lesson_id, node["order"], self.line(node, "lesson", "title"),
+                      self.line(node, "lesson", "summary"), profile, tuple(start), steps, self.path.parent,
                       self.text(node, "lesson", "outro") if "outro" in node else None)
 
     def step(self, node: Any, field: str, lesson_profile: str) -> Step:
@@ -172,8 +173,8 @@ class _Reader:
         if node.get("demo") is not None:
             d = self.mapping(node["demo"], f"{field}.demo", ("url", "host", "profile"), ("url",))
             demo = Demo(d["url"], d.get("host"), self.profile(d, f"{field}.demo"))
-        return Step(self.string(node, field, "id") or "", self.text(node, field, "title"),
-                    self.text(node, field, "text"), self.text(node, field, "goal"), checks, hints, solution,
+        return Step(self.string(node, field, "id") or "", self.line(node, field, "title"),
+                    self.text(node, field, "text"), self.line(node, field, "goal"), checks, hints, solution,
                     profile, demo, tuple(claims))
 
     # ------------------------------------------------------------ checks
@@ -211,6 +212,11 @@ class _Reader:
                 raise self.fail(node, f"{field}.object", "expected a Kubernetes object with kind and metadata.name",
                                 "object")
             return Add(str(node["add"]), _plain(obj))
+        if kind == "edit":
+            self.mapping(node, field, ("edit", "replace", "with"), ("edit", "replace"))
+            if not isinstance(node["replace"], str) or not isinstance(node.get("with", ""), str):
+                raise self.fail(node, field, "replace and with are texts", "replace")
+            return Edit(str(node["edit"]), node["replace"], node.get("with", ""))
         if kind in ("remove", "recreate"):
             self.mapping(node, field, (kind,), (kind,))
             return Remove(_target(node[kind])) if kind == "remove" else Recreate(_target(node[kind]))
@@ -277,6 +283,22 @@ def _health_check(n: dict) -> HealthCheckPath:
                            n.get("profile"))
 
 
+def _probe(n: dict) -> ProbeCheck:
+    if not isinstance(n.get("path"), str):
+        raise ValueError("path is required")
+    return ProbeCheck(str(n["probe"]), n["path"], n.get("profile"))
+
+
+def _address_change(n: dict) -> AddressChangeCheck:
+    return AddressChangeCheck(str(n["address_changed"]), n.get("profile"))
+
+
+def _service_type(n: dict) -> ServiceTypeCheck:
+    if n.get("type") not in ("ClusterIP", "NodePort", "LoadBalancer"):
+        raise ValueError("type is ClusterIP, NodePort or LoadBalancer")
+    return ServiceTypeCheck(str(n["service_type"]), n["type"], n.get("profile"))
+
+
 def _address(n: dict) -> AddressCheck:
     if not isinstance(n.get("reserved"), str):
         raise ValueError("reserved (the address name) is required")
@@ -295,13 +317,15 @@ def _request(n: dict) -> RequestCheck:
     if status is None:
         raise ValueError("status is required")
     return RequestCheck(str(n["request"]), status, _opt_str(n.get("host")), _opt_str(n.get("service")),
-                        _opt_str(n.get("location")), n.get("profile"))
+                        _opt_str(n.get("location")), n.get("profile"), _opt_str(n.get("backend")))
 
 
 def _tls(n: dict) -> TLSCheck:
-    if not isinstance(n.get("secret"), str):
-        raise ValueError("secret is required")
-    return TLSCheck(str(n["tls"]), n["secret"], n.get("profile"))
+    if n.get("secret") is not None and not isinstance(n.get("secret"), str):
+        raise ValueError("secret is a Secret's name")
+    if not isinstance(n.get("covers", True), bool):
+        raise ValueError("covers is true or false")
+    return TLSCheck(str(n["tls"]), _opt_str(n.get("secret")), n.get("covers", True), n.get("profile"))
 
 
 _CHECKS: dict[str, tuple[tuple[str, ...], Callable[[dict], Check]]] = {
@@ -309,8 +333,11 @@ _CHECKS: dict[str, tuple[tuple[str, ...], Callable[[dict], Check]]] = {
     "finding": (("present", "absent", "object"), _finding),
     "health": (("state", "port"), _health),
     "health_check": (("path", "source", "port"), _health_check),
+    "probe": (("path",), _probe),
     "address": (("reserved",), _address),
+    "address_changed": ((), _address_change),
+    "service_type": (("type",), _service_type),
     "hops": (("through", "host"), _hops),
-    "request": (("status", "host", "service", "location"), _request),
-    "tls": (("secret",), _tls),
+    "request": (("status", "host", "service", "location", "backend"), _request),
+    "tls": (("secret", "covers"), _tls),
 }

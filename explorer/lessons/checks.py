@@ -16,16 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from explorer.diagnostics.codes import CODES
+from explorer.diagnostics.finding import Finding
 from explorer.lessons.attempt import Attempt
 from explorer.lessons.messages import say
+from explorer.lessons.text import DEFAULT_LANG
 from explorer.lessons.patch import PatchError, without
+from explorer.lessons.findings_text import finding_title
 from explorer.lessons.spec import (
-    AddressCheck, Check, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, RequestCheck, RouteCheck,
+    AddressChangeCheck, AddressCheck, Check, CleanCheck, ProbeCheck, ServiceTypeCheck, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, RequestCheck, RouteCheck,
     Step, TLSCheck, needs_proxy,
 )
 from explorer.routing import ControllerProfile, Decision, Request, get_profile, route
-from explorer.topology.controller import BackendService, ControllerState
+from explorer.topology.controller import BackendService, ControllerState, reconcile
 from explorer.topology.flow import resolve
 
 
@@ -57,9 +59,15 @@ class StepResult:
         return tuple(r for r in self.results if r.passed is False)
 
 
+def checks_of(step: Step) -> tuple[Check, ...]:
+    """The step's checks, after the one every step has first: the files load and no error-level finding stands."""
+    profiles = tuple(dict.fromkeys([step.profile, *(c.profile for c in step.checks if c.profile)]))
+    return (CleanCheck(profiles), *step.checks)
+
+
 def check_step(step: Step, attempt: Attempt, lang: str) -> StepResult:
     """Every check of the step that can be judged without traffic; proxy checks come back not run."""
-    return StepResult(step, tuple(evaluate(c, attempt, lang, step.profile) for c in step.checks))
+    return StepResult(step, tuple(evaluate(c, attempt, lang, step.profile) for c in checks_of(step)))
 
 
 def profile_of(check: Check, default: str) -> ControllerProfile:
@@ -91,15 +99,22 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
                        location=check.location, controller=controller)
         return say("want.route.status", lang, url=check.url, host=host, status=check.status, via=via,
                    controller=controller)
+    if isinstance(check, CleanCheck):
+        return say("want.clean", lang, controllers=", ".join(get_profile(p).title for p in check.profiles))
     if isinstance(check, FindingCheck):
-        info = CODES.get(check.code)
         key = "want.finding.present" if check.present else "want.finding.absent"
-        return say(key, lang, code=check.code, title=info.title if info else "", controller=controller)
+        return say(key, lang, code=check.code, title=finding_title(check.code, lang), controller=controller)
     if isinstance(check, HealthCheckState):
         return say("want.health", lang, service=check.service, state=check.state, controller=controller)
     if isinstance(check, HealthCheckPath):
         source = say("source", lang, source=check.source) if check.source else ""
         return say("want.health_check", lang, service=check.service, path=check.path, source=source)
+    if isinstance(check, AddressChangeCheck):
+        return say("want.address_changed", lang, ingress=check.ingress)
+    if isinstance(check, ServiceTypeCheck):
+        return say("want.service_type", lang, service=check.service, type=check.type)
+    if isinstance(check, ProbeCheck):
+        return say("want.probe", lang, service=check.service, path=check.path)
     if isinstance(check, AddressCheck):
         return say("want.address", lang, ingress=check.ingress, name=check.reserved)
     if isinstance(check, HopsCheck):
@@ -108,10 +123,15 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
     if isinstance(check, RequestCheck):
         pod = say("want.request.pod", lang, service=check.service) if check.service else ""
         location = say("want.request.location", lang, location=check.location) if check.location else ""
+        if check.backend:
+            location += say("want.request.backend", lang, service=check.backend)
         return say("want.request", lang, url=check.url, host=host, status=check.status, pod=pod, location=location,
                    controller=controller)
     assert isinstance(check, TLSCheck)
-    return say("want.tls", lang, sni=check.sni, secret=check.secret, controller=controller)
+    if not check.covers:
+        return say("want.tls.fallback", lang, sni=check.sni, controller=controller)
+    secret = say("want.tls.secret", lang, secret=check.secret) if check.secret else ""
+    return say("want.tls", lang, sni=check.sni, secret=secret, controller=controller)
 
 
 # ------------------------------------------------------------------ routes
@@ -127,9 +147,10 @@ def _route(check: RouteCheck, attempt: Attempt, lang: str, profile: ControllerPr
     ok = _route_matches(check, decision)
     reason, where = "", ""
     if not ok:
-        reason = decision.reason
+        reason = quote(decision.reason, lang, say("reason.route", lang, got=actual))
         if check.service and decision.forwards and decision.backend and decision.backend.service != check.service:
-            reason = f"{say('reason.wrong_service', lang, got=decision.backend.service, want=check.service)}: {reason}"
+            reason = quote(decision.reason, lang,
+                           say("reason.wrong_service", lang, got=decision.backend.service, want=check.service), True)
         where = _decision_site(attempt, profile, decision, check.service)
     return CheckResult(check, ok, expectation(check, lang, profile), actual, reason, where)
 
@@ -187,12 +208,51 @@ def _finding(check: FindingCheck, attempt: Attempt, lang: str, profile: Controll
         first = found[0]
         where = f"{first.location} {first.field}".rstrip()
         actual = say("got.finding.present", lang, code=check.code, where=first.location)
-        reason = first.message + (f" ({first.hint})" if first.hint else "")
+        reason = finding_reason(first, lang)  # the symptom; the fix is for the hints
     else:
         actual, where, reason = say("got.finding.absent", lang, code=check.code), "", ""
     if ok:
         reason, where = "", ""
     return CheckResult(check, ok, expectation(check, lang, profile), actual, reason, where)
+
+
+def quote(text: str, lang: str, lead: str, lead_in_english: bool = False) -> str:
+    """The machinery's own words (router, controller, proxy) behind `lead`, the symptom in the learner's language.
+
+    English shows the machinery's sentence (after the lead only when asked); other languages always
+    lead with their own sentence and quote the original, so it can still be searched for."""
+    if lang == DEFAULT_LANG:
+        if not text:
+            return lead
+        return f"{lead}: {text}" if lead_in_english else text
+    return say("quoted", lang, lead=lead, text=text) if text else lead
+
+
+def finding_reason(finding: Finding, lang: str) -> str:
+    """What a finding says is wrong, in the learner's language: never its hint (the fix is the hints' job)."""
+    if lang == DEFAULT_LANG:
+        return finding.message
+    return say("reason.finding", lang, code=finding.code, title=finding_title(finding.code, lang),
+               message=finding.message)
+
+
+def _clean(check: CleanCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
+    """Loading errors and error-level findings, every one with file:line, in file order."""
+    seen: dict[tuple[str, str, int, str], Finding] = {}
+    for name in check.profiles:
+        for f in attempt.findings(get_profile(name)):
+            if f.severity == "error":
+                seen.setdefault((f.code, f.location.file, f.location.line, f.message), f)
+    errors = sorted(seen.values(), key=lambda f: f.sort_key())
+    expected = expectation(check, lang, profile)
+    if not errors:
+        return CheckResult(check, True, expected, say("got.clean", lang))
+    first = errors[0]
+    lines = [f"{f.location} {f.code}: {finding_reason(f, lang)}" for f in errors[:5]]
+    if len(errors) > 5:
+        lines.append(say("got.more", lang, n=len(errors) - 5))
+    return CheckResult(check, False, expected, say("got.errors", lang, n=len(errors)), "\n".join(lines),
+                       f"{first.location} {first.field}".rstrip())
 
 
 def _is(obj: str, wanted: str | None) -> bool:
@@ -213,7 +273,8 @@ def _backends(cs: ControllerState, namespace: str, service: str, port: str | Non
 
 def _no_backend(cs: ControllerState, check: HealthCheckState | HealthCheckPath, lang: str) -> tuple[str, str, str]:
     errors = [f"{lb.ingress}: {lb.error}" for lb in cs.load_balancers.values() if lb.error]
-    reason = "; ".join(errors) or "no served Ingress names this Service"
+    reason = quote("; ".join(errors), lang, say("reason.no_backend", lang)) if errors else \
+        say("reason.not_named", lang, service=check.service)
     return say("got.no_backend", lang, service=check.service), reason, "; ".join(
         f"Ingress {lb.ingress}" for lb in cs.load_balancers.values() if lb.error)
 
@@ -258,6 +319,27 @@ def _health_check(check: HealthCheckPath, attempt: Attempt, lang: str, profile: 
     return CheckResult(check, ok, expected, actual, reason, where)
 
 
+def _probe(check: ProbeCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
+    expected = expectation(check, lang, profile)
+    service = attempt.state.services.get((attempt.namespace, check.service))
+    workloads = attempt.state.workloads_for(service) if service is not None else []
+    containers = [(w, c) for w in workloads for c in w.template.containers]
+    if not containers:
+        return CheckResult(check, False, expected, say("got.probe.no_pods", lang, service=check.service),
+                           say("got.probe.no_pods", lang, service=check.service),
+                           str(service.meta.location) if service is not None else "")
+    for workload, container in containers:
+        probe = container.readiness_probe
+        if probe is None or probe.kind != "httpGet" or probe.path != check.path:
+            got = say("got.probe.none", lang) if probe is None else (
+                f"{probe.kind} {probe.path}" if probe.path else probe.kind)
+            return CheckResult(check, False, expected, say("got.probe", lang, container=container.name, got=got),
+                               say("reason.probe", lang, container=container.name, got=got, want=check.path),
+                               f"{container.location} {container.field}")
+    return CheckResult(check, True, expected, say("got.probe", lang, container=containers[0][1].name,
+                                                  got=f"httpGet {check.path}"))
+
+
 # ------------------------------------------------------------------ addresses and hops
 
 
@@ -274,13 +356,59 @@ def _address(check: AddressCheck, attempt: Attempt, lang: str, profile: Controll
     try:
         gone = without(attempt.texts, f"Ingress/{check.ingress}")
     except PatchError as exc:
-        return CheckResult(check, False, expected, lb.address, str(exc), where)
+        return CheckResult(check, False, expected, lb.address, quote(str(exc), lang, say("reason.patch", lang)), where)
     again = attempt.replay(profile, then=[gone, attempt.texts]).load_balancers.get(key)
     after = again.address if again is not None and again.address else say("got.no_address", lang)
     actual = say("got.address", lang, before=lb.address, source=lb.address_source, after=after)
     ok = lb.address_source == "static" and lb.static_ip_name == check.reserved and after == lb.address
-    reason = "" if ok else say("reason.address_changed", lang, source=lb.address_source)
+    if ok:
+        reason = ""
+    elif lb.address_source == "static" and lb.static_ip_name != check.reserved:
+        reason = say("reason.address_other", lang, got=lb.static_ip_name, want=check.reserved)
+    elif lb.address_source == "static":
+        reason = say("reason.address_lost", lang, before=lb.address, after=after)
+    else:
+        reason = say("reason.address_changed", lang, source=lb.address_source)
     return CheckResult(check, ok, expected, actual, reason, "" if ok else where)
+
+
+def _address_change(check: AddressChangeCheck, attempt: Attempt, lang: str,
+                    profile: ControllerProfile) -> CheckResult:
+    """The addresses the Ingress had over the applied history, the way the controller gave them out."""
+    expected = expectation(check, lang, profile)
+    key = f"{attempt.namespace}/{check.ingress}"
+    seen: list[str] = []
+    cs: ControllerState | None = None
+    for now, texts in enumerate([*attempt.history, attempt.texts], start=1):
+        cs, _ = reconcile(cs, attempt.state_of(texts), profile, now=float(now))
+        lb = cs.load_balancers.get(key)
+        if lb is not None and lb.address and (not seen or seen[-1] != lb.address):
+            seen.append(lb.address)
+    lb = cs.load_balancers.get(key) if cs is not None else None
+    ingress = attempt.state.ingress(attempt.namespace, check.ingress)
+    where = str(ingress.meta.location) if ingress is not None else ""
+    if lb is None or not lb.address:
+        return CheckResult(check, False, expected, say("got.no_address", lang),
+                           say("reason.address_gone", lang, ingress=check.ingress), where)
+    actual = say("got.addresses", lang, addresses=" → ".join(seen), source=lb.address_source)
+    if lb.address_source != "ephemeral":
+        return CheckResult(check, False, expected, actual, say("reason.address_source", lang, source=lb.address_source),
+                           where)
+    if len(seen) < 2:
+        return CheckResult(check, False, expected, actual, say("reason.address_same", lang, address=lb.address), where)
+    return CheckResult(check, True, expected, actual)
+
+
+def _service_type(check: ServiceTypeCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
+    expected = expectation(check, lang, profile)
+    service = attempt.state.services.get((attempt.namespace, check.service))
+    if service is None:
+        return CheckResult(check, False, expected, say("got.no_service", lang, service=check.service),
+                           say("got.no_service", lang, service=check.service))
+    ok = service.type == check.type
+    return CheckResult(check, ok, expected, service.type,
+                       "" if ok else say("reason.service_type", lang, service=check.service, got=service.type),
+                       "" if ok else f"{service.meta.location} spec.type")
 
 
 def _hops(check: HopsCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
@@ -301,11 +429,15 @@ def _hops(check: HopsCheck, attempt: Attempt, lang: str, profile: ControllerProf
 
 
 _JUDGES: dict[type, Callable[..., CheckResult]] = {
+    CleanCheck: _clean,
     RouteCheck: _route,
     FindingCheck: _finding,
     HealthCheckState: _health,
     HealthCheckPath: _health_check,
+    ProbeCheck: _probe,
     AddressCheck: _address,
+    AddressChangeCheck: _address_change,
+    ServiceTypeCheck: _service_type,
     HopsCheck: _hops,
 }
 
@@ -318,7 +450,8 @@ def judge_response(check: RequestCheck, lang: str, profile: ControllerProfile, s
     """A response the proxy gave: `backend` as X-Ingress-Explorer-Backend says it (namespace/service:port)."""
     expected = expectation(check, lang, profile)
     if status is None:
-        return CheckResult(check, False, expected, say("got.request.failed", lang, error=error), error)
+        return CheckResult(check, False, expected, say("got.request.failed", lang, error=error),
+                           quote(error, lang, say("reason.request_failed", lang)))
     actual = say("got.request", lang, status=status, pod=pod)
     reasons = []
     if status != check.status:
@@ -326,21 +459,47 @@ def judge_response(check: RequestCheck, lang: str, profile: ControllerProfile, s
     service = backend.split("/", 1)[-1].split(":", 1)[0] if backend not in ("", "-") else ""
     if check.service is not None and (pod in ("", "-") or service != check.service):
         reasons.append(say("reason.pod", lang, pod=pod, service=check.service))
+    if check.backend is not None and service != check.backend:
+        reasons.append(say("reason.backend", lang, got=service or "-", want=check.backend))
     if check.location is not None and location != check.location:
         reasons.append(say("reason.status", lang, want=check.location, got=location or "-"))
     return CheckResult(check, not reasons, expected, actual, "; ".join(reasons),
                        f"backend {backend}" if reasons and backend not in ("", "-") else "")
 
 
-def judge_certificate(check: TLSCheck, lang: str, profile: ControllerProfile, served: bytes | None,
-                      wanted: bytes | None, names: str, source: str, error: str = "", where: str = "") -> CheckResult:
-    """`served` and `wanted` are DER certificates: the handshake's, and the one in the Secret (None: unreadable).
+def covers(names: tuple[str, ...], host: str) -> bool:
+    """A certificate for `names` is valid for `host` (RFC 6125: `*.` stands for exactly one left-most label)."""
+    host = host.lower().rstrip(".")
+    for name in (n.lower().rstrip(".") for n in names):
+        if name == host:
+            return True
+        if name.startswith("*.") and "." in host and host.split(".", 1)[1] == name[2:]:
+            return True
+    return False
 
-    `where` is the Secret's file:line, to look at when they differ."""
+
+def judge_certificate(check: TLSCheck, lang: str, profile: ControllerProfile, served: bytes | None,
+                      wanted: bytes | None, names: tuple[str, ...], source: str, error: str = "",
+                      where: str = "", claimed: bool = False) -> CheckResult:
+    """`served` and `wanted` are DER certificates: the handshake's, and the one in `check.secret` (None: unreadable).
+
+    The goal is about names: the certificate served for SNI `check.sni` covers that name. With
+    `covers: false` the name has no certificate: the controller's fallback is served, and no tls
+    entry claims the name (`claimed`) with a certificate for another. `where` is the Secret's file:line."""
     expected = expectation(check, lang, profile)
     if served is None:
-        return CheckResult(check, False, expected, say("got.request.failed", lang, error=error), error)
-    ok = wanted is not None and served == wanted
-    actual = say("got.tls", lang, names=names, source=source)
-    reason = "" if ok else say("reason.tls", lang, secret=check.secret, source=source)
-    return CheckResult(check, ok, expected, actual, reason, "" if ok else (where or f"Secret {check.secret}"))
+        return CheckResult(check, False, expected, say("got.request.failed", lang, error=error),
+                           quote(error, lang, say("reason.handshake", lang)))
+    shown = ", ".join(names) or say("got.tls.no_names", lang)
+    actual = say("got.tls", lang, names=shown, source=source)
+    if covers(names, check.sni) != check.covers:
+        key = "reason.tls.not_covered" if check.covers else "reason.tls.covered"
+        return CheckResult(check, False, expected, actual, say(key, lang, sni=check.sni, names=shown),
+                           where or (f"Secret {check.secret}" if check.secret else source))
+    if not check.covers and claimed:
+        return CheckResult(check, False, expected, actual, say("reason.tls.claimed", lang, sni=check.sni, source=source),
+                           where or source)
+    if check.secret is not None and (wanted is None or served != wanted):
+        return CheckResult(check, False, expected, actual, say("reason.tls", lang, secret=check.secret, source=source),
+                           where or f"Secret {check.secret}")
+    return CheckResult(check, True, expected, actual)

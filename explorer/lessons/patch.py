@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from explorer.lessons.spec import Add, Patch, Recreate, Remove, SolutionOp
+from explorer.lessons.spec import Add, Edit, Patch, Recreate, Remove, SolutionOp
 
 _SEPARATOR = re.compile(r"^---[ \t]*(#.*)?$", re.MULTILINE)
 
@@ -47,6 +47,11 @@ def apply_solution(texts: dict[str, str], ops: tuple[SolutionOp, ...]) -> Applie
             name, chunks, index = _locate(out.texts, op.target)
             del chunks[index]
             out.texts[name] = _join(chunks)
+        elif isinstance(op, Edit):
+            text = out.texts.get(op.file)
+            if text is None or op.old not in text:
+                raise PatchError(f"{op.file} does not hold the text {op.old!r}")
+            out.texts[op.file] = text.replace(op.old, op.new, 1)
         elif isinstance(op, Patch):
             name, chunks, index = _locate(out.texts, op.target)
             data = yaml.safe_load(chunks[index])
@@ -84,6 +89,8 @@ def describe(op: SolutionOp) -> str:
         return f"# add to {op.file}\n{dump(op.document)}"
     if isinstance(op, Remove):
         return f"# delete {op.target}\n"
+    if isinstance(op, Edit):
+        return f"# in {op.file}, replace\n{op.old}\n# by\n{op.new}\n"
     return f"# delete {op.target} and create it again (kubectl delete, then kubectl apply)\n"
 
 

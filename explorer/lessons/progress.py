@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+
+from explorer.fsio import write_atomic
 
 VERSION = 1
 FILE_NAME = "progress.json"
@@ -121,16 +122,7 @@ class ProgressStore:
     def save(self, progress: Progress) -> None:
         data = {"version": VERSION, "lessons": {k: v.to_json() for k, v in sorted(progress.lessons.items())}}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".progress-", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, ensure_ascii=False, indent=1)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=1))
 
     def update(self, lesson_id: str, change: Callable[[LessonProgress], None]) -> LessonProgress:
         """Re-read the file, change one lesson's progress, write it back; returns that lesson's progress."""

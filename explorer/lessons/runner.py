@@ -1,11 +1,13 @@
 """Run a step's checks, including those that need real traffic through the embedded proxy.
 
-This is the lessons' edge: it starts the proxy (imported lazily, so the
-pure checker never pulls in aiohttp), replays what the simulated cluster
-has applied so the controller sees the same history as the pure checks,
-sends the requests and handshakes a check asks for, and hands what it saw
-to `checks.judge_response` / `checks.judge_certificate`. All traffic stays
-on 127.0.0.1.
+The runner never names the proxy: it is handed a `PortFactory`, a function
+that makes a fresh `explorer.traffic.TrafficPort` (the embedded proxy
+implements it; the CLI and the TUI, which are edges, supply it). It starts
+the port, replays what the simulated cluster has applied so the controller
+sees the same history as the pure checks, sends the requests and
+handshakes a check asks for, and hands what it saw to
+`checks.judge_response` / `checks.judge_certificate`. All traffic stays on
+127.0.0.1.
 """
 
 from __future__ import annotations
@@ -14,23 +16,25 @@ import asyncio
 import base64
 import ssl
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Callable
 
 from explorer.lessons.attempt import Attempt
 from explorer.lessons.checks import (
-    CheckResult, StepResult, check_step, judge_certificate, judge_response, profile_of, request_of,
+    CheckResult, StepResult, check_step, judge_certificate, judge_response, profile_of, quote, request_of,
 )
+from explorer.lessons.messages import say
 from explorer.lessons.spec import RequestCheck, Step, TLSCheck
+from explorer.model.redact import reveal
 from explorer.routing import ControllerProfile, route
-from explorer.traffic import HopReached, ListenerInfo, RequestCompleted, ResponseSummary
+from explorer.traffic import HopReached, ListenerInfo, RequestCompleted, ResponseSummary, TrafficPort
 
-if TYPE_CHECKING:
-    from explorer.proxy.server import Proxy
+#: Makes a fresh, unstarted port to real traffic (the embedded proxy on 127.0.0.1).
+PortFactory = Callable[[], TrafficPort]
 
 _TIMEOUT = 10.0  # seconds for one request or handshake on loopback
 
 
-async def run_step(step: Step, attempt: Attempt, lang: str) -> StepResult:
+async def run_step(step: Step, attempt: Attempt, lang: str, ports: PortFactory) -> StepResult:
     """Every check of the step: the pure ones, then the proxy ones (one proxy per controller)."""
     pure = check_step(step, attempt, lang)
     results = list(pure.results)
@@ -41,11 +45,12 @@ async def run_step(step: Step, attempt: Attempt, lang: str) -> StepResult:
     for name, indexes in waiting.items():
         profile = profile_of(results[indexes[0]].check, step.profile)
         try:
-            proxy = await _start(attempt, profile)
+            proxy = await _start(ports, attempt, profile)
         except Exception as exc:  # the proxy could not start: every check it would run fails, saying why
             for i in indexes:
                 results[i] = CheckResult(results[i].check, False, results[i].expected,
-                                         f"the proxy did not start: {exc}", str(exc))
+                                         say("got.no_proxy", lang, error=exc),
+                                         quote(str(exc), lang, say("reason.no_proxy", lang)))
             continue
         try:
             for i in indexes:
@@ -55,15 +60,13 @@ async def run_step(step: Step, attempt: Attempt, lang: str) -> StepResult:
     return StepResult(step, tuple(results))
 
 
-def run_step_sync(step: Step, attempt: Attempt, lang: str) -> StepResult:
+def run_step_sync(step: Step, attempt: Attempt, lang: str, ports: PortFactory) -> StepResult:
     """`run_step` for programs without an event loop (the CLI)."""
-    return asyncio.run(run_step(step, attempt, lang))
+    return asyncio.run(run_step(step, attempt, lang, ports))
 
 
-async def _start(attempt: Attempt, profile: ControllerProfile) -> "Proxy":
-    from explorer.proxy.server import Proxy, ProxyOptions
-
-    proxy = Proxy(ProxyOptions(listen="127.0.0.1"))
+async def _start(ports: PortFactory, attempt: Attempt, profile: ControllerProfile) -> TrafficPort:
+    proxy = ports()
     applied = [*attempt.history, attempt.texts]
     states = [attempt.state_of(texts) for texts in applied]
     await proxy.start(states[0], profile)
@@ -76,7 +79,7 @@ async def _start(attempt: Attempt, profile: ControllerProfile) -> "Proxy":
     return proxy
 
 
-async def _run(check, attempt: Attempt, lang: str, profile: ControllerProfile, proxy: "Proxy") -> CheckResult:
+async def _run(check, attempt: Attempt, lang: str, profile: ControllerProfile, proxy: TrafficPort) -> CheckResult:
     if isinstance(check, RequestCheck):
         headers = {"Host": check.host} if check.host else None
         try:
@@ -90,14 +93,14 @@ async def _run(check, attempt: Attempt, lang: str, profile: ControllerProfile, p
 
 
 async def _handshake(check: TLSCheck, attempt: Attempt, lang: str, profile: ControllerProfile,
-                     proxy: "Proxy") -> CheckResult:
+                     proxy: TrafficPort) -> CheckResult:
     decision = route(attempt.state, profile, request_of(f"https://{check.sni}/", None))
     info: ListenerInfo | None = proxy.listeners.get(decision.load_balancer) or next(
         iter(proxy.listeners.values()), None)
-    wanted = _secret_certificate(attempt, check.secret)
+    wanted = _secret_certificate(attempt, check.secret) if check.secret else None
     if info is None or info.https_port is None:
         error = f"no HTTPS front end: {decision.reason}" if decision.outcome == "refused" else "no HTTPS listener"
-        return judge_certificate(check, lang, profile, None, wanted, "", "", error)
+        return judge_certificate(check, lang, profile, None, wanted, (), "", error)
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE  # we compare the certificate itself, not its trust chain
@@ -105,7 +108,7 @@ async def _handshake(check: TLSCheck, attempt: Attempt, lang: str, profile: Cont
         _, writer = await asyncio.wait_for(
             asyncio.open_connection(info.host, info.https_port, ssl=context, server_hostname=check.sni), _TIMEOUT)
     except Exception as exc:
-        return judge_certificate(check, lang, profile, None, wanted, "", "", _describe(exc))
+        return judge_certificate(check, lang, profile, None, wanted, (), "", _describe(exc))
     try:
         served = writer.get_extra_info("ssl_object").getpeercert(binary_form=True)
     finally:
@@ -114,11 +117,18 @@ async def _handshake(check: TLSCheck, attempt: Attempt, lang: str, profile: Cont
             await writer.wait_closed()
         except (ssl.SSLError, ConnectionError):
             pass
-    source = next((line.split(": ", 1)[1] for line in info.certificates
-                   if check.sni in line.split(": ", 1)[0].split(", ")), "the proxy's default certificate")
-    secret = attempt.state.secrets.get((attempt.namespace, check.secret))
-    where = f"{secret.meta.location} (Secret {check.secret})" if secret is not None else ""
-    return judge_certificate(check, lang, profile, served, wanted, _names(served), source, where=where)
+    fallback = say("source.first" if profile.unknown_sni_certificate == "first" else "source.fake", lang,
+                   controller=profile.title)
+    claimed = next((line.split(": ", 1)[1] for line in info.certificates
+                    if check.sni in line.split(": ", 1)[0].split(", ")), None)
+    source = claimed or fallback
+    secret = attempt.state.secrets.get((attempt.namespace, check.secret)) if check.secret else None
+    if secret is None:  # the Secret the rules name for this host: where a wrong certificate would be
+        secret = next((attempt.state.secrets.get((i.meta.namespace, t.secret_name)) for i in attempt.state.ingresses
+                       for t in i.tls if t.secret_name and check.sni in t.hosts), None)
+    where = f"{secret.meta.location} (Secret {secret.meta.name})" if secret is not None else ""
+    return judge_certificate(check, lang, profile, served, wanted, _names(served), source, where=where,
+                             claimed=claimed is not None)
 
 
 @dataclass
@@ -130,10 +140,11 @@ class DemoRun:
     error: str = ""
 
 
-async def send_demo(attempt: Attempt, url: str, host: str | None, profile: ControllerProfile) -> DemoRun:
+async def send_demo(attempt: Attempt, url: str, host: str | None, profile: ControllerProfile,
+                    ports: PortFactory) -> DemoRun:
     """Send one request through a proxy running the attempt's state, and collect its hop events."""
     try:
-        proxy = await _start(attempt, profile)
+        proxy = await _start(ports, attempt, profile)
     except Exception as exc:
         return DemoRun(None, [], f"the proxy did not start: {exc}")
     events = proxy.subscribe()
@@ -168,10 +179,10 @@ def _secret_certificate(attempt: Attempt, name: str) -> bytes | None:
     raw = secret.meta.raw if secret is not None else None
     if not isinstance(raw, dict):
         return None
-    pem = (raw.get("stringData") or {}).get("tls.crt")
-    if pem is None and isinstance((raw.get("data") or {}).get("tls.crt"), str):
+    pem = reveal((raw.get("stringData") or {}).get("tls.crt"))  # sealed by the loader (explorer.model.redact)
+    if pem is None and reveal((raw.get("data") or {}).get("tls.crt")) is not None:
         try:
-            pem = base64.b64decode(raw["data"]["tls.crt"]).decode("ascii", "replace")
+            pem = base64.b64decode(reveal(raw["data"]["tls.crt"]) or "").decode("ascii", "replace")
         except ValueError:
             return None
     if not isinstance(pem, str) or "-----BEGIN CERTIFICATE-----" not in pem:
@@ -184,7 +195,7 @@ def _secret_certificate(attempt: Attempt, name: str) -> bytes | None:
         return None
 
 
-def _names(der: bytes) -> str:
+def _names(der: bytes) -> tuple[str, ...]:
     """The DNS names a certificate is for (its SANs, else its CN)."""
     from cryptography import x509
     from cryptography.x509.oid import NameOID
@@ -195,7 +206,7 @@ def _names(der: bytes) -> str:
             x509.DNSName)
     except x509.ExtensionNotFound:
         names = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
-    return ", ".join(str(n) for n in names) or "(no names)"
+    return tuple(str(n) for n in names)
 
 
 def _describe(exc: BaseException) -> str:

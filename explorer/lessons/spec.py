@@ -63,11 +63,38 @@ class HealthCheckPath:
 
 
 @dataclass(frozen=True, slots=True)
+class ProbeCheck:
+    """Every container of the Pods behind Service `service` has a readinessProbe: httpGet on `path`."""
+
+    service: str
+    path: str
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AddressCheck:
     """Ingress `ingress` has the reserved address `reserved`, and keeps it when it is deleted and created again."""
 
     ingress: str
     reserved: str
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AddressChangeCheck:
+    """Ingress `ingress` has an ephemeral address, other than the one it had when first served: the learner
+    deleted and created it again and saw the address go with it."""
+
+    ingress: str
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceTypeCheck:
+    """Service `service` is of `type` (ClusterIP, NodePort, LoadBalancer)."""
+
+    service: str
+    type: str
     profile: str | None = None
 
 
@@ -91,19 +118,36 @@ class RequestCheck:
     service: str | None = None
     location: str | None = None
     profile: str | None = None
+    backend: str | None = None  # the Service the proxy chose (its backend header), whether or not a Pod answered
 
 
 @dataclass(frozen=True, slots=True)
 class TLSCheck:
-    """A real TLS handshake with SNI `sni` returns the certificate held in Secret `secret`."""
+    """A real TLS handshake with SNI `sni` returns a certificate that covers the name `sni`.
+
+    With `secret`, it must also be the certificate held in that Secret; with
+    `covers: false`, it must not cover the name (a controller's own fallback)."""
 
     sni: str
-    secret: str
+    secret: str | None = None
+    covers: bool = True
     profile: str | None = None
 
 
-Check = Union[RouteCheck, FindingCheck, HealthCheckState, HealthCheckPath, AddressCheck, HopsCheck,
-              RequestCheck, TLSCheck]
+@dataclass(frozen=True, slots=True)
+class CleanCheck:
+    """Every file loads and no error-level finding stands, on each controller the step uses.
+
+    Not written in lessons: every step runs it first, so a YAML error or a
+    refused object is shown (with file:line) before anything it would hide."""
+
+    profiles: tuple[str, ...] = ()
+    profile: str | None = None
+
+
+Check = Union[RouteCheck, FindingCheck, HealthCheckState, HealthCheckPath, ProbeCheck, AddressCheck,
+              AddressChangeCheck, ServiceTypeCheck, HopsCheck,
+              RequestCheck, TLSCheck, CleanCheck]
 
 #: Checks that need real traffic: the pure checker leaves them to the runner.
 PROXY_CHECKS = (RequestCheck, TLSCheck)
@@ -144,7 +188,17 @@ class Recreate:
     target: str
 
 
-SolutionOp = Union[Patch, Add, Remove, Recreate]
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace the text `old` (which must occur in `file`) by `new`: for the mistakes a merge patch cannot
+    make, such as a YAML syntax error or a mis-indented line."""
+
+    file: str
+    old: str
+    new: str
+
+
+SolutionOp = Union[Patch, Add, Remove, Recreate, Edit]
 
 
 # ------------------------------------------------------------------ lessons

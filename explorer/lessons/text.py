@@ -72,6 +72,8 @@ def reflow(text: str, lang: str) -> str:
 
 
 _TOKEN = re.compile(r"\s+|[\x21-\x7e]+|.")
+#: Marks a Japanese line never starts with (JIS X 4051 line-start prohibition, the common subset).
+_NO_LINE_START = frozenset("、。，．）」』】〕！？：；ー・")
 
 
 def _cells(text: str) -> int:
@@ -90,8 +92,8 @@ def wrap(text: str, width: int) -> str:
             continue
         current = ""
         for token in _TOKEN.findall(line):
-            if _cells(current + token) <= width or not current:
-                current += token
+            if _cells(current + token) <= width or not current or token in _NO_LINE_START:
+                current += token  # a closing mark hangs at the end of the line rather than start the next
             elif token.isspace():
                 out.append(current.rstrip())
                 current = ""

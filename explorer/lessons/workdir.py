@@ -6,11 +6,10 @@ when any start file already exists, nothing is copied unless asked to.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from explorer import fsio
 from explorer.lessons.spec import Lesson
 from explorer.model.load import MANIFEST_SUFFIXES
 
@@ -85,11 +84,4 @@ def write(directory: Path, texts: dict[str, str], before: dict[str, str]) -> lis
 
 
 def write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    fsio.write_atomic(path, text)

@@ -64,9 +64,9 @@ def kubeconfig_paths(explicit: str | None, environ: Mapping[str, str] = os.envir
         paths: list[str] = []
         for part in environ["KUBECONFIG"].split(os.pathsep):
             if part and Path(part).expanduser().is_file():
-                path = str(Path(part).expanduser())
-                if path not in paths:
-                    paths.append(path)
+                found = str(Path(part).expanduser())
+                if found not in paths:
+                    paths.append(found)
         return paths
     home = Path(environ.get("HOME") or Path.home())
     default = home / ".kube" / "config"
@@ -105,7 +105,8 @@ def read_contexts(kubeconfig: str | None = None, environ: Mapping[str, str] = os
             body = entry.get("context")
             contexts.setdefault(_text(entry["name"]), body if isinstance(body, dict) else {})
         for entry in _entries(config, "clusters"):
-            cluster = entry.get("cluster") if isinstance(entry.get("cluster"), dict) else {}
+            given = entry.get("cluster")
+            cluster = given if isinstance(given, dict) else {}
             servers.setdefault(_text(entry["name"]), _text(cluster.get("server")))
     listed = tuple(
         KubeContext(name, _text(body.get("cluster")), _text(body.get("user")),

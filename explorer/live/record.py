@@ -11,12 +11,14 @@ a Secret's data.
 from __future__ import annotations
 
 import os
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
 
+from explorer.fsio import write_atomic
 from explorer.live.resources import ENDPOINTS, RESOURCES
 from explorer.model.source import SourceError
 
@@ -26,6 +28,8 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
 
 CLUSTER_DIR = "_cluster"
+#: A namespace (DNS-1123 label) or our own folder and file names: one path part, never `..`.
+_NAME = re.compile(r"[a-z0-9_]([-a-z0-9._]{0,251}[a-z0-9])?")
 _PLURALS = {r.kind: r.plural for r in (*RESOURCES, ENDPOINTS)}
 
 
@@ -40,7 +44,12 @@ def write_recording(objects: Iterable[dict[str, Any]], directory: str | os.PathL
         meta = obj.get("metadata") or {}
         kind = str(obj.get("kind") or "Unknown")
         folder = str(meta.get("namespace") or CLUSTER_DIR)
-        groups[Path(folder) / f"{_PLURALS.get(kind, kind.lower())}.yaml"].append(obj)
+        file = f"{_PLURALS.get(kind, kind.lower())}.yaml"
+        if not _NAME.fullmatch(folder) or not _NAME.fullmatch(file):
+            # the apiserver only hands out DNS labels; anything else (`../..`) would be written outside DIR
+            raise SourceError(f"refusing to record {kind} {meta.get('name')!r}: namespace {folder!r} is not a "
+                              f"valid namespace name, and would be written outside {root}; nothing written")
+        groups[Path(folder) / file].append(obj)
     header = (f"# Recorded from {origin} by `ingress-explorer record`; replay with `ingress-explorer -f DIR`.\n"
               "# Secret values are not recorded: each key is kept with an empty value.\n")
     written = []
@@ -50,7 +59,7 @@ def write_recording(objects: Iterable[dict[str, Any]], directory: str | os.PathL
             path.parent.mkdir(parents=True, exist_ok=True)
             text = yaml.dump_all(items, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
                                  allow_unicode=True, explicit_start=True)
-            path.write_text(header + text, encoding="utf-8")
+            write_atomic(path, header + text)
             written.append(path)
     except OSError as exc:
         raise SourceError(f"cannot write the recording under {root}: {exc.strerror or exc}") from None

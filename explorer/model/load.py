@@ -6,22 +6,22 @@ read becomes a Problem with file:line, and the rest still loads.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
+import stat
 import sys
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, BinaryIO, Iterable, Iterator, Mapping
 
 from explorer.model.location import Location, Problem
 from explorer.model.normalize import Model, normalize
+from explorer.model.redact import seal
 from explorer.model.state import ClusterState
 from explorer.model.yamldoc import Document, YAMLError, parse_documents
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_FILE_BYTES = 512 * 1024 * 1024
 STDIN = "-"
-FREEZE_AT = 5000  # objects: below this the collector's passes cost nothing worth avoiding
 
 
 def load(
@@ -29,23 +29,12 @@ def load(
     namespace: str = "default",
     stdin_text: str | None = None,
 ) -> ClusterState:
-    """Load every source (file, directory, or "-" for stdin) into one state."""
-    # Loading allocates millions of small containers and frees none of them:
-    # the cyclic collector would only walk them again and again.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        state = _load(sources, namespace, stdin_text)
-        if paused and len(state.objects) >= FREEZE_AT:
-            # Without this, the collector's next passes walk the whole dump
-            # (2.5 s on a 27,000-object dump, and 1 s on every full pass
-            # after). The model holds no reference cycles, so a state that
-            # is dropped later is still freed, by reference counting.
-            gc.freeze()
-        return state
-    finally:
-        if paused:
-            gc.enable()
+    """Load every source (file, directory, or "-" for stdin) into one state.
+
+    The garbage collector is the program's to tune, not the library's: see
+    explorer/commands/collector.py and explorer.tui.view.gc_paused.
+    """
+    return _load(sources, namespace, stdin_text)
 
 
 def load_texts(texts: Mapping[str, str], namespace: str = "default",
@@ -125,7 +114,7 @@ def read_sources(source: str, stdin_text: str | None) -> Iterator[tuple[str, str
     """(name, text, None) for each readable file of a source, or (name, None, problem)."""
     if source == STDIN:
         if stdin_text is None:
-            data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+            data = read_bounded(sys.stdin.buffer)
         else:
             data = stdin_text.encode()
         yield _decode("<stdin>", data)
@@ -156,22 +145,59 @@ def _hidden(path: Path, root: Path) -> bool:
 def _read_file(path: Path) -> tuple[str, str | None, Problem | None]:
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return name, None, Problem(
-                Location(name), f"file is {size / 2**20:.0f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit",
-                hint="split it, or load only the objects you need", skipped=True,
-            )
-        data = path.read_bytes()
+        mode = os.stat(path).st_mode  # a socket cannot even be opened: say what it is first
+        if not stat.S_ISREG(mode):
+            return name, None, _not_regular(name, mode)
+        # O_NONBLOCK: should a FIFO replace the file meanwhile, opening it must not wait for a writer
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         return name, None, Problem(Location(name), f"cannot read: {exc.strerror or exc}", skipped=True)
+    with open(fd, "rb", closefd=True) as handle:
+        try:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                return name, None, _not_regular(name, mode)
+            size = os.fstat(fd).st_size
+            if size > MAX_FILE_BYTES:
+                return name, None, Problem(
+                    Location(name), f"file is {size / 2**20:.0f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit",
+                    hint="split it, or load only the objects you need", skipped=True,
+                )
+            os.set_blocking(fd, True)
+            data = read_bounded(handle, size)
+        except OSError as exc:
+            return name, None, Problem(Location(name), f"cannot read: {exc.strerror or exc}", skipped=True)
     return _decode(name, data)
+
+
+def read_bounded(handle: BinaryIO, expected: int = 0, limit: int = MAX_FILE_BYTES) -> bytes:
+    """At most `limit` + 1 bytes: bounded as it reads, since a file may grow (or lie about its size) meanwhile."""
+    chunks = [handle.read(min(expected, limit) + 1)]
+    total = len(chunks[0])
+    while chunks[-1] and total <= limit:
+        chunks.append(handle.read(min(1 << 20, limit + 1 - total)))
+        total += len(chunks[-1])
+    return b"".join(chunks)
+
+
+def _not_regular(name: str, mode: int) -> Problem:
+    return Problem(Location(name), f"is a {_file_kind(mode)}, not a regular file",
+                   hint="-f reads files, directories and - (stdin): save the manifests to a file first",
+                   skipped=True)
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISCHR, "character device"),
+                       (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket"), (stat.S_ISDIR, "directory")):
+        if test(mode):
+            return kind
+    return "special file"
 
 
 def _decode(name: str, data: bytes) -> tuple[str, str | None, Problem | None]:
     if len(data) > MAX_FILE_BYTES:
         return name, None, Problem(Location(name), f"input is over the {MAX_FILE_BYTES // 2**20} MiB limit",
-                                   skipped=True)
+                                   hint="split it, or load only the objects you need", skipped=True)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return name, None, Problem(Location(name, 1), "file is UTF-16; manifests are read as UTF-8",
                                    hint="save the file as UTF-8", skipped=True)
@@ -198,7 +224,8 @@ def _documents(text: str, name: str) -> Iterator[tuple[Any, int] | Problem]:
             # read it as JSON then, without field positions.
             try:
                 data = json.loads(text)
-            except ValueError:
+                json.dumps(data, ensure_ascii=False).encode()  # a lone surrogate (\\ud800) cannot be text
+            except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
                 pass
             else:
                 yield from _unpack(Document(data, 1, 0), name)
@@ -236,6 +263,6 @@ def _unpack(doc: Document, name: str) -> Iterator[tuple[Any, int] | Problem]:
                     item["kind"] = item_kind
                 if "apiVersion" not in item and data.get("apiVersion") and data["kind"] != "List":
                     item["apiVersion"] = data["apiVersion"]
-            yield item, line
+            yield seal(item), line
         return
-    yield data, doc.line
+    yield seal(data), doc.line

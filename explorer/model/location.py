@@ -46,7 +46,10 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.location}: "
         what = f"{self.object}: " if self.object else ""
-        field = f"{self.field}: " if self.field and self.field not in self.message else ""
+        # `unknown field "spec.roles"` names its field already; the apiserver's Go path (IngressSpec.spec.rules)
+        # inside a message does not count as naming it
+        own = self.message.split(" (apiserver: ", 1)[0]
+        field = f"{self.field}: " if self.field and self.field not in own else ""
         text = f"{where}{self.severity}: {what}{field}{self.message}"
         if self.hint:
             text += f" ({self.hint})"

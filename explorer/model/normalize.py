@@ -9,14 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from explorer.model import gateway_decode
 from explorer.model.fields import line_of
+from explorer.model.gateway import (
+    NOT_SIMULATED, SIMULATED_VERSIONS, Gateway, GatewayClass, HTTPRoute, ReferenceGrant, is_gateway_api,
+)
 from explorer.model.location import Location, Problem
 from explorer.model.objects import (
     PATH_TYPES, Container, ContainerPort, EndpointAddress, Endpoints, HTTPIngressPath, Ingress,
     IngressBackend, IngressClass, IngressRule, IngressTLS, ObjectMeta, OtherObject, PodTemplate,
     Probe, ResourceBackend, Secret, Service, ServiceBackend, ServicePort, Workload,
 )
-from explorer.model.schema import decode, schema_for
+from explorer.model.schema import field_errors
 
 #: Kinds that live outside namespaces (the ones people put in manifests).
 CLUSTER_SCOPED = frozenset({
@@ -27,9 +31,10 @@ CLUSTER_SCOPED = frozenset({
 })
 
 BETA_INGRESS = ("networking.k8s.io/v1beta1", "extensions/v1beta1")
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod")
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Pod")
 
-Model = Ingress | IngressClass | Service | Workload | Secret | Endpoints | OtherObject
+Model = (Ingress | IngressClass | Service | Workload | Secret | Endpoints | OtherObject
+         | GatewayClass | Gateway | HTTPRoute | ReferenceGrant)
 
 
 @dataclass
@@ -83,9 +88,8 @@ def normalize(raw: Any, file: str, line: int, order: int, default_namespace: str
     ref = f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
     reader = _Reader(raw, file, ref)
 
-    schema = schema_for(api_version, kind)
-    if schema is not None:
-        errors = list(decode(raw, schema))
+    errors = field_errors(raw, api_version, kind)  # the apiserver's strict decoding, per Kubernetes release
+    if errors is not None:
         reader.problems += [
             Problem(Location(file, e.line or line), e.message, "error", e.field, e.hint, ref, skipped=e.fatal)
             for e in errors
@@ -105,9 +109,25 @@ def normalize(raw: Any, file: str, line: int, order: int, default_namespace: str
         order=order, raw=raw,
     )
     builder = _BUILDERS.get(kind)
+    if is_gateway_api(api_version):
+        builder = gateway_decode.BUILDERS.get(kind) if api_version in SIMULATED_VERSIONS.get(kind, ()) else None
+        if builder is None:
+            _gateway_not_simulated(reader, api_version, kind)
+    elif kind in gateway_decode.BUILDERS:
+        builder = None  # a Gateway of some other API group is not ours
     if builder is None or (kind == "Ingress" and api_version not in ("networking.k8s.io/v1", *BETA_INGRESS)):
         return Normalized(OtherObject(meta), reader.problems)
     return Normalized(builder(reader, meta), reader.problems)
+
+
+def _gateway_not_simulated(r: _Reader, api_version: str, kind: str) -> None:
+    """A Gateway API kind listed but not routed: said once per object, never silent."""
+    if kind in NOT_SIMULATED:
+        r.problem("kind", f"{kind} ({api_version}) is recognised but not simulated: {NOT_SIMULATED[kind]}",
+                  hint="only HTTPRoute traffic through Gateway listeners is simulated", severity="warning")
+    elif kind in SIMULATED_VERSIONS:
+        r.problem("apiVersion", f"{api_version} {kind} is not a served version; it is listed, not simulated",
+                  hint=f"write apiVersion: {SIMULATED_VERSIONS[kind][0]}", severity="warning")
 
 
 # ---------------------------------------------------------------- Ingress
@@ -174,9 +194,9 @@ def _ingress(r: _Reader, meta: ObjectMeta) -> Ingress:
         rule = rule or {}
         rule_path = f"spec.rules[{i}]"
         http = rule.get("http")
-        paths = None
+        paths: tuple[HTTPIngressPath, ...] | None = None
         if http is not None:
-            paths = []
+            found: list[HTTPIngressPath] = []
             if not (http or {}).get("paths"):
                 r.problem(f"{rule_path}.http.paths", "Required value: http.paths must list at least one path")
             for j, item in enumerate((http or {}).get("paths") or ()):
@@ -197,22 +217,28 @@ def _ingress(r: _Reader, meta: ObjectMeta) -> Ingress:
                               '"ImplementationSpecific", "Prefix"',
                               hint=_path_type_hint(path_type))
                     path_type = ""
-                paths.append(HTTPIngressPath(
+                found.append(HTTPIngressPath(
                     item.get("path"), path_type, _backend(r, item.get("backend"), f"{p}.backend", beta),
                     p, r.loc(p), given,
                 ))
-            paths = tuple(paths)
+            paths = tuple(found)
         rules.append(IngressRule((rule.get("host") or ""), paths, rule_path, r.loc(rule_path)))
 
-    tls = tuple(
-        IngressTLS(tuple((t or {}).get("hosts") or ()), (t or {}).get("secretName") or "",
-                   f"spec.tls[{i}]", r.loc(f"spec.tls[{i}]"))
-        for i, t in enumerate(spec.get("tls") or ())
-    )
+    tls = []
+    for i, t in enumerate(spec.get("tls") or ()):
+        t = t or {}
+        hosts = []
+        for j, host in enumerate(t.get("hosts") or ()):
+            if isinstance(host, str):
+                hosts.append(host)
+            else:  # `hosts: [null]`: Go decodes it as "", which validation refuses
+                r.problem(f"spec.tls[{i}].hosts[{j}]", f"Invalid value: {'null' if host is None else repr(host)}: a TLS host must be a DNS name",
+                          hint="write the host name, or remove the empty entry")
+        tls.append(IngressTLS(tuple(hosts), t.get("secretName") or "", f"spec.tls[{i}]", r.loc(f"spec.tls[{i}]")))
     if not rules and default is None:
         r.problem("spec", "Invalid value: either `defaultBackend` or `rules` must be specified"
                   if not beta else "Invalid value: either `backend` or `rules` must be specified")
-    return Ingress(meta, spec.get("ingressClassName"), default, tuple(rules), tls, spelled,
+    return Ingress(meta, spec.get("ingressClassName"), default, tuple(rules), tuple(tls), spelled,
                    _reported_address(r.raw.get("status")))
 
 
@@ -223,12 +249,13 @@ def _reported_address(status: Any) -> str | None:
     for entry in entries if isinstance(entries, list) else ():
         if isinstance(entry, dict):
             for key in ("ip", "hostname"):
-                if isinstance(entry.get(key), str) and entry[key]:
-                    return entry[key]
+                value = entry.get(key)
+                if isinstance(value, str) and value:
+                    return value
     return None
 
 
-def _path_type_hint(value: str) -> str:
+def _path_type_hint(value: object) -> str:
     for known in PATH_TYPES:
         if known.lower() == str(value).lower():
             return f"pathType is case-sensitive: write {known}"
@@ -272,7 +299,7 @@ def _service(r: _Reader, meta: ObjectMeta) -> Service:
 def _probe(r: _Reader, value: Any, path: str) -> Probe | None:
     if not value:
         return None
-    common = dict(
+    common: dict[str, Any] = dict(  # what every kind of probe shares
         initial_delay_seconds=value.get("initialDelaySeconds") or 0,
         period_seconds=value.get("periodSeconds") or 10,
         timeout_seconds=value.get("timeoutSeconds") or 1,
@@ -325,7 +352,10 @@ def _workload(r: _Reader, meta: ObjectMeta) -> Workload:
         return Workload(meta, 1, None, template, ready, status.get("podIP"), status.get("phase"))
     template_raw = spec.get("template") or {}
     template = _pod_template(r, template_raw.get("spec"), "spec.template.spec", template_raw.get("metadata"))
-    selector = (spec.get("selector") or {}).get("matchLabels")
+    if meta.kind == "ReplicationController":  # a plain map, defaulted to the template's labels
+        selector = spec.get("selector") or template.labels
+    else:
+        selector = (spec.get("selector") or {}).get("matchLabels")
     replicas = spec.get("replicas")
     if replicas is None:
         replicas = 1
@@ -336,7 +366,7 @@ def _workload(r: _Reader, meta: ObjectMeta) -> Workload:
 
 
 def _secret(r: _Reader, meta: ObjectMeta) -> Secret:
-    keys = set()
+    keys: set[str] = set()
     for section in ("data", "stringData"):
         value = r.raw.get(section)
         if isinstance(value, dict):

@@ -250,7 +250,7 @@ class PodTemplate:
 
 @dataclass(frozen=True, slots=True)
 class Workload:
-    """A Deployment, StatefulSet, DaemonSet, ReplicaSet or a bare Pod."""
+    """A Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController or a bare Pod."""
 
     meta: ObjectMeta
     replicas: int  # a bare Pod counts 1; a DaemonSet counts 1 (one node here)

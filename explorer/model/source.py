@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from typing import Iterable, Iterator, Protocol
+from typing import Iterable, Iterator, Protocol, Self
 
 from explorer.model.load import load
 from explorer.model.state import ClusterState
@@ -66,7 +66,7 @@ class ClusterSource(ABC):
     def close(self) -> None:
         """Stop `changes()` and release connections. Safe to call more than once."""
 
-    def __enter__(self) -> "ClusterSource":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

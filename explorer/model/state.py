@@ -1,20 +1,70 @@
 """ClusterState: the one snapshot every view reads.
 
 Files and the live cluster both produce it; an edit or a watch event makes a
-new one. It is never changed in place, so a router compiled from it stays
-valid for as long as the snapshot lives.
+new one. It is never changed in place, so what is derived from it (route
+tables, the controller's predicted sync, Pod inventories) stays valid for as
+long as the snapshot lives, and lives in one typed place: `state.derived`.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Iterable
+from typing import Callable, Generic, Hashable, Iterable, TypeVar
 
+from explorer.model.gateway import Gateway, GatewayClass, HTTPRoute, ReferenceGrant
 from explorer.model.location import Problem
 from explorer.model.normalize import Model
 from explorer.model.objects import (
     Endpoints, Ingress, IngressClass, OtherObject, Secret, Service, Workload,
 )
+
+
+T = TypeVar("T")
+
+
+class Slot(Generic[T]):
+    """A named kind of derived data, typed by what it holds (a module-level constant of its owner).
+
+    Higher layers declare their slots (`TABLES: Slot[RouteTable] = Slot("route table")`);
+    the model never imports them.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Slot({self.name!r})"
+
+
+class Derived:
+    """What has been computed from one snapshot, by slot and key (a profile name, a Service id, ...).
+
+    Whatever is kept here must not point back at the snapshot (no state -> table ->
+    state cycle): a dropped snapshot is then freed by reference counting alone, even
+    with the cyclic collector frozen or off.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[object, Hashable], object] = {}
+
+    def get(self, slot: Slot[T], key: Hashable, build: Callable[[], T]) -> T:
+        """The value of `slot` for `key`, built by `build()` on first use."""
+        index = (slot, key)
+        try:
+            return self._values[index]  # type: ignore[return-value]
+        except KeyError:
+            value = self._values[index] = build()
+            return value
+
+    def peek(self, slot: Slot[T], key: Hashable) -> T | None:
+        return self._values.get((slot, key))  # type: ignore[return-value]
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 class ClusterState:
@@ -39,6 +89,12 @@ class ClusterState:
         self.workloads: list[Workload] = []
         self.endpoints: list[Endpoints] = []
         self.others: list[OtherObject] = []
+        self.gateway_classes: dict[str, GatewayClass] = {}
+        self.gateways: list[Gateway] = []
+        self.http_routes: list[HTTPRoute] = []
+        self.reference_grants: list[ReferenceGrant] = []
+        #: Route tables, indexes and predictions computed from this snapshot (see Derived).
+        self.derived = Derived()
         for o in self.objects:
             if isinstance(o, Service):
                 self.services.setdefault((o.meta.namespace, o.meta.name), o)
@@ -52,6 +108,14 @@ class ClusterState:
                 self.endpoints.append(o)
             elif isinstance(o, OtherObject):
                 self.others.append(o)
+            elif isinstance(o, GatewayClass):
+                self.gateway_classes.setdefault(o.meta.name, o)
+            elif isinstance(o, Gateway):
+                self.gateways.append(o)
+            elif isinstance(o, HTTPRoute):
+                self.http_routes.append(o)
+            elif isinstance(o, ReferenceGrant):
+                self.reference_grants.append(o)
 
     def service(self, namespace: str, name: str) -> Service | None:
         return self.services.get((namespace, name))

@@ -9,8 +9,10 @@ refused after a bounded amount of work instead of eating the machine.
 
 from __future__ import annotations
 
+import bisect
+import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -22,11 +24,13 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_ALIAS_EXPANSION = 100_000  # nodes built from aliases in one document
 MAX_DEPTH = 200
+#: Python refuses to read or print integers over 4,300 digits; no Kubernetes field holds more than 64 bits.
+MAX_INT_DIGITS = 4000
 #: The apiserver refuses request bodies over 3 MiB, so no real object holds a longer value.
 MAX_SCALAR_BYTES = 3 * 1024 * 1024
 
 
-class LDict(dict):
+class LDict(dict[Any, Any]):
     """A mapping that knows the 1-based line of each of its keys."""
 
     __slots__ = ("line", "key_lines")
@@ -37,7 +41,7 @@ class LDict(dict):
         self.key_lines: dict[str, int] = {}
 
 
-class LList(list):
+class LList(list[Any]):
     """A sequence that knows the line of each of its items."""
 
     __slots__ = ("line", "item_lines")
@@ -71,6 +75,7 @@ _scalar_constructor = yaml.constructor.SafeConstructor()
 _SCALARS = _scalar_constructor.yaml_constructors
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
+_INT = "tag:yaml.org,2002:int"
 _OMAP = ("tag:yaml.org,2002:omap", "tag:yaml.org,2002:pairs", "tag:yaml.org,2002:set")
 
 
@@ -93,6 +98,11 @@ class _Builder:
                 )
             if tag == _STR:
                 return node.value
+            if tag == _INT and len(node.value) > MAX_INT_DIGITS:
+                raise YAMLError(
+                    f"an integer of {len(node.value):,} digits; Kubernetes fields hold 64-bit integers",
+                    node.start_mark.line + 1, node.start_mark.column + 1,
+                )
             if tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"):
                 return node.value  # Kubernetes reads these as strings
             make = _SCALARS.get(tag)
@@ -100,7 +110,15 @@ class _Builder:
                 raise YAMLError(
                     f"unknown tag {tag!r}", node.start_mark.line + 1, node.start_mark.column + 1
                 )
-            return make(_scalar_constructor, node)
+            try:
+                value = make(_scalar_constructor, node)
+            except (ValueError, KeyError, TypeError, OverflowError, IndexError, yaml.YAMLError):
+                # SafeConstructor assumes the tag fits the text: `!!bool maybe` is a KeyError there
+                raise YAMLError(
+                    f"the value is not a valid {tag.rsplit(':', 1)[-1]} (read as {tag.replace('tag:yaml.org,2002:', '!!')})",
+                    node.start_mark.line + 1, node.start_mark.column + 1,
+                ) from None
+            return value
         if depth > MAX_DEPTH:
             raise YAMLError(
                 f"document is nested more than {MAX_DEPTH} levels deep",
@@ -137,18 +155,11 @@ class _Builder:
             mapping = LDict()
             mapping.line = node.start_mark.line + 1
             key_lines = mapping.key_lines
+            merged: dict[str, tuple[Any, int]] = {}  # keys from merge keys (<<): explicit keys override them
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    merged = self.build(value_node, depth + 1)
-                    for source in merged if isinstance(merged, list) else [merged]:
-                        if not isinstance(source, dict):
-                            raise YAMLError(
-                                "a merge key (<<) needs a mapping",
-                                value_node.start_mark.line + 1,
-                                value_node.start_mark.column + 1,
-                            )
-                        for k, v in source.items():
-                            mapping.setdefault(k, v)
+                    for k, entry in self._merge(value_node, depth, key_node.start_mark.line + 1).items():
+                        merged.setdefault(k, entry)  # a second `<<` adds keys, as PyYAML's flatten_mapping
                     continue
                 k = self.build(key_node, depth + 1)
                 if not isinstance(k, (str, int, float, bool)) and k is not None:
@@ -167,8 +178,34 @@ class _Builder:
                     )
                 mapping[k] = self.build(value_node, depth + 1)
                 key_lines[k] = key_node.start_mark.line + 1
+            if merged:
+                # As PyYAML's SafeLoader: merged keys first, the mapping's own keys win over them.
+                own = dict(mapping)
+                mapping.clear()
+                for k, (v, line) in merged.items():
+                    if k not in own:
+                        mapping[k] = v
+                        key_lines.setdefault(k, line)
+                mapping.update(own)
             return mapping
         raise YAMLError(f"unexpected YAML node {node!r}")  # pragma: no cover
+
+    def _merge(self, value_node: Node, depth: int, line: int) -> dict[str, tuple[Any, int]]:
+        """The keys one `<<` brings: of a list of mappings, the earlier wins (the merge key spec, and PyYAML)."""
+        value = self.build(value_node, depth + 1)
+        sources = value if isinstance(value, list) else [value]
+        keys: dict[str, tuple[Any, int]] = {}
+        for source in sources:
+            if not isinstance(source, dict):
+                raise YAMLError(
+                    "a merge key (<<) needs a mapping or a list of mappings",
+                    value_node.start_mark.line + 1,
+                    value_node.start_mark.column + 1,
+                )
+            lines = getattr(source, "key_lines", {})
+            for k, v in source.items():
+                keys.setdefault(k, (v, lines.get(k, line)))
+        return keys
 
 
 def _key_text(value: Any) -> str:
@@ -182,6 +219,56 @@ def _key_text(value: Any) -> str:
     return str(value)
 
 
+_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
+
+
+def json_as_yaml(text: str) -> tuple[str, list[int]]:
+    """JSON's surrogate-pair escapes (`\\ud83d\\ude00`) as YAML's `\\U0001f600`, which libyaml reads.
+
+    JSON is meant to be YAML, and is but for these: rewriting them keeps every
+    line (and so every position a message gives). Returns the text and where
+    each rewrite ended in it (each is 2 characters shorter than the original),
+    for a caller that maps positions back to the original text.
+    """
+    if "\\u" not in text or text.lstrip()[:1] not in ("{", "["):
+        return text, []
+    ends: list[int] = []
+    shift = 0
+
+    def pair(match: re.Match[str]) -> str:
+        nonlocal shift
+        high, low = int(match[2], 16), int(match[3], 16)
+        code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+        shift += 2
+        ends.append(match.end() - shift)
+        return f"{match[1]}\\U{code:08x}"
+
+    return _PAIR.sub(pair, text), ends
+
+
+def _opened_at(text: str, exc: yaml.MarkedYAMLError) -> Any:
+    """Where the quote, `{` or `[` that an error ran into the end of was opened (None if it is not that)."""
+    context = exc.context or ""
+    if context.startswith("while scanning a quoted"):
+        return exc.context_mark
+    if not context.startswith("while parsing a flow"):
+        return None
+    openers: list[Any] = []
+    loader = _Loader(text)
+    try:
+        while loader.check_token():
+            token = loader.get_token()
+            if isinstance(token, (yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)):
+                openers.append(token.start_mark)
+            elif isinstance(token, (yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)) and openers:
+                openers.pop()
+    except yaml.YAMLError:
+        pass
+    finally:
+        loader.dispose()
+    return openers[-1] if openers else exc.context_mark
+
+
 def parse_documents(text: str) -> Iterator[Document | YAMLError]:
     """Yield each document of a YAML stream, or the error that stopped it.
 
@@ -189,7 +276,19 @@ def parse_documents(text: str) -> Iterator[Document | YAMLError]:
     yielded last; a document whose *content* is refused (alias bomb, duplicate
     key) is yielded as an error and the stream goes on.
     """
-    loader = _Loader(text)
+    for item in read_documents(text):
+        yield item if isinstance(item, YAMLError) else item[1]
+
+
+def read_documents(text: str) -> Iterator[tuple[Node, Document] | YAMLError]:
+    """The one reader of manifest text (load and convert alike): each document's node tree and its data.
+
+    The nodes' marks are positions in the text the parser read, which differs
+    from `text` only for JSON with surrogate-pair escapes: `original_position`
+    maps them back.
+    """
+    loader_text = json_as_yaml(text)[0]
+    loader = _Loader(loader_text)
     index = 0
     try:
         while True:
@@ -202,6 +301,11 @@ def parse_documents(text: str) -> Iterator[Document | YAMLError]:
                 message = " ".join(
                     part for part in (exc.context, exc.problem) if part
                 ) or str(exc)
+                opened = _opened_at(loader_text, exc)
+                if opened is not None and mark is not None and opened.line < mark.line:
+                    # an unclosed `{`, `[` or quote: where it opened is what to fix, not the end of the file
+                    message += f" (opened here and not closed; the parser gave up at line {mark.line + 1})"
+                    mark = opened
                 yield YAMLError(
                     message,
                     (mark.line + 1) if mark else 0,
@@ -231,7 +335,15 @@ def parse_documents(text: str) -> Iterator[Document | YAMLError]:
             except (ValueError, yaml.YAMLError) as exc:
                 yield YAMLError(f"cannot read a value: {exc}", node.start_mark.line + 1, 0, index)
             else:
-                yield Document(data, node.start_mark.line + 1, index)
+                yield node, Document(data, node.start_mark.line + 1, index)
             index += 1
     finally:
         loader.dispose()
+
+
+def original_position(text: str) -> Callable[[int], int]:
+    """Maps a position in the text `read_documents` parsed to the same place in `text`."""
+    ends = json_as_yaml(text)[1]
+    if not ends:
+        return lambda index: index
+    return lambda index: index + 2 * bisect.bisect_right(ends, index)

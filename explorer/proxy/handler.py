@@ -44,11 +44,12 @@ from explorer.routing.route import route
 from explorer.sim.pod import RULE_HEADER
 from explorer.topology.flow import Flow
 from explorer.traffic import (
-    BACKEND_HEADER, CERTIFICATE_HEADER, INGRESS_HEADER, POD_HEADER, REASON_HEADER, REQUEST_ID_HEADER, DecisionMade, HopReached, RequestCompleted,
+    ANSWER_HEADER, BACKEND_HEADER, CERTIFICATE_HEADER, INGRESS_HEADER, POD_HEADER, REASON_HEADER, REQUEST_ID_HEADER, DecisionMade, HopReached, RequestCompleted,
     RequestReceived, UpstreamResponse,
 )
 
 if TYPE_CHECKING:
+    from explorer.profiles import ControllerProfile
     from explorer.proxy.server import Proxy, Snapshot
 
 #: RFC 7230 6.1: meaningful for one connection only, never forwarded.
@@ -60,7 +61,7 @@ _BODY_EXCERPT = 2048
 
 
 class Outcome:
-    """What the client got, collected for the access-log event."""
+    """What the client got, collected for the access-log event and for the sender's answer."""
 
     def __init__(self) -> None:
         self.ingress = "-"
@@ -68,6 +69,9 @@ class Outcome:
         self.pod = "-"
         self.rule = "-"
         self.outcome = "error"
+        self.decision: Decision | None = None
+        self.flow: Flow | None = None
+        self.answered_by = ""  # the Pod whose answer was passed on
 
 
 class RequestHandler:
@@ -101,6 +105,9 @@ class RequestHandler:
         proxy.hub.publish(RequestCompleted(
             rid, request.method, host, target.raw_path, response.status, elapsed, done.ingress, done.backend,
             done.pod, done.rule, done.outcome))
+        token = request.headers.get(ANSWER_HEADER)
+        if token is not None:
+            proxy.answered(token, done)
         return response
 
     async def _handle(self, request: web.BaseRequest, rid: int, host: str, done: Outcome) -> web.StreamResponse:
@@ -113,6 +120,10 @@ class RequestHandler:
                                                        "requests to Services, it does not open tunnels"), done)
             response.force_close()
             return response
+        refused = dict(proxy.snapshot.profile.refused_methods).get(request.method)
+        if refused is not None:  # nginx answers TRACE itself, before any location (and so any rule) is chosen
+            return self._own(refused, pages.plain(refused, f"{request.method} is refused by "
+                                                           f"{proxy.snapshot.profile.title} itself"), done)
         if len(request.raw_path) > limits.max_request_target:
             return self._own(414, pages.plain(414, f"the request-target is {len(request.raw_path)} bytes; "
                                                    f"the limit is {limits.max_request_target}"), done)
@@ -130,6 +141,7 @@ class RequestHandler:
         wanted = self.load_balancer if snap.profile.load_balancer_per_ingress else None
         decision = route(snap.state, snap.profile, routed, wanted)
         proxy.hub.publish(DecisionMade(rid, decision))
+        done.decision = decision
         done.outcome = decision.outcome
         done.ingress = decision.ingress.meta.key if decision.ingress else "-"
         done.backend = str(decision.backend) if decision.backend else "-"
@@ -137,6 +149,7 @@ class RequestHandler:
             rule = decision.rule
             done.rule = f"{rule['host'] or '*'} {rule['path']} ({rule['pathType']})"
         flow = snap.flow(decision, proxy.pool.health.controller) if proxy.hub.active else None
+        done.flow = flow
         if flow is not None:
             # the client hop names this request; the rest of the flow is shared by requests alike
             proxy.hub.publish(HopReached(rid, 0, f"client {routed.method} {routed.url}", "client"))
@@ -206,7 +219,7 @@ class RequestHandler:
         snap = proxy.snapshot
         limits = proxy.options.limits
         pod = upstream.name
-        headers = _upstream_headers(request, host, self.scheme, decision, upstream.simulated)
+        headers = _upstream_headers(request, host, self.scheme, decision, upstream.simulated, snap.profile)
         url = URL.build(scheme="http", host=upstream.host, port=upstream.port, encoded=True,
                         path=_upstream_path(request, decision, snap), query_string=request.rel_url.raw_query_string)
         started = time.perf_counter()
@@ -234,6 +247,7 @@ class RequestHandler:
         elapsed = (time.perf_counter() - started) * 1000
         if flow is not None:
             self._reach_pod(rid, flow, pod)
+        done.answered_by = pod
         proxy.hub.publish(UpstreamResponse(
             rid, answer.status, tuple(answer.headers.items()),
             payload[:_BODY_EXCERPT].decode("utf-8", "replace"), elapsed, pod))
@@ -311,7 +325,7 @@ def _upstream_path(request: web.BaseRequest, decision: Decision, snap: "Snapshot
 
 
 def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision: Decision,
-                      simulated: bool) -> CIMultiDict[str]:
+                      simulated: bool, profile: ControllerProfile) -> CIMultiDict[str]:
     """What the Pod receives: the client's headers and X-Forwarded-*, as ingress-nginx sends them.
 
     A simulated Pod also gets which Ingress, backend and rule routed the request (its echo
@@ -326,7 +340,13 @@ def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision
     headers["Host"] = host
     client = request.remote or ""
     earlier = request.headers.get("X-Forwarded-For")
-    headers["X-Forwarded-For"] = f"{earlier}, {client}" if earlier else client
+    if profile.forwarded_for == "replace":  # ingress-nginx: the client cannot choose the address the Pod sees
+        headers["X-Forwarded-For"] = client
+        headers["X-Real-IP"] = client
+        if earlier:
+            headers["X-Original-Forwarded-For"] = earlier
+    else:
+        headers["X-Forwarded-For"] = f"{earlier}, {client}" if earlier else client
     headers["X-Forwarded-Proto"] = scheme
     headers["X-Forwarded-Host"] = host
     if not simulated:

@@ -40,9 +40,9 @@ import aiohttp
 
 from explorer.model.state import ClusterState
 from explorer.proxy.upstreams import Upstreams
-from explorer.routing.profile import ControllerProfile
+from explorer.profiles import ControllerProfile
 from explorer.topology.controller import (
-    ControllerState, HealthCheckTask, TargetHealth, health_checks, reconcile, record_probe,
+    ControllerState, Event, Health, HealthCheckTask, TargetHealth, health_checks, reconcile, record_probe,
 )
 from explorer.topology.pods import PodView
 from explorer.traffic import EventHub, HealthChanged, HealthChecked, HealthChecksStarted
@@ -60,7 +60,7 @@ class Prepared:
 
     base: ControllerState | None  # the controller it was synced from
     controller: ControllerState
-    events: list
+    events: list[Event]
     checks: dict[str, list[HealthCheckTask]]  # backend id -> its checks (empty when Pods are not probed)
     ready: frozenset[str]  # Pods whose Ready condition is true (for Pods that are not probed)
 
@@ -73,7 +73,7 @@ class HealthRunner:
         self.hub = hub
         self.time_scale = time_scale
         self.controller: ControllerState | None = None
-        self.events: list = []  # controller events (topology Event), oldest first
+        self.events: list[Event] = []  # controller events, oldest first
         self._tasks: dict[HealthCheckTask, asyncio.Task[None]] = {}
         self._first_round: dict[HealthCheckTask, asyncio.Event] = {}
         self._turns = itertools.count()
@@ -164,14 +164,14 @@ class HealthRunner:
         """Health as the cluster has it: a target is HEALTHY when a Pod behind it is Ready."""
         cs = self.controller
         assert cs is not None
-        health = {}
+        health: dict[tuple[str, str], TargetHealth] = {}
         for backend in cs.backends.values():
             for target in backend.targets:
-                state = "HEALTHY" if any(e.pod in ready for e in target.endpoints) else "UNHEALTHY"
-                health[(backend.id, target.name)] = TargetHealth(state)  # type: ignore[arg-type]
+                state: Health = "HEALTHY" if any(e.pod in ready for e in target.endpoints) else "UNHEALTHY"
+                health[(backend.id, target.name)] = TargetHealth(state)
                 was = before.target_health(backend.id, target.name).state if before is not None else "Unknown"
                 if state != was:
-                    self.hub.publish(HealthChanged(backend.id, target.name, state))  # type: ignore[arg-type]
+                    self.hub.publish(HealthChanged(backend.id, target.name, state))
         self.controller = replace(cs, health=health)
 
     async def first_round(self, timeout: float = 5.0) -> None:

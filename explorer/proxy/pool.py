@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from explorer.model.state import ClusterState
-from explorer.proxy.health import HealthRunner
+from explorer.proxy.health import HealthRunner, Prepared
 from explorer.proxy.upstreams import Upstream
 from explorer.routing.decision import Decision
-from explorer.routing.profile import ControllerProfile
-from explorer.topology.pods import all_pods
+from explorer.profiles import ControllerProfile
+from explorer.topology.pods import PodView, all_pods
 from explorer.traffic import PodsOnDemand
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ class Pool:
         Listing the Pods and syncing the controller are pure and run in a thread: on a
         cluster dump they take seconds, which the event loop spends answering.
         """
-        def prepare():
+        def prepare() -> tuple[tuple[PodView, ...], Prepared]:
             pods = all_pods(state, profile)
             return pods, self.health.prepare(state, profile, pods)
 
@@ -99,8 +99,8 @@ class Pool:
         assert ref is not None
         cs = self.health.controller
         backend = cs.find_backend(ref.namespace, ref.service, ref.port) if cs is not None else None
-        if backend is None:
-            return Choice("", (), None, None, f"the controller made no backend for {ref}")
+        if cs is None or backend is None:
+            return Choice("", (), None, why=f"the controller made no backend for {ref}")
         endpoints = sorted(cs.serving_endpoints(backend.id), key=lambda e: e.pod)
         serving = tuple(e.pod for e in endpoints)
         running = [e for e in endpoints if self.upstreams.running(e.pod)]

@@ -33,21 +33,22 @@ from aiohttp import web
 from yarl import URL
 
 from explorer.model.state import ClusterState
-from explorer.proxy.handler import RequestHandler
+from explorer.proxy.handler import Outcome, RequestHandler
 from explorer.proxy.limits import Limits
 from explorer.proxy.pool import Pool
 from explorer.proxy.protocol import DeadlineServer
 from explorer.proxy.tls import CertificateStore, SNISelector
 from explorer.proxy.upstreams import Forward, ForwardedUpstreams, SimulatedUpstreams, Upstreams
 from explorer.routing.decision import Decision
-from explorer.routing.profile import ControllerProfile
-from explorer.routing.request import Request, host_of
-from explorer.routing.route import route, router_for
+from explorer.profiles import ControllerProfile
+from explorer.routing.request import host_of
+from explorer.routing.evaluate import entry_point_for
+from explorer.routing.route import table_for
 from explorer.sim.pods import SimPods
 from explorer.topology.controller import ControllerState
 from explorer.topology.flow import Flow, resolve
 from explorer.traffic import (
-    BACKEND_HEADER, INGRESS_HEADER, POD_HEADER, REQUEST_ID_HEADER, EventHub, ListenerInfo, ResponseSummary,
+    ANSWER_HEADER, BACKEND_HEADER, INGRESS_HEADER, POD_HEADER, REQUEST_ID_HEADER, EventHub, ListenerInfo, ResponseSummary,
     Subscription,
 )
 
@@ -86,7 +87,7 @@ class Snapshot:
 
     state: ClusterState
     profile: ControllerProfile
-    _flows: dict[tuple, Flow] = field(default_factory=dict, compare=False, repr=False)
+    _flows: dict[tuple[object, ...], Flow] = field(default_factory=dict, compare=False, repr=False)
     _flows_for: list[ControllerState | None] = field(default_factory=lambda: [None], compare=False, repr=False)
 
     def flow(self, decision: Decision, controller: ControllerState | None) -> Flow:
@@ -181,11 +182,14 @@ class Proxy:
         self._snapshot: Snapshot | None = None
         self._certs: CertificateStore | None = None
         self._status: web.AppRunner | None = None
+        self.reload: dict[str, object] = {}  # the last reload of `serve --watch`, for the status page
         self.status_port: int | None = None
         self._session: aiohttp.ClientSession | None = None
         self._client: aiohttp.ClientSession | None = None
         self._lock = asyncio.Lock()
         self._request_ids = 0
+        self._sent = 0  # requests send() made
+        self._answers: dict[str, Outcome | None] = {}  # send()'s requests in flight: token -> the answer
         self.started_at = 0.0
 
     # ------------------------------------------------------------ TrafficPort
@@ -257,11 +261,18 @@ class Proxy:
         target, headers, server_hostname = self._target_for(method, url, dict(headers or {}), load_balancer)
         if self._client is None:
             self._client = aiohttp.ClientSession(auto_decompress=True)
+        self._sent += 1
+        token = f"{id(self):x}-{self._sent}"
+        headers[ANSWER_HEADER] = token
+        self._answers[token] = None
         started = time.perf_counter()
-        async with self._client.request(method.upper(), URL(target, encoded=True), headers=headers,
-                                        data=body or None, allow_redirects=False, ssl=False,
-                                        server_hostname=server_hostname) as response:
-            payload = await response.read()
+        try:
+            async with self._client.request(method.upper(), URL(target, encoded=True), headers=headers,
+                                            data=body or None, allow_redirects=False, ssl=False,
+                                            server_hostname=server_hostname) as response:
+                payload = await response.read()
+        finally:
+            answer = self._answers.pop(token, None)
         elapsed = (time.perf_counter() - started) * 1000
         rid = response.headers.get(REQUEST_ID_HEADER)
         return ResponseSummary(
@@ -269,7 +280,14 @@ class Proxy:
             payload[:16384].decode("utf-8", "replace"), elapsed,
             response.headers.get(INGRESS_HEADER, "-"), response.headers.get(BACKEND_HEADER, "-"),
             response.headers.get(POD_HEADER, "-"), int(rid) if rid and rid.isdigit() else None, target,
+            answer.decision if answer else None, answer.flow if answer else None,
+            answer.answered_by if answer else "",
         )
+
+    def answered(self, token: str, outcome: Outcome) -> None:
+        """The handler's answer to one of send()'s own requests (same process: no second route)."""
+        if token in self._answers:  # a token nobody is waiting for (a client sent the header) is ignored
+            self._answers[token] = outcome
 
     # ------------------------------------------------------------ for the handler and the status page
 
@@ -291,13 +309,14 @@ class Proxy:
             "timeScale": self.options.time_scale,
             "listeners": [info.as_dict() for info in self.listeners.values()],
             **self.pool.status(),
+            **({"reload": self.reload} if self.reload else {}),
         }
 
     # ------------------------------------------------------------ internals
 
     async def _sync_listeners(self, state: ClusterState, profile: ControllerProfile) -> None:
         assert self._certs is not None
-        lbs = router_for(state, profile).load_balancers
+        lbs = table_for(state, profile).entry_points
         for name in [n for n in self._listeners if n not in lbs]:
             await self._listeners.pop(name).stop()
         for name, lb in lbs.items():
@@ -309,7 +328,8 @@ class Proxy:
                 await listener.start_http(_port(self.options.http_port, listener.index))
                 self._listeners[name] = listener
             assert listener.sni is not None
-            listener.sni.update(self._certs.for_ingresses(state, lb.ingresses), profile.wildcard_host_labels)
+            listener.sni.update(self._certs.for_ingresses(state, lb.ingresses), profile.wildcard_host_labels,
+                                profile.unknown_sni_certificate)
             if lb.https_enabled and listener.https is None:
                 await listener.start_https(_port(self.options.https_port, listener.index), listener.sni)
             elif not lb.https_enabled and listener.https is not None:
@@ -349,16 +369,16 @@ class Proxy:
         if host_header is None:
             host_header = parts.netloc.rsplit("@", 1)[-1]
             headers["Host"] = host_header
-        if load_balancer is None:
+        if load_balancer is None and len(self._listeners) > 1:
+            # Which address the host resolves to (each Ingress its own): the table's entry point, not a route.
             snap = self.snapshot
-            request = Request.from_url(url, method, tuple(headers.items()))
-            load_balancer = route(snap.state, snap.profile, request).load_balancer
-        info = self.listeners.get(load_balancer or "") or next(iter(self.listeners.values()), None)
-        if info is None:
+            load_balancer = entry_point_for(table_for(snap.state, snap.profile), host_of(host_header))
+        found = self.listeners.get(load_balancer or "") or next(iter(self.listeners.values()), None)
+        if found is None:
             raise ProxyError("no load balancer is listening: no Ingress in the snapshot is served by this controller")
-        base = info.base_url(parts.scheme)
+        base = found.base_url(parts.scheme)
         if base is None:
-            raise ProxyError(f"the load balancer {info.load_balancer} has no {parts.scheme.upper()} front end "
+            raise ProxyError(f"the load balancer {found.load_balancer} has no {parts.scheme.upper()} front end "
                              "(GKE makes one only for an Ingress with a certificate)")
         path = parts.path or "/"
         query = f"?{parts.query}" if parts.query else ""

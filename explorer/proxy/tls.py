@@ -13,16 +13,24 @@ SNI picks the certificate; the Host header still picks the route (spec:
 
 from __future__ import annotations
 
+import atexit
 import base64
 import binascii
 import datetime
+import os
+import shutil
+import signal
 import ssl
+import stat
 import tempfile
+import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from explorer.model.objects import Ingress
+from explorer.model.redact import reveal
 from explorer.model.state import ClusterState
 from explorer.routing.paths import wildcard_covers
 
@@ -44,16 +52,34 @@ class Certificate:
         return f"{', '.join(self.hosts) or '(no hosts)'}: {self.source}"
 
 
+#: `ingress-explorer-tls-<pid>-<random>`: the pid tells a later run whether the one that made it still runs.
+PREFIX = "ingress-explorer-tls-"
+_open_stores: "weakref.WeakSet[CertificateStore]" = weakref.WeakSet()
+
+
 class CertificateStore:
-    """Certificates of one proxy run, in a private temporary directory."""
+    """Certificates of one proxy run, in a private temporary directory.
+
+    The directory goes when the proxy stops, when the process exits, and on
+    SIGHUP (the terminal closed); one left by a killed run (SIGKILL, a
+    crash) is removed by the next run of the same user.
+    """
 
     def __init__(self) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="ingress-explorer-tls-")
+        remove_stale_key_dirs()
+        self._dir = tempfile.TemporaryDirectory(prefix=f"{PREFIX}{os.getpid()}-")
         self._count = 0
         self._made: dict[tuple[tuple[str, ...], str], Certificate] = {}
+        _open_stores.add(self)
+        _remove_on_hangup()
         self.fallback = self._self_signed((), FALLBACK_NAME, f"self-signed ({FALLBACK_NAME})")
 
+    @property
+    def directory(self) -> Path:
+        return Path(self._dir.name)
+
     def close(self) -> None:
+        _open_stores.discard(self)
         self._dir.cleanup()
 
     def for_ingresses(self, state: ClusterState, ingresses: Iterable[Ingress]) -> list[Certificate]:
@@ -108,6 +134,66 @@ class CertificateStore:
         return cert_file, key_file
 
 
+def remove_stale_key_dirs(root: str | None = None) -> list[Path]:
+    """Remove key directories of runs that are gone (this user's only); returns what was removed."""
+    removed = []
+    base = Path(root or tempfile.gettempdir())
+    try:
+        candidates = list(base.glob(f"{PREFIX}*-*"))
+    except OSError:
+        return removed
+    for path in candidates:
+        pid_text = path.name[len(PREFIX):].split("-", 1)[0]
+        if not pid_text.isdigit():
+            continue
+        try:
+            info = path.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or _running(int(pid_text)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process of that pid: alive
+        return True
+    return True
+
+
+def _close_all() -> None:
+    for store in list(_open_stores):
+        store.close()
+
+
+def _remove_on_hangup() -> None:
+    """On SIGHUP (its terminal closed) the process dies without running `finally`: remove the keys first.
+
+    Only where nobody else handles SIGHUP (serve's event loop does, and stops cleanly), and only from
+    the main thread, where signal handlers can be set. The next run's clean-up covers the rest.
+    """
+    if not hasattr(signal, "SIGHUP") or threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_DFL:
+        return
+
+    def hangup(signum: int, frame: object) -> None:
+        _close_all()
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGHUP)  # then die of it, as the process would have
+
+    signal.signal(signal.SIGHUP, hangup)
+
+
+atexit.register(_close_all)
+
+
 def _secret_pair(raw: object) -> tuple[bytes, bytes, str]:
     """(tls.crt, tls.key, problem) from a Secret document's data or stringData."""
     if not isinstance(raw, dict):
@@ -116,11 +202,14 @@ def _secret_pair(raw: object) -> tuple[bytes, bytes, str]:
     string_data = raw.get("stringData")
     data = raw.get("data")
     for key in ("tls.crt", "tls.key"):
-        if isinstance(string_data, dict) and isinstance(string_data.get(key), str):
-            values[key] = string_data[key].encode()
-        elif isinstance(data, dict) and isinstance(data.get(key), str):
+        # the loader sealed them (explorer.model.redact): this is the one place they are unsealed
+        written = reveal(string_data.get(key)) if isinstance(string_data, dict) else None
+        encoded = reveal(data.get(key)) if isinstance(data, dict) else None
+        if written is not None:
+            values[key] = written.encode()
+        elif encoded is not None:
             try:
-                values[key] = base64.b64decode(data[key], validate=False)
+                values[key] = base64.b64decode(encoded, validate=False)
             except (binascii.Error, ValueError):
                 return b"", b"", f"has {key} that is not base64"
     missing = [k for k in ("tls.crt", "tls.key") if not values.get(k, b"").strip()]
@@ -168,7 +257,8 @@ class SNISelector:
     """
 
     def __init__(self, fallback: Certificate) -> None:
-        self.fallback = _server_context(fallback)
+        self._own = self.fallback = _server_context(fallback)
+        self.fallback_certificate: Certificate | None = None  # None: the controller's own (fake) one
         self.certificates: list[Certificate] = []
         self._by_host: dict[str, tuple[ssl.SSLContext, Certificate]] = {}
         self._wildcards: list[tuple[str, ssl.SSLContext, Certificate]] = []
@@ -177,11 +267,14 @@ class SNISelector:
         self.context = _server_context(fallback)
         self.context.sni_callback = self._pick
 
-    def update(self, certificates: list[Certificate], wildcard_labels: str) -> None:
+    def update(self, certificates: list[Certificate], wildcard_labels: str, unknown_sni: str = "controller") -> None:
+        """`unknown_sni` (the profile's unknown_sni_certificate): what an SNI no certificate is for gets."""
         by_host: dict[str, tuple[ssl.SSLContext, Certificate]] = {}
         wildcards: list[tuple[str, ssl.SSLContext, Certificate]] = []
+        first: tuple[ssl.SSLContext, Certificate] | None = None
         for cert in certificates:
             ctx = _server_context(cert)
+            first = first or (ctx, cert)
             for host in cert.hosts:  # the oldest entry naming a host wins, as the router keeps it
                 if host.startswith("*."):
                     wildcards.append((host, ctx, cert))
@@ -190,6 +283,10 @@ class SNISelector:
         self.certificates, self._by_host, self._wildcards, self._labels = certificates, by_host, wildcards, \
             wildcard_labels
         self._by_context = {id(ctx): cert for ctx, cert in [*by_host.values(), *((c, k) for _, c, k in wildcards)]}
+        if unknown_sni == "first" and first is not None:
+            self.fallback, self.fallback_certificate = first
+        else:
+            self.fallback, self.fallback_certificate = self._own, None
 
     def certificate_for(self, server_name: str | None) -> Certificate | None:
         found = self._lookup(server_name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from explorer.model.objects import Ingress
 from explorer.model.state import ClusterState
-from explorer.routing.profile import ControllerProfile
+from explorer.profiles import ControllerProfile
 
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from explorer.model.location import Location
 from explorer.model.objects import HTTPIngressPath, Ingress, IngressBackend
 from explorer.routing.request import Request
+
+if TYPE_CHECKING:
+    from explorer.routing.table import Route, WeightedBackend
 
 Verdict = Literal[
     "chosen",  # this path (or default backend) answers the request
@@ -79,6 +82,10 @@ class Decision:
     used_default_backend: Literal["ingress", "controller"] | None = None
     load_balancer: str = ""  # which front end answered: "shared" or namespace/name
     body: str | None = None  # the controller's own body for status answers
+    #: The RouteTable entry that answered (a rule, a fallback, the controller's own), when one did.
+    route: "Route | None" = field(default=None, repr=False)
+    #: Every backend of a weighted forward; `backend` is the one this request goes to.
+    backends: "tuple[WeightedBackend, ...]" = ()
     _explain: Callable[["Decision"], list[TraceEntry]] | None = field(default=None, repr=False)
 
     @cached_property

@@ -1,97 +1,103 @@
-"""The decision trace: every candidate the router considered, and why it won or lost.
+"""The decision trace: every candidate the evaluator considered, and why it won or lost.
 
-Built from the compiled router after the decision is made, so the fast path
-never pays for it. Explaining is the product: reasons are full sentences a
-learner can act on.
+Built from the RouteTable after the decision is made, so the fast path never
+pays for it. It walks the entry point's listing (every route and remark of its
+objects in origin order, usable or not), so nothing the front end compiled is
+left out. Explaining is the product: reasons are full sentences a learner can
+act on.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from explorer.model.objects import Ingress
-from explorer.routing.compiled import PathEntry, Router, Server
 from explorer.routing.decision import Decision, TraceEntry
 from explorer.routing.paths import (
     explain_exact, explain_prefix, host_matches, prefix_matches, url_map_matches,
 )
+from explorer.routing.table import Remark, Route, VirtualHost
 
 if TYPE_CHECKING:
-    from explorer.routing.route import RouteResult
+    from explorer.routing.evaluate import RouteResult
 
 
-def explain(router: Router, decision: Decision, result: "RouteResult") -> list[TraceEntry]:
-    p = router.profile
+def explain(decision: Decision, result: "RouteResult") -> list[TraceEntry]:
+    table = result.table
+    p = table.profile
     trace: list[TraceEntry] = []
-    for s in router.classes:
+    for s in table.served:
         if not s.served or "assumed" in s.why:
             trace.append(TraceEntry("note" if s.served else "not-served", s.why, s.ingress.meta.key,
                                     location=s.ingress.meta.location))
-    if router.uses_file_order and len(router.ages) > 1:
-        trace.append(TraceEntry("note", "Ingresses carry no creationTimestamp here, so their order in the "
-                                        "files stands for creation order (older wins conflicts)"))
+    for note in table.notes:
+        trace.append(TraceEntry("note", note))
     if result.lb_why:
         trace.append(TraceEntry("note", result.lb_why))
     if result.path != decision.request.path:
-        how = "decoded, slashes merged, dot-segments removed" if p.decode_percent else "dot-segments removed"
+        how = "decoded, slashes merged, dot-segments removed" if table.decode_percent else "dot-segments removed"
         trace.append(TraceEntry("note", f"{p.title} matches the normalised path {result.path} ({how})"))
-    if result.server_why:
-        trace.append(TraceEntry("note", result.server_why))
-    if result.server is not None and result.server.regex is not None:
-        trace.append(TraceEntry("note", result.server.regex_because))
-    lb = result.lb
-    for name, other in router.load_balancers.items():
-        if other is lb:
+    if result.vhost_why:
+        trace.append(TraceEntry("note", result.vhost_why))
+    if result.vhost is not None and result.vhost.regex is not None:
+        trace.append(TraceEntry("note", result.vhost.regex_because))
+    ep = result.entry_point
+    for other in table.entry_points.values():
+        if other is ep:
             continue
-        for ingress in other.ingresses:
-            trace.append(TraceEntry("other-load-balancer", f"{ingress.meta.key} is a separate load balancer "
-                                    "with its own address; this request did not go there", ingress.meta.key,
-                                    location=ingress.meta.location))
-    if lb is not None:
-        entries = {(id(e.ingress), e.rule_index, e.path_index): e for s in _servers(lb) for e in s.entries}
-        for ingress in lb.ingresses:
-            trace.extend(_ingress_entries(router, decision, result, ingress, entries))
+        trace.append(TraceEntry("other-load-balancer", f"{other.origin.key} is a separate load balancer "
+                                "with its own address; this request did not go there", other.origin.key,
+                                location=other.origin.location))
+    if ep is not None:
+        winner = result.route if result.route is not None and result.route.default is None \
+            and not result.route.implicit else None
+        for item in ep.listing:
+            if isinstance(item, Remark):
+                trace.append(TraceEntry("note", item.text, item.origin.key, item.host, field=item.origin.field,
+                                        location=item.origin.location))
+            else:
+                trace.append(_route_entry(decision, result, item, winner))
+        chosen = result.route
+        if chosen is not None and chosen.default is None and not chosen.implicit:
+            for note in chosen.notes:
+                trace.append(TraceEntry("note", note, chosen.origin.key, location=chosen.origin.location))
     if decision.path is None:
         trace.append(TraceEntry("chosen", decision.reason, decision.ingress.meta.key if decision.ingress else "",
                                 backend=str(decision.backend) if decision.backend else ""))
     return trace
 
 
-def _servers(lb) -> list[Server]:
-    return [*lb.hosts.values(), *lb.wildcards.values(), lb.catch_all]
+def _route_entry(decision: Decision, result: "RouteResult", r: Route, winner: Route | None) -> TraceEntry:
+    hp = r.origin.http_path
+    common = dict(
+        ingress=r.origin.key, host=r.host,
+        path=hp.shown_path if hp is not None else r.match.path.value,
+        path_type=(hp.path_type or None) if hp is not None else r.match.path.kind,
+        backend=str(hp.backend) if hp is not None else _backends(r), field=r.origin.field,
+        location=r.origin.location,
+    )
+    host_reason = _host_reason(result, r.host, decision.request.hostname, result.vhost)
+    if host_reason:
+        return TraceEntry("other-host", host_reason, **common)  # type: ignore[arg-type]
+    if r.skip:
+        return TraceEntry("skipped", r.skip, **common)  # type: ignore[arg-type]
+    if r is winner:
+        return TraceEntry("chosen", _match_text(r, result.path)[1] + _forward_text(decision),
+                          **common)  # type: ignore[arg-type]
+    matched, text = _match_text(r, result.path)
+    if matched and r.match.guarded and not r.match.accepts(decision.request):
+        return TraceEntry("no-match", f"{text}, but its other conditions (headers, query, method, cookie or "
+                          "client address) do not", **common)  # type: ignore[arg-type]
+    if matched:
+        return TraceEntry("matched", f"{text}, but {_loses(result, r, winner)}", **common)  # type: ignore[arg-type]
+    return TraceEntry("no-match", text, **common)  # type: ignore[arg-type]
 
 
-def _ingress_entries(router: Router, decision: Decision, result: "RouteResult", ingress: Ingress,
-                     entries: dict) -> list[TraceEntry]:
-    host = decision.request.hostname
-    out: list[TraceEntry] = []
-    server = result.server
-    for ri, rule in enumerate(ingress.rules):
-        rule_host = rule.host
-        if rule.paths is None:
-            out.append(TraceEntry("note", f"rule {rule.field} for host {rule_host or '*'} has no http section: "
-                                  "its requests go to the default backend", ingress.meta.key, rule_host,
-                                  field=rule.field, location=rule.location))
-            continue
-        host_reason = _host_reason(router, rule_host, host, server)
-        for pi, hp in enumerate(rule.paths):
-            e: PathEntry | None = entries.get((id(ingress), ri, pi))
-            common = dict(ingress=ingress.meta.key, host=rule_host, path=hp.shown_path, path_type=hp.path_type or None,
-                          backend=str(hp.backend), field=hp.field, location=hp.location)
-            if host_reason:
-                out.append(TraceEntry("other-host", host_reason, **common))
-            elif e is None or e.skip:
-                out.append(TraceEntry("skipped", e.skip if e else "not used by the controller", **common))
-            elif e is result.entry:
-                out.append(TraceEntry("chosen", _match_text(router, e, result.path)[1] + _forward_text(decision),
-                                      **common))
-            else:
-                matched, text = _match_text(router, e, result.path)
-                if matched:
-                    out.append(TraceEntry("matched", f"{text}, but {_loses(router, e, result)}", **common))
-                else:
-                    out.append(TraceEntry("no-match", text, **common))
-    return out
+def _backends(r: Route) -> str:
+    from explorer.routing.table import Forward
+
+    if isinstance(r.action, Forward):
+        return ", ".join(str(b.ref) for b in r.action.backends)
+    return ""
 
 
 def _forward_text(decision: Decision) -> str:
@@ -102,17 +108,18 @@ def _forward_text(decision: Decision) -> str:
     return ""
 
 
-def _host_reason(router: Router, rule_host: str, host: str, server: Server | None) -> str:
+def _host_reason(result: "RouteResult", rule_host: str, host: str, vhost: VirtualHost | None) -> str:
     """Why a rule's host is not the one answering (empty when it is)."""
-    labels = router.profile.wildcard_host_labels
-    if server is not None and server.host == rule_host:
+    ep = result.entry_point
+    labels = ep.hosts.wildcard_labels if ep is not None and ep.hosts is not None else "one"
+    if vhost is not None and vhost.host == rule_host:
         return ""
     if not rule_host:
         return (f"host-less rule: not used, because host {host} has rules of its own "
                 "(a matching host never falls back to host-less rules)")
     if rule_host.startswith("*."):
         if host_matches(rule_host, host, labels):
-            return f"wildcard {rule_host} covers {host}, but a rule naming {server.host if server else host} exactly wins"
+            return f"wildcard {rule_host} covers {host}, but a rule naming {vhost.host if vhost else host} exactly wins"
         suffix = rule_host[1:]
         if host.endswith(suffix) and labels == "one" and host != suffix[1:]:
             return (f"wildcard {rule_host} does not cover {host}: * stands for exactly one label, and "
@@ -121,44 +128,46 @@ def _host_reason(router: Router, rule_host: str, host: str, server: Server | Non
     return f"rule host {rule_host} does not match request host {host or '(none)'}"
 
 
-def _match_text(router: Router, e: PathEntry, path: str) -> tuple[bool, str]:
-    hp = e.http_path
-    how = f" ({e.how})" if e.how else ""
-    if e.regex is not None:
-        ok = e.regex.match(path) is not None
-        return ok, f"regex ^{hp.path or '/'} {'matches' if ok else 'does not match'} {path}{how}"
-    if e.patterns:
-        ok = any(url_map_matches(pattern, path) for pattern in e.patterns)
+def _match_text(r: Route, path: str) -> tuple[bool, str]:
+    pm = r.match.path
+    hp = r.origin.http_path
+    how = f" ({r.how})" if r.how else ""
+    if pm.kind == "regex" and pm.regex is not None:
+        ok = pm.regex.match(path) is not None
+        return ok, f"regex ^{pm.value} {'matches' if ok else 'does not match'} {path}{how}"
+    if pm.kind == "url-map":
+        ok = any(url_map_matches(pattern, path) for pattern in pm.patterns)
         verb = "matches" if ok else "does not match"
-        return ok, f"URL-map path {' / '.join(e.patterns)} {verb} {path}{how}"
-    rule_path = hp.path if hp.path is not None else "/"
-    if hp.path_type == "Exact":
+        return ok, f"URL-map path {' / '.join(pm.patterns)} {verb} {path}{how}"
+    rule_path = hp.path if hp is not None and hp.path is not None else pm.value
+    if pm.kind == "exact":
         return rule_path == path, explain_exact(rule_path, path)
     ok = prefix_matches(rule_path, path)
     text = explain_prefix(rule_path, path)
-    if hp.path_type == "ImplementationSpecific":
+    written = hp.path_type if hp is not None else ""
+    if written == "ImplementationSpecific":
         text = text.replace("Prefix", "ImplementationSpecific", 1) + how
     return ok, text
 
 
-def _loses(router: Router, e: PathEntry, result: "RouteResult") -> str:
-    p = router.profile
-    w = result.entry
+def _loses(result: "RouteResult", e: Route, w: Route | None) -> str:
+    p = result.table.profile
     if w is None:
-        if result.fields.get("status") == 301:
+        route = result.route
+        if route is not None and route.implicit:
             return f"nginx first redirects {result.path} to {result.path}/ (a Prefix path written with a slash)"
         return "the request was answered before reaching it"
-    winner = f"{w.http_path.path_type} {w.http_path.shown_path} ({w.ingress.meta.key})"
-    if e.regex is not None:
+    winner = f"{w.label} ({w.origin.key})"
+    if e.match.path.kind == "regex":
         return f"regex paths are tried longest first, and {winner} comes first"
-    if e.patterns:
-        shared = set(e.patterns) & set(w.patterns)
+    if e.match.path.kind == "url-map":
+        shared = set(e.match.path.patterns) & set(w.match.path.patterns)
         if shared:
             return f"the same URL-map path {sorted(shared)[0]} comes later from {winner}, and the later one wins"
         return f"the more specific URL-map path of {winner} wins"
-    wp, ep = w.http_path.path or "/", e.http_path.path or "/"
+    wp, ep = w.match.path.value, e.match.path.value
     if wp == ep:
-        if w.http_path.path_type == "Exact" and e.http_path.path_type != "Exact":
+        if w.match.path.kind == "exact" and e.match.path.kind != "exact":
             return f"Exact beats Prefix for the same path: {winner} wins"
         return f"the same path is also in {winner}, which is older: with {p.title} the oldest Ingress wins"
     if wp == result.path and p.exact_location_for_prefix:

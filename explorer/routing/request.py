@@ -15,6 +15,9 @@ class Request:
     scheme: str = "http"
     query: str = ""
     headers: tuple[tuple[str, str], ...] = field(default=())
+    client: str = "127.0.0.1"  # the client's address, for allow/deny lists and client matches
+    content_length: int | None = None  # the body's size, for body-size limits
+    sample: float | None = None  # 0 <= x < 1: which of weighted backends this request draws (None: the heaviest)
 
     @classmethod
     def from_url(
@@ -36,6 +39,18 @@ class Request:
     def hostname(self) -> str:
         """Host header without port, lower-cased: routing ignores both (RFC 7230 5.4, RFC 3986 3.2.2)."""
         return host_of(self.host)
+
+    @property
+    def cookies(self) -> list[tuple[str, str]]:
+        """(name, value) of every cookie in the Cookie headers, in order."""
+        jar: list[tuple[str, str]] = []
+        for name, value in self.headers:
+            if name.lower() == "cookie":
+                for part in value.split(";"):
+                    key, sep, val = part.strip().partition("=")
+                    if sep:
+                        jar.append((key, val))
+        return jar
 
     @property
     def url(self) -> str:

@@ -78,8 +78,8 @@ class SimPods:
         self.wanted = keep
         self.on_demand = on_demand
         stopped = [pod for key, pod in self.pods.items() if key not in keep]
-        for pod in stopped:
-            del self.pods[pod.identity.key]
+        for gone in stopped:
+            del self.pods[gone.identity.key]
         started: list[SimPod] = []
         for key, want in keep.items():
             pod = self.pods.get(key)

@@ -35,17 +35,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Literal, Mapping
+from typing import Iterable, Literal, Mapping
 
 from explorer.model.objects import Ingress, Service, ServiceBackend, ServicePort
 from explorer.model.state import ClusterState
-from explorer.routing.compiled import LoadBalancer as CompiledLB
-from explorer.routing.profile import ControllerProfile
-from explorer.routing.route import router_for
+from explorer.profiles import ControllerProfile
+from explorer.routing.route import table_for
+from explorer.routing.table import EntryPoint
 from explorer.topology import names
+from explorer.routing.ingress.gke import service_backends, translate_backend
 from explorer.topology.gke import (
-    STATIC_IP_ANNOTATION, DataPath, HealthCheckConfig, backend_config, backend_config_name, bad_service_type,
-    data_path, frontend_config_missing, reserved_addresses,
+    STATIC_IP_ANNOTATION, DataPath, HealthCheckConfig, frontend_config_missing, reserved_addresses,
 )
 from explorer.topology.healthcheck import (
     HealthCheck, find_usable_probe, kept_health_check, new_health_check,
@@ -347,9 +347,9 @@ class _Sync:
     # ---------------------------------------------------------------- per Ingress
 
     def run(self) -> None:
-        router = router_for(self.state, self.profile)
-        served: list[tuple[Ingress, CompiledLB]] = [
-            (ingress, lb) for lb in router.load_balancers.values() for ingress in lb.ingresses]
+        table = table_for(self.state, self.profile)
+        served: list[tuple[Ingress, EntryPoint]] = [
+            (ingress, lb) for lb in table.entry_points.values() for ingress in lb.ingresses]
         by_key = {ingress.meta.key: ingress for ingress, _ in served}
         for key, old in list(self.lbs.items()):
             ingress = by_key.get(key)
@@ -357,25 +357,25 @@ class _Sync:
                                    and ingress.meta.creation_timestamp != old.created):
                 del self.lbs[key]  # deleted (or deleted and created again): its frontends and address go
         for ingress, lb in served:
-            old = self.lbs.get(ingress.meta.key)
+            kept = self.lbs.get(ingress.meta.key)
             fingerprint = _fingerprint(ingress)
-            if old is None or old.fingerprint != fingerprint:
+            if kept is None or kept.fingerprint != fingerprint:
                 self.event(ingress, "Normal", "Sync", "Scheduled for sync")
             if self.profile.load_balancer_per_ingress:
-                self._sync_load_balancer(ingress, lb, old, fingerprint)
+                self._sync_load_balancer(ingress, lb, kept, fingerprint)
             else:
-                self._sync_shared(ingress, old, fingerprint)
+                self._sync_shared(ingress, kept, fingerprint)
         self._collect_backends()
 
     def _sync_shared(self, ingress: Ingress, old: LoadBalancerState | None, fingerprint: str) -> None:
-        plans = [plan for plan in (self._plan(ingress, ref)[0] for ref in _service_backends(ingress)) if plan]
+        plans = [plan for plan in (self._plan(ingress, ref)[0] for ref in service_backends(ingress)) if plan]
         ids = _unique(self._ensure(plan) for plan in plans)
         address = ingress.reported_address or names.external_address("controller", self.profile.controller_service)
         self.lbs[ingress.meta.key] = LoadBalancerState(
             ingress.meta.key, "shared", address, "shared", None, ids, None, (), None, fingerprint,
             old.created if old else ingress.meta.creation_timestamp)
 
-    def _sync_load_balancer(self, ingress: Ingress, compiled: CompiledLB, old: LoadBalancerState | None,
+    def _sync_load_balancer(self, ingress: Ingress, compiled: EntryPoint, old: LoadBalancerState | None,
                             fingerprint: str) -> None:
         m = ingress.meta
         lb_name = names.gce_frontend("um", m.namespace, m.name)[len("k8s2-um-"):]
@@ -390,8 +390,8 @@ class _Sync:
                 self.lbs[m.key] = LoadBalancerState(m.key, lb_name, None, "none", None, (), None, (), message,
                                                     fingerprint, created)
 
-        errors = translation_errors(self.state, self.profile, ingress)
-        plans = [plan for plan in (self._plan(ingress, ref)[0] for ref in _service_backends(ingress)) if plan]
+        errors = compiled.translation_errors  # the RouteTable's, compiled once per snapshot
+        plans = [plan for plan in (self._plan(ingress, ref)[0] for ref in service_backends(ingress)) if plan]
         if ingress.default_backend is None or ingress.default_backend.service is None:
             plans.append(self._builtin_plan())
         if errors:
@@ -559,43 +559,14 @@ class _Sync:
 
 
 def plan_backend(state: ClusterState, profile: ControllerProfile, ingress: Ingress,
-             ref: ServiceBackend) -> tuple[_Plan | None, str | None]:
-    """Translate one Ingress backend: the plan, or GKE's error for it."""
-    namespace = ingress.meta.namespace
-    key = f"{namespace}/{ref.name}"
-    service = state.service(namespace, ref.name)
-    if service is None:
-        return None, f'could not find service "{key}"'
-    port = service.find_port(ref)
-    if port is None:
-        return None, f'could not find port "{ref.port}" in service "{key}"'
-    mode, why = data_path(profile, service)
-    bad = bad_service_type(profile, service, mode)
-    if bad:
-        return None, bad
-    config_name, config = None, None
-    if profile.honours_backend_config:
-        attached = backend_config_name(service, port)
-        if attached.error:
-            return None, attached.error
-        if attached.name:
-            found = backend_config(state, namespace, attached.name)
-            if isinstance(found, str):
-                return None, (f'error getting BackendConfig for port "{port.port}" on service "{key}", '
-                              f"err: {found}")
-            config_name, config = attached.name, found
-    node_port = _node_port(service, port) if mode == "instance-group" else None
-    return _Plan(service, port, mode, why, node_port, config_name, config), None
-
-
-def translation_errors(state: ClusterState, profile: ControllerProfile, ingress: Ingress) -> list[str]:
-    """GKE's reasons not to translate an Ingress at all; the router and the sync both ask here."""
-    errors: list[str] = []
-    for ref in _service_backends(ingress):
-        error = plan_backend(state, profile, ingress, ref)[1]
-        if error and error not in errors:
-            errors.append(error)
-    return errors
+                 ref: ServiceBackend) -> tuple[_Plan | None, str | None]:
+    """Translate one Ingress backend (GKE's translator, in the routing layer): the plan, or GKE's error."""
+    found = translate_backend(state, profile, ingress, ref)
+    if isinstance(found, str):
+        return None, found
+    node_port = _node_port(found.service, found.port) if found.mode == "instance-group" else None
+    return _Plan(found.service, found.port, found.mode, found.mode_why, node_port, found.config_name,
+                 found.config), None
 
 
 def _readiness_target(pod: PodView, target: int | str) -> ProbeTarget:
@@ -618,14 +589,6 @@ def _readiness_target(pod: PodView, target: int | str) -> ProbeTarget:
     return ProbeTarget(pod.name, pod.ip, serving, (endpoint,), initial="HEALTHY" if pod.ready else "UNHEALTHY")
 
 
-def _service_backends(ingress: Ingress) -> list[ServiceBackend]:
-    """Every Service backend of an Ingress, rules first, the defaultBackend last."""
-    refs = [p.backend.service for rule in ingress.rules for p in rule.paths or () if p.backend.service is not None]
-    if ingress.default_backend is not None and ingress.default_backend.service is not None:
-        refs.append(ingress.default_backend.service)
-    return refs
-
-
 def _node_port(service: Service, port: ServicePort) -> int | None:
     if port.node_port is not None:
         return port.node_port
@@ -634,7 +597,7 @@ def _node_port(service: Service, port: ServicePort) -> int | None:
     return None
 
 
-def _unique(items) -> tuple[str, ...]:
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 

@@ -19,10 +19,10 @@ from typing import Collection, Iterator, Literal
 
 from explorer.model.location import Location
 from explorer.model.objects import HTTPIngressPath, Ingress, Service
-from explorer.model.state import ClusterState
+from explorer.model.state import ClusterState, Slot
+from explorer.profiles import ControllerProfile
 from explorer.routing.decision import BackendRef, Decision
-from explorer.routing.profile import ControllerProfile
-from explorer.routing.route import router_for
+from explorer.routing.route import table_for
 from explorer.topology import names
 from explorer.topology.controller import ControllerState, Event, reconcile
 from explorer.topology.gke import DataPath, bad_service_type, data_path
@@ -30,6 +30,11 @@ from explorer.topology.pods import (
     PodView, container_port_for, controller_pod_name, declared_ports, find_service, is_builtin, listens_on,
     pods_for_service, selected_workloads,
 )
+
+#: Kept with the snapshot (state.derived): the controller's first sync, by profile; why a Service is missing.
+PREDICTED: Slot[tuple[ControllerState, list[Event]]] = Slot("predicted controller sync")
+MISSING_SERVICE: Slot[str] = Slot("missing Service text")
+SERVICE_NAMES: Slot[dict[str, list[str]]] = Slot("Service names by namespace")
 
 HopKind = Literal["client", "load-balancer", "controller", "ingress", "answer", "service", "node", "pod",
                   "container-port"]
@@ -157,11 +162,7 @@ def predicted_sync(state: ClusterState, profile: ControllerProfile) -> tuple[Con
 
 
 def _predicted(state: ClusterState, profile: ControllerProfile) -> tuple[ControllerState, list[Event]]:
-    cache = state.__dict__.setdefault("_topology_controller", {})
-    found = cache.get(profile.name)
-    if found is None:
-        found = cache[profile.name] = reconcile(None, state, profile)
-    return found
+    return state.derived.get(PREDICTED, (profile.name, id(profile)), lambda: reconcile(None, state, profile))
 
 
 def _front_end(state: ClusterState, profile: ControllerProfile, ingress: Ingress | None,
@@ -399,18 +400,18 @@ def _missing_service(state: ClusterState, ref: BackendRef) -> str:
     row: scanning every Service and guessing a near name for each row took
     seconds.
     """
-    cache = state.__dict__.setdefault("_topology_missing_service", {})
-    key = (ref.namespace, ref.service)
-    text = cache.get(key)
-    if text is None:
-        names_by_namespace = state.__dict__.get("_topology_service_names")
-        if names_by_namespace is None:
-            names_by_namespace = {}
-            for namespace, name in sorted(state.services):
-                names_by_namespace.setdefault(namespace, []).append(name)
-            state.__dict__["_topology_service_names"] = names_by_namespace
-        text = cache[key] = _missing_service_text(ref, names_by_namespace.get(ref.namespace, []))
-    return text
+    def build() -> str:
+        by_namespace = state.derived.get(SERVICE_NAMES, None, lambda: _service_names(state))
+        return _missing_service_text(ref, by_namespace.get(ref.namespace, []))
+
+    return state.derived.get(MISSING_SERVICE, (ref.namespace, ref.service), build)
+
+
+def _service_names(state: ClusterState) -> dict[str, list[str]]:
+    by_namespace: dict[str, list[str]] = {}
+    for namespace, name in sorted(state.services):
+        by_namespace.setdefault(namespace, []).append(name)
+    return by_namespace
 
 
 def _missing_service_text(ref: BackendRef, present: list[str]) -> str:
@@ -480,7 +481,7 @@ def refresh_rows(state: ClusterState, profile: ControllerProfile, rows: list[Ing
 def _row_sources(state: ClusterState, profile: ControllerProfile
                  ) -> Iterator[tuple[Ingress, str, HTTPIngressPath | None, bool, str]]:
     """(Ingress, host, path or None for its defaultBackend, served, why not) for each row, in the table's order."""
-    served = {id(s.ingress): s for s in router_for(state, profile).classes}
+    served = {id(s.ingress): s for s in table_for(state, profile).served}
     for ingress in state.ingresses:
         info = served.get(id(ingress))
         is_served = bool(info and info.served)

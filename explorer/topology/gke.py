@@ -1,138 +1,26 @@
-"""GKE's own objects and annotations: NEG, BackendConfig, FrontendConfig, reserved addresses.
+"""GKE's own objects the controller sync reads: reserved addresses, FrontendConfig.
 
-They reach the model as OtherObject (kinds it does not type), so they are
-read here from their raw documents, tolerantly: a wrong shape is reported,
-never raised.
+The translator's part (NEG, BackendConfig, Service types) lives below routing,
+in `explorer.routing.ingress.gke`, so the RouteTable and the sync read one
+answer; it is re-exported here for the topology's modules.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any, Literal
 
-from explorer.model.objects import OtherObject, Service, ServicePort
 from explorer.model.state import ClusterState
-from explorer.routing.profile import ControllerProfile
+from explorer.routing.ingress.gke import (
+    BACKEND_CONFIG_ANNOTATIONS, CONFIG_CONNECTOR_GROUP, NEG_ANNOTATION, STATIC_IP_ANNOTATION, BackendConfigRef,
+    DataPath, HealthCheckConfig, backend_config, backend_config_name, bad_service_type, data_path, find_object,
+    spec_of,
+)
 
-NEG_ANNOTATION = "cloud.google.com/neg"
-BACKEND_CONFIG_ANNOTATIONS = ("cloud.google.com/backend-config", "beta.cloud.google.com/backend-config")
-STATIC_IP_ANNOTATION = "kubernetes.io/ingress.global-static-ip-name"
-CONFIG_CONNECTOR_GROUP = "compute.cnrm.cloud.google.com/"
-
-DataPath = Literal["neg", "instance-group", "endpoints"]
-
-
-def data_path(profile: ControllerProfile, service: Service) -> tuple[DataPath, str]:
-    """How traffic reaches the Pods of a Service, and why (GKE decides it from the Service)."""
-    if not profile.needs_node_port and not profile.honours_neg_annotation:
-        return "endpoints", f"{profile.title} proxies to the Pod endpoints of the Service directly"
-    value = service.meta.annotations.get(NEG_ANNOTATION) if profile.honours_neg_annotation else None
-    if value is not None:
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict) and parsed.get("ingress") is True:
-            return "neg", (f'annotation {NEG_ANNOTATION}: {value} makes it container-native: the load balancer '
-                           "sends to Pod IPs through a network endpoint group (NEG); no NodePort needed")
-        if not isinstance(parsed, dict):
-            return "instance-group", (f"annotation {NEG_ANNOTATION} is not valid JSON ({value!r}), so GKE uses "
-                                      'instance groups; write \'{"ingress": true}\'')
-        return "instance-group", (f'annotation {NEG_ANNOTATION}: {value} does not say "ingress": true, so '
-                                  "traffic goes through instance groups: node:nodePort, then kube-proxy")
-    return "instance-group", (f"no {NEG_ANNOTATION} annotation: traffic goes through instance groups "
-                              "(node:nodePort, then kube-proxy). On a VPC-native cluster GKE adds "
-                              f"{NEG_ANNOTATION}: '{{\"ingress\": true}}' to new Services itself")
-
-
-def bad_service_type(profile: ControllerProfile, service: Service, path: DataPath) -> str | None:
-    """GKE's ErrBadSvcType message when instance groups need a nodePort the Service does not have."""
-    if profile.needs_node_port and path == "instance-group" and service.type not in ("NodePort", "LoadBalancer"):
-        return (f'service "{service.meta.key}" is type "{service.type}", expected "NodePort" or '
-                '"LoadBalancer"')
-    return None
-
-
-# ------------------------------------------------------------------ custom resources
-
-
-def _find(state: ClusterState, kind: str, namespace: str | None, name: str,
-          group: str = "") -> OtherObject | None:
-    for other in state.others:
-        m = other.meta
-        if m.kind == kind and m.name == name and (namespace is None or m.namespace == namespace) \
-                and m.api_version.startswith(group):
-            return other
-    return None
-
-
-def _spec(obj: OtherObject) -> dict[str, Any]:
-    raw = obj.meta.raw if isinstance(obj.meta.raw, dict) else {}
-    spec = raw.get("spec")
-    return spec if isinstance(spec, dict) else {}
-
-
-@dataclass(frozen=True, slots=True)
-class BackendConfigRef:
-    name: str | None  # the BackendConfig this Service port uses, None when none applies
-    error: str | None  # GKE's words when the annotation or the object is wrong
-
-
-def backend_config_name(service: Service, port: ServicePort) -> BackendConfigRef:
-    """Which BackendConfig the Service annotation attaches to this port ("ports" first, then "default")."""
-    value = next((service.meta.annotations[a] for a in BACKEND_CONFIG_ANNOTATIONS
-                  if a in service.meta.annotations), None)
-    if value is None:
-        return BackendConfigRef(None, None)
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        parsed = None
-    if not isinstance(parsed, dict) or not set(parsed) <= {"default", "ports"}:
-        return BackendConfigRef(None, f"error parsing backend-config annotation on service "
-                                      f'"{service.meta.key}": write {{"default": "NAME"}} or '
-                                      '{"ports": {"80": "NAME"}}')
-    ports = parsed.get("ports") or {}
-    for key in (port.name, str(port.port)):
-        if key and isinstance(ports, dict) and isinstance(ports.get(key), str):
-            return BackendConfigRef(ports[key], None)
-    default = parsed.get("default")
-    return BackendConfigRef(default if isinstance(default, str) else None, None)
-
-
-@dataclass(frozen=True, slots=True)
-class HealthCheckConfig:
-    """BackendConfig spec.healthCheck: only the fields the user set (None = not set)."""
-
-    check_interval_sec: int | None = None
-    timeout_sec: int | None = None
-    healthy_threshold: int | None = None
-    unhealthy_threshold: int | None = None
-    type: str | None = None
-    request_path: str | None = None
-    port: int | None = None
-
-
-def backend_config(state: ClusterState, namespace: str, name: str) -> HealthCheckConfig | None | str:
-    """The healthCheck of BackendConfig namespace/name: a config, None (no healthCheck), or GKE's error."""
-    obj = _find(state, "BackendConfig", namespace, name, "cloud.google.com/")
-    if obj is None:
-        return "no BackendConfig for service port exists."
-    hc = _spec(obj).get("healthCheck")
-    if not isinstance(hc, dict):
-        return None
-
-    def integer(key: str) -> int | None:
-        value = hc.get(key)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-    def text(key: str) -> str | None:
-        value = hc.get(key)
-        return value if isinstance(value, str) else None
-
-    return HealthCheckConfig(integer("checkIntervalSec"), integer("timeoutSec"), integer("healthyThreshold"),
-                             integer("unhealthyThreshold"), text("type"), text("requestPath"), integer("port"))
+__all__ = [
+    "BACKEND_CONFIG_ANNOTATIONS", "CONFIG_CONNECTOR_GROUP", "NEG_ANNOTATION", "STATIC_IP_ANNOTATION",
+    "BackendConfigRef", "DataPath", "HealthCheckConfig", "ReservedAddress", "backend_config",
+    "backend_config_name", "bad_service_type", "data_path", "frontend_config_missing", "reserved_addresses",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,13 +37,14 @@ def reserved_addresses(state: ClusterState) -> list[ReservedAddress]:
     for other in state.others:
         if other.meta.kind != "ComputeAddress" or not other.meta.api_version.startswith(CONFIG_CONNECTOR_GROUP):
             continue
-        spec = _spec(other)
-        name = spec.get("resourceID") if isinstance(spec.get("resourceID"), str) else other.meta.name
-        location = spec.get("location") if isinstance(spec.get("location"), str) else ""
-        address = spec.get("address") if isinstance(spec.get("address"), str) else None
+        spec = spec_of(other)
+        resource_id, where, pinned = spec.get("resourceID"), spec.get("location"), spec.get("address")
+        name = resource_id if isinstance(resource_id, str) else other.meta.name
+        location = where if isinstance(where, str) else ""
+        address = pinned if isinstance(pinned, str) else None
         found.append(ReservedAddress(name, location, address, other.meta.ref))
     return found
 
 
 def frontend_config_missing(state: ClusterState, namespace: str, name: str) -> bool:
-    return _find(state, "FrontendConfig", namespace, name, "networking.gke.io/") is None
+    return find_object(state, "FrontendConfig", namespace, name, "networking.gke.io/") is None

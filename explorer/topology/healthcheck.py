@@ -18,7 +18,7 @@ How ingress-gce sets up the health check of one backend service
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, TypeVar
 
 from explorer.model.objects import Container, Probe, Service, ServicePort
 from explorer.topology.gke import DataPath, HealthCheckConfig
@@ -110,8 +110,20 @@ def apply_config(hc: HealthCheck, config: HealthCheckConfig | None) -> HealthChe
     if not changed:
         return hc
     fields = ", ".join(f"{k}={v}" for k, v in changed.items())
-    return replace(hc, **changed, source="BackendConfig",
-                   why=f"BackendConfig healthCheck sets {fields} (applied on every sync)")
+    return replace(
+        hc, interval=_pick(c.check_interval_sec, hc.interval), timeout=_pick(c.timeout_sec, hc.timeout),
+        healthy_threshold=_pick(c.healthy_threshold, hc.healthy_threshold),
+        unhealthy_threshold=_pick(c.unhealthy_threshold, hc.unhealthy_threshold), type=_pick(c.type, hc.type),
+        path=_pick(c.request_path, hc.path), port=_pick(c.port, hc.port), source="BackendConfig",
+        why=f"BackendConfig healthCheck sets {fields} (applied on every sync)")
+
+
+T = TypeVar("T")
+
+
+def _pick(given: T | None, current: T) -> T:
+    """A BackendConfig field the user set, else the check's own value."""
+    return current if given is None else given
 
 
 # ------------------------------------------------------------------ the readinessProbe rule

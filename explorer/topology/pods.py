@@ -25,10 +25,14 @@ from explorer.model.location import Location, Problem
 from explorer.model.objects import (
     Container, ContainerPort, ObjectMeta, PodTemplate, Probe, Service, ServicePort, Workload,
 )
-from explorer.model.state import ClusterState
-from explorer.routing.profile import ControllerProfile
+from explorer.model.state import ClusterState, Slot
+from explorer.profiles import ControllerProfile
 from explorer.topology import names
 from explorer.topology.app import AppSpec, app_of, parse_app
+
+#: Kept with the snapshot (state.derived): every Pod by id(workload); a Service's Pods by id(Service).
+POD_INVENTORY: Slot[dict[int, tuple["PodView", ...]]] = Slot("Pod inventory")
+SERVICE_PODS: Slot[tuple[Service, tuple["PodView", ...]]] = Slot("Pods of a Service")
 
 #: kubelet httpGet probes: success iff 200 <= code < 400 (k8s.io/kubernetes pkg/probe/http).
 KUBELET_SUCCESS = (200, 399)
@@ -155,9 +159,10 @@ def is_live(workload: Workload) -> bool:
 
 def _inventory(state: ClusterState) -> dict[int, tuple[PodView, ...]]:
     """Every Pod of every workload in the snapshot, keyed by id(workload); built once per snapshot."""
-    cache = state.__dict__.get("_topology_pods")
-    if cache is not None:
-        return cache
+    return state.derived.get(POD_INVENTORY, None, lambda: _build_inventory(state))
+
+
+def _build_inventory(state: ClusterState) -> dict[int, tuple[PodView, ...]]:
     planned: list[tuple[Workload, str, AppSpec, Problem | None]] = []
     for workload in state.workloads:
         app, problem = app_of(workload)
@@ -168,9 +173,7 @@ def _inventory(state: ClusterState) -> dict[int, tuple[PodView, ...]]:
     views: dict[int, list[PodView]] = {}
     for workload, name, app, problem in sorted(planned, key=lambda p: (p[0].meta.namespace, p[1])):
         views.setdefault(id(workload), []).append(_make(workload, name, app, problem, addresses))
-    cache = {key: tuple(value) for key, value in views.items()}
-    state.__dict__["_topology_pods"] = cache
-    return cache
+    return {key: tuple(value) for key, value in views.items()}
 
 
 def _make(workload: Workload, name: str, app: AppSpec, problem: Problem | None,
@@ -243,11 +246,10 @@ def pods_for_service(state: ClusterState, service: Service) -> tuple[PodView, ..
     builtin = _BUILTIN_PODS.get((service.meta.namespace, service.meta.name))
     if builtin is not None and state.service(service.meta.namespace, service.meta.name) is None:
         return builtin
-    cache = state.__dict__.setdefault("_topology_service_pods", {})
-    found = cache.get(id(service))
-    if found is None or found[0] is not service:
-        found = cache[id(service)] = (
-            service, tuple(p for w in selected_workloads(state, service) for p in pods_of(state, w)))
+    found = state.derived.get(SERVICE_PODS, id(service), lambda: (
+        service, tuple(p for w in selected_workloads(state, service) for p in pods_of(state, w))))
+    if found[0] is not service:  # a Service from another snapshot, with a reused id
+        return tuple(p for w in selected_workloads(state, service) for p in pods_of(state, w))
     return found[1]
 
 

@@ -45,6 +45,8 @@ from explorer.routing import Request, get_profile, route
 from explorer.export.flowboxes import DrawnFlow, diagram_for
 from explorer.tui.screens.dialogs import ConfirmScreen
 from explorer.tui.widgets.flow import FlowDiagram
+from explorer.traffic import TrafficPort
+from explorer.lessons.runner import PortFactory
 
 #: Seconds of quiet typing before the checks run again on the editor's text.
 PREVIEW_DELAY = 0.4
@@ -122,8 +124,9 @@ list` shows it too.
     ]
 
     def __init__(self, store: ProgressStore | None = None, catalog: Catalog | None = None, lang: str | None = None,
-                 work_root: Path | None = None, **kwargs: Any) -> None:
+                 work_root: Path | None = None, ports: PortFactory | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.ports: PortFactory = ports or _embedded_proxy
         self.store = store or ProgressStore()
         self.catalog = catalog or load_catalog()
         self.lang = lang or language_from_env()
@@ -399,7 +402,7 @@ list` shows it too.
             return
         step = session.step
         attempt = session.attempt(dict(self.applied))
-        result = await run_step(step, attempt, self.lang)
+        result = await run_step(step, attempt, self.lang, self.ports)
         session.record(attempt, result)
         if session.step is not step:
             return
@@ -492,7 +495,7 @@ list` shows it too.
         if session is None or request is None or drawn is None:
             return
         url, host, profile = request
-        run = await send_demo(session.attempt(dict(self.applied)), url, host, get_profile(profile))
+        run = await send_demo(session.attempt(dict(self.applied)), url, host, get_profile(profile), self.ports)
         if run.summary is None:
             self.notify(_t("demo_failed", self.lang, error=run.error), title="Demo", severity="warning")
             return
@@ -506,6 +509,13 @@ list` shows it too.
         s = run.summary
         self._status(f"GET {url}{f' (Host: {host})' if host else ''} → {s.status} {s.reason} · Pod {s.pod}",
                      "green" if s.status < 400 else "red")
+
+
+def _embedded_proxy() -> TrafficPort:
+    """The embedded proxy on 127.0.0.1 (imported when the first check needs it: aiohttp is heavy)."""
+    from explorer.proxy.server import Proxy, ProxyOptions
+
+    return Proxy(ProxyOptions(listen="127.0.0.1"))
 
 
 def _step_request(step: Step) -> tuple[str, str | None, str] | None:

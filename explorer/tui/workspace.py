@@ -12,7 +12,6 @@ sent it, written out only when it is shown.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Iterable, Iterator, Mapping
 
 import yaml
 
+from explorer.fsio import write_atomic
 from explorer.model import ClusterState, load, load_texts
 from explorer.model.load import MANIFEST_SUFFIXES, STDIN
 from explorer.model.normalize import Model
@@ -169,14 +169,9 @@ class Workspace:
             raise SaveRefused(f"{name} was not read from a file, so it cannot be saved back")
         if not overwrite_changed and _stamp(name) != self._stamps[name]:
             raise SaveRefused(f"{name} changed on disk since it was read; saving would overwrite that change")
-        tmp = f"{name}.ingress-explorer.tmp"
         try:
-            with open(tmp, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-            os.replace(tmp, name)
+            write_atomic(name, text)  # the user's file is untouched on failure, and nothing is left beside it
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)  # the user's file is untouched; leave nothing beside it either
             raise SaveRefused(f"cannot write {name}: {exc.strerror or exc}") from None
         self._stamps[name] = _stamp(name) or FileStamp(0, 0)
         self._on_disk[name] = text

@@ -18,7 +18,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane
 
 from explorer.model import ClusterState
-from explorer.model.redact import redact_secrets
+from explorer.model.redact import redact_text
 from explorer.model.objects import Secret, Service
 from explorer.tui.widgets.command_bar import CommandBar, SetNamespace, ShowKind
 from explorer.tui.widgets.findings import FindingsTable, finding_text
@@ -396,7 +396,7 @@ class _Documents:
         cached = self._files.get(file)
         if cached is None or cached[0] is not text or len(cached[1]) != len(secrets) \
                 or any(a is not b for a, b in zip(cached[1], secrets)):
-            shown = redact_secrets(text, file, secrets) if secrets else text
+            shown = redact_text(text)  # every Secret in the text, loaded or refused
             offsets = array("q", [0])
             offsets.extend(match.end() for match in re.finditer("\n", shown))
             cached = self._files[file] = (text, secrets, shown, offsets)

@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from explorer.routing import Decision, Request, route
-from explorer.traffic import DecisionMade, HopReached, RequestCompleted, ResponseSummary
+from explorer.traffic import ResponseSummary
 from explorer.export.flowboxes import DrawnFlow, diagram_for
 from explorer.tui.shown import shown_location
 from explorer.tui.view import View
@@ -30,8 +30,6 @@ from explorer.tui.widgets.footer import KeysFooter
 
 #: Seconds each hop stays lit while a request travels.
 HOP_SECONDS = 0.18
-#: How long to wait for the proxy's last event about a request after its response arrived.
-EVENT_WAIT_SECONDS = 1.0
 
 
 class RequestsScreen(Screen):
@@ -162,32 +160,24 @@ class RequestsScreen(Screen):
         except ValueError as exc:
             self.notify(str(exc), title="Request", severity="error")
             return
-        decision = route(view.state, view.profile, request)
-        self.decision, self.drawn = decision, diagram_for(view.state, view.profile, decision, view.health)
-        flow = self.query_one("#request-flow", FlowDiagram)
-        flow.show(self.drawn.diagram)
         summary: ResponseSummary | None = None
-        reached = self.drawn.diagram.reached
         port = self.app.traffic
         if port is not None:
-            subscription = port.subscribe()
             try:
                 summary = await port.send(method, url, dict(headers))
-                events = await _events_of(subscription, summary.request_id)
             except Exception as exc:  # the proxy's failure is shown, never raised into the app
                 self.notify(f"the request could not be sent through the proxy: {exc}", title="Request",
                             severity="error")
-                events = []
-            finally:
-                subscription.close()
-            proxied = next((e.decision for e in events if isinstance(e, DecisionMade)), None)
-            if proxied is not None:
-                self.decision, self.drawn = proxied, diagram_for(view.state, view.profile, proxied, view.health)
-                flow.show(self.drawn.diagram)
-            drawn = self.drawn
-            boxes = [drawn.box_for_hop(e.kind) for e in events if isinstance(e, HopReached)]
-            if any(box is not None for box in boxes):
-                reached = max(box for box in boxes if box is not None)
+        # One request, one route: the proxy's answer carries its Decision (and its flow, when it made one).
+        decision = summary.decision if summary is not None else None
+        if decision is None:
+            decision = route(view.state, view.profile, request)
+        self.decision = decision
+        self.drawn = diagram_for(view.state, view.profile, decision, view.health,
+                                 summary.flow if summary is not None else None)
+        flow = self.query_one("#request-flow", FlowDiagram)
+        flow.show(self.drawn.diagram)
+        reached = _reached(self.drawn, summary)
         for index in range(reached + 1):
             flow.lit = index
             await asyncio.sleep(HOP_SECONDS)
@@ -198,26 +188,13 @@ class RequestsScreen(Screen):
         flow.focus()  # single keys (t, o, 1, c) work again; r goes back to the URL
 
 
-async def _events_of(subscription: Any, request_id: int | None) -> list[Any]:
-    """The proxy's events about one request, up to its RequestCompleted (or a short wait)."""
-    events: list[Any] = []
-    if request_id is None:
-        return events
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + EVENT_WAIT_SECONDS
-    while (left := deadline - loop.time()) > 0:
-        try:
-            event = await asyncio.wait_for(subscription.queue.get(), left)
-        except asyncio.TimeoutError:
-            break
-        if event is None:
-            break
-        if getattr(event, "request_id", None) != request_id:
-            continue
-        events.append(event)
-        if isinstance(event, RequestCompleted):
-            break
-    return events
+def _reached(drawn: DrawnFlow, summary: ResponseSummary | None) -> int:
+    """The last box the request got to: the Pods when a Pod answered, else where the flow stops before them."""
+    reached = drawn.diagram.reached
+    pods = drawn.boxes_by_kind.get("pod")
+    if summary is None or pods is None:
+        return reached
+    return pods if summary.answered_by else min(reached, pods - 1)
 
 
 def _response_text(decision: Decision | None, summary: ResponseSummary | None) -> Group | Text:

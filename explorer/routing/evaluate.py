@@ -1,0 +1,293 @@
+"""The one evaluator: `route(table, request) -> Decision`, for every front end.
+
+Order, as a controller answers: the entry point (which address), its
+conditions (not programmed), the listener for the scheme and its conditions,
+the virtual host, the first route of the path index whose match accepts the
+request (else the virtual host's fallback), the route's conditions, its
+action. A decision costs a few dict lookups per path element; the trace that
+explains it is built only when read (`explorer.routing.explain`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from explorer.routing.decision import BackendRef, Decision
+from explorer.routing.paths import element_prefixes, url_map_glob_keys
+from explorer.routing.request import Request, normalize_path
+from explorer.routing.table import (
+    Action, Condition, EntryPoint, Forward, Redirect, Refuse, Respond, Route, RouteTable, VirtualHost,
+    WeightedBackend,
+)
+
+
+@dataclass(eq=False, slots=True)
+class RouteResult:
+    """What the evaluator found; the trace builder reads it to explain the decision."""
+
+    table: RouteTable
+    entry_point: EntryPoint | None
+    lb_why: str
+    path: str  # the path matched against (after normalisation)
+    vhost: VirtualHost | None = None
+    vhost_why: str = ""
+    route: Route | None = None  # the route that answered (a rule, a fallback, an implicit route)
+    condition: Condition | None = None  # the condition that answered, if one did
+
+
+def route(table: RouteTable, request: Request, entry_point: str | None = None) -> Decision:
+    """Route one request. `entry_point` names the load balancer (or Gateway) it is sent to, when several exist."""
+    from explorer.routing.explain import explain  # the trace is only built when asked for
+
+    path = normalize_path(request.path, table.decode_percent, table.merge_slashes)
+    ep, lb_why = _pick_entry_point(table, request.hostname, entry_point)
+    result = RouteResult(table, ep, lb_why, path)
+    fields = _evaluate(result, request)
+    return Decision(request=request, profile=table.profile.name, load_balancer=ep.name if ep else "",
+                    route=result.route, _explain=lambda d: explain(d, result), **fields)
+
+
+def _evaluate(result: RouteResult, request: Request) -> dict[str, Any]:
+    table, ep, path = result.table, result.entry_point, result.path
+    if ep is None:
+        assert table.nothing is not None
+        return _answer(result, table.nothing, request)
+    for condition in ep.conditions:
+        if condition.applies(request):
+            return _condition(result, None, condition, request)
+    listener = ep.listener(request.scheme)
+    if listener is None:
+        return {"outcome": "refused", "reason": f"{ep.name} has no {request.scheme} listener"}
+    for condition in listener.conditions:
+        if condition.applies(request):
+            return _condition(result, None, condition, request)
+    vhost, result.vhost_why = listener.hosts.virtual_host(request.hostname)
+    result.vhost = vhost
+    if vhost is None:
+        assert ep.fallback is not None
+        return _answer(result, ep.fallback, request)
+    found = _match(vhost, path, request)
+    if found is None:
+        assert vhost.fallback is not None
+        found = vhost.fallback
+    return _answer(result, found, request)
+
+
+def _match(vhost: VirtualHost, path: str, request: Request) -> Route | None:
+    """The first route of the virtual host's path index that accepts the request."""
+    if vhost.regex is not None:
+        for r in vhost.regex:
+            regex = r.match.path.regex
+            if regex is not None and regex.match(path) and _accepts(r, request):
+                return r
+        return None
+    found = _first(vhost.exact.get(path), request)
+    if found is not None:
+        return found
+    if vhost.globs:
+        for key in url_map_glob_keys(path):
+            found = _first(vhost.globs.get(key), request)
+            if found is not None:
+                return found
+    if vhost.prefix:
+        for key in element_prefixes(path):
+            found = _first(vhost.prefix.get(key), request)
+            if found is not None:
+                return found
+    return None
+
+
+def _first(routes: list[Route] | None, request: Request) -> Route | None:
+    if not routes:
+        return None
+    for r in routes:
+        if _accepts(r, request):
+            return r
+    return None
+
+
+def _accepts(r: Route, request: Request) -> bool:
+    return not r.match.guarded or r.match.accepts(request)
+
+
+# ---------------------------------------------------------------- answers
+
+
+def _answer(result: RouteResult, r: Route, request: Request) -> dict[str, Any]:
+    result.route = r
+    for condition in r.conditions:
+        if condition.applies(request):
+            return _condition(result, r, condition, request)
+    fields = _about(r)
+    fields["reason"] = _reason(r, result.path)
+    if r.default is not None:
+        fields["used_default_backend"] = r.default
+    return {**fields, **_action(r.action, fields["reason"], result, request, r)}
+
+
+def _condition(result: RouteResult, r: Route | None, condition: Condition, request: Request) -> dict[str, Any]:
+    result.condition = condition
+    fields = _about(r) if r is not None else {}
+    reason = condition.why
+    if condition.joins and r is not None:
+        reason = f"{_reason(r, result.path)}, but {condition.why}"
+    fields["reason"] = reason
+    if r is not None and r.default is not None and (r.default == "ingress"):
+        fields["used_default_backend"] = r.default
+    if condition.names_backend and r is not None and isinstance(r.action, Forward):
+        fields["backend"] = _chosen(r.action.backends, request).ref
+    return {**fields, **_action(condition.answer, reason, result, request, None)}
+
+
+def _about(r: Route) -> dict[str, Any]:
+    """What the decision says of the object behind a route."""
+    if r.implicit:
+        return {}
+    fields: dict[str, Any] = {"ingress": r.origin.ingress}
+    if r.default is None:
+        fields["path"] = r.origin.http_path
+        fields["rule_host"] = r.host
+    return fields
+
+
+def _reason(r: Route, path: str) -> str:
+    if r.why:
+        return r.why
+    reason = f"{r.label} in {r.origin.key} matches {path}"
+    if r.host:
+        reason = f"host {r.host} and {reason}"
+    return reason
+
+
+def _action(action: Action, reason: str, result: RouteResult, request: Request,
+            r: Route | None) -> dict[str, Any]:
+    if isinstance(action, Forward):
+        chosen = _chosen(action.backends, request)
+        if isinstance(chosen.answer, Redirect):  # this share redirects (a Gateway API backendRef filter)
+            return {"outcome": "redirect", "status": chosen.answer.code, "backend": chosen.ref,
+                    "backends": action.backends, "location": _location(chosen.answer, request, result.path)}
+        if chosen.answer is not None:  # this share answers itself (an unresolved Gateway API backendRef)
+            return {"outcome": "answer", "status": chosen.answer.status, "body": chosen.answer.body,
+                    "reason": f"{reason}; the share of {chosen.ref} answers {chosen.answer.status}: "
+                              f"{chosen.answer.why}", "backend": chosen.ref, "backends": action.backends}
+        return {"outcome": "forward", "reason": f"{reason}; forwarded to {chosen.ref}", "backend": chosen.ref,
+                "upstream_path": _upstream(action, result.path, r), "backends": action.backends}
+    if isinstance(action, Redirect):
+        return {"outcome": "redirect", "status": action.code, "location": _location(action, request, result.path)}
+    if isinstance(action, Respond):
+        return {"outcome": "answer", "status": action.status, "body": action.body}
+    assert isinstance(action, Refuse)
+    return {"outcome": "refused"}
+
+
+def _chosen(backends: tuple[WeightedBackend, ...], request: Request) -> WeightedBackend:
+    """The backend of a weighted set this request goes to: the heaviest, unless the request draws one.
+
+    `Request.sample` (0 <= x < 1) picks by weight, as the proxy does for each request
+    (nginx canary-weight, Gateway API backendRef weights); without it the answer is
+    the backend most requests reach, so `route` stays reproducible.
+    """
+    if len(backends) == 1:
+        return backends[0]
+    total = sum(b.weight for b in backends)
+    if request.sample is None or total <= 0:
+        return max(backends, key=lambda b: b.weight)
+    point = request.sample * total
+    for b in backends:
+        point -= b.weight
+        if point < 0:
+            return b
+    return backends[-1]
+
+
+def _upstream(action: Forward, path: str, r: Route | None) -> str:
+    rewrite = action.filters.rewrite
+    if rewrite is None:
+        return path
+    if rewrite.full is not None:
+        return rewrite.full
+    if rewrite.prefix is not None and r is not None:
+        matched = r.match.path.value.rstrip("/")
+        rest = path[len(matched):] if path.startswith(matched) else path
+        joined = rewrite.prefix.rstrip("/") + rest if rest else rewrite.prefix
+        return joined or "/"
+    if rewrite.regex is None:
+        return path
+    match = rewrite.regex.search(path)
+    if match is None:
+        return path
+    groups = match.groups()
+
+    def group(m: Any) -> str:
+        index = int(m.group(1))
+        return (groups[index - 1] or "") if 0 < index <= len(groups) else ""
+
+    import re
+
+    upstream = re.sub(r"\$(\d)", group, rewrite.replacement)
+    return upstream if upstream.startswith("/") else "/" + upstream
+
+
+def _location(redirect: Redirect, request: Request, path: str) -> str:
+    scheme = redirect.scheme or request.scheme
+    if redirect.scheme is None and redirect.host is None and redirect.port is None:
+        authority = request.host  # as sent, port and all
+    else:
+        host = redirect.host or request.hostname
+        port = redirect.port
+        if port is None and redirect.scheme is None:
+            _, sep, given = request.host.rpartition(":")
+            port = int(given) if sep and given.isdigit() else None
+        default = 443 if scheme == "https" else 80
+        authority = host if port is None or port == default else f"{host}:{port}"
+    new_path = path
+    if redirect.path is not None:
+        new_path = redirect.path
+    elif redirect.prefix is not None:
+        matched, replacement = redirect.prefix
+        new_path = replacement.rstrip("/") + path[len(matched.rstrip("/")):] or "/"
+    shown = "" if new_path == "/" and not redirect.keep_root_slash else new_path
+    query = f"?{request.query}" if request.query and redirect.keep_query else ""
+    return f"{scheme}://{authority}{shown}{query}"
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def entry_point_for(table: RouteTable, host: str, wanted: str | None = None) -> str | None:
+    """The name of the entry point a request for `host` reaches (the address its DNS name gives), if any."""
+    ep, _ = _pick_entry_point(table, host, wanted)
+    return ep.name if ep is not None else None
+
+
+def _pick_entry_point(table: RouteTable, host: str, wanted: str | None) -> tuple[EntryPoint | None, str]:
+    eps = table.entry_points
+    if not eps:
+        return None, ""
+    if len(eps) == 1 and table.shared:
+        note = ""
+        if wanted:
+            note = (f"{table.title} serves every Ingress from one shared address; "
+                    f"--ingress {wanted} does not change where the request goes")
+        return next(iter(eps.values())), note
+    if wanted:
+        ep = eps.get(wanted)
+        if ep is not None:
+            return ep, f"sent to the load balancer of {wanted}, as asked"
+        names = ", ".join(eps)
+        return None, f"no load balancer for {wanted} (served Ingresses: {names or 'none'})"
+    named = [ep for ep in eps.values() if ep.hosts is not None and host in ep.hosts.hosts]
+    if not named:
+        named = [ep for ep in eps.values() if ep.hosts is not None
+                 and any(ep.hosts.virtual_host(host)[0] is v for v in ep.hosts.wildcards.values())]
+    why = "each Ingress is its own load balancer with its own address; "
+    if named:
+        ep = named[0]
+        others = f" ({len(named) - 1} other Ingress(es) name it too; use --ingress to pick)" if len(named) > 1 else ""
+        return ep, why + f"sent to the address of {ep.name}, whose rules name host {host}{others}"
+    ep = next(iter(eps.values()))
+    return ep, why + f"no Ingress names host {host}; sent to the address of {ep.name} (use --ingress to pick)"
+
+
+__all__ = ["BackendRef", "RouteResult", "entry_point_for", "route"]

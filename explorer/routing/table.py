@@ -1,0 +1,460 @@
+"""The RouteTable: the one compiled form every front end routes through.
+
+A front end (Ingress on a controller profile, Gateway API) compiles a
+ClusterState into a RouteTable once per snapshot; `explorer.routing.evaluate.
+route(table, request)` answers every request from it. The shape, outermost first:
+
+    RouteTable      every EntryPoint a client can reach, and what answers when none does
+    EntryPoint      a load balancer or a Gateway: its address name, the objects it serves,
+                    conditions that answer before anything else (not programmed: refused)
+    Listener        one port and scheme, with its hostnames and certificates by SNI, and
+                    conditions of its own (plain HTTP switched off, redirected to HTTPS)
+    HostIndex       the listener's virtual hosts: exact names, wildcards, the catch-all
+    VirtualHost     one host's routes in origin order, indexed by path (exact, element-wise
+                    prefix, URL-map glob, or an ordered regex list), and its fallback
+    Route           a host predicate and a Match (path kind and value, headers, query,
+                    method, cookie, client address); Conditions that answer before
+                    forwarding (auth 401, allow/deny 403, body size 413, dropped, no
+                    endpoints 503, HTTPS redirect); an Action
+    Action          Forward (weighted backends, filters), Redirect (scheme, host, port,
+                    path, code) or Respond (status, the controller's own body), or Refuse
+
+How a front end compiles into it:
+
+1. Make one EntryPoint per address the controller gives (one shared, or one per
+   object), with an http and/or https Listener; put its Routes on VirtualHosts of
+   the listener's HostIndex (listeners may share one HostIndex).
+2. Append every Route to its VirtualHost's `routes` in origin order, usable or not
+   (`skip` says why not: the trace lists it, never silence), then index the usable
+   ones: `exact[path]`, `prefix[element key]`, `globs[dir/]` or `regex` (ordered).
+   Each index list is ordered by the front end's precedence: the evaluator takes the
+   first route of a list whose Match accepts the request, so a header-, query- or
+   method-guarded route (a canary, a Gateway API match) sits before its fallback.
+3. Give each VirtualHost a `fallback` Route (a defaultBackend, or the controller's
+   own 404 Respond) and each EntryPoint a fallback for hosts no VirtualHost names.
+4. Every Route, Listener and EntryPoint keeps an Origin (object, field path,
+   file:line) and `notes`: what was recognised but is not simulated is a note.
+
+Nothing here knows a controller: behaviour is data the compiler wrote down.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Union
+
+from explorer.model.location import Location
+from explorer.model.objects import HTTPIngressPath, Ingress
+from explorer.profiles import ControllerProfile
+from explorer.routing.decision import BackendRef
+from explorer.routing.paths import wildcard_covers
+
+if TYPE_CHECKING:
+    from explorer.routing.request import Request
+
+Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+PathKind = Literal["exact", "prefix", "regex", "url-map", "any"]
+ConditionKind = Literal[
+    "not-programmed",  # the controller could not translate the object: nothing is programmed
+    "listener",  # a listener answers everything itself (HTTP switched off, port closed)
+    "https-redirect",  # plain HTTP is redirected to HTTPS
+    "auth",  # 401 without credentials
+    "allow",  # 403 unless the client address is in the list
+    "deny",  # 403 when the client address is in the list
+    "body-size",  # 413 above the limit
+    "dropped",  # the object was dropped by the controller (a risky annotation)
+    "no-endpoints",  # the backend cannot be used: 503
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an entry of the table comes from: the object, the field path and file:line."""
+
+    kind: str  # "Ingress", "HTTPRoute", "Gateway", or "controller" for what the controller adds itself
+    key: str  # namespace/name ("" for the controller's own)
+    field: str = ""
+    location: Location | None = None
+    ingress: Ingress | None = None  # Ingress front end: the object itself
+    http_path: HTTPIngressPath | None = None  # Ingress front end: the path, when the entry is one
+
+
+# ---------------------------------------------------------------- matches
+
+
+@dataclass(frozen=True, slots=True)
+class PathMatch:
+    """How a route's path is compared. `value` is as written; index keys come from the compiler."""
+
+    kind: PathKind
+    value: str
+    regex: re.Pattern[str] | None = None  # kind "regex"
+    patterns: tuple[str, ...] = ()  # kind "url-map": the URL-map paths (`/foo`, `/foo/*`)
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderMatch:
+    name: str  # compared case-insensitively
+    value: str
+    kind: Literal["exact", "regex", "present", "absent"] = "exact"
+
+    def accepts(self, values: list[str]) -> bool:
+        if self.kind == "present":
+            return bool(values)
+        if self.kind == "absent":
+            return not values
+        if self.kind == "regex":
+            return any(re.fullmatch(self.value, v) for v in values)
+        return self.value in values
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Everything beyond host and path a route may ask of a request (Gateway API, nginx canary)."""
+
+    path: PathMatch
+    headers: tuple[HeaderMatch, ...] = ()
+    query: tuple[HeaderMatch, ...] = ()  # query parameter name/value, names case-sensitive
+    method: str | None = None
+    cookies: tuple[HeaderMatch, ...] = ()  # cookie name/value
+    clients: tuple[Network, ...] = ()  # the client address must be in one of these
+
+    @property
+    def guarded(self) -> bool:
+        """True when the route asks more than host and path."""
+        return bool(self.headers or self.query or self.method or self.cookies or self.clients)
+
+    def accepts(self, request: "Request") -> bool:
+        """The non-path parts of the match (the index already matched host and path)."""
+        if self.method is not None and request.method != self.method:
+            return False
+        if self.headers:
+            for h in self.headers:
+                name = h.name.lower()
+                if not h.accepts([v for k, v in request.headers if k.lower() == name]):
+                    return False
+        if self.query:
+            from urllib.parse import parse_qsl
+
+            pairs = parse_qsl(request.query, keep_blank_values=True)
+            for q in self.query:
+                if not q.accepts([v for k, v in pairs if k == q.name]):
+                    return False
+        if self.cookies:
+            jar = request.cookies
+            for c in self.cookies:
+                if not c.accepts([v for k, v in jar if k == c.name]):
+                    return False
+        if self.clients:
+            if not _in_networks(request.client, self.clients):
+                return False
+        return True
+
+
+def _in_networks(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+# ---------------------------------------------------------------- actions
+
+
+@dataclass(frozen=True, slots=True)
+class WeightedBackend:
+    ref: BackendRef
+    weight: int = 1
+    #: The share answers this itself instead of forwarding (Gateway API: a backendRef that does not resolve
+    #: makes its share of the traffic answer 500; a backendRef's RequestRedirect filter redirects its share).
+    answer: "Respond | Redirect | None" = None
+    #: Filters of this backend only (Gateway API backendRef filters), applied after the route's.
+    filters: "Filters | None" = None
+
+
+@dataclass(frozen=True, slots=True)
+class RewritePath:
+    """Upstream path: replace it whole, replace the matched prefix, or substitute a regex's groups ($1..)."""
+
+    full: str | None = None
+    prefix: str | None = None
+    regex: re.Pattern[str] | None = None
+    replacement: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderEdit:
+    """Set, add or remove headers (Gateway API RequestHeaderModifier / ResponseHeaderModifier)."""
+
+    set: tuple[tuple[str, str], ...] = ()
+    add: tuple[tuple[str, str], ...] = ()
+    remove: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    rewrite: RewritePath | None = None
+    host: str | None = None  # the Host the backend sees (nginx upstream-vhost, Gateway URLRewrite hostname)
+    request_headers: HeaderEdit | None = None
+    response_headers: HeaderEdit | None = None
+    mirror: tuple[BackendRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Forward:
+    backends: tuple[WeightedBackend, ...]
+    filters: Filters = Filters()
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    """A redirect. None keeps the request's part: no scheme and no port keep its Host as sent; a new
+    scheme with no port drops the port (the scheme's default, as Gateway API says)."""
+
+    code: int
+    scheme: str | None = None
+    host: str | None = None
+    port: int | None = None
+    path: str | None = None  # the whole new path
+    prefix: tuple[str, str] | None = None  # (matched prefix, replacement): Gateway ReplacePrefixMatch
+    keep_root_slash: bool = True  # False: a bare `/` path is left out of the location (nginx's 308)
+    keep_query: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Respond:
+    status: int
+    body: str = ""
+    why: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Refuse:
+    """No HTTP answer at all: nothing listens, or the connection is closed."""
+
+    why: str = ""
+
+
+Action = Union[Forward, Redirect, Respond, Refuse]
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """Answers before the action when it applies; the trace says `why`.
+
+    It applies when the request's scheme is in `schemes` (every scheme when empty)
+    and, for the kinds that test something, the test fails.
+    """
+
+    kind: ConditionKind
+    answer: Action
+    why: str
+    schemes: frozenset[str] = frozenset()
+    networks: tuple[Network, ...] = ()  # allow / deny
+    max_body_bytes: int | None = None  # body-size
+    header: str = ""  # auth: the header the credentials come in
+    names_backend: bool = False  # the answer is about the route's backend (the decision keeps it)
+    #: True: the decision reads "<the route's reason>, but <why>"; False: `why` alone is the reason.
+    joins: bool = True
+    origin: Origin | None = None
+
+    def applies(self, request: "Request") -> bool:
+        if self.schemes and request.scheme not in self.schemes:
+            return False
+        if self.kind == "allow":
+            return not _in_networks(request.client, self.networks)
+        if self.kind == "deny":
+            return _in_networks(request.client, self.networks)
+        if self.kind == "body-size":
+            return self.max_body_bytes is not None and (request.content_length or 0) > self.max_body_bytes
+        if self.kind == "auth":
+            name = self.header.lower()
+            return not any(k.lower() == name for k, _ in request.headers)
+        return True
+
+
+# ---------------------------------------------------------------- routes and hosts
+
+
+@dataclass(eq=False)
+class Route:
+    """One ordered entry: a host predicate, a match, conditions, an action."""
+
+    origin: Origin
+    host: str  # the host predicate as written: "" any host, "*.foo.com" a wildcard
+    match: Match
+    action: Action
+    conditions: tuple[Condition, ...] = ()
+    notes: tuple[str, ...] = ()
+    skip: str = ""  # why the controller cannot use it ("" when usable)
+    how: str = ""  # how the controller turned it into a match
+    age: int = 0  # creation order of its object: 0 = oldest
+    slash: bool = False  # a prefix written with a trailing slash
+    #: Which default backend this is ("ingress" defaultBackend, the "controller"'s own), None for a rule.
+    default: Literal["ingress", "controller"] | None = None
+    #: The controller's own route (an nginx slash redirect): the decision names no object for it.
+    implicit: bool = False
+    #: Why the route answers, when it is not a path match (fallbacks, implicit routes).
+    why: str = ""
+
+    @property
+    def label(self) -> str:
+        """`Prefix /foo` as written (the kind the user wrote, not the one matched)."""
+        hp = self.origin.http_path
+        if hp is not None:
+            return f"{hp.path_type} {hp.shown_path}"
+        return f"{self.match.path.kind} {self.match.path.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Remark:
+    """A note at its place among the routes, in origin order (a rule with no http section)."""
+
+    text: str
+    origin: Origin
+    host: str | None = None
+
+
+@dataclass(eq=False)
+class VirtualHost:
+    """An nginx server block, a URL-map host rule, a Gateway listener hostname: one host's routes."""
+
+    host: str  # "" is the catch-all (nginx `_`, GCE `*`)
+    routes: list[Route] = field(default_factory=list)  # origin order, usable or not
+    exact: dict[str, list[Route]] = field(default_factory=dict)
+    prefix: dict[str, list[Route]] = field(default_factory=dict)  # element-wise key (`/foo`, `` for `/`)
+    globs: dict[str, list[Route]] = field(default_factory=dict)  # URL-map `/foo/*` under `/foo/`
+    regex: list[Route] | None = None  # when set, the only index: tried in order
+    regex_because: str = ""
+    fallback: Route | None = None  # what answers when no route matches
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class HostIndex:
+    hosts: dict[str, VirtualHost] = field(default_factory=dict)
+    wildcards: dict[str, VirtualHost] = field(default_factory=dict)  # "*.foo.com" -> host
+    catch_all: VirtualHost = field(default_factory=lambda: VirtualHost(""))
+    #: `*.foo.com` covers exactly one label ("one") or any number ("many").
+    wildcard_labels: Literal["one", "many"] = "one"
+    #: The catch-all answers hosts no rule names only when it has routes or a fallback of its own.
+    catch_all_used: bool = False
+
+    def virtual_host(self, host: str) -> tuple[VirtualHost | None, str]:
+        """The virtual host answering `host`, and how it was picked."""
+        found = self.hosts.get(host)
+        if found is not None:
+            return found, f"host {host} matches a rule for {host}"
+        best: tuple[int, str] | None = None
+        for wildcard in self.wildcards:
+            if wildcard_covers(wildcard, host, self.wildcard_labels) and (best is None or len(wildcard) > best[0]):
+                best = (len(wildcard), wildcard)
+        if best is not None:
+            return self.wildcards[best[1]], f"host {host} matches the wildcard rule {best[1]}"
+        if self.catch_all_used:
+            return self.catch_all, f"host {host or '(none)'} matches no rule host, so host-less rules apply"
+        return None, f"host {host or '(none)'} matches no rule host"
+
+    def all(self) -> list[VirtualHost]:
+        return [*self.hosts.values(), *self.wildcards.values(), self.catch_all]
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    hosts: tuple[str, ...]
+    secret: str  # namespace/name, or the name of a cloud certificate
+    origin: Origin
+
+
+@dataclass(eq=False)
+class Listener:
+    scheme: Literal["http", "https"]
+    port: int
+    hosts: HostIndex
+    hostnames: tuple[str, ...] = ()  # Gateway listener hostnames ("" or empty: any)
+    certificates: tuple[Certificate, ...] = ()  # chosen by SNI (https)
+    conditions: tuple[Condition, ...] = ()  # answer before any host is looked at
+    origin: Origin | None = None
+
+    @property
+    def enabled(self) -> bool:
+        """False when the listener answers nothing itself (no front end for this scheme)."""
+        return not any(c.kind == "listener" and not c.schemes for c in self.conditions)
+
+
+@dataclass(eq=False)
+class EntryPoint:
+    """A load balancer or a Gateway: one address."""
+
+    name: str  # "shared", or namespace/name of its object
+    origin: Origin
+    listeners: dict[str, Listener] = field(default_factory=dict)  # by scheme
+    ingresses: list[Ingress] = field(default_factory=list)  # the Ingresses it serves (Ingress front end)
+    conditions: tuple[Condition, ...] = ()  # answer before any listener (not programmed)
+    #: The controller's translation errors for this entry point's objects (GKE): it is not programmed.
+    translation_errors: tuple[str, ...] = ()
+    #: Every route and remark of its objects in origin order, usable or not: what the trace walks.
+    listing: list[Route | Remark] = field(default_factory=list)
+    fallback: Route | None = None  # what answers a host no virtual host names
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def hosts(self) -> HostIndex | None:
+        """The host index of its first listener (the Ingress front end shares one between listeners)."""
+        return next((listener.hosts for listener in self.listeners.values()), None)
+
+    def listener(self, scheme: str) -> Listener | None:
+        return self.listeners.get(scheme)
+
+    @property
+    def http_enabled(self) -> bool:
+        listener = self.listeners.get("http")
+        return listener is not None and listener.enabled
+
+    @property
+    def https_enabled(self) -> bool:
+        listener = self.listeners.get("https")
+        return listener is not None and listener.enabled
+
+    @property
+    def https_redirect(self) -> int | None:
+        """The status of a listener-wide HTTP to HTTPS redirect (GKE FrontendConfig), if any."""
+        listener = self.listeners.get("http")
+        for c in listener.conditions if listener else ():
+            if c.kind == "https-redirect" and isinstance(c.answer, Redirect):
+                return c.answer.code
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    """Whether the front end serves one object, and why (the trace's class notes)."""
+
+    ingress: Ingress
+    served: bool
+    why: str
+
+
+@dataclass(eq=False)
+class RouteTable:
+    """Everything one front end answers, for one snapshot."""
+
+    front_end: str  # "ingress", "gateway"
+    profile: ControllerProfile
+    entry_points: dict[str, EntryPoint] = field(default_factory=dict)
+    #: True: one address serves every object, so asking for one names no other entry point.
+    shared: bool = True
+    #: What answers when there is no entry point at all.
+    nothing: Route | None = None
+    served: list[Served] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # table-wide notes for every trace
+    #: Request path normalisation before matching (nginx decodes %XX and merges slashes).
+    decode_percent: bool = False
+    merge_slashes: bool = False
+
+    @property
+    def title(self) -> str:
+        return self.profile.title
