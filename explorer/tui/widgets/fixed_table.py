@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
+from textual.widget import Widget
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
@@ -92,7 +93,8 @@ class FixedWidthTable(DataTable):
             self.add_rows([[row[i] for i in kept] for row in rows])
 
     def _room(self) -> int:
-        width = self.size.width or (self.parent.size.width if self.parent is not None else 0) or self.app.size.width
+        parent = self.parent
+        width = self.size.width or (parent.size.width if isinstance(parent, Widget) else 0) or self.app.size.width
         return max(20, width - 2)  # (the vertical scrollbar)
 
     def _fit(self, labels: Sequence[str], widths: Sequence[int], room: int) -> tuple[list[int], list[int]]:
