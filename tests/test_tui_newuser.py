@@ -263,3 +263,15 @@ def _rows(table) -> list[list[str]]:
     from tui_helpers import table_rows
 
     return table_rows(table)
+
+
+async def test_at_80x24_the_findings_keep_their_message_before_where_it_is():
+    app = make_app(TUI_DATA / "wrong-port")
+    async with app.run_test(size=SMALL) as pilot:
+        await loaded(pilot)
+        await pilot.press("x")
+        findings = app.screen.query_one(FindingsTable)
+        await until(pilot, lambda: findings.row_count == 3, what="the findings")
+        labels = [str(column.label) for column in findings.ordered_columns]
+        assert labels[:3] == ["SEVERITY", "CODE", "MESSAGE"] or {"SEVERITY", "CODE", "MESSAGE"} <= set(labels), labels
+        assert findings.max_scroll_x == 0

@@ -54,7 +54,8 @@ def session():
 
 
 def test_bundled_scenario_send_a_request_switch_controller_and_quit(session):
-    screen = wait_for(session, "my-nodeport-02:8081")
+    wait_for(session, "my-nodeport-02:8081")  # the first frame: the rules as written (issue 21)
+    screen = wait_for(session, "30081")  # then resolved (their nodePorts)
     assert "foo-bar.com  /foo  Prefix    my-nodeport-01:8080  30080" in screen
     assert "L4 LoadBalancer" in screen
     wait_for(session, "proxy http://127.0.0.1:")

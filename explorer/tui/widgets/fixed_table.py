@@ -108,10 +108,13 @@ class FixedWidthTable(DataTable):
             return list(range(len(labels))), shown
         kept: list[int] = []
         used = 0
+        reserved = 0  # the flexible column's least width, once it is reached in the order
         for index in order:
             if index == flexible:
+                if used + FLEXIBLE_MIN + COLUMN_PADDING <= room:
+                    reserved = FLEXIBLE_MIN + COLUMN_PADDING
                 continue
-            if used + widths[index] + COLUMN_PADDING <= room:
+            if used + reserved + widths[index] + COLUMN_PADDING <= room:
                 kept.append(index)
                 used += widths[index] + COLUMN_PADDING
         if flexible is not None and room - used - COLUMN_PADDING >= FLEXIBLE_MIN:
