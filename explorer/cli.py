@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from typing import Any, Sequence, TextIO
 
 from explorer import __version__
 from explorer.commands import collector
@@ -100,7 +100,7 @@ def _run(argv: list[str], command: str | None) -> int:
         sys.stdout, sys.stderr = streams
 
 
-def _escaping(stream):  # type: ignore[no-untyped-def]
+def _escaping(stream: TextIO) -> Any:  # an EscapingStream, standing in for sys.stdout/stderr
     """Control characters from manifests and clients are shown escaped in every line a command prints."""
     from explorer.commands.common import use_colour
     from explorer.printable import EscapingStream

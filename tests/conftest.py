@@ -10,6 +10,11 @@ from pathlib import Path
 
 import pytest
 
+# No animation waits in the tests (the hop-by-hop light of a request included: explorer.tui.widgets.flow):
+# Textual's own setting, read when textual is first imported, and inherited by the apps tests start in a
+# subprocess or a terminal. A test of the animation itself sets app.animation_level back.
+os.environ["TEXTUAL_ANIMATIONS"] = "none"
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLES = ROOT / "explorer" / "data" / "sample-manifests"
@@ -17,8 +22,10 @@ SAMPLES = ROOT / "explorer" / "data" / "sample-manifests"
 
 @pytest.fixture(autouse=True, scope="session")
 def _own_state_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """No test (nor the app or command it starts) writes lesson progress into the user's own state dir."""
+    """No test (nor the app or command it starts) writes lesson progress into the user's own state dir,
+    nor reads the user's own key remapping (~/.config/ingress-explorer/keymap.toml): both dirs are the suite's."""
     os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("xdg-state"))
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
 
 
 def run_cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

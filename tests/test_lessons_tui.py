@@ -11,7 +11,9 @@ import json
 import pytest
 
 from explorer.lessons.progress import ProgressStore, state_dir
-from explorer.tui.lessons import LessonsScreen
+from textual.widgets import TextArea
+
+from explorer.tui.lessons import HintScreen, LessonsScreen
 from explorer.tui.screens.dialogs import ConfirmScreen
 from tui_helpers import SAMPLES, SIZE, loaded, make_app, rendered, screen_text, until
 
@@ -83,6 +85,9 @@ def progress_of(lesson: str):
 
 
 async def test_lesson_1_read_edit_check_hint_solution_and_progress_after_a_restart():
+    """A whole lesson as a learner does it: hint, edit, f5, Solved, `n` (not typed into the YAML), a YAML error
+    shown first, the solution after asking, and the progress after a restart. (The first row of the table is
+    now the check every step runs first, that the files load with no error: the step's own checks follow it.)"""
     first = app()
     async with first.run_test(size=SIZE) as pilot:
         screen = await lessons_mode(pilot)
@@ -92,29 +97,51 @@ async def test_lesson_1_read_edit_check_hint_solution_and_progress_after_a_resta
         await open_lesson(pilot, screen, 1)
         text = rendered(screen.query_one("#step-text"))
         assert "GKE is the exception" in text and "Goal:" in text
-        assert passed(screen)[:2] == [False, False]  # the start state fails, before any edit
+        assert passed(screen)[:3] == [True, False, False]  # loads cleanly; the start state fails the goal
         shown = screen_text(first)
         assert "✘" in shown and "ingress.yaml:6 spec.ingressClassName" in shown  # it points at the field
         assert "Goal: once solved" in shown and "Now: your manifests" in shown
+        assert not first._notifications, [n.message for n in first._notifications]  # no alarming toast on open
 
-        await pilot.press("escape", "h")  # leave the editor, ask for a hint
-        await until(pilot, lambda: "Hint 1/3" in rendered(screen.query_one("#step-hints")), what="the first hint")
+        await pilot.press("escape", "h")  # leave the editor, ask for a hint: it opens where the eye is
+        await until(pilot, lambda: isinstance(first.screen, HintScreen), what="the hint box")
+        assert "Hint 1/3" in screen_text(first) and "h: next hint" in screen_text(first)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(first.screen, LessonsScreen), what="back to the lesson")
+        assert "Hint 1/3" in rendered(screen.query_one("#step-hints"))
         assert "Hint 2/3" not in rendered(screen.query_one("#step-hints"))
 
         screen.editor("ingress.yaml").text = L1_FIXED  # the learner's edit
-        await until(pilot, lambda: passed(screen)[:2] == [True, True], what="the goal/now table after the edit")
-        assert passed(screen)[2] is None  # the proxy check waits for f5
+        await until(pilot, lambda: passed(screen)[:3] == [True, True, True], what="the goal/now table after the edit")
+        assert passed(screen)[3] is None  # the proxy check waits for f5
+        screen.editor("ingress.yaml").focus()
         await apply_and_wait(pilot, screen)
         assert screen.result.passed, [(r.expected, r.actual, r.reason) for r in screen.result.results]
         assert "Solved! Press n" in rendered(screen.query_one("#lesson-status"))
+        assert not isinstance(first.focused, TextArea)  # focus left the editor
+        assert any("Press n" in n.message for n in first._notifications)
         work = state_dir() / "work" / "ingress-class"
         assert "kubernetes.io/ingress.class" in (work / "ingress.yaml").read_text()  # applied = saved
 
-        await pilot.press("escape", "n")
+        await pilot.press("n")  # no escape needed: the n goes to the lesson, not into the YAML
         await until(pilot, lambda: screen.session.index == 1, what="step 2")
         assert "ingress-nginx" in rendered(screen.query_one("#step-title"))
+        assert screen.editor("ingress.yaml").text == L1_FIXED
+        assert isinstance(first.focused, TextArea)  # ready to edit the next step
 
-        await pilot.press("v")  # the solution: asked first
+        # a YAML error is shown first, with file:line, before every other check
+        screen.editor("ingress.yaml").text = L1_FIXED.replace("  annotations:", "    annotations:")
+        await until(pilot, lambda: screen.shown and screen.shown[0].passed is False
+                    and "IE1001" in screen.shown[0].reason, what="the YAML error")
+        assert "ingress.yaml:" in screen.shown[0].where
+        table = screen_text(first).split("Goal | now", 1)[1]
+        first_row = next(line for line in table.splitlines() if "✘" in line or "✔" in line)
+        assert "✘" in first_row and "every file loads" in first_row, table
+        assert "IE1001" in table and "ingress.yaml:" in table
+        screen.editor("ingress.yaml").text = L1_FIXED
+        await until(pilot, lambda: screen.shown[0].passed is True, what="the error gone")
+
+        await pilot.press("escape", "v")  # the solution: asked first
         await until(pilot, lambda: isinstance(first.screen, ConfirmScreen), what="the confirmation")
         await pilot.press("n")
         await until(pilot, lambda: isinstance(first.screen, LessonsScreen))
@@ -151,13 +178,13 @@ async def test_the_health_check_lesson_needs_a_re_created_ingress_and_keeps_its_
         screen = await lessons_mode(pilot, via_command=True)
         await open_lesson(pilot, screen, 9)
         assert "302" in rendered(screen.query_one("#step-text"))
-        assert passed(screen)[0] is False  # no readinessProbe yet
+        assert passed(screen)[1] is False  # no readinessProbe yet (row 0: the files load)
 
         app_yaml = screen.editor("app.yaml")
         app_yaml.text = app_yaml.text.replace(
             "              containerPort: 8080\n",
             "              containerPort: 8080\n          readinessProbe:\n            httpGet:\n"
-            "              path: /healthz\n              port: 8080\n")
+            "              path: /healthz\n              port: 8080\n", 1)  # web, the first container
         await apply_and_wait(pilot, screen)
         assert screen.result.passed  # the probe is there, and GKE still asks GET /: the trap
         now = screen_text(first)
@@ -169,8 +196,12 @@ async def test_the_health_check_lesson_needs_a_re_created_ingress_and_keeps_its_
         assert not screen.result.passed  # nothing changed: the health check was made before the probe
         assert "GET / (set by default)" in screen_text(first)
         await pilot.press("escape", "h")
-        await until(pilot, lambda: "Nothing in the files needs to change" in rendered(screen.query_one("#step-hints")),
-                    what="the hint")
+        await until(pilot, lambda: isinstance(first.screen, HintScreen), what="the first hint")
+        await pilot.press("h")  # the next one, in the same place
+        await until(pilot, lambda: "Nothing in the files needs to change" in rendered(screen.query_one("#step-hints"))
+                    and "Nothing in the files needs to change" in screen_text(first), what="the second hint")
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(first.screen, LessonsScreen), what="back to the lesson")
 
         await pilot.press("v")
         await until(pilot, lambda: isinstance(first.screen, ConfirmScreen), what="the confirmation")
@@ -195,7 +226,7 @@ async def test_the_health_check_lesson_needs_a_re_created_ingress_and_keeps_its_
         await open_lesson(pilot, screen, 9)
         assert screen.session.index == 2 and "BackendConfig" in rendered(screen.query_one("#step-title"))
         assert "readinessProbe" in screen.editor("app.yaml").text
-        assert passed(screen)[0] is False  # the step's checks run at once on the kept files
+        assert passed(screen)[1] is False  # the step's checks run at once on the kept files
 
 
 async def test_the_language_switches_in_the_app():

@@ -169,7 +169,7 @@ def test_texts_in_memory_load_like_files():
 
 
 def test_loading_leaves_the_garbage_collector_to_the_program() -> None:
-    """The library does not tune the collector; the CLI and the TUI do (commands/collector.py, tui.view.gc_paused).
+    """The library does not tune the collector; the CLI and the TUI do (commands/collector.py, tui.gcpause.gc_paused).
 
     It used to pause and freeze it for the whole process, which kept a dropped
     snapshot alive once routing had given it a reference cycle.

@@ -128,16 +128,21 @@ async def test_a_pod_that_breaks_its_answer_gives_502(profile, fault, says):
     assert response.headers["X-Ingress-Explorer-Pod"].startswith("app-")
 
 
+async def reaches_the_pod(sim, before: int) -> None:
+    """Until the Pod has one more request than `before` (at most 2 s)."""
+    for _ in range(200):
+        if sim.requests > before:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the request never reached the Pod")
+
+
 async def test_a_pod_killed_during_a_request_gives_502_quickly():
     async with running(NGINX, FAULTS, time_scale=1.0) as proxy:
         sim = app_pod(proxy)
         before = sim.requests
         request = asyncio.create_task(get(proxy, HOST, "/app/slow"))
-        for _ in range(200):  # until the Pod has the request (at most 2 s)
-            if sim.requests > before:
-                break
-            await asyncio.sleep(0.01)
-        assert sim.requests > before, "the request never reached the Pod"
+        await reaches_the_pod(sim, before)
         started = time.monotonic()
         await sim.stop()  # the Pod dies with the request in flight
         stopped_in = time.monotonic() - started
@@ -154,8 +159,10 @@ async def test_a_pod_killed_during_a_request_gives_502_quickly():
 
 async def test_stopping_the_proxy_does_not_wait_for_a_hanging_pod():
     async with running(NGINX, FAULTS, time_scale=1.0) as proxy:
+        sim = app_pod(proxy)
+        before = sim.requests
         request = asyncio.create_task(get(proxy, HOST, "/app/slow"))
-        await asyncio.sleep(0.2)
+        await reaches_the_pod(sim, before)  # the Pod now hangs on it
         started = time.monotonic()
     took = time.monotonic() - started  # the block's end stopped the proxy
     with pytest.raises(aiohttp.ClientError):

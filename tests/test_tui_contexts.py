@@ -23,7 +23,7 @@ from explorer.live.kubeconfig import ClusterTarget
 from explorer.live.source import LiveSource
 from explorer.tui.screens.contexts import ContextPicker
 from explorer.tui.widgets.resources import ResourceTable
-from tui_helpers import ROOT, SAMPLES, SIZE, loaded, make_app, table_rows, until
+from tui_helpers import ROOT, SAMPLES, SIZE, loaded, make_app, notifications, table_rows, until
 
 ARTICLE_HOSTS = {"foo-bar.com"}
 
@@ -52,7 +52,7 @@ def write_kubeconfig(path: Path, server: str, token: str, current: str = "down")
 
 
 def notes(app) -> list[str]:
-    return [n.message for n in app._notifications]
+    return notifications(app)
 
 
 def hosts(app) -> set[str]:

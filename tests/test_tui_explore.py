@@ -9,7 +9,9 @@ from explorer.tui.widgets.findings import FindingsTable
 from explorer.tui.widgets.flow import FlowDiagram
 from explorer.tui.widgets.manifest import ManifestView
 from explorer.tui.widgets.resources import ResourceTable
-from tui_helpers import SAMPLES, SIZE, TUI_DATA, loaded, make_app, rendered, screen_text, table_rows, until
+from tui_helpers import (
+    SAMPLES, SIZE, TUI_DATA, loaded, make_app, notifications, rendered, screen_text, table_rows, until,
+)
 
 
 async def test_bundled_scenario_lists_one_row_per_rule_with_its_backend_and_pods():
@@ -101,7 +103,7 @@ async def test_command_bar_switches_kind_and_namespace_and_refuses_nonsense():
         await pilot.press("colon", *"ns all", "enter")
         await until(pilot, lambda: table.row_count == 2)
         await pilot.press("colon", *"bogus", "enter")
-        await until(pilot, lambda: any("unknown command :bogus" in n.message for n in app._notifications),
+        await until(pilot, lambda: any("unknown command :bogus" in n for n in notifications(app)),
                     what="a toast for an unknown command")
 
 
@@ -191,7 +193,7 @@ async def test_bad_keymap_file_is_a_toast_not_a_crash(tmp_path):
     app = make_app(SAMPLES / "article-v1", keymap_file=keymap)
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
-        assert any(str(keymap) in n.message for n in app._notifications)
+        assert any(str(keymap) in n for n in notifications(app))
 
 
 async def test_manifest_marks_the_lines_of_findings_with_file_and_line():

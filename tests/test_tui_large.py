@@ -113,10 +113,9 @@ async def test_many_rows_scroll_to_the_end_and_filter(small_dump: Path):
 
 QUIT_WHILE_LOADING = """
 import sys, threading
-from pathlib import Path
 from explorer.tui import create_app
 
-app = create_app([sys.argv[1]], start_proxy=False, keymap_file=Path("/nonexistent/keymap.toml"))
+app = create_app([sys.argv[1]], start_proxy=False)  # no keymap: the suite's own XDG_CONFIG_HOME (conftest)
 app.workspace.load = lambda: threading.Event().wait()  # a load that never ends
 app.run()
 print("ended")

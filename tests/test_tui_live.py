@@ -20,7 +20,7 @@ from explorer.tui.widgets.flow import FlowDiagram
 from explorer.tui.widgets.request_bar import RequestBar
 from explorer.tui.widgets.resources import ResourceTable
 from test_proxy_live import READY, PodApp
-from tui_helpers import SIZE, loaded, make_app, rendered, screen_text, table_rows, until
+from tui_helpers import SIZE, loaded, make_app, notifications, rendered, screen_text, table_rows, until
 
 DATA = Path(__file__).parent / "data" / "live"
 
@@ -45,7 +45,7 @@ def shop_ingress_with(*paths: str) -> dict:
 
 
 def notes(app) -> list[str]:
-    return [n.message for n in app._notifications]
+    return notifications(app)
 
 
 async def test_the_clusters_ingresses_are_listed_and_a_watch_event_redraws_them_in_place(kubeconfig, api):

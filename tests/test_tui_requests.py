@@ -7,7 +7,7 @@ from explorer.tui.screens.requests import RequestsScreen
 from explorer.tui.widgets.flow import FlowDiagram
 from explorer.tui.widgets.resources import ResourceTable
 from explorer.tui.widgets.trace import TraceTable
-from tui_helpers import SAMPLES, SIZE, loaded, make_app, rendered, screen_text, table_rows, until
+from tui_helpers import SAMPLES, SIZE, loaded, make_app, notifications, rendered, screen_text, table_rows, until
 
 
 def fast_proxy(time_scale: float = 0.05):
@@ -103,7 +103,7 @@ async def test_a_proxy_that_cannot_start_is_a_toast_and_the_app_keeps_working():
     app = make_app(SAMPLES / "article-v1", start_proxy=True, traffic_factory=broken_proxy)
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
-        await until(pilot, lambda: any("address already in use" in n.message for n in app._notifications),
+        await until(pilot, lambda: any("address already in use" in n for n in notifications(app)),
                     what="the error toast")
         assert app.traffic is None
         await pilot.press("c")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,15 @@ SOCKET = f"ie-test-{os.getpid()}"
 
 def tmux(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True, timeout=30, check=check)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _own_server():
+    """The server goes with the module's last session; its socket file goes too (tmux leaves it behind)."""
+    yield
+    tmux("kill-server", check=False)
+    socket = Path(os.environ.get("TMUX_TMPDIR") or "/tmp") / f"tmux-{os.getuid()}" / SOCKET
+    socket.unlink(missing_ok=True)
 
 
 def screen_of(session: str) -> str:
@@ -54,8 +64,8 @@ def session():
 
 
 def test_bundled_scenario_send_a_request_switch_controller_and_quit(session):
-    wait_for(session, "my-nodeport-02:8081")  # the first frame: the rules as written (issue 21)
-    screen = wait_for(session, "30081")  # then resolved (their nodePorts)
+    # The rows come first with "…" where the nodePort and Pods will be, until the controller has synced.
+    screen = wait_for(session, "my-nodeport-02:8081  30081")
     assert "foo-bar.com  /foo  Prefix    my-nodeport-01:8080  30080" in screen
     assert "L4 LoadBalancer" in screen
     wait_for(session, "proxy http://127.0.0.1:")

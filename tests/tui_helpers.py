@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import io
+import weakref
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from rich.console import Console
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -19,10 +21,27 @@ TUI_DATA = Path(__file__).resolve().parent / "data" / "tui"
 SIZE = (120, 40)
 
 
+#: Every message an app was asked to show (App.notify, the public way in), per app, in order.
+_NOTIFIED: "weakref.WeakKeyDictionary[App[Any], list[str]]" = weakref.WeakKeyDictionary()
+_notify = App.notify
+
+
+def _recording_notify(self: App[Any], message: str, *args: Any, **kwargs: Any) -> None:
+    _NOTIFIED.setdefault(self, []).append(str(message))
+    _notify(self, message, *args, **kwargs)
+
+
+App.notify = _recording_notify  # type: ignore[method-assign]
+
+
+def notifications(app: App[Any]) -> list[str]:
+    """The messages the app has notified the user of so far (toasts), oldest first."""
+    return list(_NOTIFIED.get(app, []))
+
+
 def make_app(*sources: str | Path, controller: str = "nginx", **kwargs) -> IngressExplorer:
     """The app on these manifests; no proxy unless a test asks (kwargs go to create_app)."""
     kwargs.setdefault("start_proxy", False)
-    kwargs.setdefault("keymap_file", Path("/nonexistent/keymap.toml"))
     return create_app([str(s) for s in sources], controller=controller, **kwargs)
 
 

@@ -14,7 +14,7 @@ the policy is chosen here, per command:
   the snapshot it replaced (a routed snapshot holds reference cycles) and
   `gc.freeze()` leaves the survivors out of later passes.
 
-The TUI has its own, with the same reasoning (explorer.tui.view.gc_paused).
+The TUI has its own, with the same reasoning (explorer.tui.gcpause.gc_paused).
 """
 
 from __future__ import annotations

@@ -207,14 +207,14 @@ def _unified(a: list[str], b: list[str], name: str, changes: tuple[tuple[int, in
             merged[-1] = ("equal", merged[-1][1], op[2], merged[-1][3], op[4])
         elif op[1] != op[2] or op[3] != op[4]:
             merged.append(op)
-    out = []
+    out: list[str] = []
     for group in _KnownChanges(merged or [("equal", 0, 0, 0, 0)]).get_grouped_opcodes(3):
         if not out:
             out += [f"--- a/{name}\n", f"+++ b/{name}\n"]
         first, last = group[0], group[-1]
         out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
-        for tag, i1, i2, j1, j2 in group:
-            if tag == "equal":
+        for kind, i1, i2, j1, j2 in group:
+            if kind == "equal":
                 out += [" " + line for line in a[i1:i2]]
                 continue
             out += ["-" + line for line in a[i1:i2]]

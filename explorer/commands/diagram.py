@@ -6,9 +6,14 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from explorer.commands.common import add_controller_option, add_source_options, load_sources, use_colour
 from explorer.fsio import refuse_overwriting_input, write_atomic
+
+if TYPE_CHECKING:
+    from explorer.export.boxes import Diagram
+    from explorer.model import ClusterState
 
 FORMATS = ("text", "mermaid", "dot", "svg")
 SUFFIXES = {".txt": "text", ".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot", ".svg": "svg"}
@@ -132,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _gateway_drawn(state, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _gateway_drawn(state: "ClusterState", args: argparse.Namespace) -> "tuple[list[tuple[str, Diagram]], str] | None":
     """(drawn, title) for --controller gateway, or None after saying why there is nothing to draw."""
     from explorer.export.gatewayboxes import gateway_diagrams
     from explorer.routing.gateway import routing_for

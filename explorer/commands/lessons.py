@@ -34,7 +34,9 @@ examples:
   ingress-explorer lessons start 1 ~/lesson1        # copies the lesson's manifests into ~/lesson1
   $EDITOR ~/lesson1/ingress.yaml
   ingress-explorer lessons check 1                  # DIR defaults to where the lesson was started
+  ingress-explorer lessons watch 1                  # check again on every save (Ctrl-C stops)
   ingress-explorer lessons hint 1
+  ingress-explorer lessons report --json            # for the instructor: solved, hints, solutions seen
   ingress-explorer lessons --lang ja list           # or LANG=ja_JP.UTF-8
 
 progress is kept in $XDG_STATE_HOME/ingress-explorer/progress.json

@@ -121,7 +121,9 @@ async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "Cont
     loop = asyncio.get_running_loop()
     for sig in _STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
-    events = proxy.subscribe()
+    from explorer.traffic import HealthChanged, HealthChecksStarted, PodsOnDemand, RequestCompleted
+
+    events = proxy.subscribe(kinds=(RequestCompleted, HealthChanged, HealthChecksStarted, PodsOnDemand))
     tasks = [asyncio.create_task(_log(events, style, args.quiet))]
     if args.watch:
         tasks.append(asyncio.create_task(_follow(source, proxy, profile, state) if source is not None
@@ -238,8 +240,11 @@ def log_line(event: "TrafficEvent", style: Style, quiet: bool = False) -> str | 
     """The access-log line of a finished request, or a health change; None for other events."""
     from explorer.traffic import HealthChanged, HealthChecksStarted, PodsOnDemand, RequestCompleted
 
+    if not isinstance(event, (RequestCompleted, HealthChanged, HealthChecksStarted, PodsOnDemand)) \
+            or isinstance(event, RequestCompleted) and quiet:
+        return None
     stamp = time.strftime("%H:%M:%S", time.localtime(getattr(event, "time", time.time())))
-    if isinstance(event, RequestCompleted) and not quiet:
+    if isinstance(event, RequestCompleted):
         status = str(event.status)
         status = style.green(status) if event.status < 400 else style.red(status) if event.status >= 500 \
             else style.yellow(status)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from explorer.diagnostics.finding import Finding
+from explorer.diagnostics.site import make
 from explorer.model.location import Location
 from explorer.model.state import ClusterState
 from explorer.routing.gateway import routing_for
@@ -31,7 +32,7 @@ def check(state: ClusterState) -> list[Finding]:
         route = c.object.startswith("HTTPRoute/")
         code = ("IE8001" if c.type == "Accepted" else "IE8002") if route else "IE8003"
         parent = f" on {c.parent}" if c.parent else ""
-        out.append(Finding(code, "error" if route else "warning", c.object, c.field, c.location or Location("-"),
-                           f"{c.type}={c.status} reason {c.reason}{parent}: {c.message}", _HINTS.get(c.reason, "")))
+        out.append(make(code, c.object, c.field, c.location or Location("-"),  # severity and stage: the code's
+                        f"{c.type}={c.status} reason {c.reason}{parent}: {c.message}", _HINTS.get(c.reason, "")))
     return out
 

@@ -88,7 +88,7 @@ class _Reader:
         return node
 
     def text(self, node: Any, field: str, key: str | int) -> Text:
-        value = node[key] if isinstance(node, list) else node.get(key)
+        value = node[key] if isinstance(node, list) and isinstance(key, int) else node.get(key)
         if isinstance(node, list):
             field = f"{field}[{key}]"
         else:

@@ -13,6 +13,7 @@ Every failing result says what it got, why, and where to look: the field
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -87,7 +88,8 @@ def evaluate(check: Check, attempt: Attempt, lang: str, default_profile: str) ->
 
 def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
     controller = profile.title
-    host = say("host", lang, host=check.host) if getattr(check, "host", None) else ""
+    named: str | None = getattr(check, "host", None)
+    host = say("host", lang, host=named) if named else ""
     if isinstance(check, RouteCheck):
         via = say(f"via.{check.default_backend}", lang) if check.default_backend else ""
         if check.service is not None:
@@ -147,9 +149,9 @@ def _route(check: RouteCheck, attempt: Attempt, lang: str, profile: ControllerPr
     ok = _route_matches(check, decision)
     reason, where = "", ""
     if not ok:
-        reason = quote(decision.reason, lang, say("reason.route", lang, got=actual))
+        reason = quote(symptom(decision.reason), lang, say("reason.route", lang, got=actual))
         if check.service and decision.forwards and decision.backend and decision.backend.service != check.service:
-            reason = quote(decision.reason, lang,
+            reason = quote(symptom(decision.reason), lang,
                            say("reason.wrong_service", lang, got=decision.backend.service, want=check.service), True)
         where = _decision_site(attempt, profile, decision, check.service)
     return CheckResult(check, ok, expectation(check, lang, profile), actual, reason, where)
@@ -182,7 +184,7 @@ def _decision_site(attempt: Attempt, profile: ControllerProfile, d: Decision, wa
     for entry in d.trace:
         if wanted and entry.verdict in ("no-match", "matched", "skipped", "other-host") and entry.backend.split(":")[0] == wanted \
                 and entry.location is not None:
-            return f"{entry.location} {entry.field}: {entry.reason}"
+            return f"{entry.location} {entry.field}: {symptom(entry.reason)}"
     if d.forwards and d.path is not None:
         return f"{d.path.location} {d.path.field}"
     for entry in d.trace:
@@ -214,6 +216,15 @@ def _finding(check: FindingCheck, attempt: Attempt, lang: str, profile: Controll
     if ok:
         reason, where = "", ""
     return CheckResult(check, ok, expectation(check, lang, profile), actual, reason, where)
+
+
+#: The router's advice inside its reasons, "(write /foo/* or use pathType Prefix ...)": the hints' job, not the check's.
+_ADVICE = re.compile(r"\s*\((?:write|use|set|add|remove)\b[^()]*\)")
+
+
+def symptom(text: str) -> str:
+    """The machinery's sentence without the fix it suggests, so a failing check leaves the fix to the hints."""
+    return _ADVICE.sub("", text)
 
 
 def quote(text: str, lang: str, lead: str, lead_in_english: bool = False) -> str:
@@ -421,9 +432,13 @@ def _hops(check: HopsCheck, attempt: Attempt, lang: str, profile: ControllerProf
     ok = tuple(kinds) == check.through and broken is None
     reason = where = ""
     if not ok:
-        reason = say("reason.hops", lang, want=" → ".join(check.through))
-        if broken is not None:
-            where = f"{broken.label}: {broken.reason}"
+        if tuple(kinds) == check.through and broken is not None:  # the right way, but a hop on it is broken
+            reason = quote(broken.reason, lang, say("reason.hops.broken", lang, hop=broken.label), True)
+            where = str(broken.location) if broken.location else ""
+        else:
+            reason = say("reason.hops", lang, want=" → ".join(check.through))
+            if broken is not None:
+                where = f"{broken.label}: {broken.reason}"
     return CheckResult(check, ok, expectation(check, lang, profile), say("got.hops", lang, hops=" → ".join(kinds)),
                        reason, where)
 
@@ -496,6 +511,9 @@ def judge_certificate(check: TLSCheck, lang: str, profile: ControllerProfile, se
         key = "reason.tls.not_covered" if check.covers else "reason.tls.covered"
         return CheckResult(check, False, expected, actual, say(key, lang, sni=check.sni, names=shown),
                            where or (f"Secret {check.secret}" if check.secret else source))
+    if check.covers and source.startswith("self-signed"):  # made up by the proxy: no controller serves this
+        return CheckResult(check, False, expected, actual, say("reason.tls.made_up", lang, source=source),
+                           where or source)
     if not check.covers and claimed:
         return CheckResult(check, False, expected, actual, say("reason.tls.claimed", lang, sni=check.sni, source=source),
                            where or source)

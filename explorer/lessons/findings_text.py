@@ -88,6 +88,14 @@ JA: dict[str, str] = {
     "IE6013": "BackendConfig の healthCheck で timeoutSec が checkIntervalSec より大きい",
     "IE6014": "1 つの host が 2 つのルールにある: GKE は最後のルールの paths だけを使う",
     "IE6015": "Ingress が指す FrontendConfig が存在しない",
+    "IE1012": "metadata.name がその kind に有効な名前ではない（DNS-1123 サブドメイン。Service は DNS-1035 ラベル）",
+    "IE3010": "バックエンドの Service のポートが TCP ではない（UDP または SCTP）ので HTTP は届かない",
+    "IE5005": "ingress-explorer が再現しないコントローラーのクラス（alb、haproxy、AGIC など）",
+    "IE6016": "グローバルとリージョンの静的 IP のアノテーションが両方ある",
+    "IE6017": "readinessProbe のパスがリダイレクトを返す: kubelet は Ready とみなすが、GKE のヘルスチェックには 200 が必要",
+    "IE8001": "HTTPRoute が親の Gateway に受け付けられていない（Accepted=False、仕様の理由付き）",
+    "IE8002": "HTTPRoute の backendRef が解決できない（ResolvedRefs=False）: その割合の分は 500 になる",
+    "IE8003": "Gateway のリスナーが受け付けられていない、解決できない、または競合している",
 }
 
 _TABLES: dict[str, dict[str, str]] = {"ja": JA}

@@ -119,6 +119,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
                              "ja": "予約済みのアドレスが {want} ではなく {got}"},
     "reason.address_lost": {"en": "the address was {before} but is {after} after re-creation",
                             "ja": "アドレスが {before} から、作り直した後に {after} になった"},
+    "reason.hops.broken": {"en": "the way is right, but {hop} is broken", "ja": "経路は正しいが、{hop} が壊れている"},
     "reason.hops": {"en": "expected {want}", "ja": "期待する経路は {want}"},
     "reason.status": {"en": "expected {want}, got {got}", "ja": "期待は {want}、実際は {got}"},
     "reason.pod": {"en": "answered by {pod}, which is not a Pod of Service {service}",
@@ -134,7 +135,11 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "reason.request_failed": {"en": "the request failed", "ja": "リクエストが失敗"},
     "reason.no_proxy": {"en": "the proxy did not start", "ja": "プロキシが起動しない"},
     "got.no_proxy": {"en": "the proxy did not start: {error}", "ja": "プロキシが起動しない: {error}"},
-    "reason.finding": {"en": "{code} {title}: {message}", "ja": "{code}: {title}（{message}）"},
+    "reason.finding": {"en": "{message}", "ja": "{title}（原文: {message}）"},
+    "reason.tls.made_up": {"en": "no usable certificate: the proxy made one up to keep answering ({source}); "
+                                 "the controller would serve none",
+                           "ja": "使える証明書がない。プロキシが応答を続けるために仮の証明書を作った（{source}）が、"
+                                 "コントローラーはどれも返さない"},
     "reason.tls.not_covered": {"en": "the certificate served for SNI {sni} is for {names}, not {sni}",
                                "ja": "SNI {sni} に返った証明書は {names} 用で、{sni} を含まない"},
     "reason.tls.claimed": {"en": "spec.tls lists {sni} with a certificate that is not for it ({source})",

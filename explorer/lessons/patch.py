@@ -48,10 +48,10 @@ def apply_solution(texts: dict[str, str], ops: tuple[SolutionOp, ...]) -> Applie
             del chunks[index]
             out.texts[name] = _join(chunks)
         elif isinstance(op, Edit):
-            text = out.texts.get(op.file)
-            if text is None or op.old not in text:
+            held = out.texts.get(op.file)
+            if held is None or op.old not in held:
                 raise PatchError(f"{op.file} does not hold the text {op.old!r}")
-            out.texts[op.file] = text.replace(op.old, op.new, 1)
+            out.texts[op.file] = held.replace(op.old, op.new, 1)
         elif isinstance(op, Patch):
             name, chunks, index = _locate(out.texts, op.target)
             data = yaml.safe_load(chunks[index])

@@ -201,12 +201,13 @@ def _names(der: bytes) -> tuple[str, ...]:
     from cryptography.x509.oid import NameOID
 
     cert = x509.load_der_x509_certificate(der)
+    names: list[str]
     try:
-        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
-            x509.DNSName)
+        names = list(cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+            x509.DNSName))
     except x509.ExtensionNotFound:
-        names = [a.value for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
-    return tuple(str(n) for n in names)
+        names = [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    return tuple(names)
 
 
 def _describe(exc: BaseException) -> str:

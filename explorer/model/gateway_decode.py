@@ -270,8 +270,9 @@ def gateway(r: Reader, meta: ObjectMeta) -> Gateway:
 
 def _status_address(status: Any) -> str | None:
     for a in _mapping(status).get("addresses") or ():
-        if isinstance(a, dict) and isinstance(a.get("value"), str) and a["value"]:
-            return a["value"]
+        value = a.get("value") if isinstance(a, dict) else None
+        if isinstance(value, str) and value:
+            return value
     return None
 
 

@@ -32,7 +32,7 @@ def load(
     """Load every source (file, directory, or "-" for stdin) into one state.
 
     The garbage collector is the program's to tune, not the library's: see
-    explorer/commands/collector.py and explorer.tui.view.gc_paused.
+    explorer/commands/collector.py and explorer.tui.gcpause.gc_paused.
     """
     return _load(sources, namespace, stdin_text)
 

@@ -81,6 +81,7 @@ class RequestHandler:
         self.proxy = proxy
         self.load_balancer = load_balancer
         self.scheme = scheme
+        self._timeouts: dict[tuple[float, float | None], aiohttp.ClientTimeout] = {}
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         proxy = self.proxy
@@ -88,8 +89,11 @@ class RequestHandler:
         started = time.perf_counter()
         host = _host_of(request)
         target = request.rel_url
-        url = f"{self.scheme}://{host or '-'}{target.raw_path}{'?' + target.raw_query_string if target.raw_query_string else ''}"
-        proxy.hub.publish(RequestReceived(rid, request.method, url, self.load_balancer, request.remote or ""))
+        query = target.raw_query_string
+        url = f"{self.scheme}://{host or '-'}{target.raw_path}{'?' + query if query else ''}"
+        hub = proxy.hub
+        if hub.wants(RequestReceived):  # events nobody reads are not even made (serve's log reads few)
+            hub.publish(RequestReceived(rid, request.method, url, self.load_balancer, request.remote or ""))
         done = Outcome()
         try:
             response = await self._handle(request, rid, host, done)
@@ -102,9 +106,10 @@ class RequestHandler:
         if request.body_exists and not request.content.at_eof():
             response.force_close()  # an unread body must not be taken for the next request
         elapsed = (time.perf_counter() - started) * 1000
-        proxy.hub.publish(RequestCompleted(
-            rid, request.method, host, target.raw_path, response.status, elapsed, done.ingress, done.backend,
-            done.pod, done.rule, done.outcome))
+        if hub.wants(RequestCompleted):
+            hub.publish(RequestCompleted(
+                rid, request.method, host, target.raw_path, response.status, elapsed, done.ingress, done.backend,
+                done.pod, done.rule, done.outcome))
         token = request.headers.get(ANSWER_HEADER)
         if token is not None:
             proxy.answered(token, done)
@@ -140,7 +145,8 @@ class RequestHandler:
                          tuple(request.headers.items()))
         wanted = self.load_balancer if snap.profile.load_balancer_per_ingress else None
         decision = route(snap.state, snap.profile, routed, wanted)
-        proxy.hub.publish(DecisionMade(rid, decision))
+        if proxy.hub.wants(DecisionMade):
+            proxy.hub.publish(DecisionMade(rid, decision))
         done.decision = decision
         done.outcome = decision.outcome
         done.ingress = decision.ingress.meta.key if decision.ingress else "-"
@@ -148,7 +154,7 @@ class RequestHandler:
         if decision.rule:
             rule = decision.rule
             done.rule = f"{rule['host'] or '*'} {rule['path']} ({rule['pathType']})"
-        flow = snap.flow(decision, proxy.pool.health.controller) if proxy.hub.active else None
+        flow = snap.flow(decision, proxy.pool.health.controller) if proxy.hub.wants(HopReached) else None
         done.flow = flow
         if flow is not None:
             # the client hop names this request; the rest of the flow is shared by requests alike
@@ -219,14 +225,17 @@ class RequestHandler:
         snap = proxy.snapshot
         limits = proxy.options.limits
         pod = upstream.name
-        headers = _upstream_headers(request, host, self.scheme, decision, upstream.simulated, snap.profile)
+        headers = _upstream_headers(request, host, self.scheme, decision, upstream.simulated, snap)
         url = URL.build(scheme="http", host=upstream.host, port=upstream.port, encoded=True,
                         path=_upstream_path(request, decision, snap), query_string=request.rel_url.raw_query_string)
         started = time.perf_counter()
         read_timeout = limits.upstream_read_timeout
         if read_timeout is None:
             read_timeout = snap.profile.upstream_timeout
-        timeout = aiohttp.ClientTimeout(sock_connect=limits.upstream_connect_timeout, sock_read=read_timeout)
+        timeout = self._timeouts.get((limits.upstream_connect_timeout, read_timeout))
+        if timeout is None:
+            timeout = self._timeouts[(limits.upstream_connect_timeout, read_timeout)] = aiohttp.ClientTimeout(
+                sock_connect=limits.upstream_connect_timeout, sock_read=read_timeout)
         try:
             async with proxy.session.request(request.method, url, headers=headers, data=body or None,
                                              allow_redirects=False, timeout=timeout) as answer:
@@ -248,9 +257,10 @@ class RequestHandler:
         if flow is not None:
             self._reach_pod(rid, flow, pod)
         done.answered_by = pod
-        proxy.hub.publish(UpstreamResponse(
-            rid, answer.status, tuple(answer.headers.items()),
-            payload[:_BODY_EXCERPT].decode("utf-8", "replace"), elapsed, pod))
+        if proxy.hub.wants(UpstreamResponse):
+            proxy.hub.publish(UpstreamResponse(
+                rid, answer.status, tuple(answer.headers.items()),
+                payload[:_BODY_EXCERPT].decode("utf-8", "replace"), elapsed, pod))
         response = web.Response(status=answer.status, reason=answer.reason, body=payload)
         for name, value in answer.headers.items():
             if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
@@ -319,13 +329,13 @@ def _upstream_path(request: web.BaseRequest, decision: Decision, snap: "Snapshot
     raw = request.rel_url.raw_path or "/"
     upstream = decision.upstream_path or raw
     p = snap.profile
-    if upstream == normalize_path(raw, p.decode_percent, p.merge_slashes):
+    if upstream == decision.matched_path or upstream == normalize_path(raw, p.decode_percent, p.merge_slashes):
         return raw
     return quote(upstream, safe="/%:@!$&'()*+,;=-._~")
 
 
 def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision: Decision,
-                      simulated: bool, profile: ControllerProfile) -> CIMultiDict[str]:
+                      simulated: bool, snap: "Snapshot") -> CIMultiDict[str]:
     """What the Pod receives: the client's headers and X-Forwarded-*, as ingress-nginx sends them.
 
     A simulated Pod also gets which Ingress, backend and rule routed the request (its echo
@@ -340,7 +350,7 @@ def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision
     headers["Host"] = host
     client = request.remote or ""
     earlier = request.headers.get("X-Forwarded-For")
-    if profile.forwarded_for == "replace":  # ingress-nginx: the client cannot choose the address the Pod sees
+    if snap.profile.forwarded_for == "replace":  # ingress-nginx: the client cannot choose the address the Pod sees
         headers["X-Forwarded-For"] = client
         headers["X-Real-IP"] = client
         if earlier:
@@ -353,6 +363,6 @@ def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision
         return headers
     headers[INGRESS_HEADER] = decision.ingress.meta.key if decision.ingress else "-"
     headers[BACKEND_HEADER] = str(decision.backend) if decision.backend else "-"
-    if decision.rule:
-        headers[RULE_HEADER] = json.dumps(decision.rule, separators=(",", ":"))
+    if decision.path is not None:
+        headers[RULE_HEADER] = snap.rule_header(decision)
     return headers

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from explorer.model.location import Location
@@ -66,7 +65,7 @@ class BackendRef:
         return f"{self.namespace}/{self.service}:{self.port}"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Decision:
     request: Request
     profile: str
@@ -86,12 +85,17 @@ class Decision:
     route: "Route | None" = field(default=None, repr=False)
     #: Every backend of a weighted forward; `backend` is the one this request goes to.
     backends: "tuple[WeightedBackend, ...]" = ()
+    #: The path the controller matched on (the request's, normalised as the profile says).
+    matched_path: str = ""
     _explain: Callable[["Decision"], list[TraceEntry]] | None = field(default=None, repr=False)
+    _trace: list[TraceEntry] | None = field(default=None, init=False, repr=False)
 
-    @cached_property
+    @property
     def trace(self) -> list[TraceEntry]:
         """Every candidate considered and why; built on first use (explaining costs more than routing)."""
-        return self._explain(self) if self._explain else []
+        if self._trace is None:
+            self._trace = self._explain(self) if self._explain else []
+        return self._trace
 
     @property
     def forwards(self) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from explorer.routing.decision import BackendRef, Decision
+from explorer.routing.decision import BackendRef, Decision, TraceEntry
 from explorer.routing.paths import element_prefixes, url_map_glob_keys
 from explorer.routing.request import Request, normalize_path
 from explorer.routing.table import (
@@ -38,17 +38,22 @@ class RouteResult:
 
 def route(table: RouteTable, request: Request, entry_point: str | None = None) -> Decision:
     """Route one request. `entry_point` names the load balancer (or Gateway) it is sent to, when several exist."""
-    from explorer.routing.explain import explain  # the trace is only built when asked for
-
     path = normalize_path(request.path, table.decode_percent, table.merge_slashes)
-    ep, lb_why = _pick_entry_point(table, request.hostname, entry_point)
+    hostname = request.hostname
+    ep, lb_why = _pick_entry_point(table, hostname, entry_point)
     result = RouteResult(table, ep, lb_why, path)
-    fields = _evaluate(result, request)
+    fields = _evaluate(result, request, hostname)
     return Decision(request=request, profile=table.profile.name, load_balancer=ep.name if ep else "",
-                    route=result.route, _explain=lambda d: explain(d, result), **fields)
+                    route=result.route, matched_path=path, _explain=lambda d: _explain(d, result), **fields)
 
 
-def _evaluate(result: RouteResult, request: Request) -> dict[str, Any]:
+def _explain(decision: Decision, result: RouteResult) -> list[TraceEntry]:
+    from explorer.routing.explain import explain  # only when a trace is read: not on the fast path
+
+    return explain(decision, result)
+
+
+def _evaluate(result: RouteResult, request: Request, hostname: str) -> dict[str, Any]:
     table, ep, path = result.table, result.entry_point, result.path
     if ep is None:
         assert table.nothing is not None
@@ -62,7 +67,7 @@ def _evaluate(result: RouteResult, request: Request) -> dict[str, Any]:
     for condition in listener.conditions:
         if condition.applies(request):
             return _condition(result, None, condition, request)
-    vhost, result.vhost_why = listener.hosts.virtual_host(request.hostname)
+    vhost, result.vhost_why = listener.hosts.virtual_host(hostname)
     result.vhost = vhost
     if vhost is None:
         assert ep.fallback is not None
@@ -108,7 +113,8 @@ def _first(routes: list[Route] | None, request: Request) -> Route | None:
 
 
 def _accepts(r: Route, request: Request) -> bool:
-    return not r.match.guarded or r.match.accepts(request)
+    match = r.match
+    return not match.guarded or match.accepts(request)
 
 
 # ---------------------------------------------------------------- answers
@@ -120,10 +126,11 @@ def _answer(result: RouteResult, r: Route, request: Request) -> dict[str, Any]:
         if condition.applies(request):
             return _condition(result, r, condition, request)
     fields = _about(r)
-    fields["reason"] = _reason(r, result.path)
+    fields["reason"] = reason = _reason(r, result.path)
     if r.default is not None:
         fields["used_default_backend"] = r.default
-    return {**fields, **_action(r.action, fields["reason"], result, request, r)}
+    fields.update(_action(r.action, reason, result, request, r))
+    return fields
 
 
 def _condition(result: RouteResult, r: Route | None, condition: Condition, request: Request) -> dict[str, Any]:
@@ -137,7 +144,8 @@ def _condition(result: RouteResult, r: Route | None, condition: Condition, reque
         fields["used_default_backend"] = r.default
     if condition.names_backend and r is not None and isinstance(r.action, Forward):
         fields["backend"] = _chosen(r.action.backends, request).ref
-    return {**fields, **_action(condition.answer, reason, result, request, None)}
+    fields.update(_action(condition.answer, reason, result, request, None))
+    return fields
 
 
 def _about(r: Route) -> dict[str, Any]:
@@ -154,10 +162,7 @@ def _about(r: Route) -> dict[str, Any]:
 def _reason(r: Route, path: str) -> str:
     if r.why:
         return r.why
-    reason = f"{r.label} in {r.origin.key} matches {path}"
-    if r.host:
-        reason = f"host {r.host} and {reason}"
-    return reason
+    return r.matches_text + path
 
 
 def _action(action: Action, reason: str, result: RouteResult, request: Request,

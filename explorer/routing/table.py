@@ -43,6 +43,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal, Union
 
 from explorer.model.location import Location
@@ -120,11 +121,12 @@ class Match:
     method: str | None = None
     cookies: tuple[HeaderMatch, ...] = ()  # cookie name/value
     clients: tuple[Network, ...] = ()  # the client address must be in one of these
+    #: True when the route asks more than host and path (set from the fields above, read per request).
+    guarded: bool = field(init=False, default=False)
 
-    @property
-    def guarded(self) -> bool:
-        """True when the route asks more than host and path."""
-        return bool(self.headers or self.query or self.method or self.cookies or self.clients)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "guarded",
+                           bool(self.headers or self.query or self.method or self.cookies or self.clients))
 
     def accepts(self, request: "Request") -> bool:
         """The non-path parts of the match (the index already matched host and path)."""
@@ -299,6 +301,12 @@ class Route:
     implicit: bool = False
     #: Why the route answers, when it is not a path match (fallbacks, implicit routes).
     why: str = ""
+
+    @cached_property
+    def matches_text(self) -> str:
+        """The start of the reason a path match gives: "host H and Prefix /foo in ns/name matches " (then the path)."""
+        text = f"{self.label} in {self.origin.key} matches "
+        return f"host {self.host} and {text}" if self.host else text
 
     @property
     def label(self) -> str:

@@ -7,7 +7,10 @@ be once solved above the flow as it is now (Learn Git Branching's "show
 goal"). f5 applies: the files are saved into the lesson's folder, the
 simulated cluster takes them, and every check runs, real HTTP and TLS
 through the embedded proxy included. `h` reveals a hint, `v` the solution
-(after asking), `n` opens the next step once this one is solved.
+(after asking), `n` opens the next step once this one is solved. A file
+saved from another editor is read back and checked at once (watchfiles),
+unless the lesson screen holds unsaved edits of it, which are never
+overwritten.
 
 The lesson's files live in the folder `lessons start` chose, or under the
 state directory (…/ingress-explorer/work/ID), so a learner can switch
@@ -26,7 +29,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, OptionList, Static, TabbedContent, TabPane, TextArea
 from textual.widgets.option_list import Option
@@ -44,7 +47,7 @@ from explorer.lessons import workdir
 from explorer.routing import Request, get_profile, route
 from explorer.export.flowboxes import DrawnFlow, diagram_for
 from explorer.tui.screens.dialogs import ConfirmScreen
-from explorer.tui.widgets.flow import FlowDiagram
+from explorer.tui.widgets.flow import FlowDiagram, hop_seconds
 from explorer.traffic import TrafficPort
 from explorer.lessons.runner import PortFactory
 
@@ -64,6 +67,15 @@ _TEXTS = {
     "solved": {"en": "Solved! Press n for the next step.", "ja": "解けました！ n で次のステップへ。"},
     "solved_seen": {"en": "Solved, after seeing the solution. Press n for the next step.",
                     "ja": "解答を見た後に解けました。n で次のステップへ。"},
+    "editing": {"en": "Edit the manifests below; f5 applies and checks. esc leaves the editor (h hint, v solution).",
+                "ja": "下のマニフェストを編集し、f5 で適用してチェックします。esc でエディターを離れます（h ヒント、v 解答）。"},
+    "outside": {"en": "{files} saved outside: read back and checked.",
+                "ja": "{files} が外部で保存されたので読み込んでチェックしました。"},
+    "outside_kept": {"en": "{files} changed on disk; your unsaved edits here are kept (f5 saves them over it).",
+                     "ja": "{files} がディスク上で変わりましたが、ここでの未保存の編集はそのままです（f5 で上書き保存）。"},
+    "hint_more": {"en": "h: next hint · esc: back to the lesson", "ja": "h: 次のヒント · esc: レッスンに戻る"},
+    "hint_last": {"en": "That was the last hint; v shows the solution. esc: back to the lesson",
+                  "ja": "ヒントはこれで全部です。v で解答を表示します。esc: レッスンに戻る"},
     "not_yet": {"en": "Not solved yet: f5 applies your edits and checks them.",
                 "ja": "まだ解けていません。f5 で編集を適用してチェックします。"},
     "unsaved": {"en": "Edited: the table shows your text; f5 applies it.",
@@ -79,7 +91,8 @@ _TEXTS = {
     "applied_solution": {"en": "The solution is applied to your files:", "ja": "解答をファイルに適用しました:"},
     "hints": {"en": "Hints", "ja": "ヒント"},
     "no_request": {"en": "This step sends no request.", "ja": "このステップはリクエストを送りません。"},
-    "demo_failed": {"en": "The demo request could not be sent: {error}", "ja": "デモのリクエストを送れませんでした: {error}"},
+    "demo_failed": {"en": "Demo GET {url}: no answer yet ({error}). That is what this step is about.",
+                    "ja": "デモ GET {url}: まだ応答がありません（{error}）。このステップで直すところです。"},
 }
 
 
@@ -141,6 +154,7 @@ list` shows it too.
         self.now_drawn: DrawnFlow | None = None  # the current flow, to light its hops during a demo
         self._preview_timer: Timer | None = None
         self._demo_pending = False
+        self._pick_tab = False
 
     # ------------------------------------------------------------ layout
 
@@ -154,12 +168,14 @@ list` shows it too.
                     with VerticalScroll(id="step-text-wrap"):
                         yield Static("", id="step-text")
                         yield Static("", id="step-hints")
-                    with VerticalScroll(id="goal-flow-wrap", classes="lesson-flow"):
-                        yield Static("", id="goal-flow-title", classes="flow-title")
-                        yield FlowDiagram(empty="", id="goal-flow")
-                    with VerticalScroll(id="now-flow-wrap", classes="lesson-flow"):
-                        yield Static("", id="now-flow-title", classes="flow-title")
-                        yield FlowDiagram(empty="", id="now-flow")
+                    with VerticalScroll(id="flows-wrap"):  # one scroll area for both flows, side by side
+                        with Horizontal(id="flows"):
+                            with Vertical(classes="lesson-flow"):
+                                yield Static("", id="goal-flow-title", classes="flow-title")
+                                yield FlowDiagram(empty="", id="goal-flow")
+                            with Vertical(classes="lesson-flow"):
+                                yield Static("", id="now-flow-title", classes="flow-title")
+                                yield FlowDiagram(empty="", id="now-flow")
                 with VerticalScroll(id="lesson-checks-wrap"):
                     yield Static("", id="lesson-checks")
                 yield TabbedContent(id="lesson-files")
@@ -174,16 +190,26 @@ list` shows it too.
     LessonsScreen #lesson-top { height: 1fr; }
     LessonsScreen #step-text-wrap { width: 1fr; padding: 0 1; }
     LessonsScreen #step-hints { color: $warning; margin-top: 1; }
-    LessonsScreen .lesson-flow { width: 1fr; }
+    LessonsScreen #flows-wrap { width: 2fr; }
+    LessonsScreen #flows { height: auto; }
+    LessonsScreen .lesson-flow { width: 1fr; height: auto; }
+    LessonsScreen.-narrow #flows-wrap { display: none; }
     LessonsScreen .flow-title { color: $text-muted; text-style: bold; padding: 0 1; }
     LessonsScreen #lesson-checks-wrap { height: auto; max-height: 9; }
+    LessonsScreen.-short #lesson-checks-wrap { max-height: 4; }
     LessonsScreen #lesson-checks { padding: 0 1; }
-    LessonsScreen #lesson-files { height: 1fr; }
+    LessonsScreen #lesson-files { height: 1fr; min-height: 13; }  /* 8 lines of YAML, tabs, borders, scrollbar */
     LessonsScreen #lesson-files TextArea { height: 1fr; }
     LessonsScreen #lesson-status { height: 1; padding: 0 1; }
     """
 
+    def on_resize(self) -> None:
+        """On a small terminal the editor keeps its lines: the checks table shrinks and the flows step aside."""
+        self.set_class(self.size.height < 32, "-short")
+        self.set_class(self.size.width < 100, "-narrow")
+
     def on_mount(self) -> None:
+        self.on_resize()
         self._fill_list()
         for problem in self.catalog.problems:
             self.notify(problem, title="Lessons", severity="warning", timeout=10)
@@ -237,6 +263,42 @@ list` shows it too.
         await self._build_editors()
         self.show_step()
         self._fill_list()
+        self.watch_folder(directory)
+
+    @work(exclusive=True, exit_on_error=False, name="watching the lesson's folder", group="lesson-watch")
+    async def watch_folder(self, directory: Path) -> None:
+        """Read back what another editor saves into the lesson's folder, and check it."""
+        import watchfiles
+
+        async for _ in watchfiles.awatch(directory, debounce=200, step=50,
+                                         watch_filter=lambda _c, path: path.endswith((".yaml", ".yml"))):
+            if self.directory != directory:
+                return
+            await self.outside_save()
+
+    async def outside_save(self) -> None:
+        """The folder changed: take the files nobody edits here, keep the learner's unsaved edits, check."""
+        if self.directory is None or self.session is None:
+            return
+        try:
+            disk = workdir.read(self.directory)
+        except (workdir.WorkdirError, OSError):
+            return
+        changed = sorted(name for name in set(disk) | set(self.applied) if disk.get(name) != self.applied.get(name))
+        if not changed:
+            return  # our own save
+        kept = [name for name in changed if self.texts.get(name) != self.applied.get(name)]
+        if kept:
+            self.notify(_t("outside_kept", self.lang, files=", ".join(kept)), title="Lessons", severity="warning")
+            return
+        self.texts, self.applied = dict(disk), dict(disk)
+        if sorted(disk) != self.files:
+            await self._build_editors()
+        else:
+            for name in changed:
+                self.editor(name).load_text(disk[name])
+        self._status(_t("outside", self.lang, files=", ".join(changed)), "yellow")
+        self.run_checks()
 
     async def _build_editors(self) -> None:
         tabs = self.query_one("#lesson-files", TabbedContent)
@@ -263,7 +325,7 @@ list` shows it too.
             f"{say('lesson', lang, order=lesson.order, title=pick(lesson.title, lang))} · {title} · "
             f"{say('controller', lang, controller=step.profile)}")
         body = Text(reflow(pick(step.text, lang), lang))
-        body.append("\n\n" + say("goal", lang, goal=pick(step.goal, lang)), style="bold cyan")
+        body.append("\n\n" + say("goal", lang, goal=reflow(pick(step.goal, lang), lang)), style="bold cyan")
         if session.done:
             body.append("\n\n" + say("complete", lang), style="bold green")
             if lesson.outro is not None:
@@ -273,6 +335,7 @@ list` shows it too.
         self.query_one("#goal-flow-title", Static).update(_t("goal_flow", lang))
         self.query_one("#now-flow-title", Static).update(_t("now_flow", lang))
         self._demo_pending = step.demo is not None  # sent once the current flow is drawn
+        self._pick_tab = True
         self.preview()
 
     def _show_hints(self) -> None:
@@ -348,6 +411,12 @@ list` shows it too.
             return
         if self.result is None or self.result.step is not step or self.texts != self.applied:
             self._show_results(result)
+        if self._pick_tab:  # a step opens on the file its first failing check points at
+            self._pick_tab = False
+            where = next((r.where for r in result.results if r.passed is False and r.where), "")
+            name = next((n for n in self.files if where.startswith(f"{n}:")), None)
+            if name is not None:
+                self.query_one("#lesson-files", TabbedContent).active = f"lesson-file-{self.files.index(name)}"
         goal, now = flows
         self.query_one("#goal-flow", FlowDiagram).show(goal.diagram if goal else None)
         self.query_one("#now-flow", FlowDiagram).show(now.diagram if now else None)
@@ -366,7 +435,8 @@ list` shows it too.
         table.add_column("", width=1, no_wrap=True)
         table.add_column(_t("goal", self.lang), ratio=1)
         table.add_column(_t("now", self.lang), ratio=1)
-        for r in result.results:
+        order = {False: 0, None: 1, True: 2}  # what fails first (a loading error first of all), then the rest
+        for r in sorted(result.results, key=lambda r: order[r.passed]):
             mark = Text("✔", style="green") if r.passed else Text("…", style="yellow") if r.passed is None \
                 else Text("✘", style="bold red")
             now = Text(r.actual, style="green" if r.passed else "")
@@ -409,7 +479,10 @@ list` shows it too.
         self.result = result
         self._show_results(result)
         if result.passed:
-            self._status(_t("solved_seen" if session.mine.seen_solution else "solved", self.lang), "bold green")
+            solved = _t("solved_seen" if session.mine.seen_solution else "solved", self.lang)
+            self._status(solved, "bold green")
+            self.query_one("#lesson-checks-wrap").focus()  # so the `n` the learner types next is not typed into YAML
+            self.notify(solved, title="Lessons", timeout=6)
         else:
             self._status(say("result.fail", self.lang, failed=len(result.failures), total=len(result.results)),
                          "bold red")
@@ -418,12 +491,23 @@ list` shows it too.
 
     # ------------------------------------------------------------ hint, solution, next
 
-    def action_hint(self) -> None:
-        if self.session is None:
+    @work(exclusive=True, exit_on_error=False, group="lesson-hint")
+    async def action_hint(self) -> None:
+        """The next hint, in a box in the middle of the screen (and kept under the step's text)."""
+        session = self.session
+        if session is None:
             return
-        if self.session.reveal_hint() is None:
-            self.notify(_t("no_more_hints", self.lang), title=_t("hints", self.lang))
-        self._show_hints()
+        while True:
+            session.reveal_hint()
+            self._show_hints()
+            shown = session.hints_shown()
+            last = len(shown) >= len(session.step.hints)
+            title = say("hint", self.lang, n=len(shown), total=len(session.step.hints))
+            more = await self.app.push_screen_wait(
+                HintScreen(title, reflow(pick(shown[-1], self.lang), self.lang),
+                           _t("hint_last" if last else "hint_more", self.lang), last))
+            if not more:
+                return
 
     @work(exclusive=True, exit_on_error=False, group="lesson-solution")
     async def action_solution(self) -> None:
@@ -461,8 +545,14 @@ list` shows it too.
             return
         self.result = None
         self._fill_list()
-        self._status("" if not session.done else say("complete", self.lang), "bold green")
         self.show_step()
+        if session.done:
+            self._status(say("complete", self.lang), "bold green")
+        else:
+            self._status(_t("editing", self.lang), "dim")
+            active = self.query_one("#lesson-files", TabbedContent).active or "lesson-file-0"
+            if self.files:
+                self.query_one(f"#lesson-editor-{active.rsplit('-', 1)[1]}", TextArea).focus()
 
     def action_switch_language(self) -> None:
         self.lang = LANGS[(LANGS.index(self.lang) + 1) % len(LANGS)]
@@ -496,19 +586,51 @@ list` shows it too.
             return
         url, host, profile = request
         run = await send_demo(session.attempt(dict(self.applied)), url, host, get_profile(profile), self.ports)
-        if run.summary is None:
-            self.notify(_t("demo_failed", self.lang, error=run.error), title="Demo", severity="warning")
+        if run.summary is None:  # the step's start state often answers nothing: that is the lesson, not a crash
+            self._status(_t("demo_failed", self.lang, url=url, error=run.error), "dim")
             return
         flow = self.query_one("#now-flow", FlowDiagram)
         boxes = [b for b in (drawn.box_for_hop(kind) for kind in run.hops) if b is not None]
         for box in boxes:
             flow.lit = box
-            await asyncio.sleep(HOP_SECONDS)
+            await asyncio.sleep(hop_seconds(self.app, HOP_SECONDS))
         flow.lit = None
         flow.passed = max(boxes, default=-1)
         s = run.summary
         self._status(f"GET {url}{f' (Host: {host})' if host else ''} → {s.status} {s.reason} · Pod {s.pod}",
                      "green" if s.status < 400 else "red")
+
+
+class HintScreen(ModalScreen[bool]):
+    """One hint, where the eye is: `h` shows the next one (True), esc or enter goes back (False)."""
+
+    DEFAULT_CSS = """
+    HintScreen { align: center middle; }
+    HintScreen #hint-box { width: 70%; max-width: 90; height: auto; max-height: 80%; border: round $warning;
+                           background: $panel; padding: 1 2; }
+    HintScreen #hint-title { text-style: bold; color: $warning; }
+    HintScreen #hint-keys { color: $text-muted; margin-top: 1; }
+    """
+    BINDINGS = [
+        Binding("h", "more", "Next hint", id="hint.more", tooltip="Show the next hint"),
+        Binding("escape,enter,space,q", "back", "Back", id="hint.back", tooltip="Back to the lesson"),
+    ]
+
+    def __init__(self, title: str, text: str, keys: str, last: bool) -> None:
+        super().__init__()
+        self.hint_title, self.text, self.keys, self.last = title, text, keys, last
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="hint-box"):
+            yield Static(self.hint_title, id="hint-title")
+            yield Static(self.text, id="hint-text")
+            yield Static(self.keys, id="hint-keys")
+
+    def action_more(self) -> None:
+        self.dismiss(not self.last)
+
+    def action_back(self) -> None:
+        self.dismiss(False)
 
 
 def _embedded_proxy() -> TrafficPort:

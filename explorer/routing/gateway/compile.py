@@ -22,7 +22,7 @@ from explorer.model.gateway import HTTPRouteRule, RouteFilter, RouteMatch
 from explorer.model.state import ClusterState, Slot
 from explorer.profiles import NGINX, ControllerProfile
 from explorer.routing.decision import BackendRef
-from explorer.routing.gateway.table import Backend, Entry, GatewayTable, compile_gateways
+from explorer.routing.gateway.table import Backend, Entry, GatewayTable, ListenerTable, compile_gateways
 from explorer.routing.paths import prefix_key
 from explorer.routing.table import (
     Action, EntryPoint, Filters, Forward, HeaderEdit, HeaderMatch, HostIndex, Listener, Match, Origin, PathMatch,
@@ -62,7 +62,7 @@ def compile_route_table(gt: GatewayTable) -> GatewayRouting:
                           why="no listener of the Gateway on this port: connection refused")
     entries: dict[int, Entry] = {}
     for g in gt.gateways:
-        by_port: dict[int, list] = {}
+        by_port: dict[int, list[ListenerTable]] = {}
         for lt in gt.listeners_of(g):
             by_port.setdefault(lt.listener.port, []).append(lt)
         for port, lts in by_port.items():
@@ -88,13 +88,13 @@ def compile_route_table(gt: GatewayTable) -> GatewayRouting:
                             placed.setdefault(id(vhost), []).append((entry, route))
                             ep.listing.append(route)
                 for vid, pairs in placed.items():
-                    _index(vhosts[vid], sorted(pairs, key=lambda p: p[0].key))  # type: ignore[arg-type,return-value]
+                    _index(vhosts[vid], sorted(pairs, key=lambda p: p[0].key))
                 for vhost in hosts.all():
                     vhost.fallback = Route(Origin("controller", ""), vhost.host, Match(PathMatch("any", "")),
                                            Respond(404, why="no rule matches"), implicit=True,
                                            why="no rule of the routes attached here matches the request")
                 first = mine[0].listener
-                ep.listeners[scheme] = Listener(scheme, port, hosts,  # type: ignore[arg-type]
+                ep.listeners[scheme] = Listener(scheme, port, hosts,
                                                 tuple(lt.listener.hostname or "" for lt in mine),
                                                 origin=Origin("Gateway", g.meta.key, first.field, first.location))
             table.entry_points[ep.name] = ep

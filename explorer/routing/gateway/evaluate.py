@@ -190,6 +190,10 @@ def _match(d: GatewayDecision, lt: ListenerTable, request: Request, host: str, f
     if regex_used:
         trace.append(GatewayTraceEntry("note", f"RegularExpression matches are implementation-specific: {flavour}"))
     if winner is None:
+        if answer.outcome != "answer":  # never expected: the table and its explanation disagree; say it, loudly
+            d.outcome, d.status, d.location = answer.outcome, answer.status, answer.location
+            d.reason = f"{answer.reason} (the explanation found no matching HTTPRoute rule: please report this)"
+            return d
         d.status = answer.status
         d.reason = (f"no rule of the routes attached to listener {lt.listener.name!r} matches "
                     f"{request.method} {host}{path}" if lt.routes else

@@ -210,7 +210,7 @@ def compile_gateways(state: ClusterState) -> GatewayTable:
                     for mi, match in enumerate(rule.matches):
                         lt.entries.append(Entry(route, ri, rule, mi, match, on_listener, backends,
                                                 _precedence(impl, route, ri, mi, match)))
-            lt.entries.sort(key=lambda e: e.key)  # type: ignore[arg-type,return-value]
+            lt.entries.sort(key=lambda e: e.key)
     return table
 
 

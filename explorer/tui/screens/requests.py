@@ -22,7 +22,7 @@ from explorer.export.flowboxes import DrawnFlow, diagram_for
 from explorer.tui.shown import shown_location
 from explorer.tui.view import View
 from explorer.tui.widgets.command_bar import CommandBar, SetNamespace, ShowKind
-from explorer.tui.widgets.flow import FlowDiagram
+from explorer.tui.widgets.flow import FlowDiagram, hop_seconds
 from explorer.tui.widgets.request_bar import RequestBar
 from explorer.tui.widgets.trace import TraceTable
 from explorer.tui.base import ExplorerApp
@@ -180,7 +180,7 @@ class RequestsScreen(Screen):
         reached = _reached(self.drawn, summary)
         for index in range(reached + 1):
             flow.lit = index
-            await asyncio.sleep(HOP_SECONDS)
+            await asyncio.sleep(hop_seconds(self.app, HOP_SECONDS))
         flow.lit = None
         flow.passed = reached
         self.query_one(TraceTable).show(self.decision)

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from typing import Any
+
 from rich.text import Text
+from textual.app import App
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
 if TYPE_CHECKING:
     from explorer.export.boxes import Diagram
+
+
+def hop_seconds(app: App[Any], seconds: float) -> float:
+    """How long a hop stays lit: `seconds`, or none when animations are off (TEXTUAL_ANIMATIONS=none).
+
+    That is Textual's own setting, for users who want no motion; the tests'
+    conftest sets it, so a test waits for what a request does, not for a show.
+    """
+    return 0.0 if app.animation_level == "none" else seconds
 
 
 class FlowDiagram(Widget, can_focus=True):
