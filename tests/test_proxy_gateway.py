@@ -140,3 +140,14 @@ async def test_https_listener_serves_by_sni_with_the_certificate_of_its_certific
         # the HTTP listener of the same Gateway answers plain HTTP on its own local port
         response, _ = await send(base_of(proxy, "default/edge:80"), "secure.example", "/page")
         assert response.status == 200
+
+
+async def test_send_reaches_the_listener_of_the_urls_port() -> None:
+    """The TrafficPort (TUI, lessons): a URL's port picks the Gateway listener, as a client's would."""
+    async with running(GATEWAY_PROFILE, GATEWAY) as proxy:
+        moved = await proxy.send("GET", "http://shop.example:8000/old/a")
+        assert moved.status == 302
+        assert dict(moved.headers)["Location"] == "http://shop.example:8000/new/a"
+        forwarded = await proxy.send("GET", "http://shop.example/api/x")
+        assert forwarded.status == 200 and forwarded.pod.startswith("blue-")
+        assert json.loads(forwarded.body)["path"] == "/v2/x"

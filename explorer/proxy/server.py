@@ -426,6 +426,8 @@ class Proxy:
         if host_header is None:
             host_header = parts.netloc.rsplit("@", 1)[-1]
             headers["Host"] = host_header
+        if load_balancer is None and self.snapshot.profile.front_end == "gateway":
+            load_balancer = self._gateway_listener_for(parts.scheme, parts.port, host_header)
         if load_balancer is None and len(self._listeners) > 1:
             # Which address the host resolves to (each Ingress its own): the table's entry point, not a route.
             snap = self.snapshot
@@ -441,6 +443,23 @@ class Proxy:
         query = f"?{parts.query}" if parts.query else ""
         sni = host_of(host_header)
         return f"{base}{path}{query}", headers, sni if sni and not _is_ip(sni) else None
+
+
+    def _gateway_listener_for(self, scheme: str, port: int | None, host_header: str) -> str | None:
+        """Gateway API: the listener whose Gateway takes the URL (choose_gateway) on the URL's port."""
+        from explorer.routing.gateway import GatewaySelectionError, choose_gateway, routing_for
+        from explorer.routing.request import Request
+
+        wanted = port or (443 if scheme == "https" else 80)
+        try:
+            gateway = choose_gateway(routing_for(self.snapshot.state).gateways, Request(
+                host_of(host_header) + ("" if port is None else f":{port}"), scheme=scheme))
+        except GatewaySelectionError as exc:
+            raise ProxyError(str(exc)) from None
+        name = f"{gateway}:{wanted}"
+        if name not in self._listeners:
+            raise ProxyError(f"Gateway {gateway} has no listener on port {wanted}: connection refused")
+        return name
 
 
 async def start_proxy(state: ClusterState, profile: ControllerProfile, options: ProxyOptions | None = None) -> Proxy:
