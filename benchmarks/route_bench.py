@@ -100,7 +100,14 @@ def main() -> int:
     parser.add_argument("--scan-requests", type=int, default=2_000,
                         help="the scan is slow; it is timed on this many of the same requests")
     parser.add_argument("--runs", type=int, default=9, help="runs of each process for the start-up figure")
+    parser.add_argument("--start-only", action="store_true",
+                        help="only the route command's start against `import yaml, json` (and its top imports)")
+    parser.add_argument("--imports", type=int, default=0, metavar="N",
+                        help="with the start figure, list the route command's N costliest imports (-X importtime)")
     args = parser.parse_args()
+    if args.start_only:
+        process_start(args.runs, args.imports)
+        return 0
 
     text = manifests(args.ingresses, args.paths_per_ingress)
     started = time.perf_counter()
@@ -140,11 +147,11 @@ def main() -> int:
     print(f"compiled at 10 paths    : {rates[10]:12,.0f} decisions/s")
     print(f"compiled at 10,000 paths: {rates[10_000]:12,.0f} decisions/s  "
           f"({rates[10] / rates[10_000]:.2f}x slower; goal <= 2x)")
-    process_start(args.runs)
+    process_start(args.runs, args.imports)
     return 0
 
 
-def process_start(runs: int) -> None:
+def process_start(runs: int, imports: int = 0) -> None:
     """The route command as a whole process against importing yaml and json (goal: <= 1.5x)."""
     root = Path(__file__).resolve().parent.parent
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -170,6 +177,21 @@ def process_start(runs: int) -> None:
         print(f"{name:<30}: {wall * 1000:6.0f} ms wall, {cpu * 1000:6.0f} ms CPU (median of {runs})")
     (bw, bc), (rw, rc) = medians.values()
     print(f"route process / import yaml, json: {rw / bw:.2f}x wall, {rc / bc:.2f}x CPU (goal <= 1.5x)")
+    if imports:
+        top_imports(commands["ingress-explorer route"], env, imports)
+
+
+def top_imports(argv: list[str], env: dict[str, str], n: int) -> None:
+    """The route command's costliest imports by cumulative time (`python -X importtime`, one run: noisy)."""
+    err = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], env=env, capture_output=True, text=True).stderr
+    rows = []
+    for line in err.splitlines():
+        if line.startswith("import time:") and "|" in line and "cumulative" not in line:
+            _, self_us, cumulative_us, name = (part.strip() for part in line.replace("import time:", "|").split("|"))
+            rows.append((int(cumulative_us), int(self_us), name))
+    print(f"costliest imports of the route command (one run, ms: cumulative / self):")
+    for cumulative_us, self_us, name in sorted(rows, reverse=True)[:n]:
+        print(f"  {cumulative_us / 1000:7.1f} {self_us / 1000:7.1f}  {name}")
 
 
 if __name__ == "__main__":
