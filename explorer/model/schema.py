@@ -305,11 +305,13 @@ def field_errors(raw: dict[str, Any], api_version: str, kind: str) -> list[Field
     """Every wrong type and unknown field of one object, or None when no schema knows its kind."""
     if kind == "Ingress" and api_version in _BETA_INGRESS:
         return list(decode(raw, INGRESS_BETA))
-    from explorer.model.gateway import SIMULATED_VERSIONS  # Gateway API CRDs: tables of ours, not in the OpenAPI
-    from explorer.model.gateway_schema import GATEWAY_SCHEMAS
+    from explorer.model.gateway_kinds import SIMULATED_VERSIONS  # Gateway API CRDs: tables of ours, not in the OpenAPI
 
-    if kind in GATEWAY_SCHEMAS and api_version in SIMULATED_VERSIONS.get(kind, ()):
-        return list(decode(raw, {**_TOP, **GATEWAY_SCHEMAS[kind]}))
+    if api_version in SIMULATED_VERSIONS.get(kind, ()):
+        from explorer.model.gateway_schema import GATEWAY_SCHEMAS  # only for Gateway API documents
+
+        if kind in GATEWAY_SCHEMAS:
+            return list(decode(raw, {**_TOP, **GATEWAY_SCHEMAS[kind]}))
     version = current_version()
     root = _compiled(version, api_version, kind)
     if root is None and api_version in _SUCCESSOR:
