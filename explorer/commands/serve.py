@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from explorer.commands import collector
 from explorer.commands.common import (
-    Style, add_cluster_options, add_controller_option, add_source_options, is_live, load_sources, report_problems,
+    Style, add_cluster_options, add_controller_option, add_nginx_config_option, add_source_options, is_live,
+    load_sources, report_problems,
     use_colour,
 )
 
@@ -51,6 +52,7 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     add_source_options(parser)
     add_cluster_options(parser)
     add_controller_option(parser)
+    add_nginx_config_option(parser)
     parser.add_argument("--listen", default="127.0.0.1", metavar="ADDR",
                         help="address to listen on (default 127.0.0.1; anything else is reachable from "
                              "other machines, and you will be warned)")

@@ -6,7 +6,7 @@ the author used are kept in `Ingress.spelled` and in the problems' wording.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, TypeAlias
 
 from explorer.model.fields import line_of
@@ -100,10 +100,6 @@ def normalize(raw: Any, file: str, line: int, order: int, default_namespace: str
 
     errors = field_errors(raw, api_version, kind)  # the apiserver's strict decoding, per Kubernetes release
     if errors is not None:
-        # `status` is the controllers' to write (kubectl apply and a dump's odd shapes alike): a wrong
-        # type there is reported, but the object is still read, as the status subresource ignores it
-        errors = [replace(e, fatal=False) if e.field.split(".", 1)[0].split("[", 1)[0] == "status" else e
-                  for e in errors]
         reader.problems += [
             Problem(Location(file, e.line or line), e.message, "error", e.field, e.hint, ref, skipped=e.fatal)
             for e in errors
@@ -233,7 +229,7 @@ def _ingress(r: _Reader, meta: ObjectMeta) -> Ingress:
                     r.problem(f"{p}.pathType",
                               f'Unsupported value: "{path_type}": supported values: "Exact", '
                               '"ImplementationSpecific", "Prefix"',
-                              hint=_path_type_hint(path_type))
+                              hint=_path_type_hint(str(path_type)))
                     path_type = ""
                 found.append(HTTPIngressPath(
                     item.get("path"), path_type, _backend(r, item.get("backend"), f"{p}.backend", beta),

@@ -24,9 +24,10 @@ already sent the status line and its client gets a cut-off body.
 from __future__ import annotations
 
 import asyncio
+import random
 import json
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import aiohttp
@@ -100,9 +101,10 @@ class RequestHandler:
         except Exception as exc:  # never a traceback to the client: a 502 that says what broke
             proxy.log_error(f"request {rid} {url}: {exc!r}")
             response = self._own(500, pages.plain(500, f"the proxy failed on this request: {exc!r}"), done)
-        response.headers[REQUEST_ID_HEADER] = str(rid)
-        if self.scheme == "https":
-            response.headers[CERTIFICATE_HEADER] = self._certificate(request)
+        if not response.prepared:  # a websocket's headers went with its 101
+            response.headers[REQUEST_ID_HEADER] = str(rid)
+            if self.scheme == "https":
+                response.headers[CERTIFICATE_HEADER] = self._certificate(request)
         if request.body_exists and not request.content.at_eof():
             response.force_close()  # an unread body must not be taken for the next request
         elapsed = (time.perf_counter() - started) * 1000
@@ -135,14 +137,17 @@ class RequestHandler:
         problem = header_problem(request.raw_headers, limits)
         if problem:
             return self._own(431, pages.plain(431, problem), done)
-        if request.content_length is not None and request.content_length > limits.max_body:
+        if limits.max_body is not None and request.content_length is not None \
+                and request.content_length > limits.max_body:
             return self._own(413, pages.plain(413, f"the body is {request.content_length} bytes; "
                                                    f"the limit is {limits.max_body}"), done)
 
         snap = proxy.snapshot
         target = request.rel_url
+        # client address for allow/deny lists, Content-Length for body limits, and a draw for weighted backends
         routed = Request(host, target.raw_path or "/", request.method, self.scheme, target.raw_query_string,
-                         tuple(request.headers.items()))
+                         tuple(request.headers.items()), request.remote or "", request.content_length,
+                         random.random())
         wanted = self.load_balancer if snap.profile.load_balancer_per_ingress else None
         decision = route(snap.state, snap.profile, routed, wanted)
         if proxy.hub.wants(DecisionMade):
@@ -174,9 +179,13 @@ class RequestHandler:
             response.headers["Location"] = decision.location
             return response
         if decision.outcome == "answer":
-            return self._own(decision.status or 404, (decision.body or "") + "\n", done)
+            text = "" if decision.status == 204 else (decision.body or "") + "\n"  # 204: no body (a CORS preflight)
+            response = self._own(decision.status or 404, text, done, decision.content_type)
+            for name, value in decision.response_headers:
+                response.headers[name] = value
+            return response
 
-        body = await self._read_body(request)
+        body = await self._read_body(request, decision.max_body)
         if isinstance(body, web.Response):
             return self._own(body.status, body.text or "", done)
         await proxy.pool.prepare(decision)  # on demand, the backend's first request starts its checks
@@ -199,17 +208,19 @@ class RequestHandler:
         done.pod = upstream.name
         return await self._forward(request, rid, host, decision, upstream, body, flow, done)
 
-    async def _read_body(self, request: web.BaseRequest) -> bytes | web.Response:
+    async def _read_body(self, request: web.BaseRequest, controller_limit: int | None) -> bytes | web.Response:
         limits = self.proxy.options.limits
         if not request.body_exists:
             return b""
+        caps = [limit for limit in (limits.max_body, controller_limit) if limit]
+        cap = min(caps) if caps else None
 
         async def read() -> bytes | web.Response:
             chunks, size = [], 0
             async for chunk in request.content.iter_any():
                 size += len(chunk)
-                if size > limits.max_body:
-                    return web.Response(status=413, text=pages.plain(413, f"the body is over {limits.max_body} bytes"))
+                if cap is not None and size > cap:  # a chunked body: nginx counts it as it reads, as here
+                    return web.Response(status=413, text=pages.plain(413, f"the body is over {cap} bytes"))
                 chunks.append(chunk)
             return b"".join(chunks)
 
@@ -228,6 +239,8 @@ class RequestHandler:
         headers = _upstream_headers(request, host, self.scheme, decision, upstream.simulated, snap)
         url = URL.build(scheme="http", host=upstream.host, port=upstream.port, encoded=True,
                         path=_upstream_path(request, decision, snap), query_string=request.rel_url.raw_query_string)
+        if _wants_websocket(request):
+            return await self._websocket(request, rid, url, headers, pod, flow, done)
         started = time.perf_counter()
         read_timeout = limits.upstream_read_timeout
         if read_timeout is None:
@@ -268,6 +281,57 @@ class RequestHandler:
         self._tag(response, done)
         return response
 
+    async def _websocket(self, request: web.BaseRequest, rid: int, url: URL, headers: CIMultiDict[str], pod: str,
+                         flow: Flow | None, done: Outcome) -> web.StreamResponse:
+        """Upgrade: websocket, proxied as ingress-nginx does (nginx.tmpl passes Upgrade and Connection on).
+
+        The Pod's handshake comes first: a Pod that does not switch protocols answers the client
+        itself. Then frames are relayed both ways until either side closes.
+        """
+        protocols = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
+        for name in [n for n in headers if n.lower().startswith("sec-websocket-")]:
+            del headers[name]  # the proxy's own handshake with the Pod makes its own key
+        try:
+            upstream = await self.proxy.session.ws_connect(
+                url, headers=headers, protocols=protocols, autoping=False,
+                timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=5.0))
+        except aiohttp.WSServerHandshakeError as exc:
+            return self._own(exc.status if exc.status >= 400 else 502, pages.plain(
+                exc.status if exc.status >= 400 else 502,
+                f"Pod {pod} did not accept the websocket upgrade (it answered {exc.status})"), done)
+        except aiohttp.ClientError as exc:
+            return self._own(502, pages.plain(502, f"Pod {pod} {_upstream_failure(exc)}"), done)
+        if flow is not None:
+            self._reach_pod(rid, flow, pod)
+        self.proxy.hub.publish(UpstreamResponse(rid, 101, (), "", 0.0, pod))
+        client = web.WebSocketResponse(protocols=[upstream.protocol] if upstream.protocol else (), autoping=False)
+        self._tag(client, done)  # type: ignore[arg-type]
+        client.headers[REQUEST_ID_HEADER] = str(rid)
+        await client.prepare(request)
+
+        async def relay(source: Any, sink: Any) -> None:
+            async for message in source:
+                if message.type == aiohttp.WSMsgType.TEXT:
+                    await sink.send_str(message.data)
+                elif message.type == aiohttp.WSMsgType.BINARY:
+                    await sink.send_bytes(message.data)
+                elif message.type == aiohttp.WSMsgType.PING:
+                    await sink.ping(message.data)
+                elif message.type == aiohttp.WSMsgType.PONG:
+                    await sink.pong(message.data)
+            await sink.close()
+
+        try:
+            tasks = [asyncio.ensure_future(relay(client, upstream)), asyncio.ensure_future(relay(upstream, client))]
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            await upstream.close()
+            await client.close()
+        return client
+
     def _certificate(self, request: web.BaseRequest) -> str:
         """Which certificate this connection got (chosen by SNI), and where it came from."""
         sslobj = request.transport.get_extra_info("ssl_object") if request.transport else None
@@ -298,6 +362,11 @@ class RequestHandler:
         response.headers[INGRESS_HEADER] = done.ingress
         response.headers[BACKEND_HEADER] = done.backend
         response.headers[POD_HEADER] = done.pod
+
+
+def _wants_websocket(request: web.BaseRequest) -> bool:
+    connection = {token.strip().lower() for token in request.headers.get("Connection", "").split(",")}
+    return request.headers.get("Upgrade", "").lower() == "websocket" and "upgrade" in connection
 
 
 def _upstream_failure(exc: aiohttp.ClientError) -> str:
@@ -359,6 +428,8 @@ def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision
         headers["X-Forwarded-For"] = f"{earlier}, {client}" if earlier else client
     headers["X-Forwarded-Proto"] = scheme
     headers["X-Forwarded-Host"] = host
+    for name, value in decision.upstream_headers:  # upstream-vhost (Host), x-forwarded-prefix
+        headers[name] = value
     if not simulated:
         return headers
     headers[INGRESS_HEADER] = decision.ingress.meta.key if decision.ingress else "-"

@@ -50,6 +50,12 @@ def route(table: RouteTable, request: Request, entry_point: str | None = None) -
     ep, lb_why = _pick_entry_point(table, hostname, entry_point)
     result = RouteResult(table, ep, lb_why, path)
     fields = _evaluate(result, request, hostname)
+    r = result.route
+    if r is not None:
+        fields.setdefault("annotations", r.annotations)
+        body = next((c for c in r.conditions if c.kind == "body-size"), None)
+        if body is not None:
+            fields.setdefault("max_body", body.max_body_bytes)
     return Decision(request=request, profile=table.profile.name, load_balancer=ep.name if ep else "",
                     route=result.route, matched_path=path, _explain=lambda d: _explain(d, result), **fields)
 
@@ -195,14 +201,27 @@ def _action(action: Action, reason: str, result: RouteResult, request: Request,
             return {"outcome": "answer", "status": chosen.answer.status, "body": chosen.answer.body,
                     "reason": f"{reason}; the share of {chosen.ref} answers {chosen.answer.status}: "
                               f"{chosen.answer.why}", "backend": chosen.ref, "backends": action.backends}
+        f = action.filters
+        upstream_headers = ((("Host", f.host),) if f.host else ()) + (f.request_headers.set if f.request_headers else ())
         return {"outcome": "forward", "reason": f"{reason}; forwarded to {chosen.ref}", "backend": chosen.ref,
-                "upstream_path": _upstream(action, result.path, r), "backends": action.backends}
+                "upstream_path": _upstream(action, result.path, r), "backends": action.backends,
+                "upstream_headers": upstream_headers}
     if isinstance(action, Redirect):
         return {"outcome": "redirect", "status": action.code, "location": _location(action, request, result.path)}
     if isinstance(action, Respond):
-        return {"outcome": "answer", "status": action.status, "body": action.body}
+        headers = tuple((name, _variable(value, request)) for name, value in action.headers)
+        return {"outcome": "answer", "status": action.status, "body": action.body,
+                "response_headers": headers, "content_type": action.content_type}
     assert isinstance(action, Refuse)
     return {"outcome": "refused"}
+
+
+def _variable(value: str, request: Request) -> str:
+    """nginx's `$http_<name>`: the request header of that name ("-" and "_" alike), else the value itself."""
+    if not value.startswith("$http_"):
+        return value
+    wanted = value[len("$http_"):].lower()
+    return next((v for k, v in request.headers if k.lower().replace("-", "_") == wanted), "")
 
 
 def _chosen(backends: tuple[WeightedBackend, ...], request: Request) -> WeightedBackend:
@@ -264,7 +283,9 @@ def _location(redirect: Redirect, request: Request, path: str) -> str:
             _, sep, given = request.host.rpartition(":")
             port = int(given) if sep and given.isdigit() else None
         default = 443 if scheme == "https" else 80
-        authority = host if port is None or port == default else f"{host}:{port}"
+        if redirect.explicit_port and port is None:
+            port = default
+        authority = host if port is None or (port == default and not redirect.explicit_port) else f"{host}:{port}"
     new_path = path
     if redirect.path is not None:
         new_path = redirect.path
@@ -273,6 +294,8 @@ def _location(redirect: Redirect, request: Request, path: str) -> str:
         new_path = replacement.rstrip("/") + path[len(matched.rstrip("/")):] or "/"
     shown = "" if new_path == "/" and not redirect.keep_root_slash else new_path
     query = f"?{request.query}" if request.query and redirect.keep_query else ""
+    if redirect.drop_trailing_slash and not query and shown.endswith("/"):
+        shown = shown[:-1]
     return f"{scheme}://{authority}{shown}{query}"
 
 
