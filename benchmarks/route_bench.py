@@ -104,9 +104,11 @@ def main() -> int:
                         help="only the route command's start against `import yaml, json` (and its top imports)")
     parser.add_argument("--imports", type=int, default=0, metavar="N",
                         help="with the start figure, list the route command's N costliest imports (-X importtime)")
+    parser.add_argument("--against", metavar="DIR",
+                        help="also time the route command of another checkout (e.g. `git archive main`) in the same run")
     args = parser.parse_args()
     if args.start_only:
-        process_start(args.runs, args.imports)
+        process_start(args.runs, args.imports, args.against)
         return 0
 
     text = manifests(args.ingresses, args.paths_per_ingress)
@@ -147,11 +149,11 @@ def main() -> int:
     print(f"compiled at 10 paths    : {rates[10]:12,.0f} decisions/s")
     print(f"compiled at 10,000 paths: {rates[10_000]:12,.0f} decisions/s  "
           f"({rates[10] / rates[10_000]:.2f}x slower; goal <= 2x)")
-    process_start(args.runs, args.imports)
+    process_start(args.runs, args.imports, args.against)
     return 0
 
 
-def process_start(runs: int, imports: int = 0) -> None:
+def process_start(runs: int, imports: int = 0, against: str | None = None) -> None:
     """The route command as a whole process against importing yaml and json (goal: <= 1.5x)."""
     root = Path(__file__).resolve().parent.parent
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -160,14 +162,20 @@ def process_start(runs: int, imports: int = 0) -> None:
         "ingress-explorer route": [sys.executable, "-m", "explorer", "route", "-f",
                                    str(root / "sample-manifests" / "article-v1"), "http://foo-bar.com/foo"],
     }
-    for argv in commands.values():  # byte-code written once, as pip does on install
-        subprocess.run(argv, env=env, capture_output=True, check=True)
+    where = {name: str(root) for name in commands}
+    if against:  # `python -m explorer` imports the checkout it is started in (sys.path[0] is the directory)
+        other = Path(against).resolve()
+        commands[f"route in {other.name}"] = [*commands["ingress-explorer route"][:5],
+                                              str(other / "sample-manifests" / "article-v1"), "http://foo-bar.com/foo"]
+        where[f"route in {other.name}"] = str(other)
+    for name, argv in commands.items():  # byte-code written once, as pip does on install
+        subprocess.run(argv, env=env, capture_output=True, check=True, cwd=where[name])
     seen: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, argv in commands.items():
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
-            subprocess.run(argv, env=env, capture_output=True, check=True)
+            subprocess.run(argv, env=env, capture_output=True, check=True, cwd=where[name])
             wall = time.perf_counter() - started
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             seen[name].append((wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime))
@@ -175,15 +183,18 @@ def process_start(runs: int, imports: int = 0) -> None:
                for name, v in seen.items()}
     for name, (wall, cpu) in medians.items():
         print(f"{name:<30}: {wall * 1000:6.0f} ms wall, {cpu * 1000:6.0f} ms CPU (median of {runs})")
-    (bw, bc), (rw, rc) = medians.values()
+    (bw, bc), (rw, rc), *others = medians.values()
     print(f"route process / import yaml, json: {rw / bw:.2f}x wall, {rc / bc:.2f}x CPU (goal <= 1.5x)")
+    for (ow, oc) in others:
+        print(f"route in {Path(against or '').name} / import yaml, json: {ow / bw:.2f}x wall, {oc / bc:.2f}x CPU")
     if imports:
-        top_imports(commands["ingress-explorer route"], env, imports)
+        top_imports(commands["ingress-explorer route"], env, imports, str(root))
 
 
-def top_imports(argv: list[str], env: dict[str, str], n: int) -> None:
+def top_imports(argv: list[str], env: dict[str, str], n: int, cwd: str) -> None:
     """The route command's costliest imports by cumulative time (`python -X importtime`, one run: noisy)."""
-    err = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], env=env, capture_output=True, text=True).stderr
+    err = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], env=env, capture_output=True, text=True,
+                         cwd=cwd).stderr
     rows = []
     for line in err.splitlines():
         if line.startswith("import time:") and "|" in line and "cumulative" not in line:
