@@ -1,0 +1,194 @@
+"""The proof of a migration: the same requests through the Ingress and through the generated Gateway API (pure).
+
+Probes come from both sides: every host either names (and one neither names),
+every path at, below, beside, with and without a trailing slash and in upper
+case, over http and https. Each goes through `explorer.routing.route` (the
+Ingress on its controller) and `route_gateway` (the generated manifests, loaded
+from their YAML text as files are) and the two answers are compared on their
+outcome class only:
+
+- forward: the backend namespace/service:port (a named Ingress port is resolved
+  to its number through the Service, as Gateway API backendRefs need numbers);
+- redirect: the status and the Location;
+- any other answer: the status (refused: no listener, connection refused).
+
+Not compared, on purpose: the upstream path and headers (rewrites are listed per
+annotation instead), response bodies (nginx's and GKE's default-backend pages
+are not Gateway API's 404 page: both are "404 from the front end") and which
+of weighted backends a request draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from explorer.model.state import ClusterState
+from explorer.profiles import ControllerProfile
+from explorer.routing import Request, route
+from explorer.routing.decision import Decision
+from explorer.routing.gateway import GatewayDecision, GatewaySelectionError, route_gateway, routing_for
+from explorer.migrate.gateway import Migration
+
+UNNAMED_HOST = "host-no-rule-names.invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    method: str
+    url: str
+    headers: dict[str, str]
+    before: dict[str, Any]  # `route -o json` of the Ingress side
+    after: dict[str, Any]  # `route --controller gateway -o json` of the Gateway side
+    why: str  # the Ingress rule or answer behind it, and what the Gateway did instead
+    cause: str  # the grouping key of the text report
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "url": self.url, "headers": self.headers, "before": self.before,
+                "after": self.after, "why": self.why}
+
+
+@dataclass
+class Proof:
+    probes: int = 0
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def equivalent(self) -> bool:
+        return not self.differences
+
+
+def probe_requests(original: ClusterState, generated: ClusterState) -> list[Request]:
+    hosts: set[str] = {UNNAMED_HOST}
+    paths: set[str] = {"/"}
+    for ingress in original.ingresses:
+        for rule in ingress.rules:
+            if rule.host:
+                hosts.add(rule.host)
+            for hp in rule.paths or ():
+                paths.add((hp.path or "/").removesuffix("*"))
+        for tls in ingress.tls:
+            hosts.update(tls.hosts)
+    for r in generated.http_routes:
+        hosts.update(r.hostnames)
+        for rule in r.rules:
+            for m in rule.matches:
+                if m.path is not None and m.path.type in ("Exact", "PathPrefix"):
+                    paths.add(m.path.value)
+    concrete = sorted(h.replace("*", "probe", 1) for h in hosts if h)
+    variants: set[str] = set()
+    for p in paths:
+        bare = p.rstrip("/") or "/"
+        variants.update({p, bare, bare.rstrip("/") + "/", bare.rstrip("/") + "/below", bare + "x", p.upper()})
+    return [Request.from_url(f"{scheme}://{host}{path}") for scheme in ("http", "https") for host in concrete
+            for path in sorted(variants)]
+
+
+def prove(original: ClusterState, profile: ControllerProfile, migration: Migration,
+          generated: ClusterState) -> Proof:
+    """Route every probe through both sides; `generated` holds the written manifests plus the Services."""
+    proof = Proof()
+    routing = routing_for(generated)
+    targets = [(ingress, gw) for ingress, gw in migration.gateway_of.items()] if profile.load_balancer_per_ingress \
+        else [(None, gw) for gw in dict.fromkeys(migration.gateway_of.values())]
+    for request in probe_requests(original, generated):
+        for ingress, gateway in targets:
+            proof.probes += 1
+            before = route(original, profile, request, ingress)
+            try:
+                after: GatewayDecision | None = route_gateway(routing, request, gateway)
+            except GatewaySelectionError:
+                after = None
+            b, a = outcome_of(before, original), gateway_outcome(after)
+            if b != a:
+                proof.differences.append(_difference(profile, request, before, after, b, a))
+    return proof
+
+
+def outcome_of(d: Decision, state: ClusterState) -> tuple[Any, ...]:
+    if d.outcome == "forward" and d.backend is not None:
+        port = d.backend.port
+        if not port.isdigit():
+            service = state.service(d.backend.namespace, d.backend.service)
+            named = next((sp for sp in service.ports if sp.name == port), None) if service else None
+            port = str(named.port) if named else port
+        return ("forward", f"{d.backend.namespace}/{d.backend.service}:{port}")
+    if d.outcome == "redirect":
+        return ("redirect", d.status, d.location)
+    if d.outcome == "refused":
+        return ("refused",)
+    return ("answer", d.status)
+
+
+def gateway_outcome(d: GatewayDecision | None) -> tuple[Any, ...]:
+    if d is None:
+        return ("refused",)
+    if d.outcome == "forward" and d.backend is not None:
+        return ("forward", f"{d.backend.namespace}/{d.backend.service}:{d.backend.port}")
+    if d.outcome == "redirect":
+        return ("redirect", d.status, d.location)
+    if d.outcome == "refused":
+        return ("refused",)
+    return ("answer", d.status)
+
+
+def _difference(profile: ControllerProfile, request: Request, before: Decision, after: GatewayDecision | None,
+                b: tuple[Any, ...], a: tuple[Any, ...]) -> Difference:
+    if after is not None and after.outcome == "refused" and request.scheme == "https" \
+            and before.outcome != "refused" and not profile.https_needs_tls:
+        cause = (f"{profile.title} answers HTTPS for every host, with its self-signed default certificate where "
+                 "no spec.tls names the host; a Gateway HTTPS listener needs a certificateRef, so there is none")
+    elif before.path is not None and before.ingress is not None:
+        cause = (f"Ingress {before.ingress.meta.key} {before.path.field} ({before.path.path_type} "
+                 f"{before.path.shown_path}, host {before.rule_host or '*'})")
+    elif before.ingress is not None and before.used_default_backend:
+        cause = f"Ingress {before.ingress.meta.key} spec.defaultBackend"
+    else:
+        cause = f"{before.profile}: {_kind(b)} (no Ingress rule answers)"
+    if not cause.startswith(profile.title):
+        cause += f" on {request.scheme}"
+    after_text = after.reason if after is not None else "no Gateway listener takes this request"
+    why = f"{cause}: {_show(b)} ({before.reason}); Gateway API: {_show(a)} ({after_text})"
+    after_dict = after.as_dict() if after is not None else {"url": request.url, "outcome": "refused",
+                                                            "reason": after_text}
+    for d in (after_dict,):
+        d.pop("trace", None)
+    before_dict = before.as_dict()
+    before_dict.pop("trace", None)
+    return Difference(request.method, request.url, dict(request.headers), before_dict, after_dict, why, cause)
+
+
+def _kind(o: tuple[Any, ...]) -> str:
+    return o[0] if o[0] != "answer" else f"answer {o[1]}"
+
+
+def _show(o: tuple[Any, ...]) -> str:
+    if o[0] == "forward":
+        return f"forward to {o[1]}"
+    if o[0] == "redirect":
+        return f"{o[1]} redirect to {o[2]}"
+    if o[0] == "refused":
+        return "connection refused"
+    return f"{o[1]} from the front end"
+
+
+@dataclass
+class Result:
+    migration: Migration
+    files: dict[str, str]  # file name -> YAML text, as written
+    generated: ClusterState  # the written manifests loaded back, plus the input's non-Ingress objects
+    proof: Proof
+
+
+def migrate_and_prove(state: ClusterState, profile: ControllerProfile, gateway_class: str | None = None) -> Result:
+    """Convert, render, load the rendered YAML back as files are loaded, and prove it against the Ingresses."""
+    from explorer.migrate.gateway import render, to_gateway_api
+    from explorer.model.load import load_texts
+    from explorer.model.objects import Ingress
+
+    migration = to_gateway_api(state, profile, gateway_class)
+    files = render(migration)
+    loaded = load_texts(files)
+    kept = [o for o in state.objects if not isinstance(o, Ingress)]
+    generated = ClusterState([*kept, *loaded.objects], loaded.problems, tuple(files))
+    return Result(migration, files, generated, prove(state, profile, migration, generated))
