@@ -103,6 +103,8 @@ class Migration:
     gateway_of: dict[str, str] = field(default_factory=dict)
     annotations: list[AnnotationNote] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # Ingresses left out and why
+    #: (HTTPRoute namespace/name, rule index) -> the Ingress field it came from (the proof names it).
+    rule_sources: dict[tuple[str, int], str] = field(default_factory=dict)
 
 
 def to_gateway_api(state: ClusterState, profile: ControllerProfile, gateway_class: str | None = None) -> Migration:
@@ -143,6 +145,10 @@ class _Builder:
         self.file = f"{_slug(name)}.yaml" if not profile.load_balancer_per_ingress else \
             f"{_slug(namespace)}-{_slug(name)}.yaml"
         self.key = f"{namespace}/{name}"
+        #: nginx: use-regex or rewrite-target on any Ingress of a host makes every path of that host a regex.
+        self.regex_hosts = {rule.host for i in ingresses if profile.regex_annotations
+                            and (i.annotation(USE_REGEX) == "true" or i.annotation(REWRITE_TARGET))
+                            for rule in i.rules}
 
     def build(self) -> None:
         p = self.profile
@@ -204,6 +210,13 @@ class _Builder:
             })
         for ingress in self.ingresses:
             self._routes(ingress, https_names, http_enabled, frontend_redirect)
+        if frontend_redirect and http_enabled:
+            # GKE's redirectToHttps is the HTTP front end's whole URL map: every host, every path.
+            why = f"FrontendConfig redirectToHttps ({frontend_redirect}) of {self.key}: every HTTP request"
+            first = self.ingresses[0]
+            self._emit(f"HTTPRoute: {why}", self._route(first, f"{first.meta.name}-https-redirect", "", ["http"], [{
+                "filters": [{"type": "RequestRedirect",
+                             "requestRedirect": {"scheme": "https", "statusCode": frontend_redirect}}]}], why))
 
     # ------------------------------------------------------------ routes
 
@@ -212,7 +225,12 @@ class _Builder:
         p = self.profile
         hosts: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}  # host -> [(rule field, rules)]
         for rule in ingress.rules:
-            rules = [r for hp in rule.paths or () if (r := self._rule(ingress, hp)) is not None]
+            rules = []
+            for hp in rule.paths or ():
+                r = self._rule(ingress, hp, rule.host)
+                if r is not None:
+                    r["_source"] = f"Ingress {ingress.meta.key} {hp.field} ({hp.path_type} {hp.shown_path})"
+                    rules.append(r)
             hosts.setdefault(rule.host, []).append((rule.field, rules))
             if p.duplicate_host_rules == "replace" and len(hosts[rule.host]) > 1:
                 hosts[rule.host] = hosts[rule.host][-1:]  # GKE keeps only the later rule for a host
@@ -223,13 +241,12 @@ class _Builder:
             rules = [r for _, r_list in parts for r in r_list]
             fields = ", ".join(f for f, _ in parts) or "spec.defaultBackend"
             if default is not None and (host or p.default_backend_scope == "load-balancer" or not ingress.rules):
-                rules.append({"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                rules.append({"_source": f"Ingress {ingress.meta.key} {ingress.default_backend.field}",
+                              "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
                               "backendRefs": [default]})
             if not rules:
                 continue
-            redirect = self._redirect_status(ingress, host, https_names)
-            if frontend_redirect and http_enabled:
-                redirect = frontend_redirect
+            redirect = frontend_redirect or self._redirect_status(ingress, host, https_names)
             https_listener = https_names.get(host) or https_names.get("")
             base = f"{ingress.meta.name}-{_slug(host) if host else 'any-host'}"
             source = f"Ingress {ingress.meta.key} {fields}" + (f" (host {host})" if host else " (any host)")
@@ -238,7 +255,7 @@ class _Builder:
                 sections.insert(0, "http")
             if sections:
                 self._emit(f"HTTPRoute from {source}", self._route(ingress, base, host, sections, rules, source))
-            if http_enabled and redirect:
+            if http_enabled and redirect and not frontend_redirect:
                 why = f"HTTP to HTTPS redirect ({redirect}) of {source}"
                 self._emit(f"HTTPRoute: {why}", self._route(ingress, f"{base}-https-redirect", host, ["http"], [{
                     "filters": [{"type": "RequestRedirect",
@@ -250,6 +267,9 @@ class _Builder:
                                                for s in sections]}
         if host:
             spec["hostnames"] = [host]
+        key = f"{ingress.meta.namespace}/{name[:253]}"
+        for index, rule in enumerate(rules):
+            self.out.rule_sources[(key, index)] = rule.pop("_source", source)
         spec["rules"] = rules
         return {"apiVersion": GATEWAY_API, "kind": "HTTPRoute",
                 "metadata": {"name": name[:253], "namespace": ingress.meta.namespace,
@@ -268,11 +288,17 @@ class _Builder:
             return status
         return None
 
-    def _rule(self, ingress: Ingress, hp: HTTPIngressPath) -> dict[str, Any] | None:
+    def _rule(self, ingress: Ingress, hp: HTTPIngressPath, host: str) -> dict[str, Any] | None:
         ref = self._backend_ref(ingress, hp.backend)
         if ref is None:
             return None
-        match = {"path": _path_match(hp, self.profile)}
+        if host in self.regex_hosts:
+            # nginx: `location ~* ^<path>` (case-insensitive, anchored at the start only); Gateway API's
+            # RegularExpression matches the whole path, so `.*` is appended, and letters become [aA]
+            # classes (an inline (?i) is not accepted everywhere). The flavour is implementation-specific.
+            match = {"path": {"type": "RegularExpression", "value": _caseless(hp.path or "/") + ".*"}}
+        else:
+            match = {"path": _path_match(hp, self.profile)}
         rule: dict[str, Any] = {"matches": [match], "backendRefs": [ref]}
         target = ingress.annotation(REWRITE_TARGET) if self.profile.regex_annotations else None
         if target and "$" not in target:
@@ -322,12 +348,14 @@ class _Builder:
         if name == REWRITE_TARGET and p.regex_annotations:
             if "$" in value:
                 return "not-converted", ("a rewrite with capture groups has no Gateway API equivalent (URLRewrite "
-                                         "replaces a prefix or the full path); paths are written as prefixes")
-            return "converted", ("URLRewrite ReplaceFullPath; note nginx also matched this host's paths as "
-                                 "case-insensitive regexes, which PathPrefix does not (see the proof)")
+                                         "replaces a prefix or the full path): the backend gets the path as requested; "
+                                         "rewrite in the application or add a URLRewrite by hand")
+            return "converted", ("URLRewrite ReplaceFullPath, and the host's paths as case-insensitive "
+                                 "RegularExpression, as nginx reads them once rewrite-target is set")
         if name == USE_REGEX and p.regex_annotations:
-            return "not-converted", ("nginx's case-insensitive, start-anchored regex paths are written as "
-                                     "PathPrefix/Exact; RegularExpression is implementation-specific")
+            return "converted", ("RegularExpression (?i)<path>.* for every path of the host (nginx's "
+                                 "case-insensitive, start-anchored match); the regex flavour is "
+                                 "implementation-specific: check it on yours")
         if name == ALLOW_HTTP and p.honours_allow_http:
             return "converted", "no HTTP listener" if value == "false" else "HTTP listener kept"
         if name == FRONTEND_CONFIG and p.frontend_config_redirect:
@@ -341,6 +369,29 @@ class _Builder:
             if name.startswith(prefix):
                 return "not-converted", why
         return "unknown", "ingress-explorer does not know this annotation: check by hand what it does"
+
+
+def _caseless(pattern: str) -> str:
+    """`/api` -> `/[aA][pP][iI]`: case-insensitive without an inline flag (letters inside [...] left alone)."""
+    out, depth, escaped = [], 0, False
+    for ch in pattern:
+        if escaped:
+            out.append(ch)
+            escaped = False
+        elif ch == "\\":
+            out.append(ch)
+            escaped = True
+        elif ch == "[":
+            depth += 1
+            out.append(ch)
+        elif ch == "]":
+            depth = max(0, depth - 1)
+            out.append(ch)
+        elif ch.isalpha() and ch.lower() != ch.upper() and depth == 0:
+            out.append(f"[{ch.lower()}{ch.upper()}]")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _not_read(p: ControllerProfile, name: str) -> bool:

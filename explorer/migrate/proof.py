@@ -9,7 +9,7 @@ outcome class only:
 
 - forward: the backend namespace/service:port (a named Ingress port is resolved
   to its number through the Service, as Gateway API backendRefs need numbers);
-- redirect: the status and the Location;
+- redirect: the status and the Location (an empty path read as "/", RFC 3986 6.2.3);
 - any other answer: the status (refused: no listener, connection refused).
 
 Not compared, on purpose: the upstream path and headers (rewrites are listed per
@@ -66,15 +66,15 @@ def probe_requests(original: ClusterState, generated: ClusterState) -> list[Requ
             if rule.host:
                 hosts.add(rule.host)
             for hp in rule.paths or ():
-                paths.add((hp.path or "/").removesuffix("*"))
+                paths.add(_literal_prefix(hp.path or "/"))
         for tls in ingress.tls:
             hosts.update(tls.hosts)
     for r in generated.http_routes:
         hosts.update(r.hostnames)
         for rule in r.rules:
             for m in rule.matches:
-                if m.path is not None and m.path.type in ("Exact", "PathPrefix"):
-                    paths.add(m.path.value)
+                if m.path is not None:
+                    paths.add(_literal_prefix(m.path.value))
     concrete = sorted(h.replace("*", "probe", 1) for h in hosts if h)
     variants: set[str] = set()
     for p in paths:
@@ -82,6 +82,25 @@ def probe_requests(original: ClusterState, generated: ClusterState) -> list[Requ
         variants.update({p, bare, bare.rstrip("/") + "/", bare.rstrip("/") + "/below", bare + "x", p.upper()})
     return [Request.from_url(f"{scheme}://{host}{path}") for scheme in ("http", "https") for host in concrete
             for path in sorted(variants)]
+
+
+def _literal_prefix(path: str) -> str:
+    """A path's literal start: `/api(/|$)(.*)` -> `/api`, `/static/*` -> `/static/` (probes need real paths)."""
+    for i, ch in enumerate(path):
+        if ch in "*()[]{}|$^+?\\.":
+            return path[:i] or "/"
+    return path
+
+
+def _location(url: str | None) -> str | None:
+    """RFC 3986 6.2.3: an empty http(s) path is "/"; `https://h` and `https://h/` are one Location."""
+    if url is None:
+        return None
+    scheme, sep, rest = url.partition("://")
+    if sep and "/" not in rest.split("?", 1)[0]:
+        host, q, query = rest.partition("?")
+        return f"{scheme}://{host}/{q}{query}"
+    return url
 
 
 def prove(original: ClusterState, profile: ControllerProfile, migration: Migration,
@@ -101,7 +120,7 @@ def prove(original: ClusterState, profile: ControllerProfile, migration: Migrati
                 after = None
             b, a = outcome_of(before, original), gateway_outcome(after)
             if b != a:
-                proof.differences.append(_difference(profile, request, before, after, b, a))
+                proof.differences.append(_difference(profile, migration.rule_sources, request, before, after, b, a))
     return proof
 
 
@@ -114,7 +133,7 @@ def outcome_of(d: Decision, state: ClusterState) -> tuple[Any, ...]:
             port = str(named.port) if named else port
         return ("forward", f"{d.backend.namespace}/{d.backend.service}:{port}")
     if d.outcome == "redirect":
-        return ("redirect", d.status, d.location)
+        return ("redirect", d.status, _location(d.location))
     if d.outcome == "refused":
         return ("refused",)
     return ("answer", d.status)
@@ -126,18 +145,21 @@ def gateway_outcome(d: GatewayDecision | None) -> tuple[Any, ...]:
     if d.outcome == "forward" and d.backend is not None:
         return ("forward", f"{d.backend.namespace}/{d.backend.service}:{d.backend.port}")
     if d.outcome == "redirect":
-        return ("redirect", d.status, d.location)
+        return ("redirect", d.status, _location(d.location))
     if d.outcome == "refused":
         return ("refused",)
     return ("answer", d.status)
 
 
-def _difference(profile: ControllerProfile, request: Request, before: Decision, after: GatewayDecision | None,
+def _difference(profile: ControllerProfile, sources: dict[tuple[str, int], str], request: Request, before: Decision, after: GatewayDecision | None,
                 b: tuple[Any, ...], a: tuple[Any, ...]) -> Difference:
-    if after is not None and after.outcome == "refused" and request.scheme == "https" \
+    if (after is None or after.outcome == "refused" or not after.listener) and request.scheme == "https" \
             and before.outcome != "refused" and not profile.https_needs_tls:
         cause = (f"{profile.title} answers HTTPS for every host, with its self-signed default certificate where "
                  "no spec.tls names the host; a Gateway HTTPS listener needs a certificateRef, so there is none")
+    elif after is not None and after.route_name and after.rule_index is not None and (before.path is None) \
+            and (f"{after.route_namespace}/{after.route_name}", after.rule_index) in sources:
+        cause = f"{sources[(f'{after.route_namespace}/{after.route_name}', after.rule_index)]} as written for Gateway API"
     elif before.path is not None and before.ingress is not None:
         cause = (f"Ingress {before.ingress.meta.key} {before.path.field} ({before.path.path_type} "
                  f"{before.path.shown_path}, host {before.rule_host or '*'})")
