@@ -353,7 +353,7 @@ class _Builder:
             return "converted", ("URLRewrite ReplaceFullPath, and the host's paths as case-insensitive "
                                  "RegularExpression, as nginx reads them once rewrite-target is set")
         if name == USE_REGEX and p.regex_annotations:
-            return "converted", ("RegularExpression (?i)<path>.* for every path of the host (nginx's "
+            return "converted", ("RegularExpression <path>.* with [aA] letter classes for every path of the host (nginx's "
                                  "case-insensitive, start-anchored match); the regex flavour is "
                                  "implementation-specific: check it on yours")
         if name == ALLOW_HTTP and p.honours_allow_http:
