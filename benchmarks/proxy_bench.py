@@ -3,9 +3,13 @@
     .venv/bin/python benchmarks/proxy_bench.py [--seconds 5] [--connections 32] [--controller nginx]
 
 `ingress-explorer serve` runs in its own process (one Ingress, one Pod); the
-load comes from this process. The same Pod is measured straight and through
-the proxy in the same run, so the ratio shows what the proxy costs (machines
-differ; the ratio is the figure). Where `wrk` is installed it makes the load
+load comes from this process. The same Pod is measured straight, through the
+proxy, and through a bare aiohttp reverse proxy (benchmarks/bare_proxy.py: one
+ClientSession, buffered body, hop-by-hop headers stripped) in its own process,
+in the same run, so the ratios show what the proxy costs (machines differ; the
+ratios are the figures). CPU per request is read from /proc (user + system
+time of each process): the serve process runs the simulated Pod too, so its
+Pod's share, measured in the straight run, is taken off the proxy's. Where `wrk` is installed it makes the load
 (else an aiohttp client here, which is itself a bottleneck), and where
 `nginx` is installed too, nginx as a reverse proxy to the same Pod is
 measured as the reference (Debian: apt-get install wrk nginx-light).
@@ -76,6 +80,14 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int = 0
+    requests: int = 0
+    cpu: dict[str, float] | None = None  # seconds of user + system time, by process, during the run
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_serve(directory: Path, controller: str) -> tuple[subprocess.Popen, dict]:
@@ -105,7 +117,7 @@ def run_wrk(url: str, seconds: int, connections: int, host: str | None) -> Resul
         value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
-    return Result("", rps, pct("50"), pct("99"), errors)
+    return Result("", rps, pct("50"), pct("99"), errors, int(rps * seconds))
 
 
 async def run_aiohttp(url: str, seconds: int, connections: int, host: str | None) -> Result:
@@ -131,16 +143,31 @@ async def run_aiohttp(url: str, seconds: int, connections: int, host: str | None
         elapsed = time.perf_counter() - started
     latencies.sort()
     return Result("", len(latencies) / elapsed, statistics.median(latencies),
-                  latencies[int(len(latencies) * 0.99) - 1], errors)
+                  latencies[int(len(latencies) * 0.99) - 1], errors, len(latencies))
 
 
-def measure(name: str, url: str, args: argparse.Namespace, host: str | None) -> Result:
+def measure(name: str, url: str, args: argparse.Namespace, host: str | None,
+            pids: dict[str, int] | None = None) -> Result:
+    before = {name: cpu_seconds(pid) for name, pid in (pids or {}).items()}
     if shutil.which("wrk"):
         result = run_wrk(url, args.seconds, args.connections, host)
     else:
         result = asyncio.run(run_aiohttp(url, args.seconds, args.connections, host))
+    result.cpu = {name: cpu_seconds(pid) - before[name] for name, pid in (pids or {}).items()}
     result.target = name
     return result
+
+
+def start_bare(pod: str) -> tuple[subprocess.Popen, int]:
+    proc = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "bare_proxy.py"), pod],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    found = re.match(r"listening (\d+)", line)
+    if not found:
+        proc.kill()
+        raise SystemExit(f"the bare proxy did not start: {line!r}")
+    return proc, int(found.group(1))
 
 
 def start_nginx(pod: str, workdir: Path) -> tuple[subprocess.Popen, int] | None:
@@ -190,6 +217,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--controller", choices=("nginx", "gce"), default="nginx")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of straight / proxy / bare runs, alternating; CPU per request is their median "
+                             "(a shared machine's load moves between runs)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="proxy-bench-") as tmp:
         workdir = Path(tmp)
@@ -197,18 +227,29 @@ def main() -> int:
         (workdir / "manifests" / "bench.yaml").write_text(MANIFESTS)
         proc, status = start_serve(workdir / "manifests", args.controller)
         nginx = None
+        bare = None
         try:
             listener = status["listeners"][0]["http"]
             pod = status["pods"][0]["address"]
-            results = [
-                measure("straight to the simulated Pod", f"http://{pod}/hello", args, HOST),
-                measure(f"through the proxy ({args.controller})", f"{listener}/hello", args, HOST),
-            ]
+            bare = start_bare(pod)
+            pids = {"serve": proc.pid, "bare": bare[0].pid}
+            measure("warm-up", f"{listener}/hello", argparse.Namespace(**{**vars(args), "seconds": 1}), HOST)
+            rounds = []
+            for _ in range(args.rounds):
+                rounds.append([
+                    measure("straight to the simulated Pod", f"http://{pod}/hello", args, HOST, pids),
+                    measure(f"through the proxy ({args.controller})", f"{listener}/hello", args, HOST, pids),
+                    measure("bare aiohttp reverse proxy", f"http://127.0.0.1:{bare[1]}/hello", args, HOST, pids),
+                ])
+            results = list(rounds[-1])
             nginx = start_nginx(pod, workdir) if shutil.which("wrk") else None
             if nginx is not None:
                 results.append(measure("nginx reverse proxy (reference)", f"http://127.0.0.1:{nginx[1]}/hello",
                                        args, HOST))
         finally:
+            if bare is not None:
+                bare[0].kill()
+                bare[0].wait(10)
             if nginx is not None:
                 nginx[0].send_signal(signal.SIGQUIT)
                 nginx[0].wait(10)
@@ -219,10 +260,24 @@ def main() -> int:
     print(f"{'target':<36} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for r in results:
         print(f"{r.target:<36} {r.rps:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} {r.errors:>7}")
-    direct, proxied = results[0], results[1]
+    direct, proxied, plain = results[0], results[1], results[2]
     print(f"proxy rate / direct rate: {proxied.rps / direct.rps:.2f}")
-    if len(results) > 2:
-        print(f"proxy rate / nginx rate: {proxied.rps / results[2].rps:.2f}")
+    print(f"proxy rate / bare aiohttp proxy rate: {proxied.rps / plain.rps:.2f}")
+    if len(results) > 3:
+        print(f"proxy rate / nginx rate: {proxied.rps / results[3].rps:.2f}")
+    ratios = []
+    for number, (direct, proxied, plain) in enumerate(rounds, 1):
+        assert direct.cpu and proxied.cpu and plain.cpu
+        pod = direct.cpu["serve"] / max(direct.requests, 1)  # the simulated Pod's CPU per request
+        embedded = proxied.cpu["serve"] / max(proxied.requests, 1) - pod
+        floor = plain.cpu["bare"] / max(plain.requests, 1)
+        pod_in_bare = plain.cpu["serve"] / max(plain.requests, 1)
+        ratios.append(embedded / floor)
+        print(f"round {number}: CPU per request (user+sys from /proc): simulated Pod {pod * 1e6:.0f} us straight, "
+              f"{pod_in_bare * 1e6:.0f} us behind the bare proxy; embedded proxy {embedded * 1e6:.0f} us (serve's "
+              f"CPU less its Pod's), bare aiohttp proxy {floor * 1e6:.0f} us: {embedded / floor:.2f}x")
+    print(f"embedded / bare CPU per request, median of {len(ratios)} rounds: {statistics.median(ratios):.2f}x "
+          "(goal <= 1.2x)")
     return 0
 
 

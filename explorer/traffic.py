@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, Union
+from typing import TYPE_CHECKING, Iterable, Protocol, Union
 
 if TYPE_CHECKING:
     from explorer.model.state import ClusterState
@@ -216,10 +216,12 @@ class Subscription:
     oldest event is dropped and `dropped` counts it.
     """
 
-    def __init__(self, hub: "EventHub", maxsize: int) -> None:
+    def __init__(self, hub: "EventHub", maxsize: int, kinds: frozenset[type] | None = None) -> None:
         self._hub = hub
         self.queue: asyncio.Queue[TrafficEvent | None] = asyncio.Queue(maxsize)
         self.dropped = 0
+        #: The event types it gets (None: every one); the proxy builds nothing only others would read.
+        self.kinds = kinds
 
     def put(self, event: TrafficEvent | None) -> None:
         while True:
@@ -256,24 +258,43 @@ class EventHub:
 
     def __init__(self) -> None:
         self._subscribers: list[Subscription] = []
+        self._wanted: frozenset[type] | None = frozenset()  # what some subscriber reads; None: everything
 
-    def subscribe(self, maxsize: int = 1000) -> Subscription:
-        sub = Subscription(self, maxsize)
+    def _recount(self) -> None:
+        kinds: set[type] = set()
+        for sub in self._subscribers:
+            if sub.kinds is None:
+                self._wanted = None
+                return
+            kinds |= sub.kinds
+        self._wanted = frozenset(kinds)
+
+    def subscribe(self, maxsize: int = 1000, kinds: Iterable[type] | None = None) -> Subscription:
+        """A new subscriber; `kinds` limits it to those event types (an access log needs no hops)."""
+        sub = Subscription(self, maxsize, frozenset(kinds) if kinds is not None else None)
         self._subscribers.append(sub)
+        self._recount()
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
         if sub in self._subscribers:
             self._subscribers.remove(sub)
+            self._recount()
 
     @property
     def active(self) -> bool:
         """Is anyone listening? (the proxy skips building events nobody reads)"""
         return bool(self._subscribers)
 
+    def wants(self, kind: type) -> bool:
+        """Does any subscriber read events of this type? (HopReached needs a resolved flow: costly)"""
+        return self._wanted is None or kind in self._wanted
+
     def publish(self, event: TrafficEvent) -> None:
+        kind = type(event)
         for sub in list(self._subscribers):
-            sub.put(event)
+            if sub.kinds is None or kind in sub.kinds:
+                sub.put(event)
 
     def close(self) -> None:
         for sub in list(self._subscribers):
@@ -297,8 +318,10 @@ class TrafficPort(Protocol):
     def listeners(self) -> dict[str, ListenerInfo]:
         """Load balancer name -> its listener."""
 
-    def subscribe(self) -> Subscription:
-        """A new event stream: `async for event in port.subscribe(): ...`; `.close()` it when done."""
+    def subscribe(self, kinds: "Iterable[type] | None" = None) -> Subscription:
+        """A new event stream: `async for event in port.subscribe(): ...`; `.close()` it when done.
+
+        `kinds`: only these event types (None: all of them)."""
 
     async def send(
         self,

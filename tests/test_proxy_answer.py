@@ -68,3 +68,19 @@ async def test_a_client_sending_the_answer_header_gets_nothing_kept_for_it():
         response, _ = await get(proxy, "foo-bar.com", "/foo", headers={ANSWER_HEADER: "made-up"})
         assert response.status == 200
         assert proxy._answers == {}
+
+
+async def test_a_subscriber_gets_only_the_kinds_it_asked_for_and_no_hops_are_built_for_it():
+    from explorer.traffic import HopReached, RequestCompleted
+
+    async with running(NGINX, ARTICLE) as proxy:
+        log = proxy.subscribe(kinds=(RequestCompleted,))  # what `serve`'s access log reads
+        summary = await proxy.send("GET", "http://foo-bar.com/foo")
+        assert not proxy.hub.wants(HopReached)
+        everything = proxy.subscribe()
+        assert proxy.hub.wants(HopReached)
+        everything.close()
+        log.close()
+        seen = [e async for e in log]
+    assert [type(e) for e in seen] == [RequestCompleted] and seen[0].status == 200
+    assert summary.flow is None  # nobody reads hops, so the proxy resolved no flow

@@ -52,7 +52,10 @@ async def test_nginx_redirects_tls_hosts_with_308_and_slash_prefixes_with_301():
     async with running(NGINX, SITE) as proxy:
         tls, _ = await get(proxy, "secure.example.com", "/x?y=1")
         slash, _ = await get(proxy, "site.example.com", "/docs")
-        served, _ = await get(proxy, "site.example.com", "/docs/intro")
+        served, _ = await get(proxy, "site.example.com", "/docs/intro", scheme="https")
+        # site.example.com is not in tls.hosts, but its Ingress has a tls section: nginx gives the host the
+        # default certificate and redirects it too (controller.go createServers, lua_ingress redirect_to_https)
+        untls, _ = await get(proxy, "site.example.com", "/docs/intro")
     assert tls.status == 308
     assert tls.headers["Location"] == "https://secure.example.com/x?y=1"
     assert tls.headers["X-Ingress-Explorer-Ingress"] == "default/site"
@@ -60,6 +63,7 @@ async def test_nginx_redirects_tls_hosts_with_308_and_slash_prefixes_with_301():
     assert slash.status == 301
     assert slash.headers["Location"] == "http://site.example.com/docs/"
     assert served.status == 200
+    assert untls.status == 308 and untls.headers["Location"] == "https://site.example.com/docs/intro"
 
 
 async def test_gce_does_not_redirect_tls_hosts_but_a_frontend_config_does():
@@ -94,7 +98,7 @@ async def test_round_robin_spreads_requests_over_three_replicas():
     async with running(NGINX, SITE) as proxy:
         pods = Counter()
         for _ in range(9):
-            response, _ = await get(proxy, "site.example.com", "/")
+            response, _ = await get(proxy, "site.example.com", "/", scheme="https")  # http: 308 (tls section)
             assert response.status == 200
             pods[response.headers["X-Ingress-Explorer-Pod"]] += 1
     assert len(pods) == 3 and set(pods.values()) == {3}
@@ -102,7 +106,8 @@ async def test_round_robin_spreads_requests_over_three_replicas():
 
 async def test_forwarded_headers_and_host_reach_the_pod():
     async with running(NGINX, SITE) as proxy:
-        response, body = await get(proxy, "Site.Example.com:8080", "/a/b?q=1",
+        # https: the Ingress of site.example.com has a tls section, so nginx answers plain HTTP with 308
+        response, body = await get(proxy, "Site.Example.com:8080", "/a/b?q=1", scheme="https",
                                    headers={"X-Forwarded-For": "203.0.113.9", "Connection": "keep-alive"})
     echo = json.loads(body)
     assert response.status == 200
@@ -112,7 +117,7 @@ async def test_forwarded_headers_and_host_reach_the_pod():
     # keeps what the client sent apart (nginx.tmpl): this asserted the GKE-style append before issue 19.
     assert headers["X-Forwarded-For"] == "127.0.0.1" and headers["X-Real-IP"] == "127.0.0.1"
     assert headers["X-Original-Forwarded-For"] == "203.0.113.9"
-    assert headers["X-Forwarded-Proto"] == "http"
+    assert headers["X-Forwarded-Proto"] == "https"  # sent over https: the Ingress has a tls section
     assert headers["X-Forwarded-Host"] == "Site.Example.com:8080"
     assert "Connection" not in headers  # hop-by-hop headers stay on the client's connection
     assert not any(name.startswith("X-Ingress-Explorer") for name in headers)
@@ -176,11 +181,11 @@ async def test_a_pod_that_does_not_answer_gives_504_and_a_closed_port_502():
     async with running(NGINX, SITE, limits=limits) as proxy:
         for sim in list(proxy.sims.pods.values()):
             await sim.stop()  # the port is free now: nothing listens -> connection refused
-        refused, text = await get(proxy, "site.example.com", "/")
+        refused, text = await get(proxy, "site.example.com", "/", scheme="https")
         silent = [await asyncio.start_server(lambda r, w: None, "127.0.0.1", sim.port)
                   for sim in proxy.sims.pods.values()]
         try:
-            slow, slow_text = await get(proxy, "site.example.com", "/")
+            slow, slow_text = await get(proxy, "site.example.com", "/", scheme="https")
         finally:
             for server in silent:
                 server.close()
@@ -212,5 +217,5 @@ async def test_nginx_answers_trace_itself_with_405():
         response, body = await get(proxy, "site.example.com", "/", method="TRACE")
         assert response.status == 405 and "TRACE is refused by ingress-nginx" in body
         assert response.headers["X-Ingress-Explorer-Pod"] == "-"  # no Pod saw it
-        after, _ = await get(proxy, "site.example.com", "/")
+        after, _ = await get(proxy, "site.example.com", "/", scheme="https")  # http: 308 (a tls section)
         assert after.status == 200  # other methods still reach the Pods

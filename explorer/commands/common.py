@@ -36,9 +36,48 @@ def add_controller_option(parser: argparse.ArgumentParser, gateway: bool = False
     )
 
 
+def add_nginx_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--nginx-config", metavar="FILE",
+        help="the ingress-nginx-controller ConfigMap (YAML) when it is not among the manifests: its keys "
+             "(ssl-redirect, proxy-body-size, allow-snippet-annotations, annotations-risk-level, "
+             "whitelist-source-range, ...) change every Ingress's answers",
+    )
+
+
+def _nginx_config(args: argparse.Namespace, err: TextIO) -> bool:
+    """--nginx-config FILE joins the sources once it is known to hold the controller's ConfigMap."""
+    path = getattr(args, "nginx_config", None)
+    if not path:
+        return True
+    import yaml
+
+    from explorer.routing.nginx import CONFIGMAP_NAME
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            docs = [d for d in yaml.load_all(handle, Loader=yaml.CSafeLoader) if d is not None]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        print(f"error: --nginx-config {path}: {exc}", file=err)
+        return False
+    maps = [d for d in docs if isinstance(d, dict) and d.get("kind") == "ConfigMap"]
+    names = [str((d.get("metadata") or {}).get("name")) for d in maps]
+    if CONFIGMAP_NAME not in names:
+        found = f"it holds ConfigMap(s) {', '.join(names)}" if names else "it holds no ConfigMap"
+        print(f"error: --nginx-config {path}:1: {found}; write the controller's ConfigMap there: kind: ConfigMap, "
+              f"metadata.name: {CONFIGMAP_NAME} (the name the controller's --configmap flag gives by default), "
+              "data: {ssl-redirect: \"false\", ...}", file=err)
+        return False
+    if path not in args.files:
+        args.files.append(path)
+    return True
+
+
 def load_sources(args: argparse.Namespace, err: TextIO | None = None) -> ClusterState | None:
     """Load -f sources, printing load problems to stderr. None when nothing could be read."""
     err = err or sys.stderr  # looked up per call, so a replaced sys.stderr is honoured
+    if not _nginx_config(args, err):
+        return None
     if not args.files:
         print("error: no manifests given: pass -f FILE, -f DIR or -f - (stdin)", file=err)
         return None

@@ -180,7 +180,7 @@ def write_text(findings: Sequence[Finding], out: TextIO, style: Style, controlle
             print(style.bold(style.cyan(current)), file=out)
         what = " ".join(part for part in (f.object, f.field) if part)
         line = f"{style.bold(str(f.location))}: {paint[f.severity](f.severity)} {style.dim(f.code)} "
-        line += f"{style.dim('[' + f.stage + ']')} {what + ': ' if what else ''}{f.message}"
+        line += f"{style.dim(f'[{f.stage}]')} {what + ': ' if what else ''}{f.message}"
         print(line, file=out)
         if f.hint:
             print(f"    hint: {f.hint}", file=out)

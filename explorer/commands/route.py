@@ -7,7 +7,8 @@ import json
 import sys
 
 from explorer.commands.common import (
-    Style, add_cluster_options, add_controller_option, add_source_options, load_state, use_colour,
+    Style, add_cluster_options, add_controller_option, add_nginx_config_option, add_source_options, load_state,
+    use_colour,
 )
 
 EXAMPLES = """\
@@ -16,6 +17,9 @@ examples:
   ingress-explorer route -f ingress.yaml --controller gce -o json http://shop.example.com/cart
   kubectl get ingress,svc -A -o yaml | ingress-explorer route -f - http://shop.example.com/
   ingress-explorer route -f . -H 'Host: shop.example.com' http://127.0.0.1/cart
+  ingress-explorer route -f sample-manifests/nginx-annotations --client-ip 203.0.113.7 http://shop.example.com/admin
+  ingress-explorer route -f shop.yaml -X POST -H 'Content-Length: 20000000' http://shop.example.com/upload
+  ingress-explorer route -f shop.yaml --nginx-config controller-configmap.yaml http://shop.example.com/
   ingress-explorer route -f sample-manifests/gateway-api --controller gateway -o json http://foo-bar.com/foo
   ingress-explorer route -f gw.yaml --controller gateway --gateway infra/web -H 'version: two' http://example.com/
 
@@ -32,6 +36,7 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     add_source_options(parser)
     add_cluster_options(parser)
     add_controller_option(parser, gateway=True)
+    add_nginx_config_option(parser)
     parser.add_argument("--gateway", metavar="NS/NAME",
                         help="--controller gateway: send the request to this Gateway (default: the only one, or the "
                              "only one with a listener for the URL's port and host)")
@@ -41,6 +46,9 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
                         help="HTTP method (default GET; routing does not depend on it)")
     parser.add_argument("-H", "--header", dest="headers", action="append", default=[], metavar="'Name: value'",
                         help="a request header; 'Host: x' overrides the URL's host")
+    parser.add_argument("--client-ip", default="127.0.0.1", metavar="ADDR",
+                        help="the client address the controller sees, for allow/deny lists (default 127.0.0.1, "
+                             "what serve sees from a local curl)")
     parser.add_argument("-o", "--output", choices=("text", "json"), default="text",
                         help="text for people (default), json for scripts")
     parser.add_argument("--trace", action="store_true", help="text output: list every candidate considered")
@@ -60,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     requests = []
     for url in args.urls:
         try:
-            requests.append(Request.from_url(url, args.method, tuple(headers)))
+            requests.append(Request.from_url(url, args.method, tuple(headers), args.client_ip))
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -107,6 +115,14 @@ def render_text(decision, style: Style, full_trace: bool) -> str:
     if d.outcome == "forward" and d.upstream_path and d.upstream_path != d.request.path:
         lines.append(f"  upstream path: {d.upstream_path}")
     lines.append(f"  why: {d.reason}")
+    if len(d.backends) > 1:
+        shares = ", ".join(f"{ref} {share:.0%}" for ref, share in d.backends)
+        lines.append(f"  backends: {shares} (chosen per request)")
+    for report in () if full_trace else d.annotations:  # --trace lists them among its notes
+        value = report.value if len(report.value) <= 60 else report.value[:57] + "..."
+        note = report.error and f"invalid: {report.error}" or report.suggestion and f"did you mean {report.suggestion}?" \
+            or report.note
+        lines.append(f"  annotation {report.key}={value!r}: {report.handling}; {note}")
     if full_trace:
         for entry in d.trace:
             mark = _VERDICT_MARK.get(entry.verdict, "?")

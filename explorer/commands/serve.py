@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from explorer.commands import collector
 from explorer.commands.common import (
-    Style, add_cluster_options, add_controller_option, add_source_options, is_live, load_sources, report_problems,
+    Style, add_cluster_options, add_controller_option, add_nginx_config_option, add_source_options, is_live,
+    load_sources, report_problems,
     use_colour,
 )
 
@@ -51,6 +52,7 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     add_source_options(parser)
     add_cluster_options(parser)
     add_controller_option(parser)
+    add_nginx_config_option(parser)
     parser.add_argument("--listen", default="127.0.0.1", metavar="ADDR",
                         help="address to listen on (default 127.0.0.1; anything else is reachable from "
                              "other machines, and you will be warned)")
@@ -121,7 +123,9 @@ async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "Cont
     loop = asyncio.get_running_loop()
     for sig in _STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
-    events = proxy.subscribe()
+    from explorer.traffic import HealthChanged, HealthChecksStarted, PodsOnDemand, RequestCompleted
+
+    events = proxy.subscribe(kinds=(RequestCompleted, HealthChanged, HealthChecksStarted, PodsOnDemand))
     tasks = [asyncio.create_task(_log(events, style, args.quiet))]
     if args.watch:
         tasks.append(asyncio.create_task(_follow(source, proxy, profile, state) if source is not None
@@ -238,8 +242,11 @@ def log_line(event: "TrafficEvent", style: Style, quiet: bool = False) -> str | 
     """The access-log line of a finished request, or a health change; None for other events."""
     from explorer.traffic import HealthChanged, HealthChecksStarted, PodsOnDemand, RequestCompleted
 
+    if not isinstance(event, (RequestCompleted, HealthChanged, HealthChecksStarted, PodsOnDemand)) \
+            or isinstance(event, RequestCompleted) and quiet:
+        return None
     stamp = time.strftime("%H:%M:%S", time.localtime(getattr(event, "time", time.time())))
-    if isinstance(event, RequestCompleted) and not quiet:
+    if isinstance(event, RequestCompleted):
         status = str(event.status)
         status = style.green(status) if event.status < 400 else style.red(status) if event.status >= 500 \
             else style.yellow(status)

@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 
 from explorer.diagnostics import (
     backends, classes, controller_paths, frontends, gateway_status, health, ingress_spec, loading, metadata,
-    migration, overlaps, pods, services, tls, walk,
+    migration, nginx_annotations, overlaps, pods, services, tls, walk,
 )
 from explorer.diagnostics.classes import Choice
 from explorer.diagnostics.finding import Finding
@@ -37,6 +37,7 @@ def check(state: ClusterState, profile: Choice = None) -> list[Finding]:
         if chosen is not None:
             found += controller_paths.check(state, ingress, chosen)
             found += frontends.check(state, ingress, chosen)
+            found += nginx_annotations.check(state, ingress, chosen)
     found += overlaps.across_ingresses(state.ingresses, assignment.profile)
     found += services.check(state)
     found += gateway_status.check(state)

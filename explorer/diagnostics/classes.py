@@ -15,7 +15,7 @@ from typing import Literal
 from explorer.diagnostics.finding import Finding
 from explorer.diagnostics.names import dns1123_subdomain
 from explorer.diagnostics.site import Site, annotation_field
-from explorer.model.objects import Ingress
+from explorer.model.objects import Ingress, IngressClass
 from explorer.model.state import ClusterState
 from explorer.routing.classes import CLASS_ANNOTATION, serves
 from explorer.routing.profile import PROFILES, ControllerProfile
@@ -90,7 +90,7 @@ def _by_annotations(ingress: Ingress) -> ControllerProfile | None:
     return PROFILES.get(owners.pop()) if len(owners) == 1 else None
 
 
-def _default_class(state: ClusterState):
+def _default_class(state: ClusterState) -> IngressClass | None:
     return next((c for c in state.ingress_classes.values() if c.is_default), None)
 
 

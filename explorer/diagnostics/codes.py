@@ -177,6 +177,23 @@ _TABLE = (
     Code("IE8003", "warning", "broken", "Gateway listener not accepted, unresolved or conflicted", None,
          "Gateway API ListenerConditionAccepted/ResolvedRefs/Conflicted: UnsupportedProtocol, "
          "InvalidCertificateRef, RefNotPermitted, ProtocolConflict"),
+    # ---- ingress-nginx annotations (explorer/diagnostics/nginx_annotations.py, docs/annotations.md)
+    Code("IE7001", "warning", "ignored", "unknown nginx.ingress.kubernetes.io annotation (a typo), with a did-you-mean", None,
+         "-"),
+    Code("IE7002", "error", "broken", "annotation value ingress-nginx refuses (bad CIDR, size, code): Ingress refused, 503, "
+         "or ignored", None, "ingress-nginx: validation error on ingress / contains invalid value"),
+    Code("IE7003", "error", "rejected", "snippet or annotation above annotations-risk-level: the controller refuses the Ingress",
+         None, "ingress-nginx: Snippet directives are disabled / annotation is too risky for environment"),
+    Code("IE7004", "warning", "risky", "rewrite-target without a usable capture group: every sub-path reaches the target",
+         None, "-"),
+    Code("IE7005", "warning", "risky", "use-regex or rewrite-target turns Prefix /api into a regex matching /apiary", None,
+         "-"),
+    Code("IE7006", "error", "broken", "canary Ingress with no mainline (same host, path and pathType)", None,
+         "ingress-nginx: unable to find real backend for alternative backend"),
+    Code("IE7007", "error", "broken", "basic auth Secret missing or without its auth key: every path answers 503", None,
+         "ingress-nginx: error reading secret"),
+    Code("IE7008", "warning", "ignored", "another controller's annotation on an ingress-nginx Ingress (nginx.org/*, alb, legacy "
+         "ingress.kubernetes.io/*)", None, "-"),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _TABLE}

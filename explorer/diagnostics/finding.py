@@ -33,7 +33,13 @@ class Finding:
     message: str  # the apiserver's or controller's own wording where one exists
     hint: str = ""  # what to change
     lesson: str | None = None  # the lesson that teaches it
-    stage: Stage = "broken"  # see STAGES; diagnostics.site.make fills it from the code's table
+    stage: Stage | None = None  # see STAGES; None: the code's own (set when made), so no finding lacks one
+
+    def __post_init__(self) -> None:
+        if self.stage is None:
+            from explorer.diagnostics.codes import CODES  # codes imports this module's Stage
+
+            object.__setattr__(self, "stage", CODES[self.code].stage)
 
     def at_least(self, threshold: Severity) -> bool:
         """True when this finding is as severe as `threshold` or more."""

@@ -96,6 +96,14 @@ JA: dict[str, str] = {
     "IE8001": "HTTPRoute が親の Gateway に受け付けられていない（Accepted=False、仕様の理由付き）",
     "IE8002": "HTTPRoute の backendRef が解決できない（ResolvedRefs=False）: その割合の分は 500 になる",
     "IE8003": "Gateway のリスナーが受け付けられていない、解決できない、または競合している",
+    "IE7001": "nginx.ingress.kubernetes.io の知らないアノテーション（綴りの誤り）",
+    "IE7002": "ingress-nginx が受け付けないアノテーションの値（CIDR、サイズ、コード）",
+    "IE7003": "スニペットや annotations-risk-level を超えるアノテーション：Ingress ごと拒否される",
+    "IE7004": "キャプチャグループのない rewrite-target：どのサブパスも同じ宛先になる",
+    "IE7005": "use-regex や rewrite-target で Prefix /api が /apiary にも一致する正規表現になる",
+    "IE7006": "メインの Ingress（同じホスト・パス・pathType）がないカナリア",
+    "IE7007": "Basic 認証の Secret かその auth キーがない：すべてのパスが 503",
+    "IE7008": "ingress-nginx の Ingress に付いた別のコントローラーのアノテーション",
 }
 
 _TABLES: dict[str, dict[str, str]] = {"ja": JA}

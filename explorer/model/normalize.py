@@ -6,7 +6,7 @@ the author used are kept in `Ingress.spelled` and in the problems' wording.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from explorer.model import gateway_decode
@@ -90,10 +90,6 @@ def normalize(raw: Any, file: str, line: int, order: int, default_namespace: str
 
     errors = field_errors(raw, api_version, kind)  # the apiserver's strict decoding, per Kubernetes release
     if errors is not None:
-        # `status` is the controllers' to write (kubectl apply and a dump's odd shapes alike): a wrong
-        # type there is reported, but the object is still read, as the status subresource ignores it
-        errors = [replace(e, fatal=False) if e.field.split(".", 1)[0].split("[", 1)[0] == "status" else e
-                  for e in errors]
         reader.problems += [
             Problem(Location(file, e.line or line), e.message, "error", e.field, e.hint, ref, skipped=e.fatal)
             for e in errors

@@ -494,6 +494,8 @@ class _OpenAPIDecoder:
         extra = node.extra
         lines = getattr(value, "key_lines", {})
         for key, item in value.items():
+            if not path and key == "status":
+                continue  # written by controllers; the apiserver drops it on create, and dumps carry odd shapes
             child = props.get(key) if props is not None else None
             if child is None and extra is not None:
                 if item is None or not isinstance(item, (dict, list)) and (

@@ -120,6 +120,12 @@ class ControllerProfile:
     #: (Google Cloud: with no SNI or one that matches no certificate, the load balancer serves the
     #: primary, first, certificate).
     unknown_sni_certificate: Literal["controller", "first"] = "controller"
+    # ---- annotations (explorer.routing.nginx, explorer.profiles.nginx_annotations)
+    #: Reads the nginx.ingress.kubernetes.io/ annotations and the ingress-nginx-controller ConfigMap.
+    reads_nginx_annotations: bool = False
+    #: A host of an Ingress with a tls section that no tls entry names still gets a certificate (the
+    #: controller's default one) and so the HTTPS redirect (ingress-nginx controller.go createServers).
+    default_certificate_redirect: bool = False
 
 
 NGINX = ControllerProfile(
@@ -164,6 +170,8 @@ NGINX = ControllerProfile(
     event_source="nginx-ingress-controller",
     strict_path_pattern=r"^/[A-Za-z0-9._\-/]*$",
     needs_class=True,
+    reads_nginx_annotations=True,
+    default_certificate_redirect=True,
 )
 
 GCE = ControllerProfile(

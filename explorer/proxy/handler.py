@@ -24,6 +24,7 @@ already sent the status line and its client gets a cut-off body.
 from __future__ import annotations
 
 import asyncio
+import random
 import json
 import time
 from typing import TYPE_CHECKING
@@ -81,6 +82,7 @@ class RequestHandler:
         self.proxy = proxy
         self.load_balancer = load_balancer
         self.scheme = scheme
+        self._timeouts: dict[tuple[float, float | None], aiohttp.ClientTimeout] = {}
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         proxy = self.proxy
@@ -88,8 +90,11 @@ class RequestHandler:
         started = time.perf_counter()
         host = _host_of(request)
         target = request.rel_url
-        url = f"{self.scheme}://{host or '-'}{target.raw_path}{'?' + target.raw_query_string if target.raw_query_string else ''}"
-        proxy.hub.publish(RequestReceived(rid, request.method, url, self.load_balancer, request.remote or ""))
+        query = target.raw_query_string
+        url = f"{self.scheme}://{host or '-'}{target.raw_path}{'?' + query if query else ''}"
+        hub = proxy.hub
+        if hub.wants(RequestReceived):  # events nobody reads are not even made (serve's log reads few)
+            hub.publish(RequestReceived(rid, request.method, url, self.load_balancer, request.remote or ""))
         done = Outcome()
         try:
             response = await self._handle(request, rid, host, done)
@@ -102,9 +107,10 @@ class RequestHandler:
         if request.body_exists and not request.content.at_eof():
             response.force_close()  # an unread body must not be taken for the next request
         elapsed = (time.perf_counter() - started) * 1000
-        proxy.hub.publish(RequestCompleted(
-            rid, request.method, host, target.raw_path, response.status, elapsed, done.ingress, done.backend,
-            done.pod, done.rule, done.outcome))
+        if hub.wants(RequestCompleted):
+            hub.publish(RequestCompleted(
+                rid, request.method, host, target.raw_path, response.status, elapsed, done.ingress, done.backend,
+                done.pod, done.rule, done.outcome))
         token = request.headers.get(ANSWER_HEADER)
         if token is not None:
             proxy.answered(token, done)
@@ -130,17 +136,21 @@ class RequestHandler:
         problem = header_problem(request.raw_headers, limits)
         if problem:
             return self._own(431, pages.plain(431, problem), done)
-        if request.content_length is not None and request.content_length > limits.max_body:
+        if limits.max_body is not None and request.content_length is not None \
+                and request.content_length > limits.max_body:
             return self._own(413, pages.plain(413, f"the body is {request.content_length} bytes; "
                                                    f"the limit is {limits.max_body}"), done)
 
         snap = proxy.snapshot
         target = request.rel_url
+        # client address for allow/deny lists, Content-Length for body limits, and a draw for weighted backends
         routed = Request(host, target.raw_path or "/", request.method, self.scheme, target.raw_query_string,
-                         tuple(request.headers.items()))
+                         tuple(request.headers.items()), request.remote or "", request.content_length,
+                         random.random())
         wanted = self.load_balancer if snap.profile.load_balancer_per_ingress else None
         decision = route(snap.state, snap.profile, routed, wanted)
-        proxy.hub.publish(DecisionMade(rid, decision))
+        if proxy.hub.wants(DecisionMade):
+            proxy.hub.publish(DecisionMade(rid, decision))
         done.decision = decision
         done.outcome = decision.outcome
         done.ingress = decision.ingress.meta.key if decision.ingress else "-"
@@ -148,7 +158,7 @@ class RequestHandler:
         if decision.rule:
             rule = decision.rule
             done.rule = f"{rule['host'] or '*'} {rule['path']} ({rule['pathType']})"
-        flow = snap.flow(decision, proxy.pool.health.controller) if proxy.hub.active else None
+        flow = snap.flow(decision, proxy.pool.health.controller) if proxy.hub.wants(HopReached) else None
         done.flow = flow
         if flow is not None:
             # the client hop names this request; the rest of the flow is shared by requests alike
@@ -168,9 +178,13 @@ class RequestHandler:
             response.headers["Location"] = decision.location
             return response
         if decision.outcome == "answer":
-            return self._own(decision.status or 404, (decision.body or "") + "\n", done)
+            text = "" if decision.status == 204 else (decision.body or "") + "\n"  # 204: no body (a CORS preflight)
+            response = self._own(decision.status or 404, text, done, decision.content_type)
+            for name, value in decision.response_headers:
+                response.headers[name] = value
+            return response
 
-        body = await self._read_body(request)
+        body = await self._read_body(request, decision.max_body)
         if isinstance(body, web.Response):
             return self._own(body.status, body.text or "", done)
         await proxy.pool.prepare(decision)  # on demand, the backend's first request starts its checks
@@ -193,17 +207,19 @@ class RequestHandler:
         done.pod = upstream.name
         return await self._forward(request, rid, host, decision, upstream, body, flow, done)
 
-    async def _read_body(self, request: web.BaseRequest) -> bytes | web.Response:
+    async def _read_body(self, request: web.BaseRequest, controller_limit: int | None) -> bytes | web.Response:
         limits = self.proxy.options.limits
         if not request.body_exists:
             return b""
+        caps = [limit for limit in (limits.max_body, controller_limit) if limit]
+        cap = min(caps) if caps else None
 
         async def read() -> bytes | web.Response:
             chunks, size = [], 0
             async for chunk in request.content.iter_any():
                 size += len(chunk)
-                if size > limits.max_body:
-                    return web.Response(status=413, text=pages.plain(413, f"the body is over {limits.max_body} bytes"))
+                if cap is not None and size > cap:  # a chunked body: nginx counts it as it reads, as here
+                    return web.Response(status=413, text=pages.plain(413, f"the body is over {cap} bytes"))
                 chunks.append(chunk)
             return b"".join(chunks)
 
@@ -219,14 +235,17 @@ class RequestHandler:
         snap = proxy.snapshot
         limits = proxy.options.limits
         pod = upstream.name
-        headers = _upstream_headers(request, host, self.scheme, decision, upstream.simulated, snap.profile)
+        headers = _upstream_headers(request, host, self.scheme, decision, upstream.simulated, snap)
         url = URL.build(scheme="http", host=upstream.host, port=upstream.port, encoded=True,
                         path=_upstream_path(request, decision, snap), query_string=request.rel_url.raw_query_string)
         started = time.perf_counter()
         read_timeout = limits.upstream_read_timeout
         if read_timeout is None:
             read_timeout = snap.profile.upstream_timeout
-        timeout = aiohttp.ClientTimeout(sock_connect=limits.upstream_connect_timeout, sock_read=read_timeout)
+        timeout = self._timeouts.get((limits.upstream_connect_timeout, read_timeout))
+        if timeout is None:
+            timeout = self._timeouts[(limits.upstream_connect_timeout, read_timeout)] = aiohttp.ClientTimeout(
+                sock_connect=limits.upstream_connect_timeout, sock_read=read_timeout)
         try:
             async with proxy.session.request(request.method, url, headers=headers, data=body or None,
                                              allow_redirects=False, timeout=timeout) as answer:
@@ -248,9 +267,10 @@ class RequestHandler:
         if flow is not None:
             self._reach_pod(rid, flow, pod)
         done.answered_by = pod
-        proxy.hub.publish(UpstreamResponse(
-            rid, answer.status, tuple(answer.headers.items()),
-            payload[:_BODY_EXCERPT].decode("utf-8", "replace"), elapsed, pod))
+        if proxy.hub.wants(UpstreamResponse):
+            proxy.hub.publish(UpstreamResponse(
+                rid, answer.status, tuple(answer.headers.items()),
+                payload[:_BODY_EXCERPT].decode("utf-8", "replace"), elapsed, pod))
         response = web.Response(status=answer.status, reason=answer.reason, body=payload)
         for name, value in answer.headers.items():
             if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
@@ -319,13 +339,13 @@ def _upstream_path(request: web.BaseRequest, decision: Decision, snap: "Snapshot
     raw = request.rel_url.raw_path or "/"
     upstream = decision.upstream_path or raw
     p = snap.profile
-    if upstream == normalize_path(raw, p.decode_percent, p.merge_slashes):
+    if upstream == decision.matched_path or upstream == normalize_path(raw, p.decode_percent, p.merge_slashes):
         return raw
     return quote(upstream, safe="/%:@!$&'()*+,;=-._~")
 
 
 def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision: Decision,
-                      simulated: bool, profile: ControllerProfile) -> CIMultiDict[str]:
+                      simulated: bool, snap: "Snapshot") -> CIMultiDict[str]:
     """What the Pod receives: the client's headers and X-Forwarded-*, as ingress-nginx sends them.
 
     A simulated Pod also gets which Ingress, backend and rule routed the request (its echo
@@ -340,7 +360,7 @@ def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision
     headers["Host"] = host
     client = request.remote or ""
     earlier = request.headers.get("X-Forwarded-For")
-    if profile.forwarded_for == "replace":  # ingress-nginx: the client cannot choose the address the Pod sees
+    if snap.profile.forwarded_for == "replace":  # ingress-nginx: the client cannot choose the address the Pod sees
         headers["X-Forwarded-For"] = client
         headers["X-Real-IP"] = client
         if earlier:
@@ -349,10 +369,12 @@ def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision
         headers["X-Forwarded-For"] = f"{earlier}, {client}" if earlier else client
     headers["X-Forwarded-Proto"] = scheme
     headers["X-Forwarded-Host"] = host
+    for name, value in decision.upstream_headers:  # upstream-vhost (Host), x-forwarded-prefix
+        headers[name] = value
     if not simulated:
         return headers
     headers[INGRESS_HEADER] = decision.ingress.meta.key if decision.ingress else "-"
     headers[BACKEND_HEADER] = str(decision.backend) if decision.backend else "-"
-    if decision.rule:
-        headers[RULE_HEADER] = json.dumps(decision.rule, separators=(",", ":"))
+    if decision.path is not None:
+        headers[RULE_HEADER] = snap.rule_header(decision)
     return headers

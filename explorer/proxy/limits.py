@@ -1,8 +1,7 @@
 """Size limits and timeouts of the proxy, with the status each one answers.
 
 The defaults are ingress-nginx's: `large_client_header_buffers 4 8k` (a request
-line over 8 KiB is 414, a header line over 8 KiB is refused), `proxy-body-size`
-1m (413), `client-header-timeout` and `client-body-timeout` 60s (408),
+line over 8 KiB is 414, a header line over 8 KiB is refused), `client-header-timeout` and `client-body-timeout` 60s (408),
 `keep-alive` 75s (an idle connection is closed), `proxy-connect-timeout` 5s
 (504). How long a Pod may take to answer, and what the client then gets, is
 the controller's (`ControllerProfile.upstream_timeout`: nginx 60s and 504,
@@ -29,7 +28,9 @@ class Limits:
     max_request_target: int = 8192  # bytes of the request-target -> 414
     max_header_line: int = 8192  # bytes of one "Name: value" line -> 431
     max_header_total: int = 32768  # bytes of all header lines -> 431
-    max_body: int = 1 << 20  # bytes -> 413
+    #: bytes -> 413. None: the controller decides (ingress-nginx's proxy-body-size, 1m by default, in the
+    #: Decision; GKE's load balancer has no such limit). A number caps every request on top of that.
+    max_body: int | None = None
     client_header_timeout: float = 60.0  # seconds from a request's first byte to its last header -> 408
     client_body_timeout: float = 60.0  # seconds to receive the body -> 408
     keepalive_timeout: float = 75.0  # seconds a connection may wait for its next request (or its first)

@@ -28,6 +28,7 @@ from explorer.proxy.health import HealthRunner, Prepared
 from explorer.proxy.upstreams import Upstream
 from explorer.routing.decision import Decision
 from explorer.profiles import ControllerProfile
+from explorer.topology.controller import BackendService, ControllerState, Endpoint
 from explorer.topology.pods import PodView, all_pods
 from explorer.traffic import PodsOnDemand
 
@@ -55,6 +56,9 @@ class Pool:
         self.pod_count = 0  # Pods of the current snapshot
         self.on_demand = False  # see the module docstring
         self._turn: dict[str, int] = {}
+        #: Per health state (replaced whole when health changes): a backend ref -> its backend and serving Pods.
+        self._serving_for: ControllerState | None = None
+        self._serving: dict[tuple[str, str, str], tuple[BackendService | None, tuple[Endpoint, ...]]] = {}
 
     async def sync(self, state: ClusterState, profile: ControllerProfile) -> None:
         """Take exactly the Pods of this snapshot (same names as the diagram's), then sync the controller.
@@ -98,10 +102,19 @@ class Pool:
         ref = decision.backend
         assert ref is not None
         cs = self.health.controller
-        backend = cs.find_backend(ref.namespace, ref.service, ref.port) if cs is not None else None
-        if cs is None or backend is None:
+        if cs is None:
             return Choice("", (), None, why=f"the controller made no backend for {ref}")
-        endpoints = sorted(cs.serving_endpoints(backend.id), key=lambda e: e.pod)
+        if self._serving_for is not cs:
+            self._serving_for, self._serving = cs, {}
+        key = (ref.namespace, ref.service, ref.port)
+        found = self._serving.get(key)
+        if found is None:
+            backend = cs.find_backend(ref.namespace, ref.service, ref.port)
+            endpoints = tuple(sorted(cs.serving_endpoints(backend.id), key=lambda e: e.pod)) if backend else ()
+            found = self._serving[key] = (backend, endpoints)
+        backend, endpoints = found
+        if backend is None:
+            return Choice("", (), None, why=f"the controller made no backend for {ref}")
         serving = tuple(e.pod for e in endpoints)
         running = [e for e in endpoints if self.upstreams.running(e.pod)]
         if not running:

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Iterable
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -89,6 +91,15 @@ class Snapshot:
     profile: ControllerProfile
     _flows: dict[tuple[object, ...], Flow] = field(default_factory=dict, compare=False, repr=False)
     _flows_for: list[ControllerState | None] = field(default_factory=lambda: [None], compare=False, repr=False)
+    _rules: dict[tuple[int, str | None], str] = field(default_factory=dict, compare=False, repr=False)
+
+    def rule_header(self, decision: Decision) -> str:
+        """The winning rule as JSON (the simulated Pod echoes it): made once per rule path of this snapshot."""
+        key = (id(decision.path), decision.rule_host)  # the paths live as long as the snapshot's state
+        found = self._rules.get(key)
+        if found is None:
+            found = self._rules[key] = json.dumps(decision.rule, separators=(",", ":"))
+        return found
 
     def flow(self, decision: Decision, controller: ControllerState | None) -> Flow:
         """The topology flow of a decision, shared by every request decided alike.
@@ -209,8 +220,8 @@ class Proxy:
     def listeners(self) -> dict[str, ListenerInfo]:
         return {name: listener.info() for name, listener in self._listeners.items()}
 
-    def subscribe(self) -> Subscription:
-        return self.hub.subscribe()
+    def subscribe(self, kinds: Iterable[type] | None = None) -> Subscription:
+        return self.hub.subscribe(kinds=kinds)
 
     async def start(self, state: ClusterState, profile: ControllerProfile) -> None:
         if self._session is not None:
@@ -406,6 +417,4 @@ def _is_ip(host: str) -> bool:
 
 
 def _dumps(data: object) -> str:
-    import json
-
     return json.dumps(data, indent=2)

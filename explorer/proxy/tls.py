@@ -136,7 +136,7 @@ class CertificateStore:
 
 def remove_stale_key_dirs(root: str | None = None) -> list[Path]:
     """Remove key directories of runs that are gone (this user's only); returns what was removed."""
-    removed = []
+    removed: list[Path] = []
     base = Path(root or tempfile.gettempdir())
     try:
         candidates = list(base.glob(f"{PREFIX}*-*"))

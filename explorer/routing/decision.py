@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from explorer.model.location import Location
@@ -66,7 +65,7 @@ class BackendRef:
         return f"{self.namespace}/{self.service}:{self.port}"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Decision:
     request: Request
     profile: str
@@ -86,12 +85,26 @@ class Decision:
     route: "Route | None" = field(default=None, repr=False)
     #: Every backend of a weighted forward; `backend` is the one this request goes to.
     backends: "tuple[WeightedBackend, ...]" = ()
+    #: The path the controller matched on (the request's, normalised as the profile says).
+    matched_path: str = ""
+    #: Headers the controller sends with its own answer (WWW-Authenticate), and that answer's type.
+    response_headers: tuple[tuple[str, str], ...] = ()
+    content_type: str = "text/plain"
+    #: Headers the controller sets on the request to the Pod (X-Forwarded-Prefix; Host from upstream-vhost).
+    upstream_headers: tuple[tuple[str, str], ...] = ()
+    #: The controller's body limit for this request (nginx client_max_body_size); None: none known.
+    max_body: int | None = None
+    #: Every annotation of the deciding Ingress(es), with its handling (explorer.profiles.nginx_annotations).
+    annotations: tuple[Any, ...] = ()
     _explain: Callable[["Decision"], list[TraceEntry]] | None = field(default=None, repr=False)
+    _trace: list[TraceEntry] | None = field(default=None, init=False, repr=False)
 
-    @cached_property
+    @property
     def trace(self) -> list[TraceEntry]:
         """Every candidate considered and why; built on first use (explaining costs more than routing)."""
-        return self._explain(self) if self._explain else []
+        if self._trace is None:
+            self._trace = self._explain(self) if self._explain else []
+        return self._trace
 
     @property
     def forwards(self) -> bool:
@@ -122,6 +135,15 @@ class Decision:
             "status": self.status,
             "location": self.location,
             "upstreamPath": self.upstream_path,
+            "backends": [
+                {"namespace": b.ref.namespace, "service": b.ref.service, "port": _port_value(b.ref.port),
+                 "weight": b.weight, "share": round(b.weight / total, 6) if total else 0}
+                for total in [sum(b.weight for b in self.backends)] for b in self.backends
+            ] if len(self.backends) > 1 else None,  # a split (canary weight): each backend and its share
+            "responseHeaders": [list(h) for h in self.response_headers] or None,
+            "upstreamHeaders": [list(h) for h in self.upstream_headers] or None,
+            "maxBody": self.max_body,
+            "annotations": [a.as_dict() for a in self.annotations],
             "reason": self.reason,
             "trace": [entry.as_dict() for entry in self.trace],
         }

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from explorer.routing.decision import BackendRef, Decision
+from explorer.routing.decision import BackendRef, Decision, TraceEntry
 from explorer.routing.paths import element_prefixes, url_map_glob_keys
 from explorer.routing.request import Request, normalize_path
 from explorer.routing.table import (
@@ -38,17 +38,28 @@ class RouteResult:
 
 def route(table: RouteTable, request: Request, entry_point: str | None = None) -> Decision:
     """Route one request. `entry_point` names the load balancer (or Gateway) it is sent to, when several exist."""
-    from explorer.routing.explain import explain  # the trace is only built when asked for
-
     path = normalize_path(request.path, table.decode_percent, table.merge_slashes)
-    ep, lb_why = _pick_entry_point(table, request.hostname, entry_point)
+    hostname = request.hostname
+    ep, lb_why = _pick_entry_point(table, hostname, entry_point)
     result = RouteResult(table, ep, lb_why, path)
-    fields = _evaluate(result, request)
+    fields = _evaluate(result, request, hostname)
+    r = result.route
+    if r is not None:
+        fields.setdefault("annotations", r.annotations)
+        body = next((c for c in r.conditions if c.kind == "body-size"), None)
+        if body is not None:
+            fields.setdefault("max_body", body.max_body_bytes)
     return Decision(request=request, profile=table.profile.name, load_balancer=ep.name if ep else "",
-                    route=result.route, _explain=lambda d: explain(d, result), **fields)
+                    route=result.route, matched_path=path, _explain=lambda d: _explain(d, result), **fields)
 
 
-def _evaluate(result: RouteResult, request: Request) -> dict[str, Any]:
+def _explain(decision: Decision, result: RouteResult) -> list[TraceEntry]:
+    from explorer.routing.explain import explain  # only when a trace is read: not on the fast path
+
+    return explain(decision, result)
+
+
+def _evaluate(result: RouteResult, request: Request, hostname: str) -> dict[str, Any]:
     table, ep, path = result.table, result.entry_point, result.path
     if ep is None:
         assert table.nothing is not None
@@ -62,7 +73,7 @@ def _evaluate(result: RouteResult, request: Request) -> dict[str, Any]:
     for condition in listener.conditions:
         if condition.applies(request):
             return _condition(result, None, condition, request)
-    vhost, result.vhost_why = listener.hosts.virtual_host(request.hostname)
+    vhost, result.vhost_why = listener.hosts.virtual_host(hostname)
     result.vhost = vhost
     if vhost is None:
         assert ep.fallback is not None
@@ -108,7 +119,8 @@ def _first(routes: list[Route] | None, request: Request) -> Route | None:
 
 
 def _accepts(r: Route, request: Request) -> bool:
-    return not r.match.guarded or r.match.accepts(request)
+    match = r.match
+    return not match.guarded or match.accepts(request)
 
 
 # ---------------------------------------------------------------- answers
@@ -120,10 +132,11 @@ def _answer(result: RouteResult, r: Route, request: Request) -> dict[str, Any]:
         if condition.applies(request):
             return _condition(result, r, condition, request)
     fields = _about(r)
-    fields["reason"] = _reason(r, result.path)
+    fields["reason"] = reason = _reason(r, result.path)
     if r.default is not None:
         fields["used_default_backend"] = r.default
-    return {**fields, **_action(r.action, fields["reason"], result, request, r)}
+    fields.update(_action(r.action, reason, result, request, r))
+    return fields
 
 
 def _condition(result: RouteResult, r: Route | None, condition: Condition, request: Request) -> dict[str, Any]:
@@ -137,7 +150,8 @@ def _condition(result: RouteResult, r: Route | None, condition: Condition, reque
         fields["used_default_backend"] = r.default
     if condition.names_backend and r is not None and isinstance(r.action, Forward):
         fields["backend"] = _chosen(r.action.backends, request).ref
-    return {**fields, **_action(condition.answer, reason, result, request, None)}
+    fields.update(_action(condition.answer, reason, result, request, None))
+    return fields
 
 
 def _about(r: Route) -> dict[str, Any]:
@@ -154,10 +168,7 @@ def _about(r: Route) -> dict[str, Any]:
 def _reason(r: Route, path: str) -> str:
     if r.why:
         return r.why
-    reason = f"{r.label} in {r.origin.key} matches {path}"
-    if r.host:
-        reason = f"host {r.host} and {reason}"
-    return reason
+    return r.matches_text + path
 
 
 def _action(action: Action, reason: str, result: RouteResult, request: Request,
@@ -171,14 +182,27 @@ def _action(action: Action, reason: str, result: RouteResult, request: Request,
             return {"outcome": "answer", "status": chosen.answer.status, "body": chosen.answer.body,
                     "reason": f"{reason}; the share of {chosen.ref} answers {chosen.answer.status}: "
                               f"{chosen.answer.why}", "backend": chosen.ref, "backends": action.backends}
+        f = action.filters
+        upstream_headers = ((("Host", f.host),) if f.host else ()) + (f.request_headers.set if f.request_headers else ())
         return {"outcome": "forward", "reason": f"{reason}; forwarded to {chosen.ref}", "backend": chosen.ref,
-                "upstream_path": _upstream(action, result.path, r), "backends": action.backends}
+                "upstream_path": _upstream(action, result.path, r), "backends": action.backends,
+                "upstream_headers": upstream_headers}
     if isinstance(action, Redirect):
         return {"outcome": "redirect", "status": action.code, "location": _location(action, request, result.path)}
     if isinstance(action, Respond):
-        return {"outcome": "answer", "status": action.status, "body": action.body}
+        headers = tuple((name, _variable(value, request)) for name, value in action.headers)
+        return {"outcome": "answer", "status": action.status, "body": action.body,
+                "response_headers": headers, "content_type": action.content_type}
     assert isinstance(action, Refuse)
     return {"outcome": "refused"}
+
+
+def _variable(value: str, request: Request) -> str:
+    """nginx's `$http_<name>`: the request header of that name ("-" and "_" alike), else the value itself."""
+    if not value.startswith("$http_"):
+        return value
+    wanted = value[len("$http_"):].lower()
+    return next((v for k, v in request.headers if k.lower().replace("-", "_") == wanted), "")
 
 
 def _chosen(backends: tuple[WeightedBackend, ...], request: Request) -> WeightedBackend:
@@ -240,7 +264,9 @@ def _location(redirect: Redirect, request: Request, path: str) -> str:
             _, sep, given = request.host.rpartition(":")
             port = int(given) if sep and given.isdigit() else None
         default = 443 if scheme == "https" else 80
-        authority = host if port is None or port == default else f"{host}:{port}"
+        if redirect.explicit_port and port is None:
+            port = default
+        authority = host if port is None or (port == default and not redirect.explicit_port) else f"{host}:{port}"
     new_path = path
     if redirect.path is not None:
         new_path = redirect.path
@@ -249,6 +275,8 @@ def _location(redirect: Redirect, request: Request, path: str) -> str:
         new_path = replacement.rstrip("/") + path[len(matched.rstrip("/")):] or "/"
     shown = "" if new_path == "/" and not redirect.keep_root_slash else new_path
     query = f"?{request.query}" if request.query and redirect.keep_query else ""
+    if redirect.drop_trailing_slash and not query and shown.endswith("/"):
+        shown = shown[:-1]
     return f"{scheme}://{authority}{shown}{query}"
 
 

@@ -63,6 +63,11 @@ def explain(decision: Decision, result: "RouteResult") -> list[TraceEntry]:
     if decision.path is None:
         trace.append(TraceEntry("chosen", decision.reason, decision.ingress.meta.key if decision.ingress else "",
                                 backend=str(decision.backend) if decision.backend else ""))
+    for report in decision.annotations:  # never silent: every annotation of the deciding Ingress(es)
+        what = report.error and f"invalid ({report.error})" or report.suggestion and \
+            f"did you mean {report.suggestion}?" or report.note
+        trace.append(TraceEntry("note", f"annotation {report.key}: {report.handling}; {what}",
+                                decision.ingress.meta.key if decision.ingress else ""))
     return trace
 
 

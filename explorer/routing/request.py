@@ -21,7 +21,7 @@ class Request:
 
     @classmethod
     def from_url(
-        cls, url: str, method: str = "GET", headers: tuple[tuple[str, str], ...] = ()
+        cls, url: str, method: str = "GET", headers: tuple[tuple[str, str], ...] = (), client: str = "127.0.0.1"
     ) -> "Request":
         """`http://foo.com/bar?x=1`; a Host header in `headers` overrides the URL's host."""
         if "://" not in url:
@@ -33,7 +33,10 @@ class Request:
         for name, value in headers:
             if name.lower() == "host":
                 host = value
-        return cls(host, parts.path or "/", method.upper(), parts.scheme, parts.query, tuple(headers))
+        length = next((int(v.strip()) for k, v in headers if k.lower() == "content-length" and v.strip().isdigit()),
+                      None)
+        return cls(host, parts.path or "/", method.upper(), parts.scheme, parts.query, tuple(headers), client,
+                   length)
 
     @property
     def hostname(self) -> str:

@@ -21,7 +21,9 @@ INGRESS_TABLES: Slot[RouteTable] = Slot("Ingress route table")
 
 def table_for(state: ClusterState, profile: ControllerProfile) -> RouteTable:
     """The compiled RouteTable of this snapshot's Ingresses under `profile`, built on first use."""
-    table = state.derived.get(INGRESS_TABLES, (profile.name, id(profile)), lambda: _compile(state, profile))
+    key = (profile.name, id(profile))
+    table = state.derived.peek(INGRESS_TABLES, key) or state.derived.get(
+        INGRESS_TABLES, key, lambda: _compile(state, profile))
     if table.profile is not profile:  # another profile took a dead one's id: rare, compile afresh
         table = _compile(state, profile)
     return table

@@ -43,7 +43,8 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Union
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Callable, Literal, Union
 
 from explorer.model.location import Location
 from explorer.model.objects import HTTPIngressPath, Ingress
@@ -66,6 +67,9 @@ ConditionKind = Literal[
     "body-size",  # 413 above the limit
     "dropped",  # the object was dropped by the controller (a risky annotation)
     "no-endpoints",  # the backend cannot be used: 503
+    "denied",  # the controller denied the location (an invalid annotation, a missing auth Secret): 503
+    "redirect",  # the location redirects every request (nginx permanent-redirect / temporal-redirect)
+    "preflight",  # a CORS preflight (OPTIONS) the controller answers itself (nginx enable-cors)
 ]
 
 
@@ -120,11 +124,12 @@ class Match:
     method: str | None = None
     cookies: tuple[HeaderMatch, ...] = ()  # cookie name/value
     clients: tuple[Network, ...] = ()  # the client address must be in one of these
+    #: True when the route asks more than host and path (set from the fields above, read per request).
+    guarded: bool = field(init=False, default=False)
 
-    @property
-    def guarded(self) -> bool:
-        """True when the route asks more than host and path."""
-        return bool(self.headers or self.query or self.method or self.cookies or self.clients)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "guarded",
+                           bool(self.headers or self.query or self.method or self.cookies or self.clients))
 
     def accepts(self, request: "Request") -> bool:
         """The non-path parts of the match (the index already matched host and path)."""
@@ -222,6 +227,10 @@ class Redirect:
     prefix: tuple[str, str] | None = None  # (matched prefix, replacement): Gateway ReplacePrefixMatch
     keep_root_slash: bool = True  # False: a bare `/` path is left out of the location (nginx's 308)
     keep_query: bool = True
+    #: nginx lua: one trailing `/` of the request_uri (path and query) is dropped (the HTTPS and www redirects).
+    drop_trailing_slash: bool = False
+    #: nginx from-to-www: the port is written even when it is the scheme's default (`host:80`).
+    explicit_port: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +238,10 @@ class Respond:
     status: int
     body: str = ""
     why: str = ""
+    #: Sent with the answer (WWW-Authenticate, CORS); a value `$http_<name>` is that request header (nginx's
+    #: variable), e.g. Access-Control-Allow-Origin: $http_origin.
+    headers: tuple[tuple[str, str], ...] = ()
+    content_type: str = "text/plain"
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +269,9 @@ class Condition:
     networks: tuple[Network, ...] = ()  # allow / deny
     max_body_bytes: int | None = None  # body-size
     header: str = ""  # auth: the header the credentials come in
+    #: auth: True when the request's credentials are good (nginx checks them against an htpasswd Secret);
+    #: None: only the header's presence is asked.
+    check: "Callable[[Request], bool] | None" = None
     names_backend: bool = False  # the answer is about the route's backend (the decision keeps it)
     #: True: the decision reads "<the route's reason>, but <why>"; False: `why` alone is the reason.
     joins: bool = True
@@ -270,7 +286,11 @@ class Condition:
             return _in_networks(request.client, self.networks)
         if self.kind == "body-size":
             return self.max_body_bytes is not None and (request.content_length or 0) > self.max_body_bytes
+        if self.kind == "preflight":
+            return request.method == "OPTIONS" and (self.check is None or self.check(request))
         if self.kind == "auth":
+            if self.check is not None:
+                return not self.check(request)
             name = self.header.lower()
             return not any(k.lower() == name for k, _ in request.headers)
         return True
@@ -299,6 +319,14 @@ class Route:
     implicit: bool = False
     #: Why the route answers, when it is not a path match (fallbacks, implicit routes).
     why: str = ""
+    #: Every annotation of its object(s), with its handling (nginx_annotations.AnnotationReport).
+    annotations: tuple[Any, ...] = ()
+
+    @cached_property
+    def matches_text(self) -> str:
+        """The start of the reason a path match gives: "host H and Prefix /foo in ns/name matches " (then the path)."""
+        text = f"{self.label} in {self.origin.key} matches "
+        return f"host {self.host} and {text}" if self.host else text
 
     @property
     def label(self) -> str:
@@ -359,7 +387,9 @@ class HostIndex:
         return None, f"host {host or '(none)'} matches no rule host"
 
     def all(self) -> list[VirtualHost]:
-        return [*self.hosts.values(), *self.wildcards.values(), self.catch_all]
+        """Every virtual host once (an nginx server-alias names one host under a second key)."""
+        unique = {id(v): v for v in (*self.hosts.values(), *self.wildcards.values(), self.catch_all)}
+        return list(unique.values())
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ section 4); the evaluator never asks which controller it is.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from explorer.model.objects import HTTPIngressPath, Ingress, IngressBackend, IngressTLS
@@ -21,9 +22,13 @@ from explorer.routing.ingress.annotations import (
     REWRITE_TARGET, SSL_REDIRECT, USE_REGEX,
 )
 from explorer.routing.ingress.gke import translation_errors
+from explorer.routing.nginx import (
+    ControllerConfig, IngressAnnotations, canary_routes, conditions_before, config_from_state, parse_ingress,
+)
 from explorer.routing.paths import prefix_key, url_map_paths, wildcard_covers
 from explorer.routing.table import (
-    Action, Certificate, Condition, EntryPoint, Filters, Forward, HostIndex, Listener, Match, Origin, PathKind,
+    Action, Certificate, Condition, EntryPoint, Filters, Forward, HeaderEdit, HostIndex, Listener, Match, Origin,
+    PathKind,
     PathMatch, Redirect, Refuse, Remark, Respond, RewritePath, Route, RouteTable, Served, VirtualHost,
     WeightedBackend,
 )
@@ -44,12 +49,24 @@ class _Compiler:
         self.state = state
         self.profile = profile
         p = profile
+        #: The ingress-nginx-controller ConfigMap (None when the profile reads no nginx annotations).
+        self.nginx: ControllerConfig | None = config_from_state(state) if p.reads_nginx_annotations else None
+        self._parsed: dict[int, IngressAnnotations] = {}
+        self._orphans: dict[str, str] = {}  # host -> why its canary found no mainline
         ordered = sorted(state.ingresses, key=_age_key)
-        served_list = [Served(i, *serves(i, state, p)) for i in ordered]
+        served_list = [self._served(i) for i in ordered]
         served = [s.ingress for s in served_list if s.served]
         self.ages = {id(ingress): age for age, ingress in enumerate(served)}
+        # canary Ingresses make no servers of their own: they attach to their mainline's upstream
+        # (controller.go mergeAlternativeBackends), so every location using that upstream gets them (#4667)
+        canaries = [i for i in served if (self.parsed(i) or _NONE).canary is not None]
+        served = [i for i in served if not any(i is c for c in canaries)]
         table = self.table = RouteTable("ingress", p, shared=not p.load_balancer_per_ingress, served=served_list,
                                         decode_percent=p.decode_percent, merge_slashes=p.merge_slashes)
+        if self.nginx is not None and self.nginx.values:
+            known = ", ".join(f"{k}: {v!r}" for k, v in sorted(self.nginx.values.items()))
+            table.notes.append(f"the controller's settings come from {self.nginx.origin}: {known}; every other "
+                               "key is ingress-nginx's default")
         if any(not i.meta.creation_timestamp for i in served) and len(served) > 1:
             table.notes.append("Ingresses carry no creationTimestamp here, so their order in the files stands "
                                "for creation order (older wins conflicts)")
@@ -63,6 +80,162 @@ class _Compiler:
             table.nothing = Route(controller, "", _ANY, Respond(404, p.default_backend_body), default="controller",
                                   why=f"no Ingress is served by {p.title}; its default backend answers 404")
             self._fill(EntryPoint("shared", controller), served)
+            if self.nginx is not None:
+                ep = table.entry_points["shared"]
+                self._attach_canaries(ep, canaries)
+                self._absent_hosts(ep, [s for s in served_list if not s.served and "refuses this Ingress" in s.why])
+
+    # ------------------------------------------------------------ ingress-nginx annotations
+
+    def parsed(self, ingress: Ingress | None) -> IngressAnnotations | None:
+        """What the Ingress's nginx annotations make the controller do (None for other controllers)."""
+        if self.nginx is None or ingress is None:
+            return None
+        parsed = self._parsed.get(id(ingress))
+        if parsed is None:
+            parsed = self._parsed[id(ingress)] = parse_ingress(ingress, self.nginx)
+        return parsed
+
+    def _served(self, ingress: Ingress) -> Served:
+        served, why = serves(ingress, self.state, self.profile)
+        parsed = self.parsed(ingress) if served else None
+        if parsed is not None and parsed.refused:
+            return Served(ingress, False, f"{self.profile.title} refuses this Ingress ({parsed.refused}): the "
+                                          "admission webhook rejects it, and without the webhook the controller "
+                                          "skips it, so its hosts and paths do not exist")
+        return Served(ingress, served, why)
+
+    def _attach_canaries(self, ep: EntryPoint, canaries: list[Ingress]) -> None:
+        """Each canary path finds the mainline route of its host with the same path and pathType; every route
+        forwarding to that mainline's upstream then tries the canary first (balancer.lua)."""
+        ep.ingresses = ep.ingresses + canaries  # served: the controller syncs their backends
+        hosts = ep.hosts
+        assert hosts is not None
+        alternatives: dict[tuple[str, str, str], tuple[Ingress, BackendRef]] = {}
+        for canary in canaries:
+            for rule in canary.rules:
+                vhost = hosts.catch_all if not rule.host else \
+                    (hosts.wildcards if rule.host.startswith("*.") else hosts.hosts).get(rule.host)
+                for hp in rule.paths or ():
+                    ref = _ref(canary, hp.backend)
+                    if ref is None:
+                        continue
+                    what = f"{hp.path_type} {hp.shown_path} on host {rule.host or '(any)'}"
+                    mains = [r for r in (vhost.routes if vhost else []) if not r.skip and r.origin.http_path
+                             and r.origin.http_path.path == hp.path and r.origin.http_path.path_type == hp.path_type
+                             and isinstance(r.action, Forward)]
+                    if not mains:
+                        why = (f"the canary {canary.meta.key} ({what}) has no mainline: no Ingress without canary "
+                               "has that host, path and pathType, so nginx deletes its upstream")
+                        ep.notes.append(why)
+                        self._orphans.setdefault(rule.host, why)
+                        continue
+                    main_action = mains[0].action
+                    assert isinstance(main_action, Forward)
+                    main = main_action.backends[0].ref
+                    if (main.namespace, main.service) == (ref.namespace, ref.service):
+                        ep.notes.append(f"the canary {canary.meta.key} ({what}) names its mainline's own Service")
+                        continue
+                    alternatives.setdefault((main.namespace, main.service, main.port), (canary, ref))
+        if not alternatives:
+            return
+        for vhost in hosts.all():
+            for index in (*vhost.exact.values(), *vhost.prefix.values(), *vhost.globs.values(),
+                          *([vhost.regex] if vhost.regex is not None else [])):
+                expanded: list[Route] = []
+                for r in index:
+                    expanded += self._with_canary(r, alternatives)
+                index[:] = expanded
+
+    def _with_canary(self, r: Route, alternatives: dict[tuple[str, str, str], tuple[Ingress, BackendRef]]
+                     ) -> list[Route]:
+        if not isinstance(r.action, Forward) or len(r.action.backends) != 1 or r.implicit:
+            return [r]
+        main = r.action.backends[0]
+        found = alternatives.get((main.ref.namespace, main.ref.service, main.ref.port))
+        if found is None:
+            return [r]
+        canary, ref = found
+        parsed = self.parsed(canary)
+        assert parsed is not None and parsed.canary is not None
+        label = _reason_of(r)
+        alt = WeightedBackend(ref)
+        guarded, weighted = canary_routes(parsed.canary, main, alt, r.match.path, label)
+        said = f"{label}; its upstream {main.ref} has the canary {canary.meta.key} ({ref})"
+        out = []
+        for match, backend, why in guarded:
+            out.append(self._canary_copy(r, match, (backend,), f"{said}: {why}", parsed))
+        if weighted != (main,):
+            if len(weighted) == 1:
+                why = f"{said}: canary-weight {parsed.canary.weight}: every request goes to the canary"
+            else:
+                share = weighted[1].weight / (weighted[0].weight + weighted[1].weight)
+                why = (f"{said}: canary-weight {parsed.canary.weight} sends {share:.0%} of requests to the canary, "
+                       "chosen per request (route names the backend most requests reach; serve draws for each)")
+            out.append(self._canary_copy(r, r.match, weighted, why, parsed))
+        else:
+            out.append(self._canary_copy(r, r.match, (main,), f"{said}: no header or cookie chose it, and "
+                                                               "canary-weight is 0: the mainline", parsed))
+        return out
+
+    def _canary_copy(self, r: Route, match: Match, backends: tuple[WeightedBackend, ...], why: str,
+                     canary: IngressAnnotations) -> Route:
+        assert isinstance(r.action, Forward)
+        copy = Route(r.origin, r.host, match, Forward(backends, r.action.filters), age=r.age, slash=r.slash,
+                     how=r.how, why=why, annotations=r.annotations + tuple(canary.reports), notes=r.notes)
+        conditions = [c for c in r.conditions if c.kind != "no-endpoints"]
+        problem = self._backend_problem(max(backends, key=lambda b: b.weight).ref)
+        if problem:
+            conditions.append(Condition("no-endpoints", Respond(503, "503 Service Temporarily Unavailable"),
+                                        f"{problem}: {self.profile.title} answers 503", names_backend=True))
+        copy.conditions = tuple(conditions)
+        return copy
+
+    def _absent_hosts(self, ep: EntryPoint, refused: list[Served]) -> None:
+        """Hosts only a refused Ingress or an orphan canary names: their 404 says why."""
+        hosts = ep.hosts
+        assert hosts is not None
+        whys = dict(self._orphans)
+        for s in refused:
+            for rule in s.ingress.rules:
+                whys.setdefault(rule.host, f"{s.ingress.meta.key} names host {rule.host} but {s.why}")
+        if hosts.catch_all_used:
+            return
+        for host, why in whys.items():
+            if host and host not in hosts.hosts and not host.startswith("*."):
+                vhost = hosts.hosts[host] = VirtualHost(host)
+                vhost.fallback = Route(Origin("controller", ""), host, _ANY, Respond(404, self.profile.default_backend_body),
+                                       default="controller", why=f"no served Ingress has host {host} ({why}): "
+                                       f"{self.profile.title}'s default backend answers 404")
+
+    def _nginx_server_routes(self, ep: EntryPoint, hosts: HostIndex) -> None:
+        """from-to-www-redirect: a server of its own for the other name, answering every request with a redirect."""
+        assert self.nginx is not None
+        for host, vhost in list(hosts.hosts.items()):  # server-alias: more server_name values for the server
+            for r in sorted(vhost.routes, key=lambda r: r.age):
+                for alias in (self.parsed(r.origin.ingress) or _NONE).server_alias:
+                    if alias in hosts.hosts and hosts.hosts[alias] is not vhost:
+                        ep.notes.append(f"server-alias {alias} of {r.origin.key} is already a server of its own: "
+                                        "the controller ignores the alias")
+                    elif alias not in hosts.hosts and not alias.startswith(("*", "~")):
+                        hosts.hosts[alias] = vhost
+                        vhost.notes.append(f"server-alias on {r.origin.key}: {alias} is served as {host}")
+        for host, vhost in list(hosts.hosts.items()):
+            if host != vhost.host:
+                continue  # an alias
+            owner = next((r.origin.ingress for r in sorted(vhost.routes, key=lambda r: r.age)
+                          if (self.parsed(r.origin.ingress) or _NONE).from_to_www), None)
+            if owner is None:
+                continue
+            other = host[4:] if host.startswith("www.") else "www." + host
+            if other in hosts.hosts:  # controller.go: only when no server exists for that name
+                continue
+            www = hosts.hosts[other] = VirtualHost(other)
+            www.fallback = Route(_origin(owner), other, _ANY, Redirect(
+                self.nginx.redirect_code, host=host, drop_trailing_slash=True, explicit_port=True),
+                implicit=True, annotations=tuple((self.parsed(owner) or _NONE).reports), why=(
+                    f"nginx.ingress.kubernetes.io/from-to-www-redirect on {owner.meta.key}: nginx has a server for "
+                    f"{other} that only redirects to {host}, with the port it listens on"))
 
     # ------------------------------------------------------------ one load balancer
 
@@ -161,6 +334,8 @@ class _Compiler:
             https_conditions.append(Condition("listener", Refuse(), (
                 f"{ep.name} has no certificate (no spec.tls, pre-shared or managed certificate), so GKE made no "
                 "HTTPS front end: port 443 is closed"), joins=False))
+        if self.nginx is not None:
+            self._nginx_server_routes(ep, hosts)
         ep.listeners = {
             "http": Listener("http", 80, hosts, conditions=tuple(http_conditions)),
             "https": Listener("https", 443, hosts, certificates=tuple(certificates),
@@ -173,8 +348,15 @@ class _Compiler:
         kind: PathKind = "exact" if hp.path_type == "Exact" else "prefix"
         origin = Origin("Ingress", ingress.meta.key, hp.field, hp.location, ingress, hp)
         ref = _ref(ingress, hp.backend)
-        action: Action = Forward((WeightedBackend(ref),)) if ref is not None else Refuse()
-        route = Route(origin, host, Match(PathMatch(kind, hp.path or "/")), action, age=age)
+        parsed = self.parsed(ingress)
+        filters = Filters()
+        if parsed is not None:
+            headers = (("X-Forwarded-Prefix", parsed.x_forwarded_prefix),) if parsed.x_forwarded_prefix else ()
+            filters = Filters(host=parsed.upstream_vhost or None,
+                              request_headers=HeaderEdit(set=headers) if headers else None)
+        action: Action = Forward((WeightedBackend(ref),), filters) if ref is not None else Refuse()
+        route = Route(origin, host, Match(PathMatch(kind, hp.path or "/")), action, age=age,
+                      annotations=tuple(parsed.reports) if parsed is not None else ())
         route.skip = self._skip_reason(hp, ingress)
         return route
 
@@ -201,13 +383,25 @@ class _Compiler:
                     owner: Ingress | None, keep_root_slash: bool | None = None) -> tuple[Condition, ...]:
         """What answers before forwarding: nginx's HTTPS redirect, then its 503 for a backend it cannot use."""
         out: list[Condition] = []
+        parsed = self.parsed(owner)
+        after: list[Condition] = []
+        if parsed is not None and owner is not None and route.default is None:
+            before, after = conditions_before(parsed, owner.meta.key, self.state)
+            out += before
         redirect = self._tls_redirect(vhost, tls, owner) if vhost is not None else None
         if redirect is not None:
-            if keep_root_slash is None:
-                keep_root_slash = owner is not None and owner.annotation(PRESERVE_TRAILING_SLASH) == "true"
-            out.append(Condition("https-redirect", Redirect(
-                self.profile.tls_redirect_status or 308, scheme="https", keep_root_slash=keep_root_slash),
-                redirect, frozenset({"http"}), joins=False))
+            if parsed is not None:  # lua_ingress: one trailing slash of the request_uri goes, unless preserved
+                preserve = parsed.preserve_trailing_slash
+                out.append(Condition("https-redirect", Redirect(
+                    self.nginx.redirect_code if self.nginx else 308, scheme="https", keep_root_slash=preserve,
+                    drop_trailing_slash=not preserve), redirect, frozenset({"http"}), joins=False))
+            else:
+                if keep_root_slash is None:
+                    keep_root_slash = owner is not None and owner.annotation(PRESERVE_TRAILING_SLASH) == "true"
+                out.append(Condition("https-redirect", Redirect(
+                    self.profile.tls_redirect_status or 308, scheme="https", keep_root_slash=keep_root_slash),
+                    redirect, frozenset({"http"}), joins=False))
+        out += after
         if isinstance(route.action, Forward) and self.profile.bad_backend == "503":
             problem = self._backend_problem(route.action.backends[0].ref)
             if problem:
@@ -230,6 +424,30 @@ class _Compiler:
         p = self.profile
         if p.tls_redirect_status is None:
             return None
+        parsed = self.parsed(owner)
+        if parsed is not None and owner is not None:
+            status = self.nginx.redirect_code if self.nginx else p.tls_redirect_status
+            if parsed.force_ssl_redirect:
+                return f"{FORCE_SSL_REDIRECT} is \"true\" on {owner.meta.key}: plain HTTP is redirected to HTTPS"
+            if not parsed.ssl_redirect:
+                return None
+            source = "" if owner.annotation(SSL_REDIRECT) or self.nginx is None else \
+                f"; {self.nginx.source('ssl-redirect')}"
+            # controller.go createServers: a server gets a certificate from an Ingress that has a rule for its
+            # host and a tls section (the default certificate when no tls entry names the host); another
+            # Ingress's tls entry for the same name gives it none
+            with_tls = [r.origin.ingress for r in vhost.routes if r.origin.ingress is not None and r.origin.ingress.tls]
+            if tls is not None and p.default_certificate_redirect and not any(i is tls[0] for i in with_tls):
+                tls = None
+            if tls is None:
+                if not (p.default_certificate_redirect and with_tls):
+                    return None
+                return (f"{owner.meta.key} has a tls section and host {vhost.host or '(any)'} is not in its tls.hosts: "
+                        f"nginx gives it the default certificate and still redirects plain HTTP with {status} "
+                        f"(set {SSL_REDIRECT}: \"false\" to stop it{source})")
+            tls_owner, spec = tls
+            return (f"host {vhost.host} has TLS ({spec.field} of {tls_owner.meta.key}), so {p.title} redirects "
+                    f"plain HTTP to HTTPS with {status} (set {SSL_REDIRECT}: \"false\" to stop it{source})")
         if owner is not None and owner.annotation(FORCE_SSL_REDIRECT) == "true":
             return f"{FORCE_SSL_REDIRECT} is \"true\" on {owner.meta.key}: plain HTTP is redirected to HTTPS"
         if tls is None:
@@ -298,6 +516,19 @@ class _Compiler:
                     return _REDIRECT_CODES.get(str(redirect.get("responseCodeName") or ""), 301)
         return None
 
+    def _app_root(self, vhost: VirtualHost, regex: bool) -> Route | None:
+        """nginx.tmpl: `if ($uri = /) { return 302 $scheme://$http_host<app-root>; }` in the server block."""
+        for r in sorted(vhost.routes, key=lambda r: r.age):
+            parsed = self.parsed(r.origin.ingress)
+            if parsed is not None and parsed.app_root and r.origin.ingress is not None:
+                path = PathMatch("regex", "/", regex=re.compile(r"^/$")) if regex else PathMatch("exact", "/")
+                return Route(_origin(r.origin.ingress), vhost.host, Match(path),
+                             Redirect(302, path=parsed.app_root, keep_query=False),
+                             annotations=tuple(parsed.reports), why=(
+                                 f"nginx.ingress.kubernetes.io/app-root {parsed.app_root!r} on {r.origin.key}: the "
+                                 "server answers / with 302 to it, before any path is matched"))
+        return None
+
     # ------------------------------------------------------------ indexes
 
     def _index(self, vhost: VirtualHost) -> None:
@@ -346,9 +577,12 @@ class _Compiler:
                 if target and isinstance(r.action, Forward):
                     rewrite = RewritePath(regex=re.compile(regex.pattern.lstrip("^"), re.IGNORECASE),
                                           replacement=target)
-                    r.action = Forward(r.action.backends, Filters(rewrite=rewrite))
+                    r.action = Forward(r.action.backends, dataclasses.replace(r.action.filters, rewrite=rewrite))
                 compiled.append(r)
             vhost.regex = sorted(compiled, key=lambda r: -len(r.match.path.value))
+            root = self._app_root(vhost, regex=True)
+            if root is not None:
+                vhost.regex.insert(0, root)
             return
         for r in usable:
             hp = r.origin.http_path
@@ -371,6 +605,9 @@ class _Compiler:
                 routes.reverse()
         for routes in vhost.prefix.values():
             routes.sort(key=lambda r: (-len(r.match.path.value), r.age))
+        root = self._app_root(vhost, regex=False)
+        if root is not None:
+            vhost.exact.setdefault("/", []).insert(0, root)
         if p.trailing_slash_redirect:
             for key, routes in vhost.prefix.items():
                 if key and key not in vhost.exact and all(r.slash for r in routes):
@@ -383,6 +620,12 @@ class _Compiler:
 
 
 _ANY = Match(PathMatch("any", "/"))
+_NONE = IngressAnnotations([])
+
+
+def _reason_of(r: Route) -> str:
+    reason = f"{r.label} in {r.origin.key} matches the path"
+    return f"host {r.host} and {reason}" if r.host else reason
 
 
 def _virtual_host(hosts: HostIndex, host: str) -> VirtualHost:
