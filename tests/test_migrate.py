@@ -113,7 +113,13 @@ def test_nginx_tls_redirect_snippet_and_capture_group_rewrite() -> None:
     notes = {(a.ingress, a.annotation): a for a in result.migration.annotations}
     rewrite = notes[("default/api", "nginx.ingress.kubernetes.io/rewrite-target")]
     assert rewrite.handling == "not-converted" and rewrite.value == "/$2" and "capture groups" in rewrite.why
-    assert notes[("default/secure", "nginx.ingress.kubernetes.io/configuration-snippet")].handling == "not-converted"
+    body = notes[("default/secure", "nginx.ingress.kubernetes.io/proxy-body-size")]
+    assert body.handling == "not-converted" and "body" in body.why
+    # ingress-nginx refuses the snippet Ingress as a whole: it answers nothing, so it is not converted
+    snippet = notes[("default/snippet", "nginx.ingress.kubernetes.io/configuration-snippet")]
+    assert snippet.handling == "not-converted" and "not converted" in snippet.why
+    assert any(n.startswith("Ingress default/snippet is not converted") for n in result.migration.notes)
+    assert "snippet.example.com" not in "".join(result.files.values())
     assert notes[("default/api", "nginx.ingress.kubernetes.io/use-regex")].handling == "converted"
     g = result.generated
     # the TLS host: HTTP gets nginx's 308, HTTPS forwards with the Secret referenced, not copied
@@ -125,7 +131,13 @@ def test_nginx_tls_redirect_snippet_and_capture_group_rewrite() -> None:
     # nginx's regex paths are case-insensitive: the RegularExpression keeps that
     assert _gateway(g, "http://api.example.com/API/v1")[1] == "api"
     by_url = {d.url: d for d in result.proof.differences}
-    assert not [u for u in by_url if u.startswith("http://")], list(by_url)
+    # nginx drops the trailing slash when it redirects to HTTPS (unless preserve-trailing-slash); RequestRedirect
+    # keeps the path: the only plain-HTTP difference, and the proof names it
+    assert [u for u in by_url if u.startswith("http://")] == ["http://secure.example.com/app/"]
+    slash = by_url["http://secure.example.com/app/"]
+    assert slash.before["location"] == "https://secure.example.com/app"
+    assert slash.after["location"] == "https://secure.example.com/app/"
+    assert "Prefix /app" in slash.why
     assert set(by_url) >= {"https://api.example.com/api/below"}  # no certificate for api.example.com
     assert not [f for f in check(g, None) if f.severity == "error"]
 

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from explorer.model.objects import HTTPIngressPath, Ingress, IngressBackend
 from explorer.model.state import ClusterState
 from explorer.profiles import ControllerProfile
-from explorer.routing.classes import serves
+from explorer.routing.route import table_for
 from explorer.routing.ingress.annotations import (
     ALLOW_HTTP, FORCE_SSL_REDIRECT, FRONTEND_CONFIG, PRESERVE_TRAILING_SLASH, REWRITE_TARGET, SSL_REDIRECT,
     USE_REGEX,
@@ -111,12 +111,17 @@ def to_gateway_api(state: ClusterState, profile: ControllerProfile, gateway_clas
     """The Gateway API manifests that stand for the Ingresses `profile`'s controller serves in `state`."""
     out = Migration()
     served: list[Ingress] = []
-    for ingress in state.ingresses:
-        ok, why = serves(ingress, state, profile)
-        if ok:
+    # What the controller serves, as the compiler decided it (class, and nginx refusing a whole Ingress for one
+    # annotation): an Ingress that answers nothing today must answer nothing after the migration either.
+    for entry in table_for(state, profile).served:
+        ingress = entry.ingress
+        if entry.served:
             served.append(ingress)
-        else:
-            out.notes.append(f"Ingress {ingress.meta.key} is not converted: {why}")
+            continue
+        out.notes.append(f"Ingress {ingress.meta.key} is not converted: {entry.why}")
+        for name, value in sorted(ingress.meta.annotations.items()):
+            out.annotations.append(AnnotationNote(ingress.meta.key, name, _shown(name, value), "not-converted",
+                                                  f"the Ingress is not converted: {entry.why}"))
     groups: list[tuple[str, str, list[Ingress]]] = []  # (gateway namespace, name, ingresses)
     if profile.load_balancer_per_ingress:
         groups = [(i.meta.namespace, i.meta.name, [i]) for i in served]
@@ -240,7 +245,8 @@ class _Builder:
         for host, parts in hosts.items():
             rules = [r for _, r_list in parts for r in r_list]
             fields = ", ".join(f for f, _ in parts) or "spec.defaultBackend"
-            if default is not None and (host or p.default_backend_scope == "load-balancer" or not ingress.rules):
+            if ingress.default_backend is not None and default is not None \
+                    and (host or p.default_backend_scope == "load-balancer" or not ingress.rules):
                 rules.append({"_source": f"Ingress {ingress.meta.key} {ingress.default_backend.field}",
                               "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
                               "backendRefs": [default]})
@@ -334,8 +340,7 @@ class _Builder:
             handling, why = self._handle(ingress, name, value, frontend_redirect)
             if _not_read(p, name):
                 handling, why = "not-converted", f"{p.title} does not read it: no effect before, none after"
-            self.out.annotations.append(AnnotationNote(key, name, value if name != "kubectl.kubernetes.io/"
-                                                       "last-applied-configuration" else "(omitted)", handling, why))
+            self.out.annotations.append(AnnotationNote(key, name, _shown(name, value), handling, why))
 
     def _handle(self, ingress: Ingress, name: str, value: str, frontend_redirect: int | None) -> tuple[Handling, str]:
         p = self.profile
@@ -369,6 +374,11 @@ class _Builder:
             if name.startswith(prefix):
                 return "not-converted", why
         return "unknown", "ingress-explorer does not know this annotation: check by hand what it does"
+
+
+def _shown(name: str, value: str) -> str:
+    """kubectl's last-applied-configuration repeats the whole object (a Secret's too): never printed."""
+    return "(omitted)" if name == "kubectl.kubernetes.io/last-applied-configuration" else value
 
 
 def _caseless(pattern: str) -> str:

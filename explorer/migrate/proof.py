@@ -71,8 +71,8 @@ def probe_requests(original: ClusterState, generated: ClusterState) -> list[Requ
             hosts.update(tls.hosts)
     for r in generated.http_routes:
         hosts.update(r.hostnames)
-        for rule in r.rules:
-            for m in rule.matches:
+        for route_rule in r.rules:
+            for m in route_rule.matches:
                 if m.path is not None:
                     paths.add(_literal_prefix(m.path.value))
     concrete = sorted(h.replace("*", "probe", 1) for h in hosts if h)
