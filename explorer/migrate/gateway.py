@@ -464,6 +464,7 @@ def render(migration: Migration) -> dict[str, str]:
     files: dict[str, list[str]] = {}
     for doc in migration.documents:
         comment = "".join(f"# {line}\n" for line in doc.comment.splitlines())
-        body = yaml.dump(doc.body, Dumper=dumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
+        body = yaml.dump(doc.body, Dumper=dumper, sort_keys=False, default_flow_style=False, allow_unicode=True,
+                         width=1000)
         files.setdefault(doc.file, []).append(comment + body)
     return {name: "---\n".join(parts) for name, parts in files.items()}
