@@ -103,6 +103,8 @@ class Migration:
     gateway_of: dict[str, str] = field(default_factory=dict)
     annotations: list[AnnotationNote] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # Ingresses left out and why
+    #: id(HTTPIngressPath) -> why the controller does not use it (such a path is not converted either).
+    skipped: dict[int, str] = field(default_factory=dict)
     #: (HTTPRoute namespace/name, rule index) -> the Ingress field it came from (the proof names it).
     rule_sources: dict[tuple[str, int], str] = field(default_factory=dict)
 
@@ -113,7 +115,13 @@ def to_gateway_api(state: ClusterState, profile: ControllerProfile, gateway_clas
     served: list[Ingress] = []
     # What the controller serves, as the compiler decided it (class, and nginx refusing a whole Ingress for one
     # annotation): an Ingress that answers nothing today must answer nothing after the migration either.
-    for entry in table_for(state, profile).served:
+    table = table_for(state, profile)
+    for ep in table.entry_points.values():
+        for item in ep.listing:
+            hp = getattr(getattr(item, "origin", None), "http_path", None)
+            if hp is not None and getattr(item, "skip", ""):
+                out.skipped[id(hp)] = item.skip  # type: ignore[union-attr]
+    for entry in table.served:
         ingress = entry.ingress
         if entry.served:
             served.append(ingress)
@@ -295,6 +303,11 @@ class _Builder:
         return None
 
     def _rule(self, ingress: Ingress, hp: HTTPIngressPath, host: str) -> dict[str, Any] | None:
+        skip = self.out.skipped.get(id(hp))
+        if skip:
+            self.out.notes.append(f"Ingress {ingress.meta.key} {hp.field} ({hp.path_type} {hp.shown_path}) is not "
+                                  f"converted: {skip}")
+            return None
         ref = self._backend_ref(ingress, hp.backend)
         if ref is None:
             return None
