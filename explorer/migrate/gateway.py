@@ -21,6 +21,7 @@ from explorer.model.objects import HTTPIngressPath, Ingress, IngressBackend
 from explorer.model.state import ClusterState
 from explorer.profiles import ControllerProfile
 from explorer.routing.route import table_for
+from explorer.routing.table import Route
 from explorer.routing.ingress.annotations import (
     ALLOW_HTTP, FORCE_SSL_REDIRECT, FRONTEND_CONFIG, PRESERVE_TRAILING_SLASH, REWRITE_TARGET, SSL_REDIRECT,
     USE_REGEX,
@@ -118,9 +119,8 @@ def to_gateway_api(state: ClusterState, profile: ControllerProfile, gateway_clas
     table = table_for(state, profile)
     for ep in table.entry_points.values():
         for item in ep.listing:
-            hp = getattr(getattr(item, "origin", None), "http_path", None)
-            if hp is not None and getattr(item, "skip", ""):
-                out.skipped[id(hp)] = item.skip  # type: ignore[union-attr]
+            if isinstance(item, Route) and item.skip and item.origin.http_path is not None:
+                out.skipped[id(item.origin.http_path)] = item.skip
     for entry in table.served:
         ingress = entry.ingress
         if entry.served:
