@@ -205,3 +205,19 @@ def test_every_sample_and_routing_table_migrates(source: Path, controller: str) 
         if f.severity == "error":
             assert f.code == "IE8002" and "not found" in f.message, str(f)
             assert not any(f"Service default/{s} not found" in f.message for s in services), str(f)
+
+
+def test_what_is_not_converted_is_the_named_cause_of_each_difference() -> None:
+    state = load([SAMPLES / "nginx-annotations"])
+    result = migrate_and_prove(state, get_profile("nginx"))
+    by_url = {d.url: d for d in result.proof.differences}
+    admin = by_url["http://shop.example.com/admin"]
+    assert admin.before["status"] == 401 and admin.after["backend"]["service"] == "admin"
+    assert "nginx.ingress.kubernetes.io/auth-type" in admin.cause
+    metrics = by_url["http://shop.example.com/metrics"]
+    assert metrics.before["status"] == 403 and "whitelist-source-range" in metrics.cause
+    root = by_url["http://shop.example.com/"]
+    assert root.before["location"] == "http://shop.example.com/shop" and root.after["status"] == 404
+    assert "app-root" in root.cause
+    handled = {a.annotation: a.handling for a in result.migration.annotations}
+    assert handled["nginx.ingress.kubernetes.io/auth-type"] == "not-converted"

@@ -139,9 +139,7 @@ def _text(result: Any, written: list[str], style: Style) -> str:
         lines.append("")
         lines.append(style.bold(f"{len(diffs)} difference(s): {cause}"))
         for d in diffs:
-            before, after = d.why.split(": ", 1)[1].split("; Gateway API: ", 1) if "; Gateway API: " in d.why \
-                else (d.why, "")
             lines.append(f"  {d.method} {d.url}")
-            lines.append(f"    before: {before}")
-            lines.append(f"    after:  {after}")
+            lines.append(f"    before: {d.before_text}")
+            lines.append(f"    after:  {d.after_text}")
     return "\n".join(lines) + "\n"

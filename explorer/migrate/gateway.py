@@ -22,6 +22,8 @@ from explorer.model.state import ClusterState
 from explorer.profiles import ControllerProfile
 from explorer.routing.route import table_for
 from explorer.routing.table import Route
+from explorer.profiles.nginx_annotations import PREFIX as NGINX_PREFIX
+from explorer.profiles.nginx_annotations import classify as classify_nginx
 from explorer.routing.ingress.annotations import (
     ALLOW_HTTP, FORCE_SSL_REDIRECT, FRONTEND_CONFIG, PRESERVE_TRAILING_SLASH, REWRITE_TARGET, SSL_REDIRECT,
     USE_REGEX,
@@ -386,6 +388,12 @@ class _Builder:
         for prefix, why in NOT_CONVERTIBLE:
             if name.startswith(prefix):
                 return "not-converted", why
+        if name.startswith(NGINX_PREFIX) and p.regex_annotations:
+            report = classify_nginx(name, value)  # the ingress-nginx annotation catalogue (profiles)
+            if report.handling == "unknown":
+                return "unknown", report.note
+            return "not-converted", (f"migrate does not convert it yet, so its effect is lost on Gateway API "
+                                     f"(ingress-nginx: {report.note})")
         return "unknown", "ingress-explorer does not know this annotation: check by hand what it does"
 
 

@@ -42,6 +42,8 @@ class Difference:
     after: dict[str, Any]  # `route --controller gateway -o json` of the Gateway side
     why: str  # the Ingress rule or answer behind it, and what the Gateway did instead
     cause: str  # the grouping key of the text report
+    before_text: str = ""  # one line each, for the text report
+    after_text: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {"method": self.method, "url": self.url, "headers": self.headers, "before": self.before,
@@ -110,6 +112,10 @@ def prove(original: ClusterState, profile: ControllerProfile, migration: Migrati
     routing = routing_for(generated)
     targets = [(ingress, gw) for ingress, gw in migration.gateway_of.items()] if profile.load_balancer_per_ingress \
         else [(None, gw) for gw in dict.fromkeys(migration.gateway_of.values())]
+    lost: dict[str, list[str]] = {}  # Ingress -> annotations not carried over: the likely cause of a difference
+    for note in migration.annotations:
+        if note.handling != "converted":
+            lost.setdefault(note.ingress, []).append(note.annotation)
     for request in probe_requests(original, generated):
         for ingress, gateway in targets:
             proof.probes += 1
@@ -120,7 +126,7 @@ def prove(original: ClusterState, profile: ControllerProfile, migration: Migrati
                 after = None
             b, a = outcome_of(before, original), gateway_outcome(after)
             if b != a:
-                proof.differences.append(_difference(profile, migration.rule_sources, request, before, after, b, a))
+                proof.differences.append(_difference(profile, migration.rule_sources, lost, request, before, after, b, a))
     return proof
 
 
@@ -151,7 +157,8 @@ def gateway_outcome(d: GatewayDecision | None) -> tuple[Any, ...]:
     return ("answer", d.status)
 
 
-def _difference(profile: ControllerProfile, sources: dict[tuple[str, int], str], request: Request, before: Decision, after: GatewayDecision | None,
+def _difference(profile: ControllerProfile, sources: dict[tuple[str, int], str], lost: dict[str, list[str]],
+                request: Request, before: Decision, after: GatewayDecision | None,
                 b: tuple[Any, ...], a: tuple[Any, ...]) -> Difference:
     if (after is None or after.outcome == "refused" or not after.listener) and request.scheme == "https" \
             and before.outcome != "refused" and not profile.https_needs_tls:
@@ -169,15 +176,19 @@ def _difference(profile: ControllerProfile, sources: dict[tuple[str, int], str],
         cause = f"{before.profile}: {_kind(b)} (no Ingress rule answers)"
     if not cause.startswith(profile.title):
         cause += f" on {request.scheme}"
+    if before.ingress is not None and lost.get(before.ingress.meta.key):
+        cause += f"; not converted on it: {', '.join(lost[before.ingress.meta.key])}"
     after_text = after.reason if after is not None else "no Gateway listener takes this request"
-    why = f"{cause}: {_show(b)} ({before.reason}); Gateway API: {_show(a)} ({after_text})"
+    before_text, after_line = f"{_show(b)} ({before.reason})", f"{_show(a)} ({after_text})"
+    why = f"{cause}: {before_text}; Gateway API: {after_line}"
     after_dict = after.as_dict() if after is not None else {"url": request.url, "outcome": "refused",
                                                             "reason": after_text}
     for d in (after_dict,):
         d.pop("trace", None)
     before_dict = before.as_dict()
     before_dict.pop("trace", None)
-    return Difference(request.method, request.url, dict(request.headers), before_dict, after_dict, why, cause)
+    return Difference(request.method, request.url, dict(request.headers), before_dict, after_dict, why, cause,
+                      before_text, after_line)
 
 
 def _kind(o: tuple[Any, ...]) -> str:
