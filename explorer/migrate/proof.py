@@ -21,8 +21,10 @@ of weighted backends a request draws.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
+from explorer.model.gateway import HTTPRoute
+from explorer.model.objects import Ingress
 from explorer.model.state import ClusterState
 from explorer.profiles import ControllerProfile
 from explorer.routing import Request, route
@@ -60,10 +62,11 @@ class Proof:
         return not self.differences
 
 
-def probe_requests(original: ClusterState, generated: ClusterState) -> list[Request]:
+def probe_requests(ingresses: Iterable[Ingress], routes: Iterable[HTTPRoute]) -> list[Request]:
+    """Probes from one load balancer's Ingresses and the HTTPRoutes written for its Gateway."""
     hosts: set[str] = {UNNAMED_HOST}
     paths: set[str] = {"/"}
-    for ingress in original.ingresses:
+    for ingress in ingresses:
         for rule in ingress.rules:
             if rule.host:
                 hosts.add(rule.host)
@@ -71,7 +74,7 @@ def probe_requests(original: ClusterState, generated: ClusterState) -> list[Requ
                 paths.add(_literal_prefix(hp.path or "/"))
         for tls in ingress.tls:
             hosts.update(tls.hosts)
-    for r in generated.http_routes:
+    for r in routes:
         hosts.update(r.hostnames)
         for route_rule in r.rules:
             for m in route_rule.matches:
@@ -116,8 +119,19 @@ def prove(original: ClusterState, profile: ControllerProfile, migration: Migrati
     for note in migration.annotations:
         if note.handling != "converted":
             lost.setdefault(note.ingress, []).append(note.annotation)
-    for request in probe_requests(original, generated):
-        for ingress, gateway in targets:
+    by_key = {i.meta.key: i for i in original.ingresses}
+    members: dict[str, list[Ingress]] = {}
+    for key, gw in migration.gateway_of.items():
+        members.setdefault(gw, []).append(by_key[key])
+    routes: dict[str, list[HTTPRoute]] = {}
+    for r in generated.http_routes:
+        for gw in dict.fromkeys(f"{ref.namespace}/{ref.name}" for ref in r.parent_refs):
+            routes.setdefault(gw, []).append(r)
+    for ingress, gateway in targets:
+        # GKE: each load balancer is probed with its own Ingress's hosts and paths (linear in the Ingresses);
+        # nginx: the shared one with all of them.
+        own = [by_key[ingress]] if ingress is not None else members.get(gateway, [])
+        for request in probe_requests(own, routes.get(gateway, [])):
             proof.probes += 1
             before = route(original, profile, request, ingress)
             try:
@@ -126,7 +140,8 @@ def prove(original: ClusterState, profile: ControllerProfile, migration: Migrati
                 after = None
             b, a = outcome_of(before, original), gateway_outcome(after)
             if b != a:
-                proof.differences.append(_difference(profile, migration.rule_sources, lost, request, before, after, b, a))
+                proof.differences.append(
+                    _difference(profile, migration.rule_sources, lost, request, before, after, b, a))
     return proof
 
 
