@@ -41,6 +41,9 @@ CASES = {
                       "huge-int.yaml:5:", "an integer of 5,000 digits"),
     "huge-hex.yaml": ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\nspec:\n  a: 0x" + "f" * 5000 + "\n",
                       "huge-hex.yaml:5:", "digits"),
+    # found by the fuzz test: 3,500 hex digits fit the digit limit but print as 4,215 decimal ones (ValueError)
+    "long-hex.yaml": ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\nspec:\n  a: 0x" + "f" * 3500 + "\n",
+                      "long-hex.yaml:5:", "an integer of 14,000 bits"),
     "deep.json": ('{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data":\n'
                   + "[" * 100_000 + "]" * 100_000 + "}\n", "deep.json:2:", "nesting depth"),
     "lone-surrogate.json": ('{"apiVersion": "v1", "kind": "ConfigMap",\n "metadata": {"name": "x\\ud800"}}\n',

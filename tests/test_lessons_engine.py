@@ -164,7 +164,7 @@ def test_proxy_checks_are_judged_from_what_was_seen_in_both_languages():
     assert not failed.passed and "リクエストが失敗" in failed.actual
     tls = TLSCheck("foo.example.com", "foo-tls")
     assert judge_certificate(tls, "en", GCE, b"der", b"der", ("foo.example.com",), "Secret default/foo-tls").passed
-    mismatch = judge_certificate(tls, "ja", GCE, b"fake", b"der", ("foo.example.com",), "self-signed",
+    mismatch = judge_certificate(tls, "ja", GCE, b"fake", b"der", ("foo.example.com",), "Secret default/old-tls",
                                  where="secrets.yaml:3")
     assert not mismatch.passed and mismatch.where == "secrets.yaml:3" and "Secret foo-tls" in mismatch.reason
     # the goal is the names a certificate covers: bar's certificate in foo's Secret fails, whatever the bytes
@@ -173,6 +173,10 @@ def test_proxy_checks_are_judged_from_what_was_seen_in_both_languages():
     assert not wrong_names.passed and "is for bar.example.com, not foo.example.com" in wrong_names.reason
     assert judge_certificate(names, "en", GCE, b"der", None, ("*.example.com",), "Secret default/wild").passed
     assert not judge_certificate(names, "en", GCE, b"der", None, ("*.foo.example.com",), "s").passed
+    # a certificate the proxy made up for an unusable Secret covers the name, but no controller would serve it
+    made_up = judge_certificate(names, "en", GCE, b"der", None, ("foo.example.com",),
+                                "self-signed (Secret default/foo-tls holds no tls.crt and no tls.key)")
+    assert not made_up.passed and "made one up" in made_up.reason
     fallback = TLSCheck("other.example.com", covers=False)
     assert judge_certificate(fallback, "en", GCE, b"der", None, ("foo.example.com",), "first certificate").passed
 

@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections import Counter
 
+import aiohttp
 import pytest
 
 from explorer.routing import GCE, NGINX
@@ -219,3 +220,27 @@ async def test_nginx_answers_trace_itself_with_405():
         assert response.headers["X-Ingress-Explorer-Pod"] == "-"  # no Pod saw it
         after, _ = await get(proxy, "site.example.com", "/", scheme="https")  # http: 308 (a tls section)
         assert after.status == 200  # other methods still reach the Pods
+
+
+async def test_a_websocket_is_proxied_to_the_pod_as_ingress_nginx_does():
+    async with running(NGINX, SITE) as proxy:
+        base = next(iter(proxy.listeners.values())).base_url("http")
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(base + "/", headers={"Host": "site.example.com"}) as socket:
+                await socket.send_str("hello")
+                answer = await asyncio.wait_for(socket.receive(), 5)
+                await socket.send_bytes(b"\x00\x01")
+                binary = await asyncio.wait_for(socket.receive(), 5)
+        after, _ = await get(proxy, "site.example.com", "/")
+    assert answer.type == aiohttp.WSMsgType.TEXT and answer.data.endswith(": hello")  # "<pod>: hello"
+    assert binary.data == b"\x00\x01"
+    assert after.status == 200  # the proxy serves plain requests after it
+
+
+async def test_a_websocket_to_nothing_gets_the_controllers_own_answer():
+    async with running(NGINX, SITE) as proxy:
+        base = next(iter(proxy.listeners.values())).base_url("http")
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await session.ws_connect(base + "/", headers={"Host": "nothing.example.com"})
+    assert refused.value.status == 404

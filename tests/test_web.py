@@ -117,6 +117,11 @@ def test_browser_shows_the_ingress_table_and_a_key_moves_the_selection(served):
             assert hooked == [True], "textual-serve's textual.js changed: update TEXTUAL_JS_HOOK"
             page.wait_for_function("() => window.textualTerminal && window.textualTerminal.terminal.buffer"
                                    ".active.getLine(2)?.translateToString().includes('PATHTYPE')", timeout=30_000)
+            # the first frame has the rules as written; their flow follows once they are resolved (issue 21)
+            page.wait_for_function("() => { const b = window.textualTerminal.terminal.buffer.active; "
+                                   "for (let y = 0; y < 20; y++) if (b.getLine(y)?.translateToString()"
+                                   ".includes('/foo (Prefix) → my-nodeport-01:8080')) return true; return false; }",
+                                   timeout=30_000)
             page.focus(".xterm-helper-textarea")  # the app draws its focused colours from here on
             before = settled(page)
             texts = [row["text"] for row in before]

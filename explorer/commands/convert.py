@@ -12,6 +12,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from explorer.commands.common import Style, add_controller_option, report_problems, use_colour
 from explorer.fsio import refuse_overwriting_input, write_atomic
@@ -191,17 +192,17 @@ class _KnownChanges(difflib.SequenceMatcher):
 
 def _unified(a: list[str], b: list[str], name: str, changes: tuple[tuple[int, int, int, int], ...]) -> list[str]:
     """A unified diff (3 lines of context), linear in the file: each changed region is diffed alone."""
-    opcodes: list[tuple[str, int, int, int, int]] = []
+    opcodes: list[Any] = []  # (tag, i1, i2, j1, j2), as difflib's
     i = j = 0
     for a1, a2, b1, b2 in changes:
         if a1 > i:
             opcodes.append(("equal", i, a1, j, b1))
-        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a[a1:a2], b[b1:b2], autojunk=False).get_opcodes():
-            opcodes.append((tag, a1 + i1, a1 + i2, b1 + j1, b1 + j2))
+        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a[a1:a2], b[b1:b2], autojunk=False).get_opcodes():
+            opcodes.append((op, a1 + i1, a1 + i2, b1 + j1, b1 + j2))
         i, j = a2, b2
     if i < len(a) or j < len(b):
         opcodes.append(("equal", i, len(a), j, len(b)))
-    merged: list[tuple[str, int, int, int, int]] = []
+    merged: list[Any] = []
     for op in opcodes:
         if merged and op[0] == merged[-1][0] == "equal":
             merged[-1] = ("equal", merged[-1][1], op[2], merged[-1][3], op[4])

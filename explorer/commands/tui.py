@@ -24,7 +24,8 @@ examples:
   ingress-explorer -f ingress.yaml -f services.yaml  several files
   ingress-explorer --context dev -n shop             a live cluster, kept current as it changes (read-only)
 
-keys: ? help, : command bar, / filter, c switch controller, r send request, q quit.
+keys: ? help, : command bar (:ns, :lesson N), / filter, c switch controller, r send request, s screenshot
+(to $INGRESS_EXPLORER_SCREENSHOTS, else your pictures or data folder), q quit (ctrl+c at once).
 """
 
 

@@ -215,7 +215,7 @@ def _ingress(r: _Reader, meta: ObjectMeta) -> Ingress:
                     r.problem(f"{p}.pathType",
                               f'Unsupported value: "{path_type}": supported values: "Exact", '
                               '"ImplementationSpecific", "Prefix"',
-                              hint=_path_type_hint(path_type))
+                              hint=_path_type_hint(str(path_type)))
                     path_type = ""
                 found.append(HTTPIngressPath(
                     item.get("path"), path_type, _backend(r, item.get("backend"), f"{p}.backend", beta),

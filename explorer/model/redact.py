@@ -180,7 +180,7 @@ def _secret_spans(text: str) -> tuple[list[tuple[int, int]], int]:
     anchors: dict[str, tuple[int, int]] = {}
     stack: list[_Frame] = []
     parsed_to = 0
-    loader = _Loader(source)
+    loader: Any = _Loader(source)
 
     def owner(parent: _Frame) -> _Frame | None:
         """The mapping whose Secret-ness decides whether a value at this point is blanked."""
@@ -199,12 +199,12 @@ def _secret_spans(text: str) -> tuple[list[tuple[int, int]], int]:
 
     try:
         while loader.check_event():
-            event = loader.get_event()
+            event: Any = loader.get_event()
             if isinstance(event, (yaml.DocumentStartEvent, yaml.StreamStartEvent)):
                 anchors = {}
                 continue
             if isinstance(event, (yaml.DocumentEndEvent, yaml.StreamEndEvent)):
-                parsed_to = back(event.end_mark.index)
+                parsed_to = back(getattr(event.end_mark, "index", parsed_to))
                 continue
             start, end = back(event.start_mark.index), back(event.end_mark.index)
             parent = stack[-1] if stack else None

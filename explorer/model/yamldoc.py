@@ -26,6 +26,7 @@ MAX_ALIAS_EXPANSION = 100_000  # nodes built from aliases in one document
 MAX_DEPTH = 200
 #: Python refuses to read or print integers over 4,300 digits; no Kubernetes field holds more than 64 bits.
 MAX_INT_DIGITS = 4000
+MAX_INT_BITS = 13_000  # about 3,900 decimal digits
 #: The apiserver refuses request bodies over 3 MiB, so no real object holds a longer value.
 MAX_SCALAR_BYTES = 3 * 1024 * 1024
 
@@ -118,6 +119,11 @@ class _Builder:
                     f"the value is not a valid {tag.rsplit(':', 1)[-1]} (read as {tag.replace('tag:yaml.org,2002:', '!!')})",
                     node.start_mark.line + 1, node.start_mark.column + 1,
                 ) from None
+            if type(value) is int and value.bit_length() > MAX_INT_BITS:  # 0x... is not digit-limited by Python
+                raise YAMLError(
+                    f"an integer of {value.bit_length():,} bits; Kubernetes fields hold 64-bit integers",
+                    node.start_mark.line + 1, node.start_mark.column + 1,
+                )
             return value
         if depth > MAX_DEPTH:
             raise YAMLError(

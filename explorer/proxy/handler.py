@@ -27,7 +27,7 @@ import asyncio
 import random
 import json
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import aiohttp
@@ -101,9 +101,10 @@ class RequestHandler:
         except Exception as exc:  # never a traceback to the client: a 502 that says what broke
             proxy.log_error(f"request {rid} {url}: {exc!r}")
             response = self._own(500, pages.plain(500, f"the proxy failed on this request: {exc!r}"), done)
-        response.headers[REQUEST_ID_HEADER] = str(rid)
-        if self.scheme == "https":
-            response.headers[CERTIFICATE_HEADER] = self._certificate(request)
+        if not response.prepared:  # a websocket's headers went with its 101
+            response.headers[REQUEST_ID_HEADER] = str(rid)
+            if self.scheme == "https":
+                response.headers[CERTIFICATE_HEADER] = self._certificate(request)
         if request.body_exists and not request.content.at_eof():
             response.force_close()  # an unread body must not be taken for the next request
         elapsed = (time.perf_counter() - started) * 1000
@@ -238,6 +239,8 @@ class RequestHandler:
         headers = _upstream_headers(request, host, self.scheme, decision, upstream.simulated, snap)
         url = URL.build(scheme="http", host=upstream.host, port=upstream.port, encoded=True,
                         path=_upstream_path(request, decision, snap), query_string=request.rel_url.raw_query_string)
+        if _wants_websocket(request):
+            return await self._websocket(request, rid, url, headers, pod, flow, done)
         started = time.perf_counter()
         read_timeout = limits.upstream_read_timeout
         if read_timeout is None:
@@ -278,6 +281,57 @@ class RequestHandler:
         self._tag(response, done)
         return response
 
+    async def _websocket(self, request: web.BaseRequest, rid: int, url: URL, headers: CIMultiDict[str], pod: str,
+                         flow: Flow | None, done: Outcome) -> web.StreamResponse:
+        """Upgrade: websocket, proxied as ingress-nginx does (nginx.tmpl passes Upgrade and Connection on).
+
+        The Pod's handshake comes first: a Pod that does not switch protocols answers the client
+        itself. Then frames are relayed both ways until either side closes.
+        """
+        protocols = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
+        for name in [n for n in headers if n.lower().startswith("sec-websocket-")]:
+            del headers[name]  # the proxy's own handshake with the Pod makes its own key
+        try:
+            upstream = await self.proxy.session.ws_connect(
+                url, headers=headers, protocols=protocols, autoping=False,
+                timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=5.0))
+        except aiohttp.WSServerHandshakeError as exc:
+            return self._own(exc.status if exc.status >= 400 else 502, pages.plain(
+                exc.status if exc.status >= 400 else 502,
+                f"Pod {pod} did not accept the websocket upgrade (it answered {exc.status})"), done)
+        except aiohttp.ClientError as exc:
+            return self._own(502, pages.plain(502, f"Pod {pod} {_upstream_failure(exc)}"), done)
+        if flow is not None:
+            self._reach_pod(rid, flow, pod)
+        self.proxy.hub.publish(UpstreamResponse(rid, 101, (), "", 0.0, pod))
+        client = web.WebSocketResponse(protocols=[upstream.protocol] if upstream.protocol else (), autoping=False)
+        self._tag(client, done)  # type: ignore[arg-type]
+        client.headers[REQUEST_ID_HEADER] = str(rid)
+        await client.prepare(request)
+
+        async def relay(source: Any, sink: Any) -> None:
+            async for message in source:
+                if message.type == aiohttp.WSMsgType.TEXT:
+                    await sink.send_str(message.data)
+                elif message.type == aiohttp.WSMsgType.BINARY:
+                    await sink.send_bytes(message.data)
+                elif message.type == aiohttp.WSMsgType.PING:
+                    await sink.ping(message.data)
+                elif message.type == aiohttp.WSMsgType.PONG:
+                    await sink.pong(message.data)
+            await sink.close()
+
+        try:
+            tasks = [asyncio.ensure_future(relay(client, upstream)), asyncio.ensure_future(relay(upstream, client))]
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            await upstream.close()
+            await client.close()
+        return client
+
     def _certificate(self, request: web.BaseRequest) -> str:
         """Which certificate this connection got (chosen by SNI), and where it came from."""
         sslobj = request.transport.get_extra_info("ssl_object") if request.transport else None
@@ -308,6 +362,11 @@ class RequestHandler:
         response.headers[INGRESS_HEADER] = done.ingress
         response.headers[BACKEND_HEADER] = done.backend
         response.headers[POD_HEADER] = done.pod
+
+
+def _wants_websocket(request: web.BaseRequest) -> bool:
+    connection = {token.strip().lower() for token in request.headers.get("Connection", "").split(",")}
+    return request.headers.get("Upgrade", "").lower() == "websocket" and "upgrade" in connection
 
 
 def _upstream_failure(exc: aiohttp.ClientError) -> str:

@@ -80,6 +80,8 @@ class SimPod:
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         self.requests += 1
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return await self._websocket(request)
         async for _ in request.content.iter_any():  # read whole, at any size: the limit is the controller's
             pass
         path = request.raw_path.split("?", 1)[0]
@@ -96,6 +98,17 @@ class SimPod:
         if request.method == "HEAD":
             return web.Response(status=answer.status, headers=headers)
         return web.Response(status=answer.status, headers=headers, text=body)
+
+    async def _websocket(self, request: web.BaseRequest) -> web.StreamResponse:
+        """A websocket echo: each message comes back prefixed with the Pod's name, so a client sees who answered."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        async for message in socket:
+            if message.type == web.WSMsgType.TEXT:
+                await socket.send_str(f"{self.name}: {message.data}")
+            elif message.type == web.WSMsgType.BINARY:
+                await socket.send_bytes(message.data)
+        return socket
 
     def _echo(self, request: web.BaseRequest, path: str) -> str:
         backend = request.headers.get(BACKEND_HEADER, "")

@@ -23,15 +23,17 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Generic, Iterable, TypeVar
 
 from textual import work
+from textual._files import generate_datetime_filename
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from explorer.fsio import write_atomic
 from explorer.model import ClusterState
 from explorer.model.location import Problem
 from explorer.model.source import ClusterSource, SourceError
@@ -59,6 +61,8 @@ if TYPE_CHECKING:  # imported after the first frame (routing, topology, the prox
     from explorer.tui.view import View
     from explorer.tui.widgets.resources import ResourceTable
 
+#: Seconds the first frame waits for small manifests to be read (then it shows progress instead).
+FIRST_LOAD_WAIT = 0.5
 #: Manifests up to this size (and count) are read before the first frame, so it shows their rules.
 FIRST_FRAME_BYTES = 256 * 1024
 FIRST_FRAME_FILES = 20
@@ -149,6 +153,7 @@ class IngressExplorer(ExplorerApp):
         self._explore: ExploreScreen | None = None
         self._explore_ready = False  # its first frame is painted and the rest mounted
         self.first_snapshot: Snapshot | None = None  # small manifests, read before the first frame (on_load)
+        self._first_load: _Started[Snapshot] | None = None
         self.add_mode("explore", self._new_explore_screen)
 
     @property
@@ -172,12 +177,20 @@ class IngressExplorer(ExplorerApp):
     # ------------------------------------------------------------ start and stop
 
     def on_load(self) -> None:
-        """A few small files (the bundled scenario) are read before any screen, so the first frame has their rules."""
+        """A few small files (the bundled scenario) are read before any screen, so the first frame has their rules.
+
+        In a thread, waited for FIRST_LOAD_WAIT at most: a read that hangs (a
+        stalled disk) must not hold the app, which then shows progress as for a
+        large load, and `q` still quits at once.
+        """
         if self.source is None and self._small():
-            try:
-                self.first_snapshot = self.workspace.load()
-            except Exception:  # the pipeline loads them again, and says what went wrong
-                self.first_snapshot = None
+            self._first_load = _started(self.workspace.load)
+            self._first_load.wait(FIRST_LOAD_WAIT)
+            if self._first_load.done:
+                try:
+                    self.first_snapshot = self._first_load.result()
+                except Exception:  # the pipeline says what went wrong
+                    self.first_snapshot = None
 
     def on_mount(self) -> None:
         self._update_subtitle()
@@ -195,6 +208,8 @@ class IngressExplorer(ExplorerApp):
         elif self.first_snapshot is not None:
             snapshot = self.first_snapshot
             self.change_state(lambda: snapshot, first=True, looked=True)
+        elif self._first_load is not None:
+            self.change_state(self._first_load.result, first=True)  # (the read on_load started, still going)
         else:
             self.change_state(self.workspace.load, first=True)
 
@@ -207,6 +222,18 @@ class IngressExplorer(ExplorerApp):
     def explore_first(self, state: ClusterState) -> None:
         if self.explore is not None:
             self.explore.show_first(state)
+
+    def on_ready(self) -> None:
+        """The app has started: paint the whole first frame, then what it did not need (the tabs, the view).
+
+        Textual drops frames rendered while the app starts (its start-up batch) and
+        afterwards paints only what changed since, so the rows drawn during it
+        would wait for the next full repaint: ask for one now.
+        """
+        self.screen.refresh()
+        explore = self.explore
+        if explore is not None:
+            self.call_after_refresh(explore.first_frame_shown)
 
     @property
     def live(self) -> bool:
@@ -282,7 +309,7 @@ class IngressExplorer(ExplorerApp):
         """Make a snapshot (load, apply, undo, reload) and its view in the pipeline, after those before it."""
         if self.pipeline is None:
             return
-        reading = self._reading_text() if first else "applying the change"
+        reading = "resolving the rules" if looked else self._reading_text() if first else "applying the change"
 
         def basis() -> Basis:  # (in the pipeline's thread, when the job starts)
             # a first view (of another cluster, after :ctx) continues no earlier controller
@@ -763,7 +790,8 @@ class IngressExplorer(ExplorerApp):
         folder = Path(path) if path else screenshots_dir()
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            saved = self.save_screenshot(filename, str(folder))
+            saved = str(write_atomic(folder / (filename or generate_datetime_filename(  # as Textual names it
+                self.title, ".svg")), self.export_screenshot()))
         except OSError as exc:
             self.notify(f"could not save the screenshot in {folder}: {exc}", title="Screenshot", severity="error")
             return
@@ -784,6 +812,46 @@ class IngressExplorer(ExplorerApp):
                     lambda action=binding.action, node=node: self.run_action(action, node),
                 )
 
+
+
+T = TypeVar("T")
+
+
+class _Started(Generic[T]):
+    """Work running in a daemon thread: wait for it a while, or take its result (or exception) later."""
+
+    def __init__(self, work: Callable[[], T]) -> None:
+        self._done = threading.Event()
+        self._result: T | None = None
+        self._error: BaseException | None = None
+        self._work = work
+        threading.Thread(target=self._run, name="ingress-explorer first read", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self._result = self._work()
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def wait(self, seconds: float) -> None:
+        self._done.wait(seconds)
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def result(self) -> T:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+
+def _started(work: Callable[[], T]) -> _Started[T]:
+    return _Started(work)
 
 
 def _abandonable(work: Callable[[], None], cancelled: threading.Event) -> bool:

@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from explorer.topology import IngressRow, PodView
     from explorer.tui.view import View
 
-#: The rest of the screen is mounted this long after the first refresh, so the first frame is written first.
-FIRST_FRAME_SECONDS = 0.05
 #: Seconds the filter waits after the last key before it refills the table.
 FILTER_DELAY = 0.15
 #: While loading, the title turns a spinner and counts seconds, so a long load is seen to be alive.
@@ -68,6 +66,7 @@ class ExploreScreen(Screen):
         self._loading_timer: Timer | None = None
         self._loading_since = 0.0
         self.ready = False  # the panels below the table are mounted (after the first frame)
+        self._rest_scheduled = False
 
     def compose(self) -> ComposeResult:
         """The first frame: the title, the table and the keys; the rest is mounted after it (`_mount_rest`).
@@ -89,7 +88,13 @@ class ExploreScreen(Screen):
         first = self.app.first_snapshot
         if first is not None and self.app.view is None:
             self.show_first(first.state)
-        self.call_after_refresh(self.set_timer, FIRST_FRAME_SECONDS, self._mount_rest)
+
+
+    def first_frame_shown(self) -> None:
+        """The app's first frame is on the terminal (Textual's Ready): the rest of this screen follows it."""
+        if not self.ready and not self._rest_scheduled:
+            self._rest_scheduled = True
+            self.call_later(self._mount_rest)
 
     async def _mount_rest(self) -> None:
         """The filter, the detail tabs and the command bar, after the first frame; then the view is drawn."""

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
+from textual.widget import Widget
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
@@ -92,7 +93,8 @@ class FixedWidthTable(DataTable):
             self.add_rows([[row[i] for i in kept] for row in rows])
 
     def _room(self) -> int:
-        width = self.size.width or (self.parent.size.width if self.parent is not None else 0) or self.app.size.width
+        parent = self.parent
+        width = self.size.width or (parent.size.width if isinstance(parent, Widget) else 0) or self.app.size.width
         return max(20, width - 2)  # (the vertical scrollbar)
 
     def _fit(self, labels: Sequence[str], widths: Sequence[int], room: int) -> tuple[list[int], list[int]]:
@@ -106,10 +108,13 @@ class FixedWidthTable(DataTable):
             return list(range(len(labels))), shown
         kept: list[int] = []
         used = 0
+        reserved = 0  # the flexible column's least width, once it is reached in the order
         for index in order:
             if index == flexible:
+                if used + FLEXIBLE_MIN + COLUMN_PADDING <= room:
+                    reserved = FLEXIBLE_MIN + COLUMN_PADDING
                 continue
-            if used + widths[index] + COLUMN_PADDING <= room:
+            if used + reserved + widths[index] + COLUMN_PADDING <= room:
                 kept.append(index)
                 used += widths[index] + COLUMN_PADDING
         if flexible is not None and room - used - COLUMN_PADDING >= FLEXIBLE_MIN:
