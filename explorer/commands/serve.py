@@ -34,6 +34,9 @@ examples:
   ingress-explorer serve -f shop/ --controller gce --time-scale 0.05
   ingress-explorer serve -f . --http-port 0 --https-port 0 --status-port 0   (any free ports)
   ingress-explorer serve --context dev -n shop       the cluster's rules, to its own Pods (port-forward)
+  ingress-explorer serve -f sample-manifests/gateway-api-traffic --controller gateway
+                     each Gateway listener port gets a local port (80 -> 8080, the next one 8081, ...;
+                     HTTPS listeners count up from --https-port), certificates from certificateRefs
 
 Every response carries X-Ingress-Explorer-Ingress, -Backend and -Pod headers.
 The files are watched: save an edit and the next request uses it. Ctrl-C stops everything.
@@ -51,7 +54,7 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     )
     add_source_options(parser)
     add_cluster_options(parser)
-    add_controller_option(parser)
+    add_controller_option(parser, gateway=True)
     add_nginx_config_option(parser)
     parser.add_argument("--listen", default="127.0.0.1", metavar="ADDR",
                         help="address to listen on (default 127.0.0.1; anything else is reachable from "
@@ -93,8 +96,20 @@ def run(args: argparse.Namespace) -> int:
     if not _is_loopback(args.listen):
         print(f"warning: --listen {args.listen} is not a loopback address: other machines can reach this "
               "proxy and the Pods' answers", file=sys.stderr)
+    if args.controller == "gateway":  # the Gateway API front end (routing.gateway) instead of Ingresses
+        from explorer.routing.gateway.compile import GATEWAY_PROFILE
+
+        profile = GATEWAY_PROFILE
+        if not state.gateways:
+            print("error: no Gateway in the manifests: --controller gateway serves the listeners of Gateways and "
+                  "the HTTPRoutes attached to them (apiVersion: gateway.networking.k8s.io/v1)", file=sys.stderr)
+            if source is not None:
+                source.close()
+            return 2
+    else:
+        profile = get_profile(args.controller)
     try:
-        return asyncio.run(_serve(args, state, get_profile(args.controller), source))
+        return asyncio.run(_serve(args, state, profile, source))
     except KeyboardInterrupt:
         return 130
     finally:
@@ -168,6 +183,11 @@ def banner(proxy: "Proxy", state: "ClusterState", profile: "ControllerProfile", 
     else:
         lines.append(f"Pods: {proxy.upstreams.description}, opened when a request is sent; "
                      "the Pods the cluster reports Ready take traffic")
+    if profile.front_end == "gateway":
+        lines += gateway_banner(proxy, state, style)
+        if proxy.status_port is not None:
+            lines += ["", f"status (JSON): http://{_bracket(proxy.options.listen)}:{proxy.status_port}/"]
+        return "\n".join([*lines, "", style.dim("Ctrl-C to stop.")])
     table = table_for(state, profile)
     if not proxy.listeners:
         lines.append(style.yellow(f"no Ingress is served by {profile.title}: nothing to listen for"))
@@ -194,6 +214,53 @@ def banner(proxy: "Proxy", state: "ClusterState", profile: "ControllerProfile", 
     lines.append("")
     lines.append(style.dim("Ctrl-C to stop."))
     return "\n".join(lines)
+
+
+def gateway_banner(proxy: "Proxy", state: "ClusterState", style: Style) -> list[str]:
+    """Per Gateway listener port: the local port that stands for it, and a curl line per route match."""
+    from explorer.routing.gateway import routing_for
+
+    table = routing_for(state).gateways
+    lines: list[str] = []
+    for gateway in table.gateways:
+        lines += ["", style.bold(f"Gateway {gateway.meta.key}")]
+        for port in sorted({lt.listener.port for lt in table.listeners_of(gateway)}):
+            on_port = [lt for lt in table.listeners_of(gateway) if lt.listener.port == port]
+            names = ", ".join(f"{lt.listener.name!r} {lt.listener.protocol}" for lt in on_port)
+            info = proxy.listeners.get(f"{gateway.meta.key}:{port}")
+            bases = [b for b in (info.base_url("http"), info.base_url("https")) if b] if info is not None else []
+            if not bases:
+                lines.append(style.yellow(f"  listener port {port} ({names}): not served (only HTTP and HTTPS "
+                                          "listeners are simulated)"))
+                continue
+            lines.append(f"  listener port {port} ({names}): {', '.join(bases)}")
+            assert info is not None
+            for cert in info.certificates:
+                lines.append(f"    certificate {cert}")
+            seen: set[tuple[str, str, str]] = set()
+            curls: list[str] = []
+            for lt in on_port:
+                if lt.scheme not in ("http", "https"):
+                    continue
+                for entry in lt.entries:
+                    for hostname in entry.hostnames:
+                        host = (hostname or "").replace("*", "anything", 1)
+                        shown = _literal_prefix(entry.match.path.value)
+                        if (lt.scheme, host, shown) in seen:
+                            continue
+                        seen.add((lt.scheme, host, shown))
+                        if lt.scheme == "http":
+                            curls.append(_curl(info.base_url("http"), host, shown))
+                        else:
+                            local, name = info.https_port, host or "localhost"
+                            curls.append(f"curl -k --resolve {shlex.quote(f'{name}:{local}:{info.host}')} "
+                                         f"{shlex.quote(f'https://{name}:{local}{shown}')}")
+            for line in curls[:CURL_LINES]:
+                lines.append(style.cyan(f"    {line}"))
+            if len(curls) > CURL_LINES:
+                lines.append(style.dim(f"    ... and {len(curls) - CURL_LINES:,} more matches (`ingress-explorer "
+                                       "route --controller gateway` says where a URL goes)"))
+    return lines
 
 
 def curl_lines(lb, info) -> list[str]:

@@ -120,6 +120,10 @@ class ControllerProfile:
     #: (Google Cloud: with no SNI or one that matches no certificate, the load balancer serves the
     #: primary, first, certificate).
     unknown_sni_certificate: Literal["controller", "first"] = "controller"
+    # ---- which objects make the front end (explorer.proxy, explorer.topology.controller)
+    #: "ingress": Ingresses (nginx, GKE); "gateway": Gateways and the HTTPRoutes attached to them, whose
+    #: backendRefs make the backends and whose filters the proxy applies (explorer.proxy.gateway).
+    front_end: Literal["ingress", "gateway"] = "ingress"
     # ---- annotations (explorer.routing.nginx, explorer.profiles.nginx_annotations)
     #: Reads the nginx.ingress.kubernetes.io/ annotations and the ingress-nginx-controller ConfigMap.
     reads_nginx_annotations: bool = False

@@ -35,7 +35,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 from yarl import URL
 
-from explorer.proxy import pages
+from explorer.proxy import gateway, pages
 from explorer.proxy.limits import header_problem
 from explorer.proxy.tls import FALLBACK_NAME
 from explorer.proxy.upstreams import Upstream
@@ -141,6 +141,9 @@ class RequestHandler:
                 and request.content_length > limits.max_body:
             return self._own(413, pages.plain(413, f"the body is {request.content_length} bytes; "
                                                    f"the limit is {limits.max_body}"), done)
+
+        if proxy.snapshot.profile.front_end == "gateway":  # a Gateway listener: Gateway API routing and filters
+            return await gateway.handle(self, request, rid, host, done)
 
         snap = proxy.snapshot
         target = request.rel_url

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from explorer.model.state import ClusterState
 from explorer.proxy.health import HealthRunner, Prepared
 from explorer.proxy.upstreams import Upstream
-from explorer.routing.decision import Decision
+from explorer.routing.decision import BackendRef, Decision
 from explorer.profiles import ControllerProfile
 from explorer.topology.controller import BackendService, ControllerState, Endpoint
 from explorer.topology.pods import PodView, all_pods
@@ -80,9 +80,13 @@ class Pool:
 
     async def prepare(self, decision: Decision) -> None:
         """On demand: start the health checks of the decision's backend (once) and wait for their first round."""
-        ref = decision.backend
+        if decision.backend is not None:
+            await self.prepare_ref(decision.backend)
+
+    async def prepare_ref(self, ref: BackendRef) -> None:
+        """`prepare` for a backend named directly (the Gateway API front end's chosen backendRef)."""
         cs = self.health.controller
-        if not self.on_demand or ref is None or cs is None:
+        if not self.on_demand or cs is None:
             return
         backend = cs.find_backend(ref.namespace, ref.service, ref.port)
         if backend is not None:
@@ -99,8 +103,11 @@ class Pool:
         return await self.upstreams.open(namespace, name, choice.port)
 
     def choose(self, decision: Decision) -> Choice:
-        ref = decision.backend
-        assert ref is not None
+        assert decision.backend is not None
+        return self.choose_ref(decision.backend)
+
+    def choose_ref(self, ref: BackendRef) -> Choice:
+        """Which Pod of the backend for this (namespace, Service, port as written) takes the next request."""
         cs = self.health.controller
         if cs is None:
             return Choice("", (), None, why=f"the controller made no backend for {ref}")

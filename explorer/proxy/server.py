@@ -131,6 +131,8 @@ class Listener:
         self.http_port: int | None = None
         self.https_port: int | None = None
         self.sni: SNISelector | None = None
+        self.gateway = ""  # Gateway API front end: the Gateway (namespace/name) this listener is a port of
+        self.listener_port: int | None = None  # ... and the listener port its local port stands for
 
     def info(self) -> ListenerInfo:
         certs = tuple(c.describe() for c in self.sni.certificates) if self.sni and self.https else ()
@@ -199,6 +201,7 @@ class Proxy:
         self._client: aiohttp.ClientSession | None = None
         self._lock = asyncio.Lock()
         self._request_ids = 0
+        self.gateway_draws = 0  # Gateway API: requests that drew a weighted backendRef share (proxy/gateway.py)
         self._sent = 0  # requests send() made
         self._answers: dict[str, Outcome | None] = {}  # send()'s requests in flight: token -> the answer
         self.started_at = 0.0
@@ -327,6 +330,9 @@ class Proxy:
 
     async def _sync_listeners(self, state: ClusterState, profile: ControllerProfile) -> None:
         assert self._certs is not None
+        if profile.front_end == "gateway":
+            await self._sync_gateway_listeners(state)
+            return
         lbs = table_for(state, profile).entry_points
         for name in [n for n in self._listeners if n not in lbs]:
             await self._listeners.pop(name).stop()
@@ -345,6 +351,46 @@ class Proxy:
                 await listener.start_https(_port(self.options.https_port, listener.index), listener.sni)
             elif not lb.https_enabled and listener.https is not None:
                 await listener.stop_https()
+
+    async def _sync_gateway_listeners(self, state: ClusterState) -> None:
+        """Gateway API: one proxy listener per Gateway and listener port (entry point `ns/name:port`).
+
+        Its local port stands for the listener port (`Listener.listener_port`): an HTTP site for HTTP
+        listeners, an HTTPS site for HTTPS ones, its certificates by SNI from the listeners'
+        certificateRefs (a listener without hostname: its certificate for any name, our choice).
+        """
+        from explorer.routing.gateway import routing_for
+
+        assert self._certs is not None
+        routing = routing_for(state)
+        eps = routing.routes.entry_points
+        for name in [n for n in self._listeners if n not in eps]:
+            await self._listeners.pop(name).stop()
+        refused = {(c.object, c.parent): c.message for c in routing.gateways.conditions
+                   if c.type == "ResolvedRefs" and c.status == "False"}
+        for name, ep in eps.items():
+            listener = self._listeners.get(name)
+            if listener is None:
+                listener = Listener(self, name, self.options.listen, self._opened)
+                listener.gateway, _, port = name.rpartition(":")
+                listener.listener_port = int(port)
+                listener.sni = SNISelector(self._certs.fallback)
+                self._opened += 1
+                self._listeners[name] = listener
+            gateway = next(g for g in routing.gateways.gateways if g.meta.key == listener.gateway)
+            certs = []
+            for lt in routing.gateways.listeners_of(gateway):
+                li = lt.listener
+                if lt.scheme == "https" and li.port == listener.listener_port:
+                    why = refused.get((f"Gateway/{gateway.meta.key}", li.name))
+                    certs += self._certs.for_gateway_listener(
+                        state, li.hostname, ((r.namespace, r.name) for r in li.certificate_refs), why)
+            assert listener.sni is not None
+            listener.sni.update(certs, "many", "first")
+            if "http" in ep.listeners and listener.http is None:
+                await listener.start_http(_port(self.options.http_port, listener.index))
+            if "https" in ep.listeners and listener.https is None:
+                await listener.start_https(_port(self.options.https_port, listener.index), listener.sni)
 
     async def _start_status(self) -> None:
         app = web.Application()

@@ -91,6 +91,20 @@ class CertificateStore:
                 certs.append(self._from_secret(state, ingress.meta.namespace, tls.secret_name, hosts))
         return certs
 
+    def for_gateway_listener(self, state: ClusterState, hostname: str | None, refs: Iterable[tuple[str, str]],
+                             refused: str | None = None) -> list[Certificate]:
+        """A Gateway HTTPS listener's certificates: its certificateRefs' Secrets (namespace, name), for its hostname.
+
+        `refused`: why its refs do not resolve (the listener's ResolvedRefs=False message); then, as for a
+        Secret missing from the manifests, a self-signed certificate that says why.
+        """
+        hosts = (hostname.lower(),) if hostname else ()
+        common = hosts[0] if hosts else FALLBACK_NAME
+        if refused:
+            return [self._self_signed(hosts, common, f"self-signed ({refused})")]
+        found = [self._from_secret(state, namespace, name, hosts) for namespace, name in refs]
+        return found or [self._self_signed(hosts, common, "self-signed (the listener has no certificateRefs)")]
+
     def _from_secret(self, state: ClusterState, namespace: str, name: str, hosts: tuple[str, ...]) -> Certificate:
         if not name:
             return self._self_signed(hosts, hosts[0] if hosts else FALLBACK_NAME, "self-signed (no secretName)")

@@ -43,7 +43,7 @@ from explorer.profiles import ControllerProfile
 from explorer.routing.route import table_for
 from explorer.routing.table import EntryPoint
 from explorer.topology import names
-from explorer.routing.ingress.gke import service_backends, translate_backend
+from explorer.routing.ingress.gke import data_path, service_backends, translate_backend
 from explorer.topology.gke import (
     STATIC_IP_ANNOTATION, DataPath, HealthCheckConfig, frontend_config_missing, reserved_addresses,
 )
@@ -347,6 +347,10 @@ class _Sync:
     # ---------------------------------------------------------------- per Ingress
 
     def run(self) -> None:
+        if self.profile.front_end == "gateway":
+            self._sync_gateways()
+            self._collect_backends()
+            return
         table = table_for(self.state, self.profile)
         served: list[tuple[Ingress, EntryPoint]] = [
             (ingress, lb) for lb in table.entry_points.values() for ingress in lb.ingresses]
@@ -366,6 +370,39 @@ class _Sync:
             else:
                 self._sync_shared(ingress, kept, fingerprint)
         self._collect_backends()
+
+    def _sync_gateways(self) -> None:
+        """Gateway API: per Gateway, one backend per (Service, port) its attached routes' backendRefs resolve to.
+
+        The Pods behind them are the Services' own, as for ingress-nginx (endpoints, Ready by their
+        readinessProbe): a Gateway implementation sends to the endpoints of the Service. A backendRef
+        that does not resolve makes no backend; its share answers 500 (routing.gateway).
+        """
+        from explorer.routing.gateway import routing_for  # the Gateway front end, compiled once per snapshot
+
+        table = routing_for(self.state).gateways
+        for gateway in table.gateways:
+            plans: list[_Plan] = []
+            for lt in table.listeners_of(gateway):
+                for entry in lt.entries:
+                    for backend in entry.backends:
+                        plan = self._gateway_plan(backend.invalid, backend.ref.ref.namespace, backend.ref.ref.name,
+                                                  backend.ref.ref.port)
+                        if plan is not None:
+                            plans.append(plan)
+            key = gateway.meta.key
+            old = self.lbs.get(key)
+            self.lbs[key] = LoadBalancerState(
+                key, "gateway", None, "none", None, _unique(self._ensure(plan) for plan in plans), None, (), None,
+                "", old.created if old else gateway.meta.creation_timestamp)
+
+    def _gateway_plan(self, invalid: str | None, namespace: str, name: str, port: int | None) -> _Plan | None:
+        service = self.state.service(namespace, name) if invalid is None else None
+        found = service.find_port(ServiceBackend(name, port)) if service is not None and port is not None else None
+        if service is None or found is None:
+            return None
+        mode, why = data_path(self.profile, service)
+        return _Plan(service, found, mode, why, None, None, None)
 
     def _sync_shared(self, ingress: Ingress, old: LoadBalancerState | None, fingerprint: str) -> None:
         plans = [plan for plan in (self._plan(ingress, ref)[0] for ref in service_backends(ingress)) if plan]

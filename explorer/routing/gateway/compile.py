@@ -43,7 +43,8 @@ GATEWAY_ROUTING: Slot[GatewayRouting] = Slot("Gateway API route table")
 
 #: The evaluator names a table's profile in each Decision; the Gateway front end has no Ingress controller
 #: behaviour, so its profile only carries the name and title (the other fields are never read for it).
-GATEWAY_PROFILE: ControllerProfile = dataclasses.replace(NGINX, name="gateway", title="Gateway API")
+GATEWAY_PROFILE: ControllerProfile = dataclasses.replace(NGINX, name="gateway", title="Gateway API",
+                                                         front_end="gateway", refused_methods=())
 
 
 def routing_for(state: ClusterState) -> GatewayRouting:
