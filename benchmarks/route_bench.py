@@ -100,7 +100,16 @@ def main() -> int:
     parser.add_argument("--scan-requests", type=int, default=2_000,
                         help="the scan is slow; it is timed on this many of the same requests")
     parser.add_argument("--runs", type=int, default=9, help="runs of each process for the start-up figure")
+    parser.add_argument("--start-only", action="store_true",
+                        help="only the route command's start against `import yaml, json` (and its top imports)")
+    parser.add_argument("--imports", type=int, default=0, metavar="N",
+                        help="with the start figure, list the route command's N costliest imports (-X importtime)")
+    parser.add_argument("--against", metavar="DIR",
+                        help="also time the route command of another checkout (e.g. `git archive main`) in the same run")
     args = parser.parse_args()
+    if args.start_only:
+        process_start(args.runs, args.imports, args.against)
+        return 0
 
     text = manifests(args.ingresses, args.paths_per_ingress)
     started = time.perf_counter()
@@ -140,11 +149,11 @@ def main() -> int:
     print(f"compiled at 10 paths    : {rates[10]:12,.0f} decisions/s")
     print(f"compiled at 10,000 paths: {rates[10_000]:12,.0f} decisions/s  "
           f"({rates[10] / rates[10_000]:.2f}x slower; goal <= 2x)")
-    process_start(args.runs)
+    process_start(args.runs, args.imports, args.against)
     return 0
 
 
-def process_start(runs: int) -> None:
+def process_start(runs: int, imports: int = 0, against: str | None = None) -> None:
     """The route command as a whole process against importing yaml and json (goal: <= 1.5x)."""
     root = Path(__file__).resolve().parent.parent
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -153,14 +162,20 @@ def process_start(runs: int) -> None:
         "ingress-explorer route": [sys.executable, "-m", "explorer", "route", "-f",
                                    str(root / "sample-manifests" / "article-v1"), "http://foo-bar.com/foo"],
     }
-    for argv in commands.values():  # byte-code written once, as pip does on install
-        subprocess.run(argv, env=env, capture_output=True, check=True)
+    where = {name: str(root) for name in commands}
+    if against:  # `python -m explorer` imports the checkout it is started in (sys.path[0] is the directory)
+        other = Path(against).resolve()
+        commands[f"route in {other.name}"] = [*commands["ingress-explorer route"][:5],
+                                              str(other / "sample-manifests" / "article-v1"), "http://foo-bar.com/foo"]
+        where[f"route in {other.name}"] = str(other)
+    for name, argv in commands.items():  # byte-code written once, as pip does on install
+        subprocess.run(argv, env=env, capture_output=True, check=True, cwd=where[name])
     seen: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, argv in commands.items():
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
-            subprocess.run(argv, env=env, capture_output=True, check=True)
+            subprocess.run(argv, env=env, capture_output=True, check=True, cwd=where[name])
             wall = time.perf_counter() - started
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             seen[name].append((wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime))
@@ -168,8 +183,26 @@ def process_start(runs: int) -> None:
                for name, v in seen.items()}
     for name, (wall, cpu) in medians.items():
         print(f"{name:<30}: {wall * 1000:6.0f} ms wall, {cpu * 1000:6.0f} ms CPU (median of {runs})")
-    (bw, bc), (rw, rc) = medians.values()
+    (bw, bc), (rw, rc), *others = medians.values()
     print(f"route process / import yaml, json: {rw / bw:.2f}x wall, {rc / bc:.2f}x CPU (goal <= 1.5x)")
+    for (ow, oc) in others:
+        print(f"route in {Path(against or '').name} / import yaml, json: {ow / bw:.2f}x wall, {oc / bc:.2f}x CPU")
+    if imports:
+        top_imports(commands["ingress-explorer route"], env, imports, str(root))
+
+
+def top_imports(argv: list[str], env: dict[str, str], n: int, cwd: str) -> None:
+    """The route command's costliest imports by cumulative time (`python -X importtime`, one run: noisy)."""
+    err = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], env=env, capture_output=True, text=True,
+                         cwd=cwd).stderr
+    rows = []
+    for line in err.splitlines():
+        if line.startswith("import time:") and "|" in line and "cumulative" not in line:
+            _, self_us, cumulative_us, name = (part.strip() for part in line.replace("import time:", "|").split("|"))
+            rows.append((int(cumulative_us), int(self_us), name))
+    print(f"costliest imports of the route command (one run, ms: cumulative / self):")
+    for cumulative_us, self_us, name in sorted(rows, reverse=True)[:n]:
+        print(f"  {cumulative_us / 1000:7.1f} {self_us / 1000:7.1f}  {name}")
 
 
 if __name__ == "__main__":

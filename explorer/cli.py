@@ -24,13 +24,14 @@ COMMANDS: dict[str, str] = {
     "serve": "run the proxy: send real HTTP through the Ingress rules",
     "tui": "open the terminal explorer (the default when no command is given)",
     "convert": "rewrite removed Ingress apiVersions as networking.k8s.io/v1",
+    "migrate": "write Gateway API manifests for the Ingresses and prove they route alike",
     "diagram": "draw the traffic flow as text, Mermaid, DOT or SVG",
     "web": "serve the TUI to a browser for workshops",
     "lessons": "list, start and check the interactive lessons",
 }
 
 #: Commands that read one snapshot, answer and exit; the others (tui, serve, web) run until stopped.
-ONE_SHOT = frozenset({"route", "record", "lint", "convert", "diagram", "lessons"})
+ONE_SHOT = frozenset({"route", "record", "lint", "convert", "migrate", "diagram", "lessons"})
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

@@ -18,39 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
+# The group's kinds and versions, importable without these classes (the loader asks before it decodes).
+from explorer.model.gateway_kinds import (
+    GROUP as GROUP, NOT_SIMULATED as NOT_SIMULATED, SERVED_GROUPS as SERVED_GROUPS,
+    SIMULATED_VERSIONS as SIMULATED_VERSIONS, is_gateway_api as is_gateway_api,
+)
 from explorer.model.location import Location
 from explorer.model.objects import ObjectMeta
-
-GROUP = "gateway.networking.k8s.io"
-
-#: kind -> the apiVersions of it that are built into typed objects.
-SIMULATED_VERSIONS: dict[str, tuple[str, ...]] = {
-    "GatewayClass": (f"{GROUP}/v1", f"{GROUP}/v1beta1"),
-    "Gateway": (f"{GROUP}/v1", f"{GROUP}/v1beta1"),
-    "HTTPRoute": (f"{GROUP}/v1", f"{GROUP}/v1beta1"),
-    "ReferenceGrant": (f"{GROUP}/v1", f"{GROUP}/v1beta1"),
-}
-
-#: Kinds of the Gateway API the tool lists but does not route, and what that means.
-NOT_SIMULATED: dict[str, str] = {
-    "GRPCRoute": "gRPC requests are not routed through it",
-    "TLSRoute": "TLS passthrough by SNI is not routed through it",
-    "TCPRoute": "TCP streams are not routed through it",
-    "UDPRoute": "UDP datagrams are not routed through it",
-    "BackendTLSPolicy": "connections from the Gateway to backends stay plain HTTP",
-    "ListenerSet": "its listeners are not added to the parent Gateway",
-    "XListenerSet": "its listeners are not added to the parent Gateway",
-    "XBackendTrafficPolicy": "retry budgets and session persistence are not applied",
-    "XMesh": "mesh (east-west) routing is not modelled",
-    "BackendLBPolicy": "session persistence is not applied",
-}
-
-#: The served versions of the group; anything else is an unknown version.
-SERVED_GROUPS = (GROUP, "gateway.networking.x-k8s.io")
-
-
-def is_gateway_api(api_version: str) -> bool:
-    return api_version.split("/", 1)[0] in SERVED_GROUPS
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,13 +11,16 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterable, Iterator, Mapping
 
 from explorer.model.location import Location, Problem
-from explorer.model.normalize import Model, normalize
+from explorer.model.normalize import normalize
 from explorer.model.redact import seal
 from explorer.model.state import ClusterState
 from explorer.model.yamldoc import Document, YAMLError, parse_documents
+
+if TYPE_CHECKING:
+    from explorer.model.normalize import Model
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_FILE_BYTES = 512 * 1024 * 1024

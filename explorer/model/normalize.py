@@ -7,13 +7,10 @@ the author used are kept in `Ingress.spelled` and in the problems' wording.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, TypeAlias
 
-from explorer.model import gateway_decode
 from explorer.model.fields import line_of
-from explorer.model.gateway import (
-    NOT_SIMULATED, SIMULATED_VERSIONS, Gateway, GatewayClass, HTTPRoute, ReferenceGrant, is_gateway_api,
-)
+from explorer.model.gateway_kinds import NOT_SIMULATED, SIMULATED_VERSIONS, is_gateway_api
 from explorer.model.location import Location, Problem
 from explorer.model.objects import (
     PATH_TYPES, Container, ContainerPort, EndpointAddress, Endpoints, HTTPIngressPath, Ingress,
@@ -33,8 +30,21 @@ CLUSTER_SCOPED = frozenset({
 BETA_INGRESS = ("networking.k8s.io/v1beta1", "extensions/v1beta1")
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Pod")
 
-Model = (Ingress | IngressClass | Service | Workload | Secret | Endpoints | OtherObject
-         | GatewayClass | Gateway | HTTPRoute | ReferenceGrant)
+if TYPE_CHECKING:
+    from explorer.model.gateway import Gateway, GatewayClass, HTTPRoute, ReferenceGrant
+
+    Model: TypeAlias = (Ingress | IngressClass | Service | Workload | Secret | Endpoints | OtherObject
+                        | GatewayClass | Gateway | HTTPRoute | ReferenceGrant)
+else:
+    def __getattr__(name: str) -> Any:
+        """`Model` made on first use: the Gateway API classes are imported only where they are wanted."""
+        if name == "Model":
+            from explorer.model.gateway import Gateway, GatewayClass, HTTPRoute, ReferenceGrant
+
+            globals()["Model"] = model = (Ingress | IngressClass | Service | Workload | Secret | Endpoints
+                                          | OtherObject | GatewayClass | Gateway | HTTPRoute | ReferenceGrant)
+            return model
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -110,10 +120,14 @@ def normalize(raw: Any, file: str, line: int, order: int, default_namespace: str
     )
     builder = _BUILDERS.get(kind)
     if is_gateway_api(api_version):
-        builder = gateway_decode.BUILDERS.get(kind) if api_version in SIMULATED_VERSIONS.get(kind, ()) else None
+        builder = None
+        if api_version in SIMULATED_VERSIONS.get(kind, ()):
+            from explorer.model import gateway_decode  # only for Gateway API documents: Ingress-only loads skip it
+
+            builder = gateway_decode.BUILDERS.get(kind)
         if builder is None:
             _gateway_not_simulated(reader, api_version, kind)
-    elif kind in gateway_decode.BUILDERS:
+    elif kind in SIMULATED_VERSIONS:  # the kinds gateway_decode.BUILDERS builds
         builder = None  # a Gateway of some other API group is not ours
     if builder is None or (kind == "Ingress" and api_version not in ("networking.k8s.io/v1", *BETA_INGRESS)):
         return Normalized(OtherObject(meta), reader.problems)

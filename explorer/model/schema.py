@@ -19,10 +19,8 @@ the loader and the diagnostics report those in the apiserver's wording.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
-import tempfile
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -136,6 +134,8 @@ def decode(value: Any, schema: Any, path: str = "", line: int = 0) -> Iterator[F
         here = lines.get(key, line)
         sub = schema.get(key)
         if sub is None:
+            import difflib  # only for a misspelt field: a clean load never pays for it
+
             close = difflib.get_close_matches(key, list(schema), n=1, cutoff=0.6)
             hint = f"did you mean {_join(path, close[0])}?" if close else ""
             yield FieldError(_join(path, key), f"unknown field \"{_join(path, key)}\"", here, False, hint)
@@ -291,6 +291,8 @@ def kind_schema(version: str, api_version: str, kind: str) -> KindSchema | None:
     found = KindSchema(root, _closure(defs, root)) if root else None
     try:  # a cache is a convenience: a read-only home only makes the next run slower
         cache.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only when the compiled schema cache is written
+
         with tempfile.NamedTemporaryFile("w", dir=cache.parent, delete=False, suffix=".tmp",
                                          encoding="utf-8") as temporary:
             # dumps, not dump: json.dump's pure-Python encoder leaves reference cycles behind
@@ -305,11 +307,13 @@ def field_errors(raw: dict[str, Any], api_version: str, kind: str) -> list[Field
     """Every wrong type and unknown field of one object, or None when no schema knows its kind."""
     if kind == "Ingress" and api_version in _BETA_INGRESS:
         return list(decode(raw, INGRESS_BETA))
-    from explorer.model.gateway import SIMULATED_VERSIONS  # Gateway API CRDs: tables of ours, not in the OpenAPI
-    from explorer.model.gateway_schema import GATEWAY_SCHEMAS
+    from explorer.model.gateway_kinds import SIMULATED_VERSIONS  # Gateway API CRDs: tables of ours, not in the OpenAPI
 
-    if kind in GATEWAY_SCHEMAS and api_version in SIMULATED_VERSIONS.get(kind, ()):
-        return list(decode(raw, {**_TOP, **GATEWAY_SCHEMAS[kind]}))
+    if api_version in SIMULATED_VERSIONS.get(kind, ()):
+        from explorer.model.gateway_schema import GATEWAY_SCHEMAS  # only for Gateway API documents
+
+        if kind in GATEWAY_SCHEMAS:
+            return list(decode(raw, {**_TOP, **GATEWAY_SCHEMAS[kind]}))
     version = current_version()
     root = _compiled(version, api_version, kind)
     if root is None and api_version in _SUCCESSOR:
@@ -517,6 +521,8 @@ class _OpenAPIDecoder:
         if renamed and renamed.split(".")[0] in properties:
             return f"networking.k8s.io/v1 calls it {_join(path, renamed)} (v1beta1 wrote {_join(path, key)})"
         lowered = {p.lower(): p for p in properties}
+        import difflib
+
         close = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.6)
         if close:
             return f"did you mean {_join(path, lowered[close[0]])}?"

@@ -9,14 +9,16 @@ long as the snapshot lives, and lives in one typed place: `state.derived`.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Callable, Generic, Hashable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Callable, Generic, Hashable, Iterable, TypeVar
 
-from explorer.model.gateway import Gateway, GatewayClass, HTTPRoute, ReferenceGrant
 from explorer.model.location import Problem
-from explorer.model.normalize import Model
 from explorer.model.objects import (
     Endpoints, Ingress, IngressClass, OtherObject, Secret, Service, Workload,
 )
+
+if TYPE_CHECKING:  # Gateway API classes are imported only when a snapshot holds such objects
+    from explorer.model.gateway import Gateway, GatewayClass, HTTPRoute, ReferenceGrant
+    from explorer.model.normalize import Model
 
 
 T = TypeVar("T")
@@ -95,6 +97,7 @@ class ClusterState:
         self.reference_grants: list[ReferenceGrant] = []
         #: Route tables, indexes and predictions computed from this snapshot (see Derived).
         self.derived = Derived()
+        gateway_api: list[Model] = []
         for o in self.objects:
             if isinstance(o, Service):
                 self.services.setdefault((o.meta.namespace, o.meta.name), o)
@@ -108,7 +111,16 @@ class ClusterState:
                 self.endpoints.append(o)
             elif isinstance(o, OtherObject):
                 self.others.append(o)
-            elif isinstance(o, GatewayClass):
+            elif not isinstance(o, Ingress):
+                gateway_api.append(o)
+        if gateway_api:  # an object of these classes exists, so their module is already imported
+            self._add_gateway_api(gateway_api)
+
+    def _add_gateway_api(self, objects: list[Model]) -> None:
+        from explorer.model.gateway import Gateway, GatewayClass, HTTPRoute, ReferenceGrant
+
+        for o in objects:
+            if isinstance(o, GatewayClass):
                 self.gateway_classes.setdefault(o.meta.name, o)
             elif isinstance(o, Gateway):
                 self.gateways.append(o)

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from explorer.routing.decision import BackendRef, Decision, TraceEntry
-from explorer.routing.paths import element_prefixes, url_map_glob_keys
+from explorer.routing.paths import url_map_glob_keys
 from explorer.routing.request import Request, normalize_path
 from explorer.routing.table import (
-    Action, Condition, EntryPoint, Forward, Redirect, Refuse, Respond, Route, RouteTable, VirtualHost,
+    Action, Condition, EntryPoint, Forward, HostIndex, Redirect, Refuse, Respond, Route, RouteTable, VirtualHost,
     WeightedBackend,
 )
 
@@ -31,9 +31,16 @@ class RouteResult:
     lb_why: str
     path: str  # the path matched against (after normalisation)
     vhost: VirtualHost | None = None
-    vhost_why: str = ""
     route: Route | None = None  # the route that answered (a rule, a fallback, an implicit route)
     condition: Condition | None = None  # the condition that answered, if one did
+    #: The listener whose host index was asked, and the host asked for: `vhost_why` is worded from them.
+    hosts: HostIndex | None = None
+    hostname: str = ""
+
+    @property
+    def vhost_why(self) -> str:
+        """How the virtual host was picked, worded only when a trace is read (a string per request saved)."""
+        return self.hosts.virtual_host(self.hostname)[1] if self.hosts is not None else ""
 
 
 def route(table: RouteTable, request: Request, entry_point: str | None = None) -> Decision:
@@ -73,7 +80,11 @@ def _evaluate(result: RouteResult, request: Request, hostname: str) -> dict[str,
     for condition in listener.conditions:
         if condition.applies(request):
             return _condition(result, None, condition, request)
-    vhost, result.vhost_why = listener.hosts.virtual_host(hostname)
+    hosts = result.hosts = listener.hosts
+    result.hostname = hostname
+    vhost = hosts.hosts.get(hostname)  # the common case, as virtual_host() starts; it also words the why
+    if vhost is None:
+        vhost = hosts.virtual_host(hostname)[0]
     result.vhost = vhost
     if vhost is None:
         assert ep.fallback is not None
@@ -93,19 +104,29 @@ def _match(vhost: VirtualHost, path: str, request: Request) -> Route | None:
             if regex is not None and regex.match(path) and _accepts(r, request):
                 return r
         return None
-    found = _first(vhost.exact.get(path), request)
-    if found is not None:
-        return found
+    routes = vhost.exact.get(path)
+    if routes:
+        found = _first(routes, request)
+        if found is not None:
+            return found
     if vhost.globs:
         for key in url_map_glob_keys(path):
             found = _first(vhost.globs.get(key), request)
             if found is not None:
                 return found
-    if vhost.prefix:
-        for key in element_prefixes(path):
-            found = _first(vhost.prefix.get(key), request)
-            if found is not None:
-                return found
+    prefix = vhost.prefix
+    if prefix:
+        # element_prefixes(path), longest first, walked without making the list (the per-request hot loop)
+        key = path.rstrip("/")
+        while True:
+            routes = prefix.get(key)
+            if routes:
+                found = _first(routes, request)
+                if found is not None:
+                    return found
+            if not key:
+                return None
+            key = key[: key.rfind("/")]
     return None
 
 
@@ -158,11 +179,9 @@ def _about(r: Route) -> dict[str, Any]:
     """What the decision says of the object behind a route."""
     if r.implicit:
         return {}
-    fields: dict[str, Any] = {"ingress": r.origin.ingress}
     if r.default is None:
-        fields["path"] = r.origin.http_path
-        fields["rule_host"] = r.host
-    return fields
+        return {"ingress": r.origin.ingress, "path": r.origin.http_path, "rule_host": r.host}
+    return {"ingress": r.origin.ingress}
 
 
 def _reason(r: Route, path: str) -> str:

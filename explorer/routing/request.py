@@ -62,6 +62,19 @@ class Request:
 
 
 def host_of(header: str) -> str:
+    """The host of a Host header, as routing compares it (memoised: a proxy sees the same few hosts)."""
+    host = _HOSTS.get(header)
+    if host is None:
+        if len(_HOSTS) >= 4096:  # a bound, so a client sending random hosts cannot grow it
+            _HOSTS.clear()
+        host = _HOSTS[header] = _host_of(header)
+    return host
+
+
+_HOSTS: dict[str, str] = {}
+
+
+def _host_of(header: str) -> str:
     host = header.strip()
     if host.startswith("["):  # IPv6 literal
         end = host.find("]")
@@ -78,6 +91,8 @@ def normalize_path(path: str, decode: bool, merge: bool) -> str:
     dot-segments (RFC 3986 5.2.4). What GCLB does is not documented: only
     dot-segments are removed there (our choice, named in the trace).
     """
+    if path[:1] == "/" and "%" not in path and "//" not in path and "/." not in path:
+        return path  # nothing to decode, merge or remove: most requests
     if not path.startswith("/"):
         path = "/" + path
     if decode:

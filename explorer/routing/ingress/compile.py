@@ -21,7 +21,6 @@ from explorer.routing.ingress.annotations import (
     ALLOW_HTTP, FORCE_SSL_REDIRECT, FRONTEND_CONFIG, GKE_CERT_ANNOTATIONS, PRESERVE_TRAILING_SLASH,
     REWRITE_TARGET, SSL_REDIRECT, USE_REGEX,
 )
-from explorer.routing.ingress.gke import translation_errors
 from explorer.routing.nginx import (
     ControllerConfig, IngressAnnotations, canary_routes, conditions_before, config_from_state, parse_ingress,
 )
@@ -250,6 +249,8 @@ class _Compiler:
         http_enabled, https_enabled, https_redirect = True, True, None
         certificates: list[Certificate] = []
         if p.bad_backend == "fails-translation":
+            from explorer.routing.ingress.gke import translation_errors  # GKE's translator: imported for gce only
+
             ep.translation_errors = tuple(e for ingress in ingresses for e in translation_errors(self.state, p, ingress))
             if ep.translation_errors:
                 ep.conditions = (Condition("not-programmed", Refuse(), (

@@ -1,0 +1,223 @@
+"""`ingress-explorer migrate`: Gateway API written from Ingresses, and the proof that routes both sides."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from explorer.diagnostics import check
+from explorer.migrate.proof import migrate_and_prove, prove
+from explorer.model.load import load, load_texts
+from explorer.model.objects import Ingress
+from explorer.model.state import ClusterState
+from explorer.routing import Request, get_profile
+from explorer.routing.gateway import route_gateway, routing_for
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample-manifests"
+DATA = ROOT / "tests" / "data" / "migrate"
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "explorer", "migrate", *args], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT)
+
+
+def _written_state(out: Path, inputs: Path) -> ClusterState:
+    """The written files loaded from disk beside the input's Services, Ingresses left out."""
+    written = load([out])
+    assert not written.problems, written.problems
+    kept = [o for o in load([inputs]).objects if not isinstance(o, Ingress)]
+    return ClusterState([*kept, *written.objects])
+
+
+def _gateway(state: ClusterState, url: str) -> tuple[Any, ...]:
+    d = route_gateway(routing_for(state), Request.from_url(url))
+    return (d.outcome, d.backend.service if d.backend else None, d.status, d.location)
+
+
+def test_article_on_gke_migrates_equivalent_through_the_cli(tmp_path: Path) -> None:
+    out = tmp_path / "gw"
+    run = _cli("-f", str(SAMPLES / "article"), "--controller", "gce", "-o", str(out), "--report", "json")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["equivalent"] is True and report["differences"] == []
+    assert report["gateways"] == ["default/my-ingress"]  # GKE: the Ingress is its own load balancer
+    assert report["probes"] > 20
+    assert [Path(f).name for f in report["files"]] == ["default-my-ingress.yaml"]
+    state = _written_state(out, SAMPLES / "article")
+    gateway, = state.gateways
+    assert gateway.gateway_class_name == "gke-l7-global-external-managed"
+    # v1beta1 without pathType on GKE: ImplementationSpecific /foo is the exact path /foo
+    assert _gateway(state, "http://foo-bar.com/foo") == ("forward", "my-nodeport-01", None, None)
+    assert _gateway(state, "http://foo-bar.com/foo/x")[2] == 404
+    assert "Ingress default/my-ingress spec.rules[0]" in (out / "default-my-ingress.yaml").read_text()
+    errors = [f for f in check(state, None) if f.severity == "error"]
+    assert not errors, [str(f) for f in errors]
+
+
+def test_gateway_class_flag_and_text_report(tmp_path: Path) -> None:
+    run = _cli("-f", str(SAMPLES / "article-v1"), "--controller", "gce", "-o", str(tmp_path / "o"),
+               "--gateway-class", "gke-l7-regional-external-managed")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[0].startswith("1 Gateway(s), 1 file(s) written;")
+    assert "equivalent" in run.stdout.splitlines()[0]
+    state = _written_state(tmp_path / "o", SAMPLES / "article-v1")
+    assert state.gateways[0].gateway_class_name == "gke-l7-regional-external-managed"
+    assert _gateway(state, "http://foo-bar.com/foo/x") == ("forward", "my-nodeport-01", None, None)  # Prefix
+
+
+@pytest.mark.parametrize("sample", ["article", "article-v1"])
+def test_nginx_differs_only_where_gateway_api_has_no_https_without_a_certificate(sample: str) -> None:
+    state = load([SAMPLES / sample])
+    result = migrate_and_prove(state, get_profile("nginx"))
+    assert result.migration.gateways == ["default/nginx"]  # one shared entry point per class
+    diffs = {d.url: d for d in result.proof.differences}
+    assert diffs, "nginx answers https with its default certificate; the Gateway has no HTTPS listener"
+    assert all(url.startswith("https://") for url in diffs)
+    foo = diffs["https://foo-bar.com/foo/below"]
+    assert foo.before["backend"]["service"] == "my-nodeport-01" and foo.after["outcome"] == "refused"
+    assert "self-signed default certificate" in foo.cause
+    # plain HTTP answers alike: nginx's ImplementationSpecific is a prefix, as PathPrefix
+    assert _gateway(result.generated, "http://foo-bar.com/foo/below")[1] == "my-nodeport-01"
+    assert not [f for f in check(result.generated, None) if f.severity == "error"]
+
+
+def test_a_prefix_where_gke_matched_exactly_is_named_by_the_proof() -> None:
+    """Hand-edit the written HTTPRoute the way a prefix-minded converter would: the proof must catch it."""
+    state = load([SAMPLES / "article"])
+    gce = get_profile("gce")
+    result = migrate_and_prove(state, gce)
+    edited = {name: text.replace("type: Exact", "type: PathPrefix") for name, text in result.files.items()}
+    assert edited != result.files
+    loaded = load_texts(edited)
+    generated = ClusterState([*[o for o in state.objects if not isinstance(o, Ingress)], *loaded.objects])
+    proof = prove(state, gce, result.migration, generated)
+    diffs = {d.url: d for d in proof.differences}
+    below = diffs["http://foo-bar.com/foo/below"]
+    assert below.before["status"] == 404 and below.before["backend"] is None
+    assert below.after["backend"] == {"namespace": "default", "service": "my-nodeport-01", "port": 8080}
+    assert "spec.rules[0].http.paths[0] (ImplementationSpecific /foo)" in below.why
+    assert "http://foo-bar.com/foo" not in diffs  # the path itself still answers alike
+    assert "http://foo-bar.com/bar/" in diffs
+
+
+def test_nginx_tls_redirect_snippet_and_capture_group_rewrite() -> None:
+    state = load([DATA / "nginx-tls-rewrite"])
+    result = migrate_and_prove(state, get_profile("nginx"))
+    notes = {(a.ingress, a.annotation): a for a in result.migration.annotations}
+    rewrite = notes[("default/api", "nginx.ingress.kubernetes.io/rewrite-target")]
+    assert rewrite.handling == "not-converted" and rewrite.value == "/$2" and "capture groups" in rewrite.why
+    body = notes[("default/secure", "nginx.ingress.kubernetes.io/proxy-body-size")]
+    assert body.handling == "not-converted" and "body" in body.why
+    # ingress-nginx refuses the snippet Ingress as a whole: it answers nothing, so it is not converted
+    snippet = notes[("default/snippet", "nginx.ingress.kubernetes.io/configuration-snippet")]
+    assert snippet.handling == "not-converted" and "not converted" in snippet.why
+    assert any(n.startswith("Ingress default/snippet is not converted") for n in result.migration.notes)
+    assert "snippet.example.com" not in "".join(result.files.values())
+    assert notes[("default/api", "nginx.ingress.kubernetes.io/use-regex")].handling == "converted"
+    g = result.generated
+    # the TLS host: HTTP gets nginx's 308, HTTPS forwards with the Secret referenced, not copied
+    assert _gateway(g, "http://secure.example.com/app/x") == (
+        "redirect", None, 308, "https://secure.example.com/app/x")
+    assert _gateway(g, "https://secure.example.com/app/x")[1] == "app"
+    text = "".join(result.files.values())
+    assert "name: secure-tls" in text and "a2V5" not in text and "Y2VydA==" not in text
+    # nginx's regex paths are case-insensitive: the RegularExpression keeps that
+    assert _gateway(g, "http://api.example.com/API/v1")[1] == "api"
+    by_url = {d.url: d for d in result.proof.differences}
+    # nginx drops the trailing slash when it redirects to HTTPS (unless preserve-trailing-slash); RequestRedirect
+    # keeps the path: the only plain-HTTP difference, and the proof names it
+    assert [u for u in by_url if u.startswith("http://")] == ["http://secure.example.com/app/"]
+    slash = by_url["http://secure.example.com/app/"]
+    assert slash.before["location"] == "https://secure.example.com/app"
+    assert slash.after["location"] == "https://secure.example.com/app/"
+    assert "Prefix /app" in slash.why
+    assert set(by_url) >= {"https://api.example.com/api/below"}  # no certificate for api.example.com
+    assert not [f for f in check(g, None) if f.severity == "error"]
+
+
+def test_gke_frontend_config_static_ip_and_glob() -> None:
+    state = load([DATA / "gce-redirect"])
+    result = migrate_and_prove(state, get_profile("gce"))
+    g = result.generated
+    gateway, = g.gateways
+    assert gateway.addresses == (("NamedAddress", "web-ip"),)
+    assert _gateway(g, "http://other.example.com/x") == ("redirect", None, 301, "https://other.example.com/x")
+    assert _gateway(g, "https://shop.example.com/cart")[1] == "web"  # port name http resolved to 80
+    # /static/* matches /static/ and below on GKE; PathPrefix /static also takes /static itself
+    diff, = result.proof.differences
+    assert diff.url == "https://shop.example.com/static"
+    assert diff.before["status"] == 404 and diff.after["backend"]["service"] == "static"
+    assert "ImplementationSpecific /static/*" in diff.cause
+    assert not [f for f in check(g, None) if f.severity == "error"]
+
+
+def test_refuses_a_non_empty_directory_unless_forced(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    run = _cli("-f", str(SAMPLES / "article"), "--controller", "gce", "-o", str(out))
+    assert run.returncode == 2 and "not empty" in run.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    run = _cli("-f", str(SAMPLES / "article"), "--controller", "gce", "-o", str(out), "--force")
+    assert run.returncode == 0, run.stderr
+    assert (out / "keep.txt").read_text() == "mine" and (out / "default-my-ingress.yaml").exists()
+
+
+def test_bad_input_is_file_line_and_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: x\n")
+    run = _cli("-f", str(bad), "-o", str(tmp_path / "out"))
+    assert run.returncode == 2
+    assert f"{bad}:" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_nginx_differences_exit_1_with_grouped_text(tmp_path: Path) -> None:
+    run = _cli("-f", str(SAMPLES / "article-v1"), "-o", str(tmp_path / "o"))
+    assert run.returncode == 1, run.stderr
+    first = run.stdout.splitlines()[0]
+    assert "26 difference(s)" in first
+    assert "26 difference(s): ingress-nginx answers HTTPS for every host" in run.stdout
+
+
+_TABLES = sorted([*(p for p in SAMPLES.iterdir() if p.is_dir()), *(ROOT / "tests" / "data" / "routing").glob("*.yaml")])
+
+
+@pytest.mark.parametrize("controller", ["nginx", "gce"])
+@pytest.mark.parametrize("source", _TABLES, ids=lambda p: p.name)
+def test_every_sample_and_routing_table_migrates(source: Path, controller: str) -> None:
+    """No crash; each difference has two different answers and a cause; the written manifests are valid
+    (the only errors allowed are backendRefs to a Service the input itself lacks: carried, not invented)."""
+    state = load([source])
+    result = migrate_and_prove(state, get_profile(controller))
+    assert not result.generated.problems
+    for d in result.proof.differences:
+        assert d.why and d.cause and d.before != d.after
+    services = {name for (_, name) in state.services}
+    for f in check(result.generated, None):
+        if f.severity == "error":
+            assert f.code == "IE8002" and "not found" in f.message, str(f)
+            assert not any(f"Service default/{s} not found" in f.message for s in services), str(f)
+
+
+def test_what_is_not_converted_is_the_named_cause_of_each_difference() -> None:
+    state = load([SAMPLES / "nginx-annotations"])
+    result = migrate_and_prove(state, get_profile("nginx"))
+    by_url = {d.url: d for d in result.proof.differences}
+    admin = by_url["http://shop.example.com/admin"]
+    assert admin.before["status"] == 401 and admin.after["backend"]["service"] == "admin"
+    assert "nginx.ingress.kubernetes.io/auth-type" in admin.cause
+    metrics = by_url["http://shop.example.com/metrics"]
+    assert metrics.before["status"] == 403 and "whitelist-source-range" in metrics.cause
+    root = by_url["http://shop.example.com/"]
+    assert root.before["location"] == "http://shop.example.com/shop" and root.after["status"] == 404
+    assert "app-root" in root.cause
+    handled = {a.annotation: a.handling for a in result.migration.annotations}
+    assert handled["nginx.ingress.kubernetes.io/auth-type"] == "not-converted"
