@@ -92,6 +92,12 @@ _TEXTS = {
     "applied_solution": {"en": "The solution is applied to your files:", "ja": "解答をファイルに適用しました:"},
     "hints": {"en": "Hints", "ja": "ヒント"},
     "no_request": {"en": "This step sends no request.", "ja": "このステップはリクエストを送りません。"},
+    "gateway_flow": {"en": "Gateway API flows are not drawn in lessons yet: the checks below send real requests "
+                           "through the Gateway's listener, and `ingress-explorer route --controller gateway URL` "
+                           "traces one.",
+                     "ja": "レッスンでは Gateway API の経路図はまだ描きません。下のチェックは Gateway のリスナーに実際の"
+                           "リクエストを送ります。1 件の経路は `ingress-explorer route --controller gateway URL` で"
+                           "たどれます。"},
     "demo_failed": {"en": "Demo GET {url}: no answer yet ({error}). That is what this step is about.",
                     "ja": "デモ GET {url}: まだ応答がありません（{error}）。このステップで直すところです。"},
 }
@@ -421,11 +427,14 @@ list` shows it too.
             if name is not None:
                 self.query_one("#lesson-files", TabbedContent).active = f"lesson-file-{self.files.index(name)}"
         goal, now = flows
+        if goal is None:  # said before show(), which repaints: `empty` is not reactive
+            gateway = lesson_profile(step.profile).front_end == "gateway"
+            now_flow = self.query_one("#now-flow", FlowDiagram)
+            now_flow.empty = _t("gateway_flow" if gateway else "no_request", self.lang)
+            now_flow.refresh(layout=True)
         self.query_one("#goal-flow", FlowDiagram).show(goal.diagram if goal else None)
         self.query_one("#now-flow", FlowDiagram).show(now.diagram if now else None)
         self.now_drawn = now
-        if goal is None:
-            self.query_one("#now-flow", FlowDiagram).empty = _t("no_request", self.lang)
         if self._demo_pending and now is not None:
             self._demo_pending = False
             self.action_demo()
