@@ -37,6 +37,10 @@ async def test_the_gateway_lesson_shows_the_route_status_error_first_and_passes_
         assert not app._notifications, [n.message for n in app._notifications]  # the gateway step opens quietly
         assert "Gateway API flows are not drawn" in screen_text(app)  # said, not a blank panel
 
+        await pilot.press("escape", "d")  # the demo request goes through the Gateway's listener: its answer is said
+        await until(pilot, lambda: "GET http://foo-bar.com/foo → 404" in rendered(screen.query_one("#lesson-status")),
+                    what="the demo's answer")
+
         editor = screen.editor("gateway.yaml")
         assert "sectionName: admin" in editor.text
         editor.text = editor.text.replace("sectionName: admin", "sectionName: foo")

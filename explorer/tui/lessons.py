@@ -594,15 +594,17 @@ list` shows it too.
         session = self.session
         request = _step_request(session.step) if session is not None else None
         drawn = self.now_drawn
-        if session is None or request is None or drawn is None:
+        if session is None or request is None:
             return
         url, host, profile = request
+        if drawn is None and lesson_profile(profile).front_end != "gateway":  # a Gateway's flow is not drawn: sent
+            return
         run = await send_demo(session.attempt(dict(self.applied)), url, host, lesson_profile(profile), self.ports)
         if run.summary is None:  # the step's start state often answers nothing: that is the lesson, not a crash
             self._status(_t("demo_failed", self.lang, url=url, error=run.error), "dim")
             return
         flow = self.query_one("#now-flow", FlowDiagram)
-        boxes = [b for b in (drawn.box_for_hop(kind) for kind in run.hops) if b is not None]
+        boxes = [b for b in (drawn.box_for_hop(kind) for kind in run.hops) if b is not None] if drawn else []
         for box in boxes:
             flow.lit = box
             await asyncio.sleep(hop_seconds(self.app, HOP_SECONDS))
