@@ -20,7 +20,6 @@ of weighted backends a request draws.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
