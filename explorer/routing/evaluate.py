@@ -14,7 +14,7 @@ from typing import Any
 
 from explorer.routing.decision import ANSWER_DEFAULTS, BackendRef, Decision, TraceEntry
 from explorer.routing.paths import url_map_glob_keys
-from explorer.routing.request import Request, host_of, normalize_path
+from explorer.routing.request import HOST_MEMO, Request, host_of, normalize_path
 from explorer.routing.table import (
     Action, Condition, EntryPoint, Forward, HostIndex, Redirect, Refuse, Respond, Route, RouteTable, VirtualHost,
     WeightedBackend,
@@ -79,36 +79,30 @@ def route(table: RouteTable, request: Request, entry_point: str | None = None) -
     path = request.path
     if path[:1] != "/" or "%" in path or "//" in path or "/." in path:  # else nothing to normalise: most requests
         path = normalize_path(path, table.decode_percent, table.merge_slashes)
-    hostname = host_of(request.host)
-    single = table.single
-    if single is not None and entry_point is None:
-        result = RouteResult(request, table, single, "", path)
+    hostname = HOST_MEMO.get(request.host) or host_of(request.host)  # host_of's memo, without its call
+    ep = table.single
+    if ep is not None and entry_point is None:
+        result = RouteResult(request, table, ep, "", path)
     else:
         ep, lb_why = _pick_entry_point(table, hostname, entry_point)
         result = RouteResult(request, table, ep, lb_why, path)
-    _find(result, request, hostname)
-    return result
-
-
-def _find(result: RouteResult, request: Request, hostname: str) -> None:
-    """Set the route (or the early condition) that answers `request`."""
-    table, ep = result.table, result.entry_point
-    if ep is None:
-        assert table.nothing is not None
-        result.route = table.nothing
-        return
+        if ep is None:
+            assert table.nothing is not None
+            result.route = table.nothing
+            return result
+    # The route (or the condition) that answers; the answer's words wait for a read (RouteResult._answer).
     for condition in ep.conditions:
         if condition.applies(request):
             result.early = condition
-            return
+            return result
     listener = ep.listeners.get(request.scheme)
     if listener is None:
         result.unheard = True
-        return
+        return result
     for condition in listener.conditions:
         if condition.applies(request):
             result.early = condition
-            return
+            return result
     hosts = result.hosts = listener.hosts
     result.hostname = hostname
     vhost = hosts.hosts.get(hostname)  # the common case, as virtual_host() starts; it also words the why
@@ -118,12 +112,13 @@ def _find(result: RouteResult, request: Request, hostname: str) -> None:
     if vhost is None:
         assert ep.fallback is not None
         result.route = ep.fallback
-        return
-    found = _match(vhost, result.matched_path, request)
+        return result
+    found = _match(vhost, path, request)
     if found is None:
         assert vhost.fallback is not None
         found = vhost.fallback
     result.route = found
+    return result
 
 
 def _match(vhost: VirtualHost, path: str, request: Request) -> Route | None:

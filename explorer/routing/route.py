@@ -40,4 +40,7 @@ def route(
     state: ClusterState, profile: ControllerProfile, request: Request, ingress: str | None = None
 ) -> Decision:
     """Route one request. `ingress` ("namespace/name") picks a load balancer where each Ingress has its own."""
-    return evaluate(table_for(state, profile), request, ingress)
+    table = state.derived.peek(INGRESS_TABLES, id(profile))  # table_for's quick way, without its call
+    if table is None or table.profile is not profile:
+        table = table_for(state, profile)
+    return evaluate(table, request, ingress)
