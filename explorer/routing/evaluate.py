@@ -124,20 +124,64 @@ def route(table: RouteTable, request: Request, entry_point: str | None = None) -
 def _match(vhost: VirtualHost, path: str, request: Request) -> Route | None:
     """The first route of the virtual host's path index that accepts the request.
 
-    The per-request hot loop: a route list's first entry is taken without a call unless its
-    match asks more than host and path (`Match.guarded`).
+    The per-request hot loop, on the virtual host's flattened index (`_flatten`): a key whose
+    first route asks no more than host and path gives that route straight, without touching
+    its list or its match (fewer objects read per request: a 10,000-path table is memory-bound).
     """
+    index = vhost.lookup
+    if index is None:
+        index = vhost.lookup = _flatten(vhost)
+    if index is False:
+        return _walk(vhost, path, request)
+    assert not isinstance(index, bool)
+    exact, prefix = index
+    hit = exact.get(path)
+    if hit is not None:
+        if hit.__class__ is not list:
+            return hit  # type: ignore[no-any-return]
+        found = _first(hit, request)
+        if found is not None:
+            return found
+    if prefix:
+        # element_prefixes(path), longest first, walked without making the list
+        key = path.rstrip("/")
+        while True:
+            hit = prefix.get(key)
+            if hit is not None:
+                if hit.__class__ is not list:
+                    return hit  # type: ignore[no-any-return]
+                found = _first(hit, request)
+                if found is not None:
+                    return found
+            if not key:
+                return None
+            key = key[: key.rfind("/")]
+    return None
+
+
+def _flatten(vhost: VirtualHost) -> tuple[dict[str, Any], dict[str, Any]] | bool:
+    """The exact and prefix indexes with each key's route list replaced by its first route when that one
+    accepts every request (unguarded); False for a regex or URL-map virtual host (walked as compiled)."""
+    if vhost.regex is not None or vhost.globs:
+        return False
+
+    def flat(index: dict[str, list[Route]]) -> dict[str, Any]:
+        return {key: routes if routes[0].match.guarded else routes[0] for key, routes in index.items() if routes}
+
+    return flat(vhost.exact), flat(vhost.prefix)
+
+
+def _walk(vhost: VirtualHost, path: str, request: Request) -> Route | None:
+    """`_match` on the indexes as compiled: the regex list, or exact, URL-map globs and prefix in turn."""
     if vhost.regex is not None:
         for r in vhost.regex:
             regex = r.match.path.regex
             if regex is not None and regex.match(path) and _accepts(r, request):
                 return r
         return None
-    routes = vhost.exact.get(path)
-    if routes:
-        for r in routes:
-            if not r.match.guarded or r.match.accepts(request):
-                return r
+    found = _first(vhost.exact.get(path), request)
+    if found is not None:
+        return found
     if vhost.globs:
         for key in url_map_glob_keys(path):
             found = _first(vhost.globs.get(key), request)
@@ -145,14 +189,11 @@ def _match(vhost: VirtualHost, path: str, request: Request) -> Route | None:
                 return found
     prefix = vhost.prefix
     if prefix:
-        # element_prefixes(path), longest first, walked without making the list
         key = path.rstrip("/")
         while True:
-            routes = prefix.get(key)
-            if routes:
-                for r in routes:
-                    if not r.match.guarded or r.match.accepts(request):
-                        return r
+            found = _first(prefix.get(key), request)
+            if found is not None:
+                return found
             if not key:
                 return None
             key = key[: key.rfind("/")]

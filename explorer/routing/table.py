@@ -367,6 +367,8 @@ class VirtualHost:
     regex_because: str = ""
     fallback: Route | None = None  # what answers when no route matches
     notes: list[str] = field(default_factory=list)
+    #: The evaluator's flattened exact and prefix indexes, made on first use (False: walked as compiled).
+    lookup: "tuple[dict[str, Any], dict[str, Any]] | bool | None" = field(default=None, init=False, repr=False)
 
 
 @dataclass(eq=False)
