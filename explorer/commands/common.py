@@ -7,12 +7,12 @@ import os
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from explorer.model import ClusterState, load
-from explorer.model.location import Problem
 from explorer.model.source import ClusterSource, FileSource, SourceError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the model is imported by the first load: a parser (`--help`, the TUI's) never pays for it
     from explorer.live.source import LiveSource
+    from explorer.model import ClusterState
+    from explorer.model.location import Problem
 
 
 def add_source_options(parser: argparse.ArgumentParser) -> None:
@@ -81,6 +81,8 @@ def load_sources(args: argparse.Namespace, err: TextIO | None = None) -> Cluster
     if not args.files:
         print("error: no manifests given: pass -f FILE, -f DIR or -f - (stdin)", file=err)
         return None
+    from explorer.model import load
+
     state = load(args.files, namespace=args.namespace)
     report_problems(state.problems, err)
     if not state.objects:
