@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Iterable, Iterator, Protocol, Self
+from typing import Iterable, Iterator, Protocol, Self
 
-if TYPE_CHECKING:  # the loader is imported by the first snapshot: `--help` and the TUI's parser skip it
-    from explorer.model.state import ClusterState
+from explorer.model.load import load
+from explorer.model.state import ClusterState
 
 
 class SourceError(Exception):
@@ -87,6 +87,4 @@ class FileSource(ClusterSource):
     def snapshot(self) -> ClusterState:
         if not self.paths:
             raise SourceError("no manifests given: pass -f FILE, -f DIR or -f - (stdin)")
-        from explorer.model.load import load
-
         return load(self.paths, namespace=self.namespace)
