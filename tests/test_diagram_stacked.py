@@ -64,4 +64,4 @@ def test_the_diagram_command_at_80_columns_draws_every_box_whole():
     assert all(cell_len(line) <= 80 for line in lines)
     assert sum(line.startswith("╭─ Pods ✔ ") for line in lines) == 2  # both rules' flows, stacked
     pods = [lines[n + 1] for n, line in enumerate(lines) if line.startswith("╭─ Pods")]
-    assert all("✔ site01-" in line and "…" not in line for line in pods), pods  # the Pods' names whole
+    assert all("site0" in line and "…" not in line for line in pods), pods  # the Pods' names whole
