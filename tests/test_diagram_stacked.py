@@ -65,3 +65,16 @@ def test_the_diagram_command_at_80_columns_draws_every_box_whole():
     assert sum(line.startswith("╭─ Pods ✔ ") for line in lines) == 2  # both rules' flows, stacked
     pods = [lines[n + 1] for n, line in enumerate(lines) if line.startswith("╭─ Pods")]
     assert all("site0" in line and "…" not in line for line in pods), pods  # the Pods' names whole
+
+
+def test_stacked_boxes_taller_than_the_screen_leave_out_their_explanations_first():
+    diagram = six_hops()
+    diagram.boxes[1] = Box("L4 LoadBalancer", ("34.95.194.130",), status="ok",
+                           extra=("L4 load balancer: passes TCP :80 and :443 to the controller Pods",))
+    explained = render(diagram, 80).plain
+    assert "passes TCP :80" in explained
+    height = len(explained.split("\n"))
+    fitted = render(diagram, 80, max_lines=height - 1).plain
+    assert "passes TCP :80" not in fitted and len(fitted.split("\n")) <= height - 1
+    assert "34.95.194.130" in fitted and "✔ ok" in fitted  # names, addresses and states stay
+    assert render(diagram, 80, max_lines=height).plain == explained  # room enough: nothing left out

@@ -79,13 +79,15 @@ class Diagram:
 
 
 def render(diagram: Diagram, width: int, lit: int | None = None, passed: int = -1,
-           whole_names: bool = False) -> Text:
+           whole_names: bool = False, max_lines: int | None = None) -> Text:
     """The diagram laid out for `width` cells.
 
     `lit` is the hop a request is at now (drawn highlighted); hops up to
     `passed` are drawn as already travelled. `whole_names`: a box is as wide
     as its longest name (a Pod's, a Service's), not cut at WIDE_BOX; for a
-    picture (SVG), which has no columns to keep to.
+    picture (SVG), which has no columns to keep to. `max_lines`: the most a
+    screen shows at once; stacked boxes that would be taller leave out their
+    explanations (the names, ports and states stay).
     """
     width = max(width, MIN_BOX + 4)
     out = Text(no_wrap=True, overflow="ellipsis", end="")
@@ -94,7 +96,12 @@ def render(diagram: Diagram, width: int, lit: int | None = None, passed: int = -
     if width < STACK_BELOW and not whole_names:
         if diagram.caption:
             out.append("\n")
-        _draw_stacked(out, diagram, width, lit, passed)
+        stacked = Text(no_wrap=True, overflow="ellipsis", end="")
+        _draw_stacked(stacked, diagram, width, lit, passed, explain=True)
+        if max_lines is not None and len(out.plain.split("\n")) + len(stacked.plain.split("\n")) - 1 > max_lines:
+            stacked = Text(no_wrap=True, overflow="ellipsis", end="")
+            _draw_stacked(stacked, diagram, width, lit, passed, explain=False)
+        out.append_text(stacked)
         rows = []
     else:
         if diagram.caption:
@@ -183,7 +190,7 @@ def _draw_row(out: Text, diagram: Diagram, row: list[_Placed], lit: int | None, 
         out.append_text(line)
 
 
-def _draw_stacked(out: Text, diagram: Diagram, width: int, lit: int | None, passed: int) -> None:
+def _draw_stacked(out: Text, diagram: Diagram, width: int, lit: int | None, passed: int, explain: bool) -> None:
     """One box per row, as wide as the drawing: the title and state in its top border, its lines inside."""
     inner = width - 2
     last = len(diagram.boxes) - 1
@@ -199,7 +206,7 @@ def _draw_stacked(out: Text, diagram: Diagram, width: int, lit: int | None, pass
         out.append(title, style=Style(bold=True))
         out.append(status, style=STATE_STYLE[box.state])
         out.append("─" * (inner - 1 - cell_len(title) - cell_len(status)) + "╮", style=border)
-        for line in _stacked_lines(box, inner - 2):
+        for line in _stacked_lines(box, inner - 2, explain):
             out.append("\n")
             out.append("│ ", style=border)
             out.append(line + " " * (inner - 2 - cell_len(line)))
@@ -218,10 +225,10 @@ def _draw_stacked(out: Text, diagram: Diagram, width: int, lit: int | None, pass
         out.append("─" * (inner - 2 - cell_len(glyph)) + "╯", style=border)
 
 
-def _stacked_lines(box: Box, inner: int) -> list[str]:
+def _stacked_lines(box: Box, inner: int, explain: bool = True) -> list[str]:
     """A stacked box's lines: its details joined by " · " while they fit, then its explanations."""
     lines: list[str] = []
-    for detail in box.lines:
+    for detail in filter(None, box.lines):  # a blank detail spaces a box out; here it would be a stray " · "
         piece = _fit_middle(detail, inner) if box.cut_middle else detail
         if lines and cell_len(lines[-1]) + 3 + cell_len(piece) <= inner:
             lines[-1] += " · " + piece
@@ -229,7 +236,7 @@ def _stacked_lines(box: Box, inner: int) -> list[str]:
             lines.append(piece)
         else:
             lines.extend(_paragraph(piece, inner))
-    for paragraph in box.extra:
+    for paragraph in box.extra if explain else ():
         lines.extend(_paragraph(paragraph, inner))
     return lines
 
