@@ -73,3 +73,41 @@ def test_the_listing_parser_still_names_every_command_and_rejects_a_misspelt_one
     done = subprocess.run([sys.executable, "-m", "explorer", "rout", "-f", "x"], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 2 and "invalid choice: 'rout'" in done.stderr
+
+
+FIRST_FRAME = f"""
+import asyncio, json, sys
+from explorer.tui import create_app
+from explorer.tui.screens.explore import ExploreScreen
+
+seen = {{}}
+show_first = ExploreScreen.show_first
+
+def spy(self, state):
+    show_first(self, state)
+    seen.setdefault("modules", sorted(sys.modules))  # the bundled scenario's rows are drawn now
+
+ExploreScreen.show_first = spy
+app = create_app([{str(SAMPLES / "article-v1")!r}], keymap_file=None, start_proxy=False)
+
+async def main():
+    async with app.run_test() as pilot:
+        while app.view is None:  # then the rest follows: the view made by routing, topology, diagnostics
+            await pilot.pause(0.02)
+
+asyncio.run(main())
+print(json.dumps({{"before": seen["modules"], "after": sorted(sys.modules)}}))
+"""
+
+#: What the first frame of the TUI does not draw: imported after it (in the state pipeline's thread) or on use.
+NOT_BEFORE_THE_FIRST_FRAME = (
+    "explorer.routing", "explorer.topology", "explorer.diagnostics", "explorer.export", "explorer.lessons",
+    "explorer.proxy", "explorer.sim", "explorer.live", "explorer.model.gateway", "explorer.commands.serve",
+    "explorer.commands.lint", "aiohttp", "kubernetes", "importlib.resources", "tomllib", "secrets",
+)
+
+
+def test_the_tuis_first_frame_is_drawn_before_what_it_does_not_show_is_imported():
+    seen = fresh(FIRST_FRAME)
+    assert loaded(seen["before"], NOT_BEFORE_THE_FIRST_FRAME) == []
+    assert "explorer.topology" in loaded(seen["after"], NOT_BEFORE_THE_FIRST_FRAME)  # the check can see them
