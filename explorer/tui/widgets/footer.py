@@ -12,8 +12,8 @@ from textual.widgets._footer import FooterKey
 #: first (the editor's f5, a lesson's keys): they are what that screen is for.
 ORDER = (
     "request", "focus_url", "switch_mode('explore')", "switch_mode('flow')", "switch_mode('lessons')", "filter",
-    "switch_controller", "help", "ask_quit", "screenshot", "command_bar", "edit", "undo_apply", "zoom_flow", "back",
-    "command_palette",
+    "switch_controller", "help", "ask_quit", "screenshot", "switch_mode('migrate')", "command_bar", "edit",
+    "undo_apply", "zoom_flow", "zoom", "back", "command_palette",
 )
 
 
