@@ -140,7 +140,9 @@ async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "Cont
         loop.add_signal_handler(sig, stop.set)
     from explorer.traffic import HealthChanged, HealthChecksStarted, PodsOnDemand, RequestCompleted
 
-    events = proxy.subscribe(kinds=(RequestCompleted, HealthChanged, HealthChecksStarted, PodsOnDemand))
+    # --quiet logs no request: then the proxy makes no RequestCompleted event at all (it makes only what is read)
+    kinds = (HealthChanged, HealthChecksStarted, PodsOnDemand) + (() if args.quiet else (RequestCompleted,))
+    events = proxy.subscribe(kinds=kinds)
     tasks = [asyncio.create_task(_log(events, style, args.quiet))]
     if args.watch:
         tasks.append(asyncio.create_task(_follow(source, proxy, profile, state) if source is not None

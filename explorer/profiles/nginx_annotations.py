@@ -20,7 +20,6 @@ Other prefixes are answered by `classify`: for another controller, or unknown (d
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -567,6 +566,8 @@ def classify(key: str, value: str) -> AnnotationReport:
         name = key[len(PREFIX):]
         ann = NGINX_ANNOTATIONS.get(name)
         if ann is None:
+            import difflib  # only for a misspelt annotation: the route command's start skips it
+
             close = difflib.get_close_matches(name, list(NGINX_ANNOTATIONS), n=1, cutoff=0.6)
             suggestion = PREFIX + close[0] if close else ""
             hint = f"; did you mean {suggestion}?" if suggestion else ""

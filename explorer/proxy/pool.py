@@ -56,9 +56,11 @@ class Pool:
         self.pod_count = 0  # Pods of the current snapshot
         self.on_demand = False  # see the module docstring
         self._turn: dict[str, int] = {}
-        #: Per health state (replaced whole when health changes): a backend ref -> its backend and serving Pods.
+        #: Per health state (replaced whole when health changes): a backend ref -> its backend, the endpoints
+        #: serving it and their Pods' names.
         self._serving_for: ControllerState | None = None
-        self._serving: dict[tuple[str, str, str], tuple[BackendService | None, tuple[Endpoint, ...]]] = {}
+        self._serving: dict[tuple[str, str, str],
+                            tuple[BackendService | None, tuple[Endpoint, ...], tuple[str, ...]]] = {}
 
     async def sync(self, state: ClusterState, profile: ControllerProfile) -> None:
         """Take exactly the Pods of this snapshot (same names as the diagram's), then sync the controller.
@@ -118,11 +120,10 @@ class Pool:
         if found is None:
             backend = cs.find_backend(ref.namespace, ref.service, ref.port)
             endpoints = tuple(sorted(cs.serving_endpoints(backend.id), key=lambda e: e.pod)) if backend else ()
-            found = self._serving[key] = (backend, endpoints)
-        backend, endpoints = found
+            found = self._serving[key] = (backend, endpoints, tuple(e.pod for e in endpoints))
+        backend, endpoints, serving = found
         if backend is None:
             return Choice("", (), None, why=f"the controller made no backend for {ref}")
-        serving = tuple(e.pod for e in endpoints)
         running = [e for e in endpoints if self.upstreams.running(e.pod)]
         if not running:
             state = cs.backend_health(backend.id)
