@@ -32,6 +32,8 @@ REGRESSIONS = {
     ("path-types", "gke-wildcard", "fail", "Prefix /api, no wildcard"),
     ("health-checks", "probe", "fail", "readinessProbe on /"),
     ("nodeport-neg", "neg", "fail", "Service still NodePort"),
+    ("nodeport-neg", "nodeport", "fail", "routes-based cluster (IE6018)"),
+    ("nodeport-neg", "neg", "fail", "still routes-based (IE6018)"),
 }
 
 

@@ -102,7 +102,7 @@ def settle(cs: ControllerState, state: ClusterState, profile: ControllerProfile)
         now += 1.0
         for task in tasks:
             status = None
-            for endpoint in task.target.endpoints:
+            for endpoint in () if task.blocked else task.target.endpoints:  # the firewall drops it: no answer
                 pod = pods.get(endpoint.pod)
                 port = endpoint.port if task.kind == "load-balancer" else task.port
                 if pod is not None and listens_on(pod.containers, port, fallback=endpoint.port):
