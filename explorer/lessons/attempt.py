@@ -68,7 +68,9 @@ class Attempt:
     def findings(self, profile: ControllerProfile) -> list[Finding]:
         found = self._findings.get(profile.name)
         if found is None:
-            found = self._findings[profile.name] = diagnose(self.state, profile)
+            # Gateway API: the controller-neutral checks and the Gateways' status conditions (no Ingress controller)
+            chosen = None if profile.front_end == "gateway" else profile
+            found = self._findings[profile.name] = diagnose(self.state, chosen)
         return found
 
     def controller(self, profile: ControllerProfile) -> ControllerState:

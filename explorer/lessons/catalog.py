@@ -13,12 +13,12 @@ from typing import Any, Callable
 
 from explorer import data
 from explorer.lessons.spec import (
-    Add, AddressChangeCheck, AddressCheck, Edit, ServiceTypeCheck, Catalog, Check, Demo, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, Lesson,
+    Add, AddressChangeCheck, AddressCheck, Edit, GatewayCheck, MigrationCheck, ServiceTypeCheck, Catalog, Check, Demo, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, Lesson,
     Patch, ProbeCheck, Recreate, Remove, RequestCheck, RouteCheck, SolutionOp, Step, TLSCheck,
 )
 from explorer.lessons.text import LANGS, Text, reflow
 from explorer.model.yamldoc import YAMLError, parse_documents
-from explorer.routing.profile import PROFILES
+from explorer.lessons.controllers import LESSON_CONTROLLERS
 
 LESSON_FILE = "lesson.yaml"
 
@@ -118,8 +118,8 @@ class _Reader:
         value = node.get(key)
         if value is None:
             return None
-        if value not in PROFILES:
-            raise self.fail(node, f"{field}.{key}", f"unknown controller {value!r}; use {' or '.join(PROFILES)}",
+        if value not in LESSON_CONTROLLERS:
+            raise self.fail(node, f"{field}.{key}", f"unknown controller {value!r}; use {' or '.join(LESSON_CONTROLLERS)}",
                             key)
         return value
 
@@ -316,8 +316,27 @@ def _request(n: dict) -> RequestCheck:
     status = _int(n.get("status"), "status")
     if status is None:
         raise ValueError("status is required")
+    header = _opt_str(n.get("header"))
+    if header is not None and ": " not in header:
+        raise ValueError('header is "Name: value"')
     return RequestCheck(str(n["request"]), status, _opt_str(n.get("host")), _opt_str(n.get("service")),
-                        _opt_str(n.get("location")), n.get("profile"), _opt_str(n.get("backend")))
+                        _opt_str(n.get("location")), n.get("profile"), _opt_str(n.get("backend")),
+                        _opt_str(n.get("path")), header)
+
+
+def _migration(n: dict) -> MigrationCheck:
+    if not isinstance(n.get("gateway"), str):
+        raise ValueError("gateway (the Gateway's name) is required")
+    if n.get("scheme") not in (None, "http", "https"):
+        raise ValueError("scheme is http or https")
+    return MigrationCheck(str(n["equivalent"]), n["gateway"], n.get("scheme"), n.get("profile"))
+
+
+def _gateway(n: dict) -> GatewayCheck:
+    if n.get("implementation") is None and n.get("address") is None:
+        raise ValueError("say implementation (gke, conformance), address (a reserved name), or both")
+    return GatewayCheck(str(n["gateway"]), _opt_str(n.get("implementation")), _opt_str(n.get("address")),
+                        n.get("profile"))
 
 
 def _tls(n: dict) -> TLSCheck:
@@ -338,6 +357,8 @@ _CHECKS: dict[str, tuple[tuple[str, ...], Callable[[dict], Check]]] = {
     "address_changed": ((), _address_change),
     "service_type": (("type",), _service_type),
     "hops": (("through", "host"), _hops),
-    "request": (("status", "host", "service", "location", "backend"), _request),
+    "request": (("status", "host", "service", "location", "backend", "path", "header"), _request),
+    "equivalent": (("gateway", "scheme"), _migration),
+    "gateway": (("implementation", "address"), _gateway),
     "tls": (("secret", "covers"), _tls),
 }

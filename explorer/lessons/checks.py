@@ -13,6 +13,7 @@ Every failing result says what it got, why, and where to look: the field
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -24,11 +25,18 @@ from explorer.lessons.text import DEFAULT_LANG
 from explorer.lessons.patch import PatchError, without
 from explorer.lessons.findings_text import finding_title
 from explorer.lessons.spec import (
-    AddressChangeCheck, AddressCheck, Check, CleanCheck, ProbeCheck, ServiceTypeCheck, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, RequestCheck, RouteCheck,
+    AddressChangeCheck, AddressCheck, Check, CleanCheck, GatewayCheck, MigrationCheck, ProbeCheck, ServiceTypeCheck, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, RequestCheck, RouteCheck,
     Step, TLSCheck, needs_proxy,
 )
-from explorer.routing import ControllerProfile, Decision, Request, get_profile, route
+from explorer.lessons.controllers import lesson_profile
+from explorer.routing import ControllerProfile, Decision, Request, route
+from explorer.migrate.gateway import to_gateway_api
+from explorer.migrate.proof import prove
+from explorer.model.objects import Ingress
+from explorer.model.state import ClusterState
+from explorer.routing.gateway import routing_for
 from explorer.topology.controller import BackendService, ControllerState, reconcile
+from explorer.topology.gke import reserved_addresses
 from explorer.topology.flow import resolve
 
 
@@ -72,7 +80,7 @@ def check_step(step: Step, attempt: Attempt, lang: str) -> StepResult:
 
 
 def profile_of(check: Check, default: str) -> ControllerProfile:
-    return get_profile(check.profile or default)
+    return lesson_profile(check.profile or default)
 
 
 def evaluate(check: Check, attempt: Attempt, lang: str, default_profile: str) -> CheckResult:
@@ -102,7 +110,7 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
         return say("want.route.status", lang, url=check.url, host=host, status=check.status, via=via,
                    controller=controller)
     if isinstance(check, CleanCheck):
-        return say("want.clean", lang, controllers=", ".join(get_profile(p).title for p in check.profiles))
+        return say("want.clean", lang, controllers=", ".join(lesson_profile(p).title for p in check.profiles))
     if isinstance(check, FindingCheck):
         key = "want.finding.present" if check.present else "want.finding.absent"
         return say(key, lang, code=check.code, title=finding_title(check.code, lang), controller=controller)
@@ -127,8 +135,22 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
         location = say("want.request.location", lang, location=check.location) if check.location else ""
         if check.backend:
             location += say("want.request.backend", lang, service=check.backend)
+        if check.path:
+            location += say("want.request.path", lang, path=check.path)
+        if check.header:
+            location += say("want.request.header", lang, header=check.header)
         return say("want.request", lang, url=check.url, host=host, status=check.status, pod=pod, location=location,
                    controller=controller)
+    if isinstance(check, MigrationCheck):
+        scheme = say("want.migration.scheme", lang, scheme=check.scheme) if check.scheme else ""
+        return say("want.migration", lang, scheme=scheme, ingress=check.ingress, gateway=check.gateway,
+                   controller=controller)
+    if isinstance(check, GatewayCheck):
+        if check.implementation is None:
+            return say("want.gateway.address", lang, gateway=check.gateway, address=check.address)
+        first = say("want.gateway.implementation", lang, gateway=check.gateway,
+                    implementation=_IMPLEMENTATIONS.get(check.implementation, check.implementation))
+        return say("want.gateway.both", lang, first=first, address=check.address) if check.address else first
     assert isinstance(check, TLSCheck)
     if not check.covers:
         return say("want.tls.fallback", lang, sni=check.sni, controller=controller)
@@ -251,7 +273,7 @@ def _clean(check: CleanCheck, attempt: Attempt, lang: str, profile: ControllerPr
     """Loading errors and error-level findings, every one with file:line, in file order."""
     seen: dict[tuple[str, str, int, str], Finding] = {}
     for name in check.profiles:
-        for f in attempt.findings(get_profile(name)):
+        for f in attempt.findings(lesson_profile(name)):
             if f.severity == "error":
                 seen.setdefault((f.code, f.location.file, f.location.line, f.message), f)
     errors = sorted(seen.values(), key=lambda f: f.sort_key())
@@ -443,6 +465,77 @@ def _hops(check: HopsCheck, attempt: Attempt, lang: str, profile: ControllerProf
                        reason, where)
 
 
+# ------------------------------------------------------------------ migrations
+
+
+def _migration(check: MigrationCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
+    """migrate's proof, with the learner's Gateway API in place of the generated one.
+
+    The original side is the Ingress on its controller; the other is every object but the
+    Ingresses (the Gateways, HTTPRoutes and Services in the lesson's files), as `migrate`
+    loads what it wrote. The Migration says which Gateway stands for the Ingress, and
+    which annotations `migrate` would not carry over (the proof names them as causes)."""
+    expected = expectation(check, lang, profile)
+    state = attempt.state
+    ingress = state.ingress(attempt.namespace, check.ingress)
+    if ingress is None:
+        return CheckResult(check, False, expected, say("got.no_ingress", lang, ingress=check.ingress),
+                           say("got.no_ingress", lang, ingress=check.ingress))
+    migration = to_gateway_api(state, profile)
+    key = f"{attempt.namespace}/{check.gateway}"
+    migration.gateway_of = {k: key for k in migration.gateway_of}
+    migration.gateway_of.setdefault(ingress.meta.key, key)
+    generated = ClusterState([o for o in state.objects if not isinstance(o, Ingress)], list(state.problems),
+                             tuple(state.sources))
+    proof = prove(state, profile, migration, generated)
+    differences = [d for d in proof.differences if check.scheme is None or d.url.startswith(f"{check.scheme}://")]
+    probes = proof.probes
+    if not differences:
+        return CheckResult(check, True, expected, say("got.migration.same", lang, probes=probes))
+    first = differences[0]
+    return CheckResult(check, False, expected, say("got.migration", lang, probes=probes, n=len(differences)),
+                       say("reason.migration", lang, url=f"{first.method} {first.url}", before=first.before_text,
+                           after=first.after_text, more=len(differences) - 1),
+                       first.cause)
+
+
+_IMPLEMENTATIONS = {"gke": "the GKE Gateway controller", "conformance": "an implementation the tool does not know "
+                    "(the conformance suite's behaviour is assumed)"}
+
+
+def _gateway(check: GatewayCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
+    expected = expectation(check, lang, profile)
+    gateway = next((g for g in attempt.state.gateways
+                    if g.meta.namespace == attempt.namespace and g.meta.name == check.gateway), None)
+    if gateway is None:
+        return CheckResult(check, False, expected, say("got.no_gateway", lang, gateway=check.gateway),
+                           say("got.no_gateway", lang, gateway=check.gateway))
+    impl = routing_for(attempt.state).gateways.implementations.get(gateway.meta.key)
+    named = [value for kind, value in gateway.addresses if kind == "NamedAddress"]
+    shown = ", ".join(f"{kind} {value}" for kind, value in gateway.addresses) or say("got.none", lang)
+    actual = say("got.gateway", lang, cls=gateway.gateway_class_name, implementation=impl.title if impl else "-",
+                 addresses=shown)
+    where = f"{gateway.meta.location} (Gateway {gateway.meta.name})"
+    if check.implementation is not None and (impl is None or impl.name != check.implementation):
+        return CheckResult(check, False, expected, actual, say(
+            "reason.gateway.implementation", lang, cls=gateway.gateway_class_name,
+            got=impl.title if impl else "-", want=_IMPLEMENTATIONS.get(check.implementation, check.implementation)),
+            f"{where} spec.gatewayClassName")
+    if check.address is not None:
+        if check.address not in named:
+            return CheckResult(check, False, expected, actual, say(
+                "reason.gateway.address", lang, got=shown, want=check.address), f"{where} spec.addresses")
+        reserved = [a for a in reserved_addresses(attempt.state) if a.name == check.address]
+        if not reserved:
+            return CheckResult(check, False, expected, actual,
+                               say("reason.gateway.unreserved", lang, name=check.address), f"{where} spec.addresses")
+        if not any(a.location == "global" for a in reserved):
+            return CheckResult(check, False, expected, actual, say(
+                "reason.gateway.regional", lang, where=reserved[0].ref, name=check.address),
+                f"{reserved[0].ref} spec.location")
+    return CheckResult(check, True, expected, actual)
+
+
 _JUDGES: dict[type, Callable[..., CheckResult]] = {
     CleanCheck: _clean,
     RouteCheck: _route,
@@ -454,6 +547,8 @@ _JUDGES: dict[type, Callable[..., CheckResult]] = {
     AddressChangeCheck: _address_change,
     ServiceTypeCheck: _service_type,
     HopsCheck: _hops,
+    MigrationCheck: _migration,
+    GatewayCheck: _gateway,
 }
 
 
@@ -461,7 +556,8 @@ _JUDGES: dict[type, Callable[..., CheckResult]] = {
 
 
 def judge_response(check: RequestCheck, lang: str, profile: ControllerProfile, status: int | None, pod: str,
-                   backend: str, location: str | None, error: str = "") -> CheckResult:
+                   backend: str, location: str | None, error: str = "", body: str = "",
+                   headers: tuple[tuple[str, str], ...] = ()) -> CheckResult:
     """A response the proxy gave: `backend` as X-Ingress-Explorer-Backend says it (namespace/service:port)."""
     expected = expectation(check, lang, profile)
     if status is None:
@@ -478,8 +574,27 @@ def judge_response(check: RequestCheck, lang: str, profile: ControllerProfile, s
         reasons.append(say("reason.backend", lang, got=service or "-", want=check.backend))
     if check.location is not None and location != check.location:
         reasons.append(say("reason.status", lang, want=check.location, got=location or "-"))
+    if check.path is not None:
+        asked = _echoed_path(body)
+        if asked != check.path:
+            reasons.append(say("reason.path", lang, want=check.path, got=asked or "-"))
+    if check.header is not None:
+        name, _, value = check.header.partition(": ")
+        got = [f"{k}: {v}" for k, v in headers if k.lower() == name.lower()]
+        if f"{name.lower()}: {value}" not in [g.lower() for g in got]:
+            reasons.append(say("reason.header", lang, want=check.header, got=", ".join(got) or say("got.none", lang)))
     return CheckResult(check, not reasons, expected, actual, "; ".join(reasons),
                        f"backend {backend}" if reasons and backend not in ("", "-") else "")
+
+
+def _echoed_path(body: str) -> str | None:
+    """The path the echo app says it was asked for (None when the body is not the echo app's)."""
+    try:
+        echoed = json.loads(body)
+    except ValueError:
+        return None
+    path = echoed.get("path") if isinstance(echoed, dict) else None
+    return path if isinstance(path, str) else None
 
 
 def covers(names: tuple[str, ...], host: str) -> bool:

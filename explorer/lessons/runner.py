@@ -87,7 +87,8 @@ async def _run(check, attempt: Attempt, lang: str, profile: ControllerProfile, p
         except Exception as exc:
             return judge_response(check, lang, profile, None, "-", "-", None, _describe(exc))
         location = next((v for k, v in got.headers if k.lower() == "location"), None)
-        return judge_response(check, lang, profile, got.status, got.pod, got.backend, location)
+        return judge_response(check, lang, profile, got.status, got.pod, got.backend, location, body=got.body,
+                              headers=got.headers)
     assert isinstance(check, TLSCheck)
     return await _handshake(check, attempt, lang, profile, proxy)
 
@@ -97,6 +98,8 @@ async def _handshake(check: TLSCheck, attempt: Attempt, lang: str, profile: Cont
     decision = route(attempt.state, profile, request_of(f"https://{check.sni}/", None))
     info: ListenerInfo | None = proxy.listeners.get(decision.load_balancer) or next(
         iter(proxy.listeners.values()), None)
+    if profile.front_end == "gateway":  # the Gateway listener that terminates TLS (port 443 as written)
+        info = next((i for i in proxy.listeners.values() if i.https_port is not None), None)
     wanted = _secret_certificate(attempt, check.secret) if check.secret else None
     if info is None or info.https_port is None:
         error = f"no HTTPS front end: {decision.reason}" if decision.outcome == "refused" else "no HTTPS listener"

@@ -119,6 +119,31 @@ class RequestCheck:
     location: str | None = None
     profile: str | None = None
     backend: str | None = None  # the Service the proxy chose (its backend header), whether or not a Pod answered
+    path: str | None = None  # the path the Pod was asked (its echo says it): what a rewrite made of the URL's
+    header: str | None = None  # "Name: value", a header the answer must carry
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationCheck:
+    """`ingress-explorer migrate`'s proof: every probe request answers alike through Ingress `ingress` (on the
+    step's controller) and through Gateway `gateway` with the HTTPRoutes the learner wrote; `scheme` limits the
+    probes to http or https."""
+
+    ingress: str
+    gateway: str
+    scheme: str | None = None
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayCheck:
+    """Gateway `gateway` is served by `implementation` (its gatewayClassName picks it), and, with `address`,
+    takes the reserved global address of that name (spec.addresses NamedAddress)."""
+
+    gateway: str
+    implementation: str | None = None
+    address: str | None = None
+    profile: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +172,7 @@ class CleanCheck:
 
 Check = Union[RouteCheck, FindingCheck, HealthCheckState, HealthCheckPath, ProbeCheck, AddressCheck,
               AddressChangeCheck, ServiceTypeCheck, HopsCheck,
-              RequestCheck, TLSCheck, CleanCheck]
+              RequestCheck, TLSCheck, CleanCheck, MigrationCheck, GatewayCheck]
 
 #: Checks that need real traffic: the pure checker leaves them to the runner.
 PROXY_CHECKS = (RequestCheck, TLSCheck)

@@ -44,7 +44,8 @@ from explorer.lessons.session import Session
 from explorer.lessons.spec import Catalog, Lesson, RequestCheck, RouteCheck, HopsCheck, Step, TLSCheck
 from explorer.lessons.text import LANGS, language_from_env, pick, reflow
 from explorer.lessons import workdir
-from explorer.routing import Request, get_profile, route
+from explorer.lessons.controllers import lesson_profile
+from explorer.routing import Request, route
 from explorer.export.flowboxes import DrawnFlow, diagram_for
 from explorer.tui.screens.dialogs import ConfirmScreen
 from explorer.tui.widgets.flow import FlowDiagram, hop_seconds
@@ -399,7 +400,7 @@ list` shows it too.
         if request is None:
             return None
         url, host, profile_name = request
-        profile = get_profile(profile_name)
+        profile = lesson_profile(profile_name)
         try:
             decision = route(attempt.state, profile, Request.from_url(url, headers=(("Host", host),) if host else ()))
         except ValueError:
@@ -585,7 +586,7 @@ list` shows it too.
         if session is None or request is None or drawn is None:
             return
         url, host, profile = request
-        run = await send_demo(session.attempt(dict(self.applied)), url, host, get_profile(profile), self.ports)
+        run = await send_demo(session.attempt(dict(self.applied)), url, host, lesson_profile(profile), self.ports)
         if run.summary is None:  # the step's start state often answers nothing: that is the lesson, not a crash
             self._status(_t("demo_failed", self.lang, url=url, error=run.error), "dim")
             return
