@@ -580,8 +580,9 @@ def judge_response(check: RequestCheck, lang: str, profile: ControllerProfile, s
             reasons.append(say("reason.path", lang, want=check.path, got=asked or "-"))
     if check.header is not None:
         name, _, value = check.header.partition(": ")
-        got = [f"{k}: {v}" for k, v in headers if k.lower() == name.lower()]
-        if f"{name.lower()}: {value}" not in [g.lower() for g in got]:
+        values = [v for k, v in headers if k.lower() == name.lower()]  # names are case-insensitive, values not
+        got = [f"{name}: {v}" for v in values]
+        if value not in values:
             reasons.append(say("reason.header", lang, want=check.header, got=", ".join(got) or say("got.none", lang)))
     return CheckResult(check, not reasons, expected, actual, "; ".join(reasons),
                        f"backend {backend}" if reasons and backend not in ("", "-") else "")
