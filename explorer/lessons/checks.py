@@ -35,7 +35,7 @@ from explorer.migrate.proof import prove
 from explorer.model.objects import Ingress
 from explorer.model.state import ClusterState
 from explorer.routing.gateway import routing_for
-from explorer.topology.controller import BackendService, ControllerState, reconcile
+from explorer.topology.controller import BackendService, ControllerState, health_checks, reconcile
 from explorer.topology.gke import reserved_addresses
 from explorer.topology.flow import resolve
 
@@ -332,6 +332,9 @@ def _health(check: HealthCheckState, attempt: Attempt, lang: str, profile: Contr
         reason = say("reason.health", lang, who=who, path=path,
                      got=last if last is not None else say("reason.no_answer", lang),
                      accepts=f"{low}" if low == high else f"{low}-{high}", why=hc.why if hc else "")
+        blocked = next((t.blocked for t in health_checks(cs) if t.backend_id == backend.id and t.blocked), "")
+        if blocked:  # the probes never reached the Pods: say why, in the machinery's words
+            reason = quote(blocked, lang, reason, True)
         where = f"backend {backend.id} (Service {backend.service}:{backend.port})"
     return CheckResult(check, ok, expected, say("got.health", lang, state=state), reason, where)
 

@@ -15,10 +15,12 @@ would show.
   Google's health checkers probe from 130.211.0.0/22 and 35.191.0.0/16
   (ingress-gce docs/faq/gce.md; GKE docs): the firewall must let both reach the
   port probed (NEG: the Pod's serving port; instance groups: the nodePort).
-  When the manifests declare firewall rules, they are taken as the network's
-  whole rule set, as in a Shared VPC, where the GKE controller may not create
-  its own rule and asks the network admin to ("Firewall change required by
-  network admin"). Without any, GKE's own rule is assumed: probes get through.
+  When the manifests declare firewall rules, or the ContainerCluster's network
+  is a Shared VPC's (spec.networkRef.external in a project other than its
+  annotation cnrm.cloud.google.com/project-id), the declared rules are taken as
+  the network's whole rule set: in a Shared VPC the GKE controller may not
+  create its own rule and asks the network admin to ("Firewall change required
+  by network admin"). Otherwise GKE's own rule is assumed: probes get through.
 
 GCP's rule order: enabled INGRESS rules matching protocol and port, the lowest
 `priority` number first (default 1000), deny before allow at equal priority;
@@ -49,6 +51,8 @@ class ClusterNetwork:
     mode: NetworkingMode | None  # None: no ContainerCluster declared, so unknown
     ref: str  # ContainerCluster/namespace/name, "" when none
     why: str
+    #: The host project of a Shared VPC the cluster's network belongs to ("" when the network is its own).
+    shared_vpc_host: str = ""
 
 
 def _spec(obj: OtherObject) -> dict[str, Any]:
@@ -63,15 +67,27 @@ def cluster_network(state: ClusterState) -> ClusterNetwork:
         if other.meta.kind != "ContainerCluster" or not other.meta.api_version.startswith(CONTAINER_GROUP):
             continue
         spec = _spec(other)
+        host = _shared_vpc_host(other, spec)
         mode = spec.get("networkingMode")
         if mode in ("VPC_NATIVE", "ROUTES"):
-            return ClusterNetwork(mode, other.meta.ref, f"{other.meta.ref} spec.networkingMode: {mode}")
+            return ClusterNetwork(mode, other.meta.ref, f"{other.meta.ref} spec.networkingMode: {mode}", host)
         if isinstance(spec.get("ipAllocationPolicy"), dict):
-            return ClusterNetwork("VPC_NATIVE", other.meta.ref, f"{other.meta.ref} has spec.ipAllocationPolicy")
+            return ClusterNetwork("VPC_NATIVE", other.meta.ref, f"{other.meta.ref} has spec.ipAllocationPolicy", host)
         return ClusterNetwork("ROUTES", other.meta.ref,
                               f"{other.meta.ref} sets neither spec.networkingMode nor spec.ipAllocationPolicy "
-                              "(Config Connector then makes a routes-based cluster)")
+                              "(Config Connector then makes a routes-based cluster)", host)
     return ClusterNetwork(None, "", "no ContainerCluster among the manifests: the networking mode is not known")
+
+
+def _shared_vpc_host(obj: OtherObject, spec: dict[str, Any]) -> str:
+    """The project of spec.networkRef.external when it is not the cluster's own (annotation project-id)."""
+    ref = spec.get("networkRef")
+    external = ref.get("external") if isinstance(ref, dict) else None
+    own = obj.meta.annotations.get("cnrm.cloud.google.com/project-id", "")
+    if not isinstance(external, str) or not external.startswith("projects/") or not own:
+        return ""
+    project = external.split("/")[1]
+    return project if project != own else ""
 
 
 def neg_unusable(state: ClusterState) -> str | None:
@@ -154,7 +170,10 @@ class Firewall:
 
 
 def firewall(state: ClusterState) -> Firewall | None:
-    """The declared firewall, or None when the manifests declare no rule (GKE's own rule lets probes in)."""
+    """The declared firewall, or None when the manifests declare no rule (GKE's own rule lets probes in).
+
+    A cluster in a Shared VPC has the declared rules and nothing else, even none: the
+    controller cannot add its own rule to the host project's network."""
     rules = []
     for other in state.others:
         if other.meta.kind != "ComputeFirewall" or not other.meta.api_version.startswith(COMPUTE_GROUP):
@@ -186,4 +205,4 @@ def firewall(state: ClusterState) -> Firewall | None:
                                       tuple(ports), unmodelled))
     found = [o for o in state.others if o.meta.kind == "ComputeFirewall"
              and o.meta.api_version.startswith(COMPUTE_GROUP)]
-    return Firewall(tuple(rules)) if found else None
+    return Firewall(tuple(rules)) if found or cluster_network(state).shared_vpc_host else None
