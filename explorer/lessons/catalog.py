@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from explorer import data
 from explorer.lessons.spec import (
-    Add, AddressChangeCheck, AddressCheck, Edit, GatewayCheck, MigrationCheck, ServiceTypeCheck, Catalog, Check, Demo, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, Lesson,
+    Add, AddressChangeCheck, AddressCheck, Edit, GatewayCheck, MigrationCheck, RolloutCheck, ServiceTypeCheck, Catalog, Check, Demo, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, Lesson,
     Patch, ProbeCheck, Recreate, Remove, RequestCheck, RouteCheck, SolutionOp, Step, TLSCheck,
 )
 from explorer.lessons.text import LANGS, Text, reflow
@@ -332,6 +332,13 @@ def _migration(n: dict) -> MigrationCheck:
     return MigrationCheck(str(n["equivalent"]), n["gateway"], n.get("scheme"), n.get("profile"))
 
 
+def _rollout(n: dict) -> RolloutCheck:
+    paths = n.get("paths", ["/"])
+    if not isinstance(paths, list) or not paths or not all(isinstance(p, str) and p.startswith("/") for p in paths):
+        raise ValueError("paths is a list of paths, each starting with /")
+    return RolloutCheck(str(n["rollout"]), tuple(paths), n.get("profile"))
+
+
 def _gateway(n: dict) -> GatewayCheck:
     if n.get("implementation") is None and n.get("address") is None:
         raise ValueError("say implementation (gke, conformance), address (a reserved name), or both")
@@ -360,5 +367,6 @@ _CHECKS: dict[str, tuple[tuple[str, ...], Callable[[dict], Check]]] = {
     "request": (("status", "host", "service", "location", "backend", "path", "header"), _request),
     "equivalent": (("gateway", "scheme"), _migration),
     "gateway": (("implementation", "address"), _gateway),
+    "rollout": (("paths",), _rollout),
     "tls": (("secret", "covers"), _tls),
 }

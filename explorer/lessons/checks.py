@@ -25,7 +25,7 @@ from explorer.lessons.text import DEFAULT_LANG
 from explorer.lessons.patch import PatchError, without
 from explorer.lessons.findings_text import finding_title
 from explorer.lessons.spec import (
-    AddressChangeCheck, AddressCheck, Check, CleanCheck, GatewayCheck, MigrationCheck, ProbeCheck, ServiceTypeCheck, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, RequestCheck, RouteCheck,
+    AddressChangeCheck, AddressCheck, Check, CleanCheck, GatewayCheck, MigrationCheck, RolloutCheck, ProbeCheck, ServiceTypeCheck, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, RequestCheck, RouteCheck,
     Step, TLSCheck, needs_proxy,
 )
 from explorer.lessons.controllers import lesson_profile
@@ -37,6 +37,7 @@ from explorer.model.state import ClusterState
 from explorer.routing.gateway import routing_for
 from explorer.topology.controller import BackendService, ControllerState, health_checks, reconcile
 from explorer.topology.gke import reserved_addresses
+from explorer.topology.rollout import simulate_rollout
 from explorer.topology.flow import resolve
 
 
@@ -145,6 +146,8 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
         scheme = say("want.migration.scheme", lang, scheme=check.scheme) if check.scheme else ""
         return say("want.migration", lang, scheme=scheme, ingress=check.ingress, gateway=check.gateway,
                    controller=controller)
+    if isinstance(check, RolloutCheck):
+        return say("want.rollout", lang, service=check.service, paths=", ".join(check.paths), controller=controller)
     if isinstance(check, GatewayCheck):
         if check.implementation is None:
             return say("want.gateway.address", lang, gateway=check.gateway, address=check.address)
@@ -502,6 +505,25 @@ def _migration(check: MigrationCheck, attempt: Attempt, lang: str, profile: Cont
                        first.cause)
 
 
+def _rollout(check: RolloutCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
+    expected = expectation(check, lang, profile)
+    rollout = simulate_rollout(attempt.state, profile, attempt.namespace, check.service, check.paths)
+    if rollout.termination is None:
+        return CheckResult(check, False, expected, say("got.rollout.none", lang),
+                           quote(rollout.problem, lang, say("reason.rollout.none", lang)))
+    failed = rollout.failed
+    actual = say("got.rollout", lang, failed=len(failed), total=len(rollout.requests))
+    if not failed:
+        return CheckResult(check, True, expected, actual)
+    first = failed[0]
+    service = attempt.state.service(attempt.namespace, check.service)
+    workload = attempt.state.workloads_for(service)[0] if service is not None else None
+    text = f"GET {first.path} at {first.start:g} s: {first.why}. Timeline: {rollout.termination.describe()}"
+    return CheckResult(check, False, expected, actual, quote(text, lang, say("reason.rollout", lang, path=first.path,
+                                                                                 start=f"{first.start:g}")),
+                       f"{workload.meta.location} (Deployment {workload.meta.name})" if workload is not None else "")
+
+
 _IMPLEMENTATIONS = {"gke": "the GKE Gateway controller", "conformance": "an implementation the tool does not know "
                     "(the conformance suite's behaviour is assumed)"}
 
@@ -551,6 +573,7 @@ _JUDGES: dict[type, Callable[..., CheckResult]] = {
     ServiceTypeCheck: _service_type,
     HopsCheck: _hops,
     MigrationCheck: _migration,
+    RolloutCheck: _rollout,
     GatewayCheck: _gateway,
 }
 

@@ -84,7 +84,16 @@ _MESSAGES: dict[str, dict[str, str]] = {
                              "ja": "Gateway {gateway} が予約済みのグローバル静的 IP アドレス {address} を使う"},
     "want.gateway.both": {"en": "{first}, and takes the reserved global address {address}",
                           "ja": "{first}。さらに予約済みのグローバル静的 IP アドレス {address} を使う"},
+    "want.rollout": {"en": "while a rolling update deletes a Pod of Service {service}, no request the load balancer "
+                           "sends it ({paths}) gets 502 (simulated timeline, {controller})",
+                     "ja": "ローリング アップデートで Service {service} の Pod が削除される間、ロードバランサーがその Pod に"
+                           "送るリクエスト（{paths}）が 1 件も 502 にならない（シミュレーションのタイムライン、{controller}）"},
     # ---- what it is now
+    "got.rollout": {"en": "{failed} of {total} requests got 502", "ja": "{total} 件のリクエストのうち {failed} 件が 502"},
+    "got.rollout.none": {"en": "no rollout simulated", "ja": "ロールアウトをシミュレーションできない"},
+    "reason.rollout": {"en": "GET {path} sent at {start} s after the Pod's deletion got 502",
+                       "ja": "Pod の削除から {start} 秒後に送った GET {path} が 502 になった"},
+    "reason.rollout.none": {"en": "the rollout cannot be simulated", "ja": "ロールアウトをシミュレーションできない"},
     "got.migration": {"en": "{probes} probes, {n} answer differently", "ja": "プローブ {probes} 件のうち {n} 件で答えが違う"},
     "got.migration.same": {"en": "{probes} probes, all answer alike", "ja": "プローブ {probes} 件がすべて同じ答え"},
     "got.no_gateway": {"en": "there is no Gateway {gateway}", "ja": "Gateway {gateway} がない"},

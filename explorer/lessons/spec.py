@@ -136,6 +136,16 @@ class MigrationCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class RolloutCheck:
+    """While a rolling update deletes a Pod of Service `service` (NEG), no request the load balancer sends that
+    Pod for `paths` gets 502: the simulated timeline of topology/rollout.py (preStop, grace, detach, draining)."""
+
+    service: str
+    paths: tuple[str, ...] = ("/",)
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class GatewayCheck:
     """Gateway `gateway` is served by `implementation` (its gatewayClassName picks it), and, with `address`,
     takes the reserved global address of that name (spec.addresses NamedAddress)."""
@@ -172,7 +182,7 @@ class CleanCheck:
 
 Check = Union[RouteCheck, FindingCheck, HealthCheckState, HealthCheckPath, ProbeCheck, AddressCheck,
               AddressChangeCheck, ServiceTypeCheck, HopsCheck,
-              RequestCheck, TLSCheck, CleanCheck, MigrationCheck, GatewayCheck]
+              RequestCheck, TLSCheck, CleanCheck, MigrationCheck, GatewayCheck, RolloutCheck]
 
 #: Checks that need real traffic: the pure checker leaves them to the runner.
 PROXY_CHECKS = (RequestCheck, TLSCheck)
