@@ -152,7 +152,7 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
         if check.implementation is None:
             return say("want.gateway.address", lang, gateway=check.gateway, address=check.address)
         first = say("want.gateway.implementation", lang, gateway=check.gateway,
-                    implementation=_IMPLEMENTATIONS.get(check.implementation, check.implementation))
+                    implementation=_implementation(check.implementation, lang))
         return say("want.gateway.both", lang, first=first, address=check.address) if check.address else first
     assert isinstance(check, TLSCheck)
     if not check.covers:
@@ -500,8 +500,9 @@ def _migration(check: MigrationCheck, attempt: Attempt, lang: str, profile: Cont
         return CheckResult(check, True, expected, say("got.migration.same", lang, probes=probes))
     first = differences[0]
     return CheckResult(check, False, expected, say("got.migration", lang, probes=probes, n=len(differences)),
-                       say("reason.migration", lang, url=f"{first.method} {first.url}", before=first.before_text,
-                           after=first.after_text, more=len(differences) - 1),
+                       say("reason.migration" if len(differences) > 1 else "reason.migration.one", lang,
+                           url=f"{first.method} {first.url}", before=first.before_text, after=first.after_text,
+                           more=len(differences) - 1),
                        first.cause)
 
 
@@ -524,8 +525,9 @@ def _rollout(check: RolloutCheck, attempt: Attempt, lang: str, profile: Controll
                        f"{workload.meta.location} (Deployment {workload.meta.name})" if workload is not None else "")
 
 
-_IMPLEMENTATIONS = {"gke": "the GKE Gateway controller", "conformance": "an implementation the tool does not know "
-                    "(the conformance suite's behaviour is assumed)"}
+def _implementation(name: str, lang: str) -> str:
+    """A Gateway API implementation a check names, in the learner's words."""
+    return say(f"impl.{name}", lang) if name in ("gke", "conformance") else name
 
 
 def _gateway(check: GatewayCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
@@ -544,7 +546,7 @@ def _gateway(check: GatewayCheck, attempt: Attempt, lang: str, profile: Controll
     if check.implementation is not None and (impl is None or impl.name != check.implementation):
         return CheckResult(check, False, expected, actual, say(
             "reason.gateway.implementation", lang, cls=gateway.gateway_class_name,
-            got=impl.title if impl else "-", want=_IMPLEMENTATIONS.get(check.implementation, check.implementation)),
+            got=impl.title if impl else "-", want=_implementation(check.implementation, lang)),
             f"{where} spec.gatewayClassName")
     if check.address is not None:
         if check.address not in named:

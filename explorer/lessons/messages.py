@@ -88,6 +88,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
                            "sends it ({paths}) gets 502 (simulated timeline, {controller})",
                      "ja": "ローリング アップデートで Service {service} の Pod が削除される間、ロードバランサーがその Pod に"
                            "送るリクエスト（{paths}）が 1 件も 502 にならない（シミュレーションのタイムライン、{controller}）"},
+    "impl.gke": {"en": "the GKE Gateway controller", "ja": "GKE の Gateway コントローラー"},
+    "impl.conformance": {"en": "an implementation the tool does not know (the conformance suite's behaviour is "
+                               "assumed)",
+                         "ja": "ツールの知らない実装（適合性テストどおりの動作を仮定）"},
     # ---- what it is now
     "got.rollout": {"en": "{failed} of {total} requests got 502", "ja": "{total} 件のリクエストのうち {failed} 件が 502"},
     "got.rollout.none": {"en": "no rollout simulated", "ja": "ロールアウトをシミュレーションできない"},
@@ -101,6 +105,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
                     "ja": "クラス {cls}: {implementation}、addresses: {addresses}"},
     "reason.migration": {"en": "{url}: Ingress {before}; Gateway API {after} ({more} more)",
                          "ja": "{url}: Ingress では {before}、Gateway API では {after}（ほか {more} 件）"},
+    "reason.migration.one": {"en": "{url}: Ingress {before}; Gateway API {after}",
+                             "ja": "{url}: Ingress では {before}、Gateway API では {after}"},
     "reason.gateway.implementation": {"en": "gatewayClassName {cls} selects {got}, not {want}",
                                       "ja": "gatewayClassName {cls} が選ぶのは {want} ではなく {got}"},
     "reason.gateway.address": {"en": "spec.addresses names {got}, not the NamedAddress {want}",
