@@ -171,7 +171,7 @@ _TABLE = (
     Code("IE6018", "error", "broken", "NEG annotation on a routes-based cluster: no endpoint can join the NEG",
          "nodeport-neg", "GKE docs: container-native load balancing requires a VPC-native cluster"),
     Code("IE6019", "error", "broken", "the VPC firewall drops GKE's health-check probes (130.211.0.0/22, 35.191.0.0/16)",
-         "gke-production", "ingress-gce docs/faq/gce.md; GKE event: Firewall change required by network admin"),
+         "gke-production", "ingress-gce docs/faq/gce.md; GKE event: Firewall change required by security admin (older: network admin)"),
     Code("IE6020", "warning", "risky", "a firewall rule opens the backends' port to the whole Internet",
          "gke-production", "-"),
     # ---- Gateway API: the status conditions a controller would write

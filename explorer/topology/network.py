@@ -19,8 +19,8 @@ would show.
   is a Shared VPC's (spec.networkRef.external in a project other than its
   annotation cnrm.cloud.google.com/project-id), the declared rules are taken as
   the network's whole rule set: in a Shared VPC the GKE controller may not
-  create its own rule and asks the network admin to ("Firewall change required
-  by network admin"). Otherwise GKE's own rule is assumed: probes get through.
+  create its own rule and asks an admin to ("Firewall change required by
+  security admin"; older versions say network admin). Otherwise GKE's own rule is assumed: probes get through.
 
 GCP's rule order: enabled INGRESS rules matching protocol and port, the lowest
 `priority` number first (default 1000), deny before allow at equal priority;
