@@ -13,6 +13,8 @@ Every failing result says what it got, why, and where to look: the field
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from dataclasses import dataclass
@@ -99,6 +101,10 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
     controller = profile.title
     named: str | None = getattr(check, "host", None)
     host = say("host", lang, host=named) if named else ""
+    if isinstance(check, RouteCheck) and check.client:
+        host += say("want.client", lang, client=check.client)
+    if isinstance(check, RequestCheck):
+        host += _sent(check, lang)
     if isinstance(check, RouteCheck):
         via = say(f"via.{check.default_backend}", lang) if check.default_backend else ""
         if check.service is not None:
@@ -138,9 +144,10 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
             location += say("want.request.backend", lang, service=check.backend)
         if check.path:
             location += say("want.request.path", lang, path=check.path)
-        if check.header:
-            location += say("want.request.header", lang, header=check.header)
-        return say("want.request", lang, url=check.url, host=host, status=check.status, pod=pod, location=location,
+        for name, value in check.response_headers:
+            location += say("want.request.header", lang, header=f"{name}: {value}")
+        url = check.url if check.method == "GET" else f"{check.method} {check.url}"
+        return say("want.request", lang, url=url, host=host, status=check.status, pod=pod, location=location,
                    controller=controller)
     if isinstance(check, MigrationCheck):
         scheme = say("want.migration.scheme", lang, scheme=check.scheme) if check.scheme else ""
@@ -164,12 +171,43 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
 # ------------------------------------------------------------------ routes
 
 
-def request_of(url: str, host: str | None) -> Request:
-    return Request.from_url(url, headers=(("Host", host),) if host else ())
+def request_of(url: str, host: str | None, client: str | None = None) -> Request:
+    return Request.from_url(url, headers=(("Host", host),) if host else (), client=client or "127.0.0.1")
+
+
+def _sent(check: RequestCheck, lang: str) -> str:
+    """What the request carries besides its URL: headers (credentials by user name only) and a body's size."""
+    shown = [f"{name}: {_header_shown(name, value)}" for name, value in check.headers]
+    out = say("want.request.headers", lang, headers=", ".join(shown)) if shown else ""
+    if check.body_bytes:
+        out += say("want.request.body", lang, size=size_text(check.body_bytes))
+    return out
+
+
+def _header_shown(name: str, value: str) -> str:
+    """Authorization: Basic names its user and hides its password; other credentials are hidden whole."""
+    if name.lower() not in ("authorization", "proxy-authorization", "cookie"):
+        return value
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            user = base64.b64decode(token, validate=True).decode("utf-8").partition(":")[0]
+        except (binascii.Error, UnicodeDecodeError):
+            return "Basic …"
+        return f"Basic {user}:…"
+    return f"{scheme} …" if token else "…"
+
+
+def size_text(n: int) -> str:
+    """1572864 -> 1.5 MiB: sizes as nginx's limits are written (1m = 1 MiB)."""
+    for unit, factor in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= factor:
+            return f"{n / factor:g} {unit}"
+    return f"{n} B"
 
 
 def _route(check: RouteCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
-    decision = route(attempt.state, profile, request_of(check.url, check.host))
+    decision = route(attempt.state, profile, request_of(check.url, check.host, check.client))
     actual = describe_decision(decision, lang, profile)
     ok = _route_matches(check, decision)
     reason, where = "", ""
@@ -584,9 +622,10 @@ _JUDGES: dict[type, Callable[..., CheckResult]] = {
 
 
 def judge_response(check: RequestCheck, lang: str, profile: ControllerProfile, status: int | None, pod: str,
-                   backend: str, location: str | None, error: str = "", body: str = "",
-                   headers: tuple[tuple[str, str], ...] = ()) -> CheckResult:
-    """A response the proxy gave: `backend` as X-Ingress-Explorer-Backend says it (namespace/service:port)."""
+                   backend: str, location: str | None, error: str = "",
+                   headers: tuple[tuple[str, str], ...] = (), body: str = "") -> CheckResult:
+    """A response the proxy gave: `backend` as X-Ingress-Explorer-Backend says it (namespace/service:port);
+    `headers`, the response's, for `check.response_headers`; `body`, to read what the echo app was asked."""
     expected = expectation(check, lang, profile)
     if status is None:
         return CheckResult(check, False, expected, say("got.request.failed", lang, error=error),
@@ -606,12 +645,11 @@ def judge_response(check: RequestCheck, lang: str, profile: ControllerProfile, s
         asked = _echoed_path(body)
         if asked != check.path:
             reasons.append(say("reason.path", lang, want=check.path, got=asked or "-"))
-    if check.header is not None:
-        name, _, value = check.header.partition(": ")
-        values = [v for k, v in headers if k.lower() == name.lower()]  # names are case-insensitive, values not
-        got = [f"{name}: {v}" for v in values]
-        if value not in values:
-            reasons.append(say("reason.header", lang, want=check.header, got=", ".join(got) or say("got.none", lang)))
+    for name, value in check.response_headers:
+        got = next((v for k, v in headers if k.lower() == name.lower()), None)
+        if got != value:
+            reasons.append(say("reason.status", lang, want=f"{name}: {value}",
+                               got=f"{name}: {got}" if got is not None else say("reason.no_header", lang, name=name)))
     return CheckResult(check, not reasons, expected, actual, "; ".join(reasons),
                        f"backend {backend}" if reasons and backend not in ("", "-") else "")
 

@@ -1,27 +1,19 @@
-"""The controllers a lesson step can be about: the Ingress controllers, and the Gateway API front end.
+"""The controllers a lesson step can be about: the Ingress profiles, and the Gateway API front end.
 
-`gateway` is the Gateway API as the routing layer serves it (GATEWAY_PROFILE):
-requests through the proxy go to the Gateways' listeners and HTTPRoutes, and
-the Ingresses in the same files are left alone, as a cluster running both
-would (each controller reads only its own objects).
+`gateway` is not an Ingress controller profile (explorer.profiles has none for it): its
+steps are checked with requests through the proxy's Gateway listeners and with the
+Gateway API status findings, as `serve --controller gateway` and `lint` give them.
 """
 
 from __future__ import annotations
 
-from explorer.routing import ControllerProfile, get_profile
+from explorer.routing import PROFILES, ControllerProfile, get_profile
 from explorer.routing.gateway.compile import GATEWAY_PROFILE
-from explorer.routing.profile import PROFILES
 
-#: Every name a lesson may write in `profile:`.
-LESSON_CONTROLLERS = (*PROFILES, GATEWAY_PROFILE.name)
+#: Every controller name a lesson may write (`profile:`), the Ingress ones first.
+NAMES: tuple[str, ...] = (*PROFILES, GATEWAY_PROFILE.name)
 
 
 def lesson_profile(name: str) -> ControllerProfile:
-    """The profile for a lesson's `profile:` name (ValueError, with the names, for another)."""
-    if name == GATEWAY_PROFILE.name:
-        return GATEWAY_PROFILE
-    return get_profile(name)
-
-
-def is_gateway(profile: ControllerProfile) -> bool:
-    return profile.front_end == "gateway"
+    """The profile a step's checks run under; ValueError for a name that is none of NAMES."""
+    return GATEWAY_PROFILE if name == GATEWAY_PROFILE.name else get_profile(name)

@@ -61,6 +61,11 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "want.request.backend": {"en": ", sent to Service {service}", "ja": "（転送先は Service {service}）"},
     "reason.backend": {"en": "the proxy sent it to Service {got}, not {want}",
                        "ja": "プロキシの転送先が {want} ではなく Service {got}"},
+    "want.request.headers": {"en": " with {headers}", "ja": "（{headers} 付き）"},
+    "want.request.body": {"en": " with a body of {size}", "ja": "（本文 {size}）"},
+    "want.request.header": {"en": " and {header}", "ja": "（{header}）"},
+    "reason.no_header": {"en": "no {name} header", "ja": "{name} ヘッダーなし"},
+    "want.client": {"en": " from client {client}", "ja": "（クライアント {client} から）"},
     "want.request.location": {"en": " with Location: {location}", "ja": "（Location: {location}）"},
     "want.tls": {"en": "a TLS handshake with SNI {sni} gets a certificate that covers {sni}{secret} ({controller})",
                  "ja": "SNI {sni} で TLS ハンドシェイクすると {sni} を含む証明書{secret}が返る（{controller}）"},
@@ -72,7 +77,6 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "want.clean": {"en": "every file loads and no error-level finding stands ({controllers})",
                    "ja": "すべてのファイルが読み込め、エラーの指摘が 1 つもない（{controllers}）"},
     "want.request.path": {"en": ", the Pod asked for {path}", "ja": "（Pod へのパスは {path}）"},
-    "want.request.header": {"en": ", with the header {header}", "ja": "（ヘッダー {header} 付き）"},
     "want.migration": {"en": "migrate's proof: every probe{scheme} answers alike through Ingress {ingress} "
                              "({controller}) and through Gateway {gateway}",
                        "ja": "migrate の証明: すべてのプローブ{scheme}が Ingress {ingress}（{controller}）と "
@@ -115,7 +119,6 @@ _MESSAGES: dict[str, dict[str, str]] = {
                                 "ja": "{where}: アドレス {name} がグローバルではない"},
     "reason.gateway.unreserved": {"en": "no ComputeAddress reserves {name}", "ja": "{name} を予約した ComputeAddress がない"},
     "reason.path": {"en": "the Pod was asked for {got}, not {want}", "ja": "Pod へのパスが {want} ではなく {got}"},
-    "reason.header": {"en": "the answer has {got}, not {want}", "ja": "応答のヘッダーが {want} ではなく {got}"},
     "got.none": {"en": "none", "ja": "なし"},
     "got.no_ingress": {"en": "there is no Ingress {ingress}", "ja": "Ingress {ingress} がない"},
     "got.forward": {"en": "reaches Service {backend}{via}", "ja": "{via} Service {backend} に届く"},
