@@ -36,7 +36,10 @@ async def test_the_gateway_lesson_shows_the_route_status_error_first_and_passes_
         assert first.passed is False and "IE8001" in first.reason and "NoMatchingListenerHostname" in first.reason
         assert first.where.startswith("gateway.yaml:")
         assert not app._notifications, [n.message for n in app._notifications]  # the gateway step opens quietly
-        assert "Gateway API flows are not drawn" in screen_text(app)  # said, not a blank panel
+        now = rendered(screen.query_one("#now-flow"))  # the Gateway's flow: the listener answers 404 itself
+        assert "Gateway default/my-gateway" in now and "listener foo" in now and "the Gateway answers" in now
+        goal = rendered(screen.query_one("#goal-flow"))  # once solved: the rule, the Service, its workloads
+        assert "HTTPRoute rule" in goal and "my-nodeport-01" in goal and "Deployment site01" in goal
 
         await pilot.press("escape", "d")  # the demo request goes through the Gateway's listener: its answer is said
         await until(pilot, lambda: "GET http://foo-bar.com/foo → 404" in rendered(screen.query_one("#lesson-status")),

@@ -92,12 +92,10 @@ _TEXTS = {
     "applied_solution": {"en": "The solution is applied to your files:", "ja": "解答をファイルに適用しました:"},
     "hints": {"en": "Hints", "ja": "ヒント"},
     "no_request": {"en": "This step sends no request.", "ja": "このステップはリクエストを送りません。"},
-    "gateway_flow": {"en": "Gateway API flows are not drawn in lessons yet: the checks below send real requests "
-                           "through the Gateway's listener, and `ingress-explorer route --controller gateway URL` "
-                           "traces one.",
-                     "ja": "レッスンでは Gateway API の経路図はまだ描きません。下のチェックは Gateway のリスナーに実際の"
-                           "リクエストを送ります。1 件の経路は `ingress-explorer route --controller gateway URL` で"
-                           "たどれます。"},
+    "gateway_flow": {"en": "No Gateway takes this step's request, so there is no flow to draw: the checks below "
+                           "say what was sent and what answered.",
+                     "ja": "このステップのリクエストを受ける Gateway がないため、経路図は描けません。送ったものと"
+                           "応答したものは下のチェックに表示されます。"},
     "demo_failed": {"en": "Demo GET {url}: no answer yet ({error}). That is what this step is about.",
                     "ja": "デモ GET {url}: まだ応答がありません（{error}）。このステップで直すところです。"},
 }
@@ -407,8 +405,8 @@ list` shows it too.
             return None
         url, host, profile_name = request
         profile = lesson_profile(profile_name)
-        if profile.front_end == "gateway":  # the flow diagram draws the Ingress front ends; Gateways: not yet
-            return None
+        if profile.front_end == "gateway":
+            return _gateway_drawn(attempt, url, host)
         try:
             decision = route(attempt.state, profile, Request.from_url(url, headers=(("Host", host),) if host else ()))
         except ValueError:
@@ -613,6 +611,20 @@ list` shows it too.
         s = run.summary
         self._status(f"GET {url}{f' (Host: {host})' if host else ''} → {s.status} {s.reason} · Pod {s.pod}",
                      "green" if s.status < 400 else "red")
+
+
+def _gateway_drawn(attempt: Attempt, url: str, host: str | None) -> DrawnFlow | None:
+    """The request's way through the Gateway (client, listener, HTTPRoute rule, what answered); None when no
+    Gateway takes it (the panel then says so)."""
+    from explorer.export.gatewayboxes import request_diagram
+    from explorer.routing.gateway import routing_for
+
+    try:
+        request = Request.from_url(url, headers=(("Host", host),) if host else ())
+        diagram = request_diagram(attempt.state, routing_for(attempt.state), request)
+    except ValueError:  # no Gateway, or none whose listeners take the URL (GatewaySelectionError)
+        return None
+    return DrawnFlow(diagram, {"client": 0})
 
 
 class HintScreen(ModalScreen[bool]):
