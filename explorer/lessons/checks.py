@@ -527,8 +527,11 @@ def _migration(check: MigrationCheck, attempt: Attempt, lang: str, profile: Cont
                            say("got.no_ingress", lang, ingress=check.ingress))
     migration = to_gateway_api(state, profile)
     key = f"{attempt.namespace}/{check.gateway}"
-    migration.gateway_of = {k: key for k in migration.gateway_of}
-    migration.gateway_of.setdefault(ingress.meta.key, key)
+    if profile.load_balancer_per_ingress:  # GKE: this Ingress's own load balancer against the Gateway
+        migration.gateway_of = {ingress.meta.key: key}
+    else:  # nginx: one entry point for every Ingress of the class, as migrate pairs them
+        migration.gateway_of = {k: key for k in migration.gateway_of}
+        migration.gateway_of.setdefault(ingress.meta.key, key)
     generated = ClusterState([o for o in state.objects if not isinstance(o, Ingress)], list(state.problems),
                              tuple(state.sources))
     proof = prove(state, profile, migration, generated)

@@ -132,7 +132,8 @@ class RequestCheck:
 class MigrationCheck:
     """`ingress-explorer migrate`'s proof: every probe request answers alike through Ingress `ingress` (on the
     step's controller) and through Gateway `gateway` with the HTTPRoutes the learner wrote; `scheme` limits the
-    probes to http or https."""
+    probes to http or https. On a shared entry point (ingress-nginx) the proof takes every Ingress of the
+    class with it, as `migrate` does: one Gateway stands for them all."""
 
     ingress: str
     gateway: str
