@@ -350,7 +350,10 @@ def _rollout(n: dict) -> RolloutCheck:
     paths = n.get("paths", ["/"])
     if not isinstance(paths, list) or not paths or not all(isinstance(p, str) and p.startswith("/") for p in paths):
         raise ValueError("paths is a list of paths, each starting with /")
-    return RolloutCheck(str(n["rollout"]), tuple(paths), n.get("profile"))
+    url = n.get("url")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")) or url.rstrip("/").count("/") > 2:
+        raise ValueError("url is the site's scheme and host, e.g. http://web.example.com (the paths come after)")
+    return RolloutCheck(str(n["rollout"]), url.rstrip("/"), tuple(paths), n.get("profile"))
 
 
 def _gateway(n: dict) -> GatewayCheck:
@@ -382,6 +385,6 @@ _CHECKS: dict[str, tuple[tuple[str, ...], Callable[[dict], Check]]] = {
                  "response_headers", "path"), _request),
     "equivalent": (("gateway", "scheme"), _migration),
     "gateway": (("implementation", "address"), _gateway),
-    "rollout": (("paths",), _rollout),
+    "rollout": (("url", "paths"), _rollout),
     "tls": (("secret", "covers"), _tls),
 }

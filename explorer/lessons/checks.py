@@ -39,7 +39,7 @@ from explorer.model.state import ClusterState
 from explorer.routing.gateway import routing_for
 from explorer.topology.controller import BackendService, ControllerState, health_checks, reconcile
 from explorer.topology.gke import reserved_addresses
-from explorer.topology.rollout import simulate_rollout
+from explorer.topology.rollout import Rollout
 from explorer.topology.flow import resolve
 
 
@@ -154,7 +154,8 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
         return say("want.migration", lang, scheme=scheme, ingress=check.ingress, gateway=check.gateway,
                    controller=controller)
     if isinstance(check, RolloutCheck):
-        return say("want.rollout", lang, service=check.service, paths=", ".join(check.paths), controller=controller)
+        return say("want.rollout", lang, service=check.service, paths=", ".join(check.url + p for p in check.paths),
+                   controller=controller)
     if isinstance(check, GatewayCheck):
         if check.implementation is None:
             return say("want.gateway.address", lang, gateway=check.gateway, address=check.address)
@@ -547,23 +548,45 @@ def _migration(check: MigrationCheck, attempt: Attempt, lang: str, profile: Cont
                        first.cause)
 
 
-def _rollout(check: RolloutCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
+@dataclass(frozen=True)
+class SentDuringRollout:
+    """One real request the runner sent through the proxy while the old Pod left."""
+
+    path: str
+    at: float  # simulated seconds after the Pod's deletion
+    status: int | None  # None: no answer
+    pod: str
+
+
+def judge_rollout(check: RolloutCheck, lang: str, profile: ControllerProfile, rollout: Rollout,
+                  sent: tuple[SentDuringRollout, ...], where: str = "", error: str = "") -> CheckResult:
+    """The real requests' answers, and the timeline's for the slow paths the runner could not send sped up."""
     expected = expectation(check, lang, profile)
-    rollout = simulate_rollout(attempt.state, profile, attempt.namespace, check.service, check.paths)
     if rollout.termination is None:
         return CheckResult(check, False, expected, say("got.rollout.none", lang),
                            quote(rollout.problem, lang, say("reason.rollout.none", lang)))
-    failed = rollout.failed
-    actual = say("got.rollout", lang, failed=len(failed), total=len(rollout.requests))
-    if not failed:
+    if error:
+        return CheckResult(check, False, expected, say("got.request.failed", lang, error=error),
+                           quote(error, lang, say("reason.request_failed", lang)))
+    slow = [r for r in rollout.requests if r.duration > 0]
+    slow_failed = [r for r in slow if r.status == 502]
+    real_failed = [r for r in sent if r.status != 200]
+    actual = say("got.rollout", lang, failed=len(real_failed), total=len(sent), slow_failed=len(slow_failed),
+                 slow=len(slow))
+    if not real_failed and not slow_failed:
         return CheckResult(check, True, expected, actual)
-    first = failed[0]
-    service = attempt.state.service(attempt.namespace, check.service)
-    workload = attempt.state.workloads_for(service)[0] if service is not None else None
-    text = f"GET {first.path} at {first.start:g} s: {first.why}. Timeline: {rollout.termination.describe()}"
-    return CheckResult(check, False, expected, actual, quote(text, lang, say("reason.rollout", lang, path=first.path,
-                                                                                 start=f"{first.start:g}")),
-                       f"{workload.meta.location} (Deployment {workload.meta.name})" if workload is not None else "")
+    timeline = rollout.termination.describe()
+    if real_failed:
+        first = real_failed[0]
+        text = (f"GET {first.path} sent {first.at:g} s after the Pod's deletion got "
+                f"{first.status if first.status is not None else 'no answer'} through the proxy. Timeline: {timeline}")
+        lead = say("reason.rollout.real", lang, path=first.path, start=f"{first.at:g}",
+                   status=first.status if first.status is not None else "-")
+    else:
+        first_slow = slow_failed[0]
+        text = f"GET {first_slow.path} at {first_slow.start:g} s: {first_slow.why}. Timeline: {timeline}"
+        lead = say("reason.rollout", lang, path=first_slow.path, start=f"{first_slow.start:g}")
+    return CheckResult(check, False, expected, actual, quote(text, lang, lead), where)
 
 
 def _implementation(name: str, lang: str) -> str:
@@ -616,7 +639,6 @@ _JUDGES: dict[type, Callable[..., CheckResult]] = {
     ServiceTypeCheck: _service_type,
     HopsCheck: _hops,
     MigrationCheck: _migration,
-    RolloutCheck: _rollout,
     GatewayCheck: _gateway,
 }
 

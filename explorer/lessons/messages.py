@@ -88,16 +88,21 @@ _MESSAGES: dict[str, dict[str, str]] = {
                              "ja": "Gateway {gateway} が予約済みのグローバル静的 IP アドレス {address} を使う"},
     "want.gateway.both": {"en": "{first}, and takes the reserved global address {address}",
                           "ja": "{first}。さらに予約済みのグローバル静的 IP アドレス {address} を使う"},
-    "want.rollout": {"en": "while a rolling update deletes a Pod of Service {service}, no request the load balancer "
-                           "sends it ({paths}) gets 502 (simulated timeline, {controller})",
-                     "ja": "ローリング アップデートで Service {service} の Pod が削除される間、ロードバランサーがその Pod に"
-                           "送るリクエスト（{paths}）が 1 件も 502 にならない（シミュレーションのタイムライン、{controller}）"},
+    "want.rollout": {"en": "while a rolling update deletes a Pod of Service {service}, no request ({paths}) gets "
+                           "502 ({controller})",
+                     "ja": "ローリング アップデートで Service {service} の Pod が削除される間、リクエスト（{paths}）が "
+                           "1 件も 502 にならない（{controller}）"},
     "impl.gke": {"en": "the GKE Gateway controller", "ja": "GKE の Gateway コントローラー"},
     "impl.conformance": {"en": "an implementation the tool does not know (the conformance suite's behaviour is "
                                "assumed)",
                          "ja": "ツールの知らない実装（適合性テストどおりの動作を仮定）"},
     # ---- what it is now
-    "got.rollout": {"en": "{failed} of {total} requests got 502", "ja": "{total} 件のリクエストのうち {failed} 件が 502"},
+    "got.rollout": {"en": "through the proxy {failed} of {total} requests failed; on the timeline {slow_failed} of "
+                          "{slow} slow ones got 502",
+                    "ja": "プロキシ経由で {total} 件中 {failed} 件が失敗、タイムライン上で時間のかかる {slow} 件中 "
+                          "{slow_failed} 件が 502"},
+    "reason.rollout.real": {"en": "GET {path} sent {start} s after the Pod's deletion got {status}",
+                            "ja": "Pod の削除から {start} 秒後に送った GET {path} が {status} になった"},
     "got.rollout.none": {"en": "no rollout simulated", "ja": "ロールアウトをシミュレーションできない"},
     "reason.rollout": {"en": "GET {path} sent at {start} s after the Pod's deletion got 502",
                        "ja": "Pod の削除から {start} 秒後に送った GET {path} が 502 になった"},

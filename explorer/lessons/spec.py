@@ -143,10 +143,14 @@ class MigrationCheck:
 
 @dataclass(frozen=True, slots=True)
 class RolloutCheck:
-    """While a rolling update deletes a Pod of Service `service` (NEG), no request the load balancer sends that
-    Pod for `paths` gets 502: the simulated timeline of topology/rollout.py (preStop, grace, detach, draining)."""
+    """While a rolling update deletes a Pod of Service `service` (NEG), no request to `url` + each of `paths`
+    gets 502. The old Pod's timeline is topology/rollout.py's (preStop, grace, NEG detach, draining); the
+    quick paths are sent for real through the proxy while the proxy enacts it (the Pod's port closes when
+    it stops serving, the load balancer keeps choosing it until the detach), sped up by ROLLOUT_SPEED; a
+    path whose simulated app takes time is judged on the timeline (its delay is real time, not sped up)."""
 
     service: str
+    url: str
     paths: tuple[str, ...] = ("/",)
     profile: str | None = None
 
@@ -191,7 +195,7 @@ Check = Union[RouteCheck, FindingCheck, HealthCheckState, HealthCheckPath, Probe
               RequestCheck, TLSCheck, CleanCheck, MigrationCheck, GatewayCheck, RolloutCheck]
 
 #: Checks that need real traffic: the pure checker leaves them to the runner.
-PROXY_CHECKS = (RequestCheck, TLSCheck)
+PROXY_CHECKS = (RequestCheck, TLSCheck, RolloutCheck)
 
 
 def needs_proxy(check: Check) -> bool:
