@@ -168,6 +168,12 @@ _TABLE = (
     Code("IE6017", "warning", "broken",
          "readinessProbe path answers a redirect: the kubelet counts it Ready, the GKE health check needs 200",
          "health-checks", "GKE docs (health check: only 200 is healthy); kubelet: 200-399 is success"),
+    Code("IE6018", "error", "broken", "NEG annotation on a routes-based cluster: no endpoint can join the NEG",
+         "nodeport-neg", "GKE docs: container-native load balancing requires a VPC-native cluster"),
+    Code("IE6019", "error", "broken", "the VPC firewall drops GKE's health-check probes (130.211.0.0/22, 35.191.0.0/16)",
+         "gke-production", "ingress-gce docs/faq/gce.md; GKE event: Firewall change required by security admin (older: network admin)"),
+    Code("IE6020", "warning", "risky", "a firewall rule opens the backends' port to the whole Internet",
+         "gke-production", "-"),
     # ---- Gateway API: the status conditions a controller would write
     Code("IE8001", "error", "ignored", "HTTPRoute not accepted by a parent Gateway (Accepted=False, with the spec's reason)",
          "gateway-api", "Gateway API RouteConditionAccepted: NoMatchingParent, NotAllowedByListeners, "

@@ -20,6 +20,7 @@ few seconds on the event loop, which froze the TUI for minutes.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,9 @@ class Pool:
         self._serving_for: ControllerState | None = None
         self._serving: dict[tuple[str, str, str],
                             tuple[BackendService | None, tuple[Endpoint, ...], tuple[str, ...]]] = {}
+        #: Pods being deleted: namespace/name -> when (time.monotonic()) the load balancer stops sending to them.
+        self._leaving: dict[str, float] = {}
+        self._stopping: set[asyncio.Task[bool]] = set()
 
     async def sync(self, state: ClusterState, profile: ControllerProfile) -> None:
         """Take exactly the Pods of this snapshot (same names as the diagram's), then sync the controller.
@@ -95,8 +99,29 @@ class Pool:
             await self.health.check(backend.id)
 
     async def stop(self) -> None:
+        for task in list(self._stopping):
+            task.cancel()
         await self.health.stop()
         await self.upstreams.stop()
+
+    def terminate(self, pod: str, stop_after: float, leave_after: float) -> None:
+        """A Pod being deleted: its server stops after `stop_after` seconds, it takes requests until `leave_after`.
+
+        What a NEG does while the endpoint is detached (topology/rollout.py has the timeline):
+        the load balancer keeps choosing the Pod until then, whether it still serves or not."""
+        self._leaving[pod] = time.monotonic() + max(leave_after, 0.0)
+
+        async def stop_later() -> bool:
+            await asyncio.sleep(max(stop_after, 0.0))
+            return await self.upstreams.stop_serving(pod)
+
+        task = asyncio.ensure_future(stop_later())
+        self._stopping.add(task)
+        task.add_done_callback(self._stopping.discard)
+
+    def _left(self, pod: str) -> bool:
+        until = self._leaving.get(pod)
+        return until is not None and time.monotonic() >= until
 
     async def open(self, choice: Choice) -> Upstream | None:
         """Where to connect for the chosen Pod (a port-forward is opened here, on first use)."""
@@ -124,7 +149,7 @@ class Pool:
         backend, endpoints, serving = found
         if backend is None:
             return Choice("", (), None, why=f"the controller made no backend for {ref}")
-        running = [e for e in endpoints if self.upstreams.running(e.pod)]
+        running = [e for e in endpoints if self.upstreams.running(e.pod) and not (self._leaving and self._left(e.pod))]
         if not running:
             state = cs.backend_health(backend.id)
             return Choice(backend.id, serving, None,
