@@ -45,6 +45,8 @@ class RouteResult:
 
 def route(table: RouteTable, request: Request, entry_point: str | None = None) -> Decision:
     """Route one request. `entry_point` names the load balancer (or Gateway) it is sent to, when several exist."""
+    if table.forwarded_headers:
+        request = _forwarded(request)
     path = normalize_path(request.path, table.decode_percent, table.merge_slashes)
     hostname = request.hostname
     ep, lb_why = _pick_entry_point(table, hostname, entry_point)
@@ -203,9 +205,15 @@ def _action(action: Action, reason: str, result: RouteResult, request: Request,
                               f"{chosen.answer.why}", "backend": chosen.ref, "backends": action.backends}
         f = action.filters
         upstream_headers = ((("Host", f.host),) if f.host else ()) + (f.request_headers.set if f.request_headers else ())
-        return {"outcome": "forward", "reason": f"{reason}; forwarded to {chosen.ref}", "backend": chosen.ref,
-                "upstream_path": _upstream(action, result.path, r), "backends": action.backends,
-                "upstream_headers": upstream_headers}
+        if result.table.forwarded_headers:
+            upstream_headers += (("X-Forwarded-For", request.client), ("X-Real-IP", request.client),
+                                 ("X-Forwarded-Proto", request.access_scheme or request.scheme))
+        fields = {"outcome": "forward", "reason": f"{reason}; forwarded to {chosen.ref}", "backend": chosen.ref,
+                  "upstream_path": _upstream(action, result.path, r), "backends": action.backends,
+                  "upstream_headers": upstream_headers}
+        if r is not None and r.policy is not None:  # nginx enable-cors: its headers on every answer too
+            fields["response_headers"] = r.policy.response_headers(request)
+        return fields
     if isinstance(action, Redirect):
         return {"outcome": "redirect", "status": action.code, "location": _location(action, request, result.path)}
     if isinstance(action, Respond):
@@ -214,6 +222,28 @@ def _action(action: Action, reason: str, result: RouteResult, request: Request,
                 "response_headers": headers, "content_type": action.content_type}
     assert isinstance(action, Refuse)
     return {"outcome": "refused"}
+
+
+def _forwarded(request: Request) -> Request:
+    """nginx use-forwarded-headers (realip, every address trusted): the first X-Forwarded-For address is the
+    client, and X-Forwarded-Proto the scheme the HTTPS redirect looks at (lua_ingress pass_access_scheme)."""
+    import dataclasses
+    import ipaddress
+
+    client, proto = request.client, None
+    for name, value in request.headers:
+        lower = name.lower()
+        if lower == "x-forwarded-for":
+            first = value.split(",")[0].strip()
+            try:
+                client = str(ipaddress.ip_address(first))
+            except ValueError:
+                pass
+        elif lower == "x-forwarded-proto":
+            proto = value.strip().lower()
+    if client == request.client and proto is None:
+        return request
+    return dataclasses.replace(request, client=client, access_scheme=proto)
 
 
 def _variable(value: str, request: Request) -> str:

@@ -18,6 +18,7 @@ rootfs/etc/nginx/template/nginx.tmpl and rootfs/etc/nginx/lua (kubernetes/ingres
 from __future__ import annotations
 
 import base64
+import dataclasses
 import binascii
 import ipaddress
 import re
@@ -49,13 +50,18 @@ CONFIG_DEFAULTS: dict[str, str] = {
     "denylist-source-range": "",
     "http-redirect-code": "308",
     "preserve-trailing-slash": "false",
+    "proxy-connect-timeout": "5",
+    "proxy-read-timeout": "60",
+    "proxy-send-timeout": "60",
+    "enable-underscores-in-headers": "false",
 }
 
 #: nginx's own error pages (ngx_http_special_response.c), which ingress-nginx serves for its own answers.
 REASONS = {
     301: "Moved Permanently", 302: "Found", 303: "See Other", 307: "Temporary Redirect", 308: "Permanent Redirect",
     401: "Authorization Required", 403: "Forbidden", 404: "Not Found", 413: "Request Entity Too Large",
-    503: "Service Temporarily Unavailable", 204: "No Content",
+    503: "Service Temporarily Unavailable", 204: "No Content", 500: "Internal Server Error", 502: "Bad Gateway",
+    504: "Gateway Time-out",
 }
 
 
@@ -403,6 +409,10 @@ def canary_routes(canary: Canary, main: WeightedBackend, alt: WeightedBackend, p
     """
     out: list[tuple[Match, WeightedBackend, str]] = []
     if canary.header:
+        # balancer.lua reads ngx.var["http_" .. header with "-" made "_"]: nginx's $http_ variables name a header
+        # lower-cased with "-" as "_", so X_Canary and x-canary both read the request header X-Canary; a request
+        # header spelled with "_" never arrives (underscores_in_headers off: nginx drops it)
+        canary = dataclasses.replace(canary, header=canary.header.replace("_", "-"))
         if canary.header_value:
             out.append((Match(path, headers=(HeaderMatch(canary.header, canary.header_value),)), alt,
                         f"header {canary.header}: {canary.header_value} (canary-by-header-value): the canary"))
