@@ -22,7 +22,7 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
-from explorer.routing.nginx_upstream import ExternalAuth
+from explorer.routing.nginx_upstream import ExternalAuth, nginx_variable
 from explorer.routing.request import Request
 
 if TYPE_CHECKING:
@@ -59,7 +59,8 @@ async def check(proxy: "Proxy", auth: ExternalAuth, request: web.BaseRequest, ro
     })
     if auth.method != "GET":
         headers.update({"X-Original-URI": uri, "X-Scheme": routed.access_scheme or scheme})
-    parts = urlsplit(target.url if "://" in target.url else "http://" + target.url)
+    expanded = nginx_variable(target.url, routed, routed.path)  # auth-url may carry nginx variables
+    parts = urlsplit(expanded if "://" in expanded else "http://" + expanded)
     url = URL.build(scheme="http", host=upstream.host, port=upstream.port, path=parts.path or "/",
                     query_string=parts.query)
     try:

@@ -136,8 +136,11 @@ async def _forward(h: "RequestHandler", request: web.BaseRequest, rid: int, host
     path = _upstream_path(request, decision, snap)
     if policy.mirror is not None:
         _mirror(proxy, policy, request, routed, body, decision)
-    scale = proxy.options.time_scale
-    connect, read = policy.connect_timeout * scale, policy.read_timeout * scale
+    scale = proxy.options.time_scale  # the timeouts an annotation or the ConfigMap sets run scaled; others as usual
+    limits = proxy.options.limits
+    connect = policy.connect_timeout * scale if policy.sets("proxy-connect-timeout") else limits.upstream_connect_timeout
+    read = policy.read_timeout * scale if policy.sets("proxy-read-timeout") else (
+        limits.upstream_read_timeout or snap.profile.upstream_timeout)
     if policy.protocol != "HTTP":
         failure = await _speaks(upstream.host, upstream.port, policy.protocol, connect)
         if failure:
@@ -152,11 +155,11 @@ async def _forward(h: "RequestHandler", request: web.BaseRequest, rid: int, host
                                          timeout=aiohttp.ClientTimeout(sock_connect=connect, sock_read=read)) as answer:
             payload = await answer.read()
     except aiohttp.ConnectionTimeoutError:
-        return _nginx(h, 504, f"Pod {upstream.name} did not accept the connection within proxy-connect-timeout "
-                              f"{policy.connect_timeout:g}s (x{scale:g} time scale)", done)
+        return _nginx(h, 504, f"Pod {upstream.name} did not accept the connection within {connect:g}s "
+                              f"(proxy-connect-timeout {policy.connect_timeout:g}s)", done)
     except asyncio.TimeoutError:
-        return _nginx(h, 504, f"Pod {upstream.name} did not answer within proxy-read-timeout "
-                              f"{policy.read_timeout:g}s (x{scale:g} time scale): nginx answers 504", done)
+        return _nginx(h, 504, f"Pod {upstream.name} did not answer within {read:g}s (proxy-read-timeout "
+                              f"{policy.read_timeout:g}s, x{scale:g} time scale when set): nginx answers 504", done)
     except aiohttp.ClientError as exc:
         from explorer.proxy.handler import _upstream_failure
 

@@ -53,6 +53,8 @@ ConfigGetName = Callable[[str], str]
 ReadyCheck = Callable[[str, str], "tuple[BackendRef | None, str]"]
 
 DEFAULT_BURST_MULTIPLIER = 5  # ratelimit/main.go defBurst
+#: config.go defaults; a location keeps the proxy's own timeouts unless an annotation or the ConfigMap changes them.
+_TIMEOUT_DEFAULTS = {"proxy-connect-timeout": "5", "proxy-send-timeout": "60", "proxy-read-timeout": "60"}
 DEFAULT_COOKIE = "INGRESSCOOKIE"  # sessionaffinity/main.go defaultAffinityCookieName
 #: Headers nginx sets on the request to a custom default backend (nginx.tmpl CUSTOM_ERRORS and the location).
 ERROR_HEADERS = ("X-Code", "X-Format", "X-Original-URI", "X-Namespace", "X-Ingress-Name", "X-Service-Name",
@@ -152,6 +154,10 @@ class UpstreamPolicy:
             return ()
         return tuple((name, origin if value == "$http_origin" else value) for name, value in self.cors)
 
+    def sets(self, key: str) -> bool:
+        """True when an annotation or the ConfigMap set this timeout (serve then applies it, time-scaled)."""
+        return any(t.startswith(key + " ") for t in self.timeouts_set)
+
     def undecided(self) -> list[str]:
         """What route cannot decide for one request, one sentence each (trace notes and JSON)."""
         out = list(self.notes)
@@ -229,8 +235,9 @@ def upstream_policy(ingress: "Ingress", path: str, state: "ClusterState", config
             timeouts_set.append(f"{key} {value}")
         else:
             configured = parse_int(config_get(key))
-            if configured is not None and configured > 0:
+            if configured is not None and configured > 0 and config_get(key) != _TIMEOUT_DEFAULTS[key]:
                 kw[attr] = float(configured)
+                timeouts_set.append(f"{key} {configured} (the ConfigMap's)")
     kw["timeouts_set"] = tuple(timeouts_set)
     if get("affinity").strip() == "cookie":
         kw["affinity"] = Affinity(
