@@ -70,7 +70,8 @@ class _Compiler:
                 table.notes.append(
                     f"{self.nginx.source('use-forwarded-headers')}: nginx takes the client address from the first "
                     "X-Forwarded-For address (real_ip_recursive, proxy-real-ip-cidr 0.0.0.0/0) and the scheme from "
-                    "X-Forwarded-Proto, for allow lists and the HTTPS redirect, and passes them on to the Pod")
+                    "X-Forwarded-Proto, for allow lists and the HTTPS redirect, and passes them on to the Pod "
+                    "(X-Forwarded-Port and X-Forwarded-Host, nginx's best_http_host, are not simulated)")
         self._readiness_known = bool(state.workloads)
         if self.nginx is not None and not state.workloads and state.services:
             table.notes.append("the manifests hold no Pods or workloads, so which Services have ready endpoints is "
