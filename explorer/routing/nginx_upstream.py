@@ -212,10 +212,13 @@ class UpstreamPolicy:
 def upstream_policy(ingress: "Ingress", path: str, state: "ClusterState", config_get: ConfigGet,
                     default_backend_ready: ReadyCheck) -> UpstreamPolicy | None:
     """The policy of one location of `ingress` (None when none of its annotations asks for one)."""
-    ann = ingress.meta.annotations
+    ann = {k[len(PREFIX):]: v for k, v in ingress.meta.annotations.items() if k.startswith(PREFIX)}
+    if not ann.keys() & _READ and not config_get("custom-http-errors") and \
+            all(config_get(k) == v for k, v in _TIMEOUT_DEFAULTS.items()):
+        return None  # most Ingresses: nothing for serve to do around the forward
 
     def get(name: str) -> str:
-        return ann.get(PREFIX + name, "")
+        return ann.get(name, "")
 
     ns, name = ingress.meta.namespace, ingress.meta.name
     kw: dict[str, object] = {}
@@ -279,6 +282,14 @@ def upstream_policy(ingress: "Ingress", path: str, state: "ClusterState", config
         kw["cors"], kw["cors_origins"] = _cors(get)
     policy = UpstreamPolicy(ingress.meta.key, ns, name, path, notes=tuple(notes), **kw)  # type: ignore[arg-type]
     return policy if policy.acts_in_serve or policy.default_backend or policy.notes else None
+
+
+#: The annotations (without the prefix) upstream_policy reads.
+_READ = frozenset({
+    "limit-rps", "limit-rpm", "limit-connections", "proxy-connect-timeout", "proxy-send-timeout", "proxy-read-timeout",
+    "affinity", "upstream-hash-by", "mirror-target", "auth-url", "backend-protocol", "service-upstream",
+    "custom-http-errors", "default-backend", "enable-cors",
+})
 
 
 def _samesite(value: str) -> str:

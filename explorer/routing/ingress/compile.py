@@ -54,6 +54,7 @@ class _Compiler:
         self.nginx: ControllerConfig | None = config_from_state(state) if p.reads_nginx_annotations else None
         self._parsed: dict[int, IngressAnnotations] = {}
         self._orphans: dict[str, str] = {}  # host -> why its canary found no mainline
+        self._policies: dict[int, UpstreamPolicy | None] = {}  # id(Ingress) -> its upstream policy
         ordered = sorted(state.ingresses, key=_age_key)
         served_list = [self._served(i) for i in ordered]
         served = [s.ingress for s in served_list if s.served]
@@ -375,9 +376,18 @@ class _Compiler:
                       annotations=tuple(parsed.reports) if parsed is not None else ())
         route.skip = self._skip_reason(hp, ingress)
         if self.nginx is not None and not route.skip:
-            route.policy = upstream_policy(ingress, hp.path or "/", self.state, self.nginx.get,
-                                           self._default_backend_ready)
+            route.policy = self._policy(ingress, hp.path or "/")
         return route
+
+    def _policy(self, ingress: Ingress, path: str) -> UpstreamPolicy | None:
+        """The Ingress's upstream policy (one per Ingress, its location path per route)."""
+        assert self.nginx is not None
+        key = id(ingress)
+        if key not in self._policies:
+            self._policies[key] = upstream_policy(ingress, path, self.state, self.nginx.get,
+                                                  self._default_backend_ready)
+        base = self._policies[key]
+        return base if base is None or base.location_path == path else dataclasses.replace(base, location_path=path)
 
     def _default_backend_ready(self, namespace: str, name: str) -> tuple[BackendRef | None, str]:
         """The default-backend annotation's Service: used only when it exists and has ready endpoints
