@@ -39,3 +39,8 @@ def register(oracle: Oracle) -> None:
 def endpoints_of(state: ClusterState, service: Service) -> Endpoints | None:
     """The Service's endpoints, or None when no judge of readiness is loaded."""
     return _ORACLE[0](state, service) if _ORACLE else None
+
+
+def judged() -> bool:
+    """True when a judge of readiness is loaded (any command, the proxy, the TUI, lint load it)."""
+    return bool(_ORACLE)

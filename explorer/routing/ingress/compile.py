@@ -24,7 +24,7 @@ from explorer.routing.ingress.annotations import (
 from explorer.routing.nginx import (
     ControllerConfig, IngressAnnotations, canary_routes, conditions_before, config_from_state, parse_ingress,
 )
-from explorer.routing.endpoints import endpoints_of
+from explorer.routing.endpoints import endpoints_of, judged
 from explorer.routing.nginx_upstream import ERROR_HEADERS, UpstreamPolicy, upstream_policy
 from explorer.routing.paths import prefix_key, url_map_paths, wildcard_covers
 from explorer.routing.table import (
@@ -73,7 +73,10 @@ class _Compiler:
                     "X-Forwarded-For address (real_ip_recursive, proxy-real-ip-cidr 0.0.0.0/0) and the scheme from "
                     "X-Forwarded-Proto, for allow lists and the HTTPS redirect, and passes them on to the Pod "
                     "(X-Forwarded-Port and X-Forwarded-Host, nginx's best_http_host, are not simulated)")
-        self._readiness_known = bool(state.workloads)
+        self._readiness_known = bool(state.workloads) and judged()
+        if self.nginx is not None and state.workloads and not judged():
+            table.notes.append("Pod readiness is not judged here (explorer.topology is not loaded): every Service is "
+                               "taken to have ready endpoints")
         if self.nginx is not None and not state.workloads and state.services:
             table.notes.append("the manifests hold no Pods or workloads, so which Services have ready endpoints is "
                                "unknown here: every Service is taken to have some (serve answers 503 without Pods)")
