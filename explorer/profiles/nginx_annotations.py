@@ -355,8 +355,8 @@ _a("custom-headers", "customheaders", "Medium", _regex(BASIC_CHARS, True), R,
 _a("custom-http-errors", "customhttperrors", "Low", _regex(HTTP_ERRORS, True), S,
    "these upstream status codes are answered by the default backend instead of the Pod" + _SERVE)
 _a("default-backend", "defaultbackend", "Low", _service_name, S,
-   "a Service answering when the Ingress's backend has no ready endpoints (X-Code 503), and for custom-http-errors; "
-   "not for paths no rule matches")
+   "a Service answering when the Ingress's backend has no ready endpoints (X-Code 503; for paths no rule matches, "
+   "when the Ingress's spec.defaultBackend has none), and for custom-http-errors")
 _a("disable-proxy-intercept-errors", "disableproxyintercepterrors", "Low", BOOL, S,
    "\"true\": custom-http-errors are not intercepted for this Ingress", in_docs=False)
 _a("fastcgi-index", "fastcgi", "Medium", _regex(FASTCGI_INDEX, True), R, "fastcgi_index for backend-protocol FCGI",

@@ -473,7 +473,7 @@ class _Compiler:
         merged = HeaderEdit(set=(edit.set if edit else ()) + headers)
         route.action = Forward((WeightedBackend(policy.default_backend),),
                                dataclasses.replace(route.action.filters, request_headers=merged))
-        route.why = (f"{_reason_of(route)}, but {problem}: nginx hands the location to the default-backend Service "
+        route.why = (f"{route.why or _reason_of(route)}, but {problem}: nginx hands the location to the default-backend Service "
                      f"{policy.default_backend} ({policy.owner}), which gets X-Code: 503")
 
     def _backend_problem(self, ref: BackendRef) -> str:
@@ -561,6 +561,9 @@ class _Compiler:
             route = Route(origin, vhost.host if vhost else "", _ANY, Forward((WeightedBackend(ref),)),
                           age=self.ages[id(ingress)], default="ingress",
                           why=f"{where}: {text.format(ing=ingress.meta.key)} answers")
+            if self.nginx is not None:  # the server's root location gets the Ingress's annotations too
+                route.policy = self._policy(ingress, "/")
+                route.annotations = tuple((self.parsed(ingress) or _NONE).reports)
             route.conditions = self._conditions(route, vhost, tls, ingress, keep_root_slash=False)
             return route
         if vhost is not None and vhost.host and p.default_backend_scope == "own-hosts":
