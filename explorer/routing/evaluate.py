@@ -15,7 +15,7 @@ from typing import Any
 
 from explorer.routing.decision import BackendRef, Decision, TraceEntry
 from explorer.routing.paths import url_map_glob_keys
-from explorer.routing.request import Request, normalize_path
+from explorer.routing.request import Request, host_of, normalize_path
 from explorer.routing.table import (
     Action, Condition, EntryPoint, Forward, HostIndex, Redirect, Refuse, Respond, Route, RouteTable, VirtualHost,
     WeightedBackend,
@@ -208,6 +208,9 @@ def _action(action: Action, reason: str, result: RouteResult, request: Request,
         if result.table.forwarded_headers:
             upstream_headers += (("X-Forwarded-For", request.client), ("X-Real-IP", request.client),
                                  ("X-Forwarded-Proto", request.access_scheme or request.scheme))
+            if request.forwarded_host:  # $best_http_host: the Host the Pod sees (unless upstream-vhost)
+                upstream_headers += ((("Host", request.forwarded_host),) if not f.host else ()) + \
+                    (("X-Forwarded-Host", request.forwarded_host),)
         fields = {"outcome": "forward", "reason": f"{reason}; forwarded to {chosen.ref}", "backend": chosen.ref,
                   "upstream_path": _upstream(action, result.path, r), "backends": action.backends,
                   "upstream_headers": upstream_headers}
@@ -230,10 +233,12 @@ def _forwarded(request: Request) -> Request:
     import dataclasses
     import ipaddress
 
-    client, proto = request.client, None
+    client, proto, host = request.client, None, None
     for name, value in request.headers:
         lower = name.lower()
-        if lower == "x-forwarded-for":
+        if lower == "x-forwarded-host":
+            host = value.split(",")[0].strip() or None
+        elif lower == "x-forwarded-for":
             first = value.split(",")[0].strip()
             try:
                 client = str(ipaddress.ip_address(first))
@@ -241,9 +246,9 @@ def _forwarded(request: Request) -> Request:
                 pass
         elif lower == "x-forwarded-proto":
             proto = value.strip().lower()
-    if client == request.client and proto is None:
+    if client == request.client and proto is None and host is None:
         return request
-    return dataclasses.replace(request, client=client, access_scheme=proto)
+    return dataclasses.replace(request, client=client, access_scheme=proto, forwarded_host=host)
 
 
 def _variable(value: str, request: Request) -> str:
@@ -306,8 +311,9 @@ def _location(redirect: Redirect, request: Request, path: str) -> str:
     scheme = redirect.scheme or request.scheme
     if redirect.scheme is None and redirect.host is None and redirect.port is None:
         authority = request.host  # as sent, port and all
-    else:
-        host = redirect.host or request.hostname
+    else:  # nginx use-forwarded-headers: its HTTPS redirect names $best_http_host (X-Forwarded-Host)
+        host = redirect.host or (request.forwarded_host and host_of(request.forwarded_host)
+                                 if redirect.scheme == "https" else None) or request.hostname
         port = redirect.port
         if port is None and redirect.scheme is None:
             _, sep, given = request.host.rpartition(":")

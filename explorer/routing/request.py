@@ -20,6 +20,8 @@ class Request:
     sample: float | None = None  # 0 <= x < 1: which of weighted backends this request draws (None: the heaviest)
     #: The scheme the client says it used before a proxy in front (nginx use-forwarded-headers: X-Forwarded-Proto).
     access_scheme: str | None = None
+    #: ... and the host it asked for (X-Forwarded-Host's first value): nginx's $best_http_host.
+    forwarded_host: str | None = None
 
     @classmethod
     def from_url(

@@ -72,7 +72,7 @@ class _Compiler:
                     f"{self.nginx.source('use-forwarded-headers')}: nginx takes the client address from the first "
                     "X-Forwarded-For address (real_ip_recursive, proxy-real-ip-cidr 0.0.0.0/0) and the scheme from "
                     "X-Forwarded-Proto, for allow lists and the HTTPS redirect, and passes them on to the Pod "
-                    "(X-Forwarded-Port and X-Forwarded-Host, nginx's best_http_host, are not simulated)")
+                    "with X-Forwarded-Host as the Host (nginx's best_http_host; X-Forwarded-Port is not simulated)")
         self._readiness_known = bool(state.workloads) and judged()
         if self.nginx is not None and state.workloads and not judged():
             table.notes.append("Pod readiness is not judged here (explorer.topology is not loaded): every Service is "
