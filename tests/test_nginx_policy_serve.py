@@ -18,6 +18,7 @@ import pytest
 
 import explorer.topology.pods  # noqa: F401  (the judge of Pod readiness routing asks)
 from explorer.model import load
+from explorer.proxy.nginx_policy import limits_of
 from explorer.routing import Request, route
 from explorer.routing.profile import NGINX
 from nginx_table import MANIFESTS
@@ -63,7 +64,12 @@ async def test_limit_connections_refuses_a_second_request_in_progress() -> None:
     assert any("limit-connections 1" in u for u in _route("http://conn.example/pause")["undecided"])
     async with running(NGINX, *FILES) as proxy:
         first = asyncio.ensure_future(get(proxy, "conn.example", "/pause"))  # the Pod takes 0.6 s
-        await asyncio.sleep(0.2)
+        counted = limits_of(proxy).connections
+        for _ in range(100):  # until the first request is in progress at the proxy
+            if counted:
+                break
+            await asyncio.sleep(0.005)
+        assert counted == {("default/conn", "127.0.0.1"): 1}
         second, _ = await get(proxy, "conn.example", "/pause")
         assert second.status == 503
         assert (await first)[0].status == 200
@@ -181,3 +187,15 @@ def test_route_json_names_what_it_cannot_decide() -> None:
     handling = {a["name"]: a["handling"] for a in rps["annotations"]}
     assert handling["nginx.ingress.kubernetes.io/limit-rps"] == "simulated"
     assert Counter(e["verdict"] for e in rps["trace"])["note"] >= 1
+
+
+async def test_a_websocket_through_a_location_with_a_policy_still_reaches_the_pod() -> None:
+    import aiohttp
+
+    async with running(NGINX, *FILES) as proxy:
+        base = next(iter(proxy.listeners.values())).base_url("http")
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(base + "/", headers={"Host": "sticky.example"}) as socket:
+                await socket.send_str("hello")
+                answer = await asyncio.wait_for(socket.receive(), 5)
+    assert answer.type == aiohttp.WSMsgType.TEXT and answer.data.endswith(": hello")

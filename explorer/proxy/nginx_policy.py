@@ -80,7 +80,7 @@ async def handle(h: "RequestHandler", request: web.BaseRequest, rid: int, host: 
 
 async def _forward(h: "RequestHandler", request: web.BaseRequest, rid: int, host: str, decision: Decision,
                    policy: UpstreamPolicy, flow: "Flow | None", done: "Outcome") -> web.StreamResponse:
-    from explorer.proxy.handler import HOP_BY_HOP, _upstream_headers, _upstream_path
+    from explorer.proxy.handler import HOP_BY_HOP, _upstream_headers, _upstream_path, _wants_websocket
 
     proxy = h.proxy
     snap = proxy.snapshot
@@ -95,6 +95,8 @@ async def _forward(h: "RequestHandler", request: web.BaseRequest, rid: int, host
                 response.headers[name] = value
             return response
         extra += verdict.headers
+    if _wants_websocket(request):  # the upgrade goes the proxy's usual way (limits and auth were applied)
+        return await h._respond(request, rid, host, decision, flow, done)
     body = await h._read_body(request, decision.max_body)
     if isinstance(body, web.Response):
         return h._own(body.status, body.text or "", done)
