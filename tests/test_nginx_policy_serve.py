@@ -199,3 +199,24 @@ async def test_a_websocket_through_a_location_with_a_policy_still_reaches_the_po
                 await socket.send_str("hello")
                 answer = await asyncio.wait_for(socket.receive(), 5)
     assert answer.type == aiohttp.WSMsgType.TEXT and answer.data.endswith(": hello")
+
+
+async def test_the_configmaps_custom_http_errors_intercept_every_location(tmp_path) -> None:
+    """configmap.md custom-http-errors: nginx.tmpl's server-wide `error_page` to upstream-default-backend."""
+    config = tmp_path / "controller.yaml"
+    config.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress-nginx-controller, namespace: "
+                      "ingress-nginx}\ndata: {custom-http-errors: '404'}\n")
+    ingress = tmp_path / "ingress.yaml"
+    ingress.write_text("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: plain}\nspec:\n"
+                       "  ingressClassName: nginx\n  rules:\n    - host: plain.example\n      http:\n        paths:\n"
+                       "          - {path: /, pathType: Prefix, backend: {service: {name: errors-svc, port: "
+                       "{number: 80}}}}\n")
+    files = (MANIFESTS / "apps.yaml", MANIFESTS / "backends.yaml", config, ingress)
+    state = load([str(p) for p in files])
+    undecided = route(state, NGINX, Request.from_url("http://plain.example/missing")).undecided
+    assert any("custom-http-errors 404 (the ConfigMap's custom-http-errors)" in u for u in undecided), undecided
+    async with running(NGINX, *files) as proxy:
+        missing, text = await get(proxy, "plain.example", "/missing")  # the Pod says 404 with its own body
+        ok, _ = await get(proxy, "plain.example", "/")
+    assert missing.status == 404 and "default backend - 404" in text and "the app says" not in text
+    assert ok.status == 200
