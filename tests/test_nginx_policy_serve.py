@@ -168,6 +168,7 @@ async def test_auth_url_2xx_lets_the_request_through_with_the_named_headers() ->
     echo = json.loads(text)
     assert echo["service"] == "http-svc" and echo["headers"].get("X-User") == "alice"
     assert "X-Secret-Extra" not in echo["headers"]  # only auth-response-headers are copied
+    assert response.headers.getall("Set-Cookie") == ["sso=fresh; Path=/"]  # add_header Set-Cookie $auth_cookie
 
 
 def test_route_json_names_what_it_cannot_decide() -> None:

@@ -8,7 +8,9 @@ ngx_http_auth_request_module: a 2xx answer lets the request go on (auth-response
 from it onto the request to the Pod), 401 and 403 are the client's answer (401 with the auth
 service's WWW-Authenticate; with auth-signin, a 302 to it with `rd=<the original URL>`, template.go
 buildAuthSignURL), any other status is 500. A URL outside the snapshot, or a Service with no
-ready Pod, cannot be reached: the sub-request fails and nginx answers 500.
+ready Pod, cannot be reached: the sub-request fails and nginx answers 500. The auth service's
+Set-Cookie reaches the client with the answer (`auth_request_set $auth_cookie $upstream_http_set_cookie;
+add_header Set-Cookie $auth_cookie`: add_header, so only on 200, 201, 204, 206, 301-304, 307 and 308).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ _SKIP = {"host", "content-length", "transfer-encoding", "connection", "keep-aliv
 class Verdict:
     answer: tuple[int, str, list[tuple[str, str]]] | None = None  # status, why, headers for the client
     headers: list[tuple[str, str]] = field(default_factory=list)  # onto the request to the Pod
+    cookie: str = ""  # the auth service's Set-Cookie: nginx.tmpl `add_header Set-Cookie $auth_cookie`
 
 
 async def check(proxy: "Proxy", auth: ExternalAuth, request: web.BaseRequest, routed: Request, scheme: str,
@@ -74,7 +77,7 @@ async def check(proxy: "Proxy", auth: ExternalAuth, request: web.BaseRequest, ro
     said = f"the auth service (auth-url {target.url}, Pod {upstream.name}) answered {status}"
     if 200 <= status < 300:
         copied = [(name, answer_headers[name]) for name in auth.response_headers if name in answer_headers]
-        return Verdict(headers=copied)
+        return Verdict(headers=copied, cookie=answer_headers.get("Set-Cookie", ""))
     if status == 401 and auth.signin:
         original = f"{routed.access_scheme or scheme}://{host}{quote(uri, safe='-_.~')}"
         query = urlsplit(auth.signin).query

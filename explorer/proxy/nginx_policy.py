@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 _LIMITS: "weakref.WeakKeyDictionary[Proxy, RateLimits]" = weakref.WeakKeyDictionary()
 _MIRRORS: set[asyncio.Task[None]] = set()  # copies in flight (a reference each, or asyncio may drop them)
 _BODY_EXCERPT = 2048
+#: nginx add_header (without `always`) adds its header to answers with these statuses only.
+_ADD_HEADER_STATUSES = frozenset({200, 201, 204, 206, 301, 302, 303, 304, 307, 308})
 _HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"  # + empty SETTINGS
 _FCGI_BEGIN = bytes([1, 1, 0, 1, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0])  # FCGI_BEGIN_REQUEST, role responder
 
@@ -86,6 +88,7 @@ async def _forward(h: "RequestHandler", request: web.BaseRequest, rid: int, host
     snap = proxy.snapshot
     routed = decision.request
     extra: list[tuple[str, str]] = []
+    auth_cookie = ""
     if policy.auth is not None:
         verdict = await extauth.check(proxy, policy.auth, request, routed, h.scheme, host)
         if verdict.answer is not None:
@@ -95,6 +98,7 @@ async def _forward(h: "RequestHandler", request: web.BaseRequest, rid: int, host
                 response.headers[name] = value
             return response
         extra += verdict.headers
+        auth_cookie = verdict.cookie
     if _wants_websocket(request):  # the upgrade goes the proxy's usual way (limits and auth were applied)
         return await h._respond(request, rid, host, decision, flow, done)
     body = await h._read_body(request, decision.max_body)
@@ -183,6 +187,8 @@ async def _forward(h: "RequestHandler", request: web.BaseRequest, rid: int, host
         if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
             response.headers.add(name, value)
     _finish(response, policy, decision, ref, key if new_cookie else None, h.scheme)
+    if auth_cookie and status in _ADD_HEADER_STATUSES:
+        response.headers.add("Set-Cookie", auth_cookie)
     h._tag(response, done)
     return response
 
