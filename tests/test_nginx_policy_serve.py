@@ -221,3 +221,17 @@ async def test_the_configmaps_custom_http_errors_intercept_every_location(tmp_pa
         ok, _ = await get(proxy, "plain.example", "/")
     assert missing.status == 404 and "default backend - 404" in text and "the app says" not in text
     assert ok.status == 200
+
+
+@pytest.mark.parametrize("url, service", [
+    ("http://auth-svc.default.svc.cluster.local/allow", "auth-svc"), ("http://auth-svc/allow", "auth-svc"),
+    ("http://auth-svc.default/allow", "auth-svc"), ("http://auth-svc.other/allow", None),
+    ("https://auth-svc/allow", None), ("http://auth-svc:99999/", None), ("http://[::1", None),
+    ("http://mirror-svc.default.svc.cluster.local$request_uri", "mirror-svc"), ("$host", None),
+])
+def test_a_url_names_a_service_of_the_snapshot_as_cluster_dns_does(url: str, service: str | None) -> None:
+    from explorer.routing.nginx_upstream import service_url
+
+    state = load([str(p) for p in FILES])
+    ref = service_url(url, "default", state).ref
+    assert (ref.service if ref else None) == service

@@ -24,7 +24,7 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
-from explorer.routing.nginx_upstream import ExternalAuth, nginx_variable
+from explorer.routing.nginx_upstream import ExternalAuth, nginx_variable, service_url
 from explorer.routing.request import Request
 
 if TYPE_CHECKING:
@@ -63,9 +63,9 @@ async def check(proxy: "Proxy", auth: ExternalAuth, request: web.BaseRequest, ro
     if auth.method != "GET":
         headers.update({"X-Original-URI": uri, "X-Scheme": routed.access_scheme or scheme})
     expanded = nginx_variable(target.url, routed, routed.path)  # auth-url may carry nginx variables
-    parts = urlsplit(expanded if "://" in expanded else "http://" + expanded)
-    url = URL.build(scheme="http", host=upstream.host, port=upstream.port, path=parts.path or "/",
-                    query_string=parts.query)
+    path, _, query = target.path.partition("?") if expanded == target.url else \
+        service_url(expanded, target.ref.namespace, proxy.snapshot.state).path.partition("?")
+    url = URL.build(scheme="http", host=upstream.host, port=upstream.port, path=path or "/", query_string=query)
     try:
         async with proxy.session.request(auth.method, url, headers=headers, allow_redirects=False,
                                          timeout=aiohttp.ClientTimeout(total=60 * proxy.options.time_scale)) as answer:
@@ -80,7 +80,10 @@ async def check(proxy: "Proxy", auth: ExternalAuth, request: web.BaseRequest, ro
         return Verdict(headers=copied, cookie=answer_headers.get("Set-Cookie", ""))
     if status == 401 and auth.signin:
         original = f"{routed.access_scheme or scheme}://{host}{quote(uri, safe='-_.~')}"
-        query = urlsplit(auth.signin).query
+        try:
+            query = urlsplit(auth.signin).query
+        except ValueError:
+            query = ""
         if query and f"{auth.signin_param}=" in query:
             location = auth.signin
         else:

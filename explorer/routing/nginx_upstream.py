@@ -319,16 +319,19 @@ def _cors(get: ConfigGetName) -> tuple[tuple[tuple[str, str], ...], tuple[re.Pat
 def service_url(url: str, namespace: str, state: "ClusterState") -> ServiceURL:
     """The Service a URL names (`svc`, `svc.ns`, `svc.ns.svc`, `svc.ns.svc.cluster.local`), if in the snapshot."""
     plain = re.sub(r"\$\{?\w+\}?", "", url)  # `http://svc$request_uri`: the variables are not the host
-    parts = urlsplit(plain if "://" in plain else "http://" + plain)
-    host = parts.hostname or ""
+    try:
+        parts = urlsplit(plain if "://" in plain else "http://" + plain)
+        host = parts.hostname or ""
+    except ValueError:  # "http://[::1": not a URL nginx could send to either
+        return ServiceURL(url, None, "", "/")
     labels = host.split(".")
     name, ns = labels[0], namespace
     if len(labels) >= 2 and (len(labels) == 2 or labels[2] == "svc"):
         ns = labels[1]
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        port = 80
+    except ValueError:  # a port out of range: nothing to connect to
+        return ServiceURL(url, None, parts.netloc, parts.path or "/")
     service = state.service(ns, name) if host and ("." not in host or len(labels) == 2 or labels[2] == "svc") \
         else None
     ref = None
