@@ -235,3 +235,29 @@ def test_a_url_names_a_service_of_the_snapshot_as_cluster_dns_does(url: str, ser
     state = load([str(p) for p in FILES])
     ref = service_url(url, "default", state).ref
     assert (ref.service if ref else None) == service
+
+
+_KEYS = ("limit-rps", "limit-rpm", "limit-connections", "limit-burst-multiplier", "limit-allowlist",
+         "proxy-read-timeout", "proxy-connect-timeout", "affinity", "session-cookie-expires", "session-cookie-max-age",
+         "upstream-hash-by", "mirror-target", "auth-url", "auth-method", "auth-signin", "backend-protocol",
+         "service-upstream", "custom-http-errors", "default-backend", "enable-cors", "cors-allow-origin")
+
+
+def test_any_value_of_these_annotations_compiles_and_routes_without_a_traceback() -> None:
+    from hypothesis import given, settings, strategies as st
+
+    from explorer.model import load_text
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.dictionaries(st.sampled_from(_KEYS), st.text(max_size=40), max_size=6))
+    def check(values: dict[str, str]) -> None:
+        annotations = "".join(f"\n    nginx.ingress.kubernetes.io/{k}: {json.dumps(v)}" for k, v in values.items())
+        text = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: fuzz\n  annotations:"
+                f"{annotations or ' {}'}\nspec:\n  ingressClassName: nginx\n  rules:\n    - host: fuzz.example\n"
+                "      http:\n        paths:\n          - {path: /, pathType: Prefix, backend: {service: "
+                "{name: svc, port: {number: 80}}}}\n")
+        state = load_text(text, "fuzz.yaml")
+        decision = route(state, NGINX, Request.from_url("http://fuzz.example/a?b=c", headers=(("Origin", "x"),)))
+        json.dumps(decision.as_dict())
+
+    check()
