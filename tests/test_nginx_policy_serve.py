@@ -149,7 +149,9 @@ async def test_mirror_target_gets_a_real_copy() -> None:
     ("auth-forbid.example", 403, None),
     ("auth-broken.example", 500, None),
     ("auth-outside.example", 500, None),
-    ("auth-signin.example", 302, ("Location", "https://signin.example/start?rd=http://auth-signin.example%2Fp%3Fq%3D1")),
+    # satisfy.go: Location http://<host>/auth/start?rd=http://<host> + url.QueryEscape("/?a=b&c=d")
+    ("auth-signin.example", 302, ("Location", "http://auth-signin.example/auth/start?rd=http://auth-signin.example"
+                                              "%2Fp%3Fq%3D1")),
 ])
 async def test_auth_url_answers_as_the_auth_service_says(host: str, status: int, header) -> None:
     undecided = _route(f"http://{host}/p?q=1")["undecided"]

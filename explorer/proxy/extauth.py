@@ -80,14 +80,15 @@ async def check(proxy: "Proxy", auth: ExternalAuth, request: web.BaseRequest, ro
         return Verdict(headers=copied, cookie=answer_headers.get("Set-Cookie", ""))
     if status == 401 and auth.signin:
         original = f"{routed.access_scheme or scheme}://{host}{quote(uri, safe='-_.~')}"
+        signin = nginx_variable(auth.signin, routed, routed.path)  # e.g. http://$host/auth/start
         try:
-            query = urlsplit(auth.signin).query
+            query = urlsplit(signin).query
         except ValueError:
             query = ""
         if query and f"{auth.signin_param}=" in query:
-            location = auth.signin
+            location = signin
         else:
-            location = f"{auth.signin}{'&' if query else '?'}{auth.signin_param}={original}"
+            location = f"{signin}{'&' if query else '?'}{auth.signin_param}={original}"
         return Verdict((302, f"{said}: auth-signin sends the client to sign in", [("Location", location)]))
     if status in (401, 403):
         extra = [("WWW-Authenticate", answer_headers["WWW-Authenticate"])] \
