@@ -263,3 +263,22 @@ def test_any_value_of_these_annotations_compiles_and_routes_without_a_traceback(
         json.dumps(decision.as_dict())
 
     check()
+
+
+async def test_satisfy_any_with_auth_url_asks_the_auth_service_only_without_the_password() -> None:
+    """test/e2e/annotations/satisfy.go "should allow multiple auth with satisfy any"."""
+    import base64
+
+    good = {"Authorization": "Basic " + base64.b64encode(b"foo:bar").decode()}
+    assert any("satisfy any" in u for u in _route("http://auth-any.example/")["undecided"])
+    async with running(NGINX, *FILES) as proxy:
+        def asked() -> int:
+            return sum(p["requests"] for p in proxy.status()["pods"] if p["pod"].startswith("default/auth-"))
+
+        before = asked()
+        passed, _ = await get(proxy, "auth-any.example", "/", headers=good)
+        assert passed.status == 200 and asked() == before  # the password let it in: no sub-request
+        refused, _ = await get(proxy, "auth-any.example", "/?a=b&c=d")
+        assert refused.status == 302 and asked() == before + 1
+    assert refused.headers["Location"] == "http://auth-any.example/auth/start?rd=http://auth-any.example" + \
+        "%2F%3Fa%3Db%26c%3Dd"  # satisfy.go: url.QueryEscape("/?a=b&c=d")

@@ -459,8 +459,8 @@ _a("app-root", "rewrite", "Medium", _regex(REGEX_PATH_WITH_CAPTURE, False), S,
    "a request for / is redirected (302) to this path")
 _a("use-regex", "rewrite", "Low", BOOL, S,
    "every path of the host becomes a case-insensitive regex anchored at the start")
-_a("satisfy", "satisfy", "Low", _options(("any", "all"), True, True), R,
-   "with both auth and an allow-list: any (either suffices) or all (both)")
+_a("satisfy", "satisfy", "Low", _options(("any", "all"), True, True), S,
+   "with auth and an allow-list (or auth-url): any (one passing suffices; 401 wins when all fail) or all (each must)")
 _a("server-snippet", "serversnippet", "Critical", NULL, R,
    "raw nginx configuration in the server block (a snippet); refused by the default risk level")
 _a("service-upstream", "serviceupstream", "Low", BOOL, S,

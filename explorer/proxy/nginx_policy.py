@@ -89,7 +89,7 @@ async def _forward(h: "RequestHandler", request: web.BaseRequest, rid: int, host
     routed = decision.request
     extra: list[tuple[str, str]] = []
     auth_cookie = ""
-    if policy.auth is not None:
+    if policy.auth is not None and not (policy.satisfied is not None and policy.satisfied(routed)):
         verdict = await extauth.check(proxy, policy.auth, request, routed, h.scheme, host)
         if verdict.answer is not None:
             status, why, headers = verdict.answer

@@ -138,6 +138,9 @@ class UpstreamPolicy:
     cors: tuple[tuple[str, str], ...] = ()
     cors_origins: tuple[re.Pattern[str], ...] = ()  # empty: any origin
     notes: tuple[str, ...] = field(default=())
+    #: satisfy any with auth-url: True when the allow list or the password already let the request in, so nginx
+    #: never asks the auth service (None: satisfy all, the default)
+    satisfied: "Callable[[Request], bool] | None" = None
 
     @property
     def acts_in_serve(self) -> bool:
@@ -187,6 +190,9 @@ class UpstreamPolicy:
             where = f"Service {self.mirror.target.ref}" if self.mirror.target.ref else "outside the snapshot"
             out.append(f"mirror-target {self.mirror.target.url}: a copy of each request also goes to {where} "
                        f"(Host {self.mirror.host}); its answer is thrown away (serve sends it)")
+        if self.auth is not None and self.satisfied is not None:
+            out.append("satisfy any: when neither the allow list nor the password lets the request in, the auth "
+                       "service decides (and its refusal is the answer); when one does, it is never asked")
         if self.auth is not None:
             t = self.auth.target
             where = f"Service {t.ref}" if t.ref else "a service outside the snapshot (serve answers 500, as nginx " \

@@ -433,6 +433,8 @@ class _Compiler:
         if parsed is not None and owner is not None and route.default is None:
             before, after = conditions_before(parsed, owner.meta.key, self.state)
             out += before
+            if parsed.satisfied is not None and route.policy is not None:  # satisfy any with auth-url: serve asks
+                route.policy = dataclasses.replace(route.policy, satisfied=parsed.satisfied)
         redirect = self._tls_redirect(vhost, tls, owner) if vhost is not None else None
         if redirect is not None:
             if parsed is not None:  # lua_ingress: one trailing slash of the request_uri goes, unless preserved
