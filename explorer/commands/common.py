@@ -231,6 +231,8 @@ def open_live(args: argparse.Namespace) -> tuple[ClusterSource, ClusterState] | 
 
 def load_state(args: argparse.Namespace, err: TextIO | None = None) -> ClusterState | None:
     """One snapshot from -f sources or a live cluster; problems to stderr. None means exit status 2."""
+    import explorer.topology.pods  # noqa: F401  (the judge of Pod readiness the route compiler asks, for every command)
+
     err = err or sys.stderr  # looked up now, not at import, so a redirected stderr is honoured
     if not is_live(args):
         if args.namespace is CONTEXT_NAMESPACE:

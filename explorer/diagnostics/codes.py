@@ -203,6 +203,11 @@ _TABLE = (
          "ingress-nginx: error reading secret"),
     Code("IE7008", "warning", "ignored", "another controller's annotation on an ingress-nginx Ingress (nginx.org/*, alb, legacy "
          "ingress.kubernetes.io/*)", None, "-"),
+    Code("IE7009", "warning", "ignored", "default-backend names a Service that does not exist or has no ready Pods: nginx "
+         "ignores it, so a backend without endpoints still answers 503", None,
+         "ingress-nginx: unexpected error reading service / custom default backend has no ports"),
+    Code("IE7010", "warning", "risky", "custom-http-errors without default-backend: those Pod statuses become the "
+         "controller's own 404", None, "-"),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _TABLE}

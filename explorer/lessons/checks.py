@@ -224,8 +224,9 @@ def _route(check: RouteCheck, attempt: Attempt, lang: str, profile: ControllerPr
 def _route_matches(check: RouteCheck, d: Decision) -> bool:
     if check.default_backend is not None and d.used_default_backend != check.default_backend:
         return False
-    if check.service is not None:
-        return d.forwards and d.backend is not None and d.backend.service == check.service and \
+    if check.service is not None:  # a 503 for no ready endpoints: sent to that Service, which has no ready Pod
+        unready = d.status in (502, 503) and "has no ready endpoints" in d.reason
+        return (d.forwards or unready) and d.backend is not None and d.backend.service == check.service and \
             (check.port is None or d.backend.port == check.port)
     if d.status != check.status or d.forwards:
         return False

@@ -107,6 +107,8 @@ JA: dict[str, str] = {
     "IE7006": "メインの Ingress（同じホスト・パス・pathType）がないカナリア",
     "IE7007": "Basic 認証の Secret かその auth キーがない：すべてのパスが 503",
     "IE7008": "ingress-nginx の Ingress に付いた別のコントローラーのアノテーション",
+    "IE7009": "default-backend の Service が存在しないか Ready な Pod がない：nginx は無視し、エンドポイントのない転送先は 503 のまま",
+    "IE7010": "default-backend なしの custom-http-errors：その Pod のステータスはコントローラー自身の 404 になる",
 }
 
 _TABLES: dict[str, dict[str, str]] = {"ja": JA}

@@ -35,7 +35,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 from yarl import URL
 
-from explorer.proxy import gateway, pages
+from explorer.proxy import gateway, nginx_policy, pages
 from explorer.proxy.limits import header_problem
 from explorer.proxy.tls import FALLBACK_NAME
 from explorer.proxy.upstreams import Upstream
@@ -185,6 +185,16 @@ class RequestHandler:
             for index, hop in enumerate(flow.hops[1:], 1):
                 proxy.hub.publish(HopReached(rid, index, hop.label, hop.kind))
 
+        policy = decision.route.policy if decision.route is not None else None
+        if policy is not None:  # ingress-nginx limits, affinity, mirror, auth-url, custom errors: their own module
+            return await nginx_policy.handle(self, request, rid, host, decision, policy, flow, done)
+        return await self._respond(request, rid, host, decision, flow, done)
+
+    async def _respond(self, request: web.BaseRequest, rid: int, host: str, decision: Decision, flow: Flow | None,
+                       done: Outcome) -> web.StreamResponse:
+        """The decision carried out: no answer, a redirect, the controller's own answer, or a Pod's."""
+        proxy = self.proxy
+        snap = proxy.snapshot
         if decision.outcome == "refused":
             # The port would be closed: drop the connection without an answer.
             if request.transport is not None:

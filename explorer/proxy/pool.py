@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -133,19 +134,23 @@ class Pool:
         assert decision.backend is not None
         return self.choose_ref(decision.backend)
 
-    def choose_ref(self, ref: BackendRef) -> Choice:
-        """Which Pod of the backend for this (namespace, Service, port as written) takes the next request."""
+    def choose_ref(self, ref: BackendRef, key: str | None = None) -> Choice:
+        """Which Pod of the backend for this (namespace, Service, port as written) takes the next request.
+
+        `key` (ingress-nginx affinity cookie, upstream-hash-by): the Pod is the one the key hashes to among
+        those serving (rendezvous hashing: a Pod leaving moves only its own keys), not the next in turn.
+        """
         cs = self.health.controller
         if cs is None:
             return Choice("", (), None, why=f"the controller made no backend for {ref}")
         if self._serving_for is not cs:
             self._serving_for, self._serving = cs, {}
-        key = (ref.namespace, ref.service, ref.port)
-        found = self._serving.get(key)
+        index = (ref.namespace, ref.service, ref.port)
+        found = self._serving.get(index)
         if found is None:
             backend = cs.find_backend(ref.namespace, ref.service, ref.port)
             endpoints = tuple(sorted(cs.serving_endpoints(backend.id), key=lambda e: e.pod)) if backend else ()
-            found = self._serving[key] = (backend, endpoints, tuple(e.pod for e in endpoints))
+            found = self._serving[index] = (backend, endpoints, tuple(e.pod for e in endpoints))
         backend, endpoints, serving = found
         if backend is None:
             return Choice("", (), None, why=f"the controller made no backend for {ref}")
@@ -154,6 +159,9 @@ class Pool:
             state = cs.backend_health(backend.id)
             return Choice(backend.id, serving, None,
                           why=f"no Pod of {ref} passes its health check (backend {backend.id} is {state})")
+        if key is not None:
+            endpoint = max(running, key=lambda e: zlib.crc32(f"{key}|{e.pod}".encode()))
+            return Choice(backend.id, serving, endpoint.pod, endpoint.port)
         turn = self._turn.get(backend.id, 0)
         self._turn[backend.id] = turn + 1
         endpoint = running[turn % len(running)]

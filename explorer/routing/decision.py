@@ -144,6 +144,13 @@ class Decision:
         return self._trace
 
     @property
+    def undecided(self) -> list[str]:
+        """What the controller does here that depends on more than this request (other requests, time, what a
+        Pod or an auth service answers): named for `route`, carried out by `serve` (nginx_upstream)."""
+        policy = self.route.policy if self.route is not None else None
+        return policy.undecided() if policy is not None else []
+
+    @property
     def forwards(self) -> bool:
         return self.outcome == "forward"
 
@@ -182,6 +189,7 @@ class Decision:
             "upstreamHeaders": [list(h) for h in self.upstream_headers] or None,
             "maxBody": self.max_body,
             "annotations": [a.as_dict() for a in self.annotations],
+            "undecided": self.undecided,
             "reason": self.reason,
             **({"trace": [entry.as_dict() for entry in self.trace]} if trace else {}),
         }

@@ -76,6 +76,8 @@ def route(table: RouteTable, request: Request, entry_point: str | None = None) -
     Finds the answering route (or the condition that answers first); the Decision words
     the answer when it is first read.
     """
+    if table.forwarded_headers:
+        request = _forwarded(request)
     path = request.path
     if path[:1] != "/" or "%" in path or "//" in path or "/." in path:  # else nothing to normalise: most requests
         path = normalize_path(path, table.decode_percent, table.merge_slashes)
@@ -228,7 +230,10 @@ def _answer(result: RouteResult, r: Route, request: Request) -> dict[str, Any]:
     key = id(condition)
     known = r.answers.get(key, _UNKNOWN)
     if known is _UNKNOWN:
-        known = r.answers[key] = _constant(r, condition)
+        # nginx use-forwarded-headers (the client's addresses reach the Pod) and a route's upstream policy
+        # (CORS headers by the request's Origin) make every answer depend on more than the path.
+        varies = result.table.forwarded_headers or r.policy is not None
+        known = r.answers[key] = None if varies else _constant(r, condition)
     if known is not None:  # the answer is the route's whatever the request, but for its path
         fields, tail, whole = known
         path = result.matched_path
@@ -347,9 +352,18 @@ def _action(action: Action, reason: str, result: RouteResult, request: Request,
                               f"{chosen.answer.why}", "backend": chosen.ref, "backends": action.backends}
         f = action.filters
         upstream_headers = ((("Host", f.host),) if f.host else ()) + (f.request_headers.set if f.request_headers else ())
-        return {"outcome": "forward", "reason": f"{reason}; forwarded to {chosen.ref}", "backend": chosen.ref,
-                "upstream_path": _upstream(action, result.matched_path, r), "backends": action.backends,
-                "upstream_headers": upstream_headers}
+        if result.table.forwarded_headers:
+            upstream_headers += (("X-Forwarded-For", request.client), ("X-Real-IP", request.client),
+                                 ("X-Forwarded-Proto", request.access_scheme or request.scheme))
+            if request.forwarded_host:  # $best_http_host: the Host the Pod sees (unless upstream-vhost)
+                upstream_headers += ((("Host", request.forwarded_host),) if not f.host else ()) + \
+                    (("X-Forwarded-Host", request.forwarded_host),)
+        fields = {"outcome": "forward", "reason": f"{reason}; forwarded to {chosen.ref}", "backend": chosen.ref,
+                  "upstream_path": _upstream(action, result.matched_path, r), "backends": action.backends,
+                  "upstream_headers": upstream_headers}
+        if r is not None and r.policy is not None:  # nginx enable-cors: its headers on every answer too
+            fields["response_headers"] = r.policy.response_headers(request)
+        return fields
     if isinstance(action, Redirect):
         return {"outcome": "redirect", "status": action.code, "location": _location(action, request, result.matched_path)}
     if isinstance(action, Respond):
@@ -358,6 +372,30 @@ def _action(action: Action, reason: str, result: RouteResult, request: Request,
                 "response_headers": headers, "content_type": action.content_type}
     assert isinstance(action, Refuse)
     return {"outcome": "refused"}
+
+
+def _forwarded(request: Request) -> Request:
+    """nginx use-forwarded-headers (realip, every address trusted): the first X-Forwarded-For address is the
+    client, and X-Forwarded-Proto the scheme the HTTPS redirect looks at (lua_ingress pass_access_scheme)."""
+    import dataclasses
+    import ipaddress
+
+    client, proto, host = request.client, None, None
+    for name, value in request.headers:
+        lower = name.lower()
+        if lower == "x-forwarded-host":
+            host = value.split(",")[0].strip() or None
+        elif lower == "x-forwarded-for":
+            first = value.split(",")[0].strip()
+            try:
+                client = str(ipaddress.ip_address(first))
+            except ValueError:
+                pass
+        elif lower == "x-forwarded-proto":
+            proto = value.strip().lower()
+    if client == request.client and proto is None and host is None:
+        return request
+    return dataclasses.replace(request, client=client, access_scheme=proto, forwarded_host=host)
 
 
 def _variable(value: str, request: Request) -> str:
@@ -420,8 +458,9 @@ def _location(redirect: Redirect, request: Request, path: str) -> str:
     scheme = redirect.scheme or request.scheme
     if redirect.scheme is None and redirect.host is None and redirect.port is None:
         authority = request.host  # as sent, port and all
-    else:
-        host = redirect.host or request.hostname
+    else:  # nginx use-forwarded-headers: its HTTPS redirect names $best_http_host (X-Forwarded-Host)
+        host = redirect.host or (request.forwarded_host and host_of(request.forwarded_host)
+                                 if redirect.scheme == "https" else None) or request.hostname
         port = redirect.port
         if port is None and redirect.scheme is None:
             _, sep, given = request.host.rpartition(":")

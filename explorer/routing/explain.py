@@ -68,6 +68,9 @@ def explain(decision: Decision, result: "RouteResult") -> list[TraceEntry]:
             f"did you mean {report.suggestion}?" or report.note
         trace.append(TraceEntry("note", f"annotation {report.key}: {report.handling}; {what}",
                                 decision.ingress.meta.key if decision.ingress else ""))
+    for line in decision.undecided:  # route cannot decide these for one request; serve carries them out
+        trace.append(TraceEntry("note", f"not decided by one request: {line}",
+                                decision.ingress.meta.key if decision.ingress else ""))
     return trace
 
 

@@ -18,6 +18,10 @@ class Request:
     client: str = "127.0.0.1"  # the client's address, for allow/deny lists and client matches
     content_length: int | None = None  # the body's size, for body-size limits
     sample: float | None = None  # 0 <= x < 1: which of weighted backends this request draws (None: the heaviest)
+    #: The scheme the client says it used before a proxy in front (nginx use-forwarded-headers: X-Forwarded-Proto).
+    access_scheme: str | None = None
+    #: ... and the host it asked for (X-Forwarded-Host's first value): nginx's $best_http_host.
+    forwarded_host: str | None = None
 
     @classmethod
     def from_url(

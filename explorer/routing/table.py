@@ -278,7 +278,8 @@ class Condition:
     origin: Origin | None = None
 
     def applies(self, request: "Request") -> bool:
-        if self.schemes and request.scheme not in self.schemes:
+        if self.schemes and (request.access_scheme or request.scheme if self.kind == "https-redirect"
+                             else request.scheme) not in self.schemes:
             return False
         if self.kind == "allow":
             return not _in_networks(request.client, self.networks)
@@ -321,6 +322,9 @@ class Route:
     why: str = ""
     #: Every annotation of its object(s), with its handling (nginx_annotations.AnnotationReport).
     annotations: tuple[Any, ...] = ()
+    #: What the controller does around the forward that one request cannot decide (rate limits, affinity,
+    #: mirror, external auth, custom errors: explorer.routing.nginx_upstream.UpstreamPolicy); serve carries it out.
+    policy: Any = None
     #: The evaluator's answers of this route that depend on the request only through its path, by the id of
     #: the condition that answers (of None when none does): made on first use (None: the request matters more).
     answers: dict[int, Any] = field(default_factory=dict, init=False, repr=False)
@@ -494,6 +498,8 @@ class RouteTable:
     #: Request path normalisation before matching (nginx decodes %XX and merges slashes).
     decode_percent: bool = False
     merge_slashes: bool = False
+    #: ingress-nginx use-forwarded-headers: the client address and scheme come from X-Forwarded-For/-Proto.
+    forwarded_headers: bool = False
 
     @property
     def title(self) -> str:

@@ -414,6 +414,11 @@ class _Sync:
 
     def _sync_shared(self, ingress: Ingress, old: LoadBalancerState | None, fingerprint: str) -> None:
         plans = [plan for plan in (self._plan(ingress, ref)[0] for ref in service_backends(ingress)) if plan]
+        if self.profile.reads_nginx_annotations:  # auth-url, mirror-target, default-backend: upstreams of their own
+            from explorer.routing.nginx_upstream import annotation_services
+
+            plans += [plan for plan in (self._gateway_plan(None, namespace, name, port)
+                                        for namespace, name, port in annotation_services(ingress, self.state)) if plan]
         ids = _unique(self._ensure(plan) for plan in plans)
         address = ingress.reported_address or names.external_address("controller", self.profile.controller_service)
         self.lbs[ingress.meta.key] = LoadBalancerState(
