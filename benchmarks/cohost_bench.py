@@ -111,7 +111,8 @@ def main() -> int:
             cohosted, _ = per_request(both.pid, both_proxy, args.seconds)
             separate, pod_behind = per_request(proxy.pid, proxy_port, args.seconds, pod.pid)
             pod_straight, _ = per_request(pod.pid, pod_port, args.seconds)
-            print(f"round {number}: one process {cohosted * 1e6:.0f} us per request; two: proxy {separate * 1e6:.0f} us "
+            print(f"round {number}: one process {cohosted * 1e6:.0f} us per request; "
+                  f"two: proxy {separate * 1e6:.0f} us "
                   f"+ Pod {pod_behind * 1e6:.0f} us behind it ({pod_straight * 1e6:.0f} us hit straight); "
                   f"co-hosted less the Pod behind a proxy / separate proxy: {(cohosted - pod_behind) / separate:.2f}x "
                   f"(less the Pod hit straight: {(cohosted - pod_straight) / separate:.2f}x)")
