@@ -132,8 +132,16 @@ def test_nginx_tls_redirect_snippet_and_capture_group_rewrite() -> None:
     assert _gateway(g, "http://api.example.com/API/v1")[1] == "api"
     by_url = {d.url: d for d in result.proof.differences}
     # nginx drops the trailing slash when it redirects to HTTPS (unless preserve-trailing-slash); RequestRedirect
-    # keeps the path: the only plain-HTTP difference, and the proof names it
-    assert [u for u in by_url if u.startswith("http://")] == ["http://secure.example.com/app/"]
+    # keeps the path: the proof names it; and the capture-group rewrite is lost: the backend gets another path
+    assert sorted(u for u in by_url if u.startswith("http://")) == [
+        "http://api.example.com/API", "http://api.example.com/api", "http://api.example.com/api/",
+        "http://api.example.com/api/below", "http://secure.example.com/app/"]
+    below = by_url["http://api.example.com/api/below"]
+    assert below.what == "upstream path"
+    assert below.before["upstreamPath"] == "/below" and below.after["upstreamPath"] == "/api/below"
+    assert "rewrite-target" in below.cause and below.before["backend"] == {
+        "namespace": "default", "service": "api", "port": 8080}
+    assert by_url["http://secure.example.com/app/"].what == "Location"
     slash = by_url["http://secure.example.com/app/"]
     assert slash.before["location"] == "https://secure.example.com/app"
     assert slash.after["location"] == "https://secure.example.com/app/"
@@ -183,8 +191,12 @@ def test_nginx_differences_exit_1_with_grouped_text(tmp_path: Path) -> None:
     run = _cli("-f", str(SAMPLES / "article-v1"), "-o", str(tmp_path / "o"))
     assert run.returncode == 1, run.stderr
     first = run.stdout.splitlines()[0]
-    assert "26 difference(s)" in first
-    assert "26 difference(s): ingress-nginx answers HTTPS for every host" in run.stdout
+    count = int(first.split(" probes: ")[1].split(" difference(s)")[0])
+    assert count > 0
+    # every difference has the one cause: nginx's default certificate answers HTTPS, the Gateway has no listener
+    assert f"{count} difference(s): ingress-nginx answers HTTPS for every host" in run.stdout
+    assert run.stdout.count(" difference(s): ") == 1  # one group
+    assert f"... and {count - 3} more with this cause" in run.stdout
 
 
 _TABLES = sorted([*(p for p in SAMPLES.iterdir() if p.is_dir()), *(ROOT / "tests" / "data" / "routing").glob("*.yaml")])
@@ -216,8 +228,62 @@ def test_what_is_not_converted_is_the_named_cause_of_each_difference() -> None:
     assert "nginx.ingress.kubernetes.io/auth-type" in admin.cause
     metrics = by_url["http://shop.example.com/metrics"]
     assert metrics.before["status"] == 403 and "whitelist-source-range" in metrics.cause
-    root = by_url["http://shop.example.com/"]
-    assert root.before["location"] == "http://shop.example.com/shop" and root.after["status"] == 404
-    assert "app-root" in root.cause
     handled = {a.annotation: a.handling for a in result.migration.annotations}
     assert handled["nginx.ingress.kubernetes.io/auth-type"] == "not-converted"
+    # what Gateway API can express answers alike on plain HTTP: app-root, the header canary, permanent-redirect
+    for name in ("app-root", "canary", "canary-by-header", "permanent-redirect"):
+        assert handled[f"nginx.ingress.kubernetes.io/{name}"] == "converted", name
+    plain = [d for d in result.proof.differences if d.url.startswith("http://")]
+    assert {d.url.split("/")[3].rstrip("/") for d in plain} == {"admin", "metrics"}
+    g = result.generated
+    assert _gateway(g, "http://shop.example.com/") == ("redirect", None, 302, "http://shop.example.com/shop")
+    assert _gateway(g, "http://old-shop.example.com/x") == ("redirect", None, 301, "https://shop.example.com/shop")
+    canary = route_gateway(routing_for(g), Request.from_url("http://shop.example.com/shop",
+                                                            headers=(("X-Canary", "always"),)))
+    assert canary.backend is not None and canary.backend.service == "storefront-v2"
+    # the header values a match names were probed, both sides, and answered alike
+    sent = {tuple(d.headers.items()) for d in result.proof.differences}
+    assert (("X-Canary", "always"),) in sent  # on /admin: 401 before, forwarded after (auth not converted)
+
+
+def test_nginx_conversions_are_equivalent_and_what_cannot_be_said_is_named() -> None:
+    state = load([DATA / "nginx-conversions"])
+    result = migrate_and_prove(state, get_profile("nginx"))
+    handled = {(a.ingress, a.annotation.rsplit("/", 1)[1]): a for a in result.migration.annotations}
+    for key in [("default/web", "upstream-vhost"), ("default/web", "x-forwarded-prefix"),
+                ("default/web", "proxy-read-timeout"), ("default/moved", "permanent-redirect"),
+                ("default/web-canary", "canary-by-header-value"), ("default/web-canary", "canary-weight"),
+                ("default/api-canary", "canary")]:
+        assert handled[key].handling == "converted", key
+    assert "Extended" in handled[("default/moved", "permanent-redirect")].why  # 308 is not Core
+    for key in [("default/api-canary", "canary-by-cookie"), ("default/campaign", "temporal-redirect"),
+                ("default/choices", "permanent-redirect"), ("default/secure", "backend-protocol")]:
+        assert handled[key].handling == "not-converted", key
+    assert "BackendTLSPolicy" in handled[("default/secure", "backend-protocol")].why
+    text = "".join(result.files.values())
+    assert "backendRequest: 125s" in text  # 5 s connect (nginx's default) + 120 s read
+    g = result.generated
+    routing = routing_for(g)
+    web = route_gateway(routing, Request.from_url("http://conv.example.com/web/a"))
+    assert web.upstream_host == "web.internal"
+    assert ("X-Forwarded-Prefix", "/web") in web.request_headers
+    assert sorted((b.service, b.weight) for b in web.backends) == [("web", 80), ("web-v2", 20)]
+    beta = route_gateway(routing, Request.from_url("http://conv.example.com/web/a", headers=(("X-Beta", "yes"),)))
+    assert beta.backend is not None and beta.backend.service == "web-v2"
+    assert _gateway(g, "http://moved.example.com/a") == ("redirect", None, 308, "https://new.example.com/home")
+    plain = [d for d in result.proof.differences if d.url.startswith("http://")]
+    # the converted ones answer alike: nothing on /web, nothing on moved.example.com
+    assert not [d for d in plain if d.url.startswith(("http://conv.example.com/web", "http://moved."))]
+    by = {(d.url, tuple(d.headers.items())): d for d in plain}
+    cookie = by[("http://conv.example.com/api/below", (("Cookie", "beta=always"),))]
+    assert cookie.what == "backend" and "canary-by-cookie" in cookie.cause
+    assert cookie.before["backend"]["service"] == "api-next" and cookie.after["backend"]["service"] == "api"
+    campaign = by[("http://campaign.example.com/x", ())]
+    assert campaign.before["status"] == 302 and campaign.after["outcome"] == "forward" and "temporal-redirect" in campaign.cause
+    choices = by[("http://choices.example.com/x", ())]
+    assert choices.before["status"] == 300 and choices.what == "answer" and "permanent-redirect" in choices.cause
+    secure = by[("http://conv.example.com/secure", ())]
+    assert secure.what == "protocol to the backend" and "backend-protocol" in secure.cause
+    assert secure.before["backend"] == secure.after["backend"] | {"port": 443}
+    assert {d.what for d in plain} == {"answer", "backend", "protocol to the backend"}
+    assert not [f for f in check(g, None) if f.severity in ("error", "warning")]

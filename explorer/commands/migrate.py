@@ -16,6 +16,9 @@ from typing import Any
 
 from explorer.commands.common import Style, add_controller_option, report_problems, use_colour
 
+#: The text report shows this many requests of each cause; `--report json` lists every one.
+SHOWN_PER_CAUSE = 3
+
 EXAMPLES = """\
 examples:
   ingress-explorer migrate -f sample-manifests/article --controller gce -o gateway-api/
@@ -135,11 +138,16 @@ def _text(result: Any, written: list[str], style: Style) -> str:
     groups: dict[str, list[Any]] = {}
     for d in proof.differences:
         groups.setdefault(d.cause, []).append(d)
+    for note in m.not_simulated:
+        lines.append(f"  not simulated: {note} (written; the proof compares routing answers only)")
     for cause, diffs in groups.items():
         lines.append("")
         lines.append(style.bold(f"{len(diffs)} difference(s): {cause}"))
-        for d in diffs:
-            lines.append(f"  {d.method} {d.url}")
+        for d in diffs[:SHOWN_PER_CAUSE]:
+            sent = "".join(f" ({name}: {value})" for name, value in d.headers.items())
+            lines.append(f"  {d.method} {d.url}{sent}")
             lines.append(f"    before: {d.before_text}")
             lines.append(f"    after:  {d.after_text}")
+        if len(diffs) > SHOWN_PER_CAUSE:
+            lines.append(f"  ... and {len(diffs) - SHOWN_PER_CAUSE} more with this cause (--report json lists each)")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,134 @@
+"""`--emitter gke`: GKE's own policies for what BackendConfig said (pure).
+
+GKE Gateway reads health checks and backend timeouts from policies attached
+to a Service (networking.gke.io/v1 HealthCheckPolicy, GCPBackendPolicy;
+GoogleCloudPlatform/gke-gateway-api apis/networking/v1), where GKE Ingress
+read a BackendConfig named by the Service's cloud.google.com/backend-config
+annotation. A policy attaches to the whole Service, a BackendConfig to a port:
+when the ports name different BackendConfigs, the first port's is written and
+the others are named (ingress2gateway's gce provider does the same).
+Neither engine simulates health checks or timeouts: the written policies are
+listed as not simulated, never silently trusted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from explorer.model.objects import Ingress, Service
+from explorer.model.state import ClusterState
+from explorer.profiles import ControllerProfile
+from explorer.routing.ingress.gke import backend_config_name, find_object, service_backends, spec_of
+
+GKE_API = "networking.gke.io/v1"
+#: GKE Gateway policy kinds this emitter writes, and what each sets that no engine here simulates.
+POLICY_KINDS = {
+    "HealthCheckPolicy": "the load balancer's health check of the Service's endpoints",
+    "GCPBackendPolicy": "the backend service's timeout, connection draining, session affinity and Cloud Armor policy",
+}
+#: BackendConfig spec fields carried over, and to what.
+CARRIED = {"healthCheck": "HealthCheckPolicy", "timeoutSec": "GCPBackendPolicy default.timeoutSec",
+           "connectionDraining": "GCPBackendPolicy default.connectionDraining",
+           "securityPolicy": "GCPBackendPolicy default.securityPolicy",
+           "sessionAffinity": "GCPBackendPolicy default.sessionAffinity"}
+_HC_TYPES = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "http2HealthCheck"}
+
+
+def gke_policies(state: ClusterState, profile: ControllerProfile, served: list[Ingress], out: Any) -> None:
+    """HealthCheckPolicy / GCPBackendPolicy per Service whose BackendConfig sets what they carry."""
+    from explorer.migrate.gateway import AnnotationNote, Document
+
+    if not profile.honours_backend_config:
+        return
+    done: set[tuple[str, str]] = set()
+    for ingress in served:
+        for ref in service_backends(ingress):
+            key = (ingress.meta.namespace, ref.name)
+            service = state.service(*key)
+            if key in done or service is None:
+                continue
+            done.add(key)
+            chosen, others = _config_of(service)
+            if chosen is None:
+                continue
+            config = find_object(state, "BackendConfig", service.meta.namespace, chosen, "cloud.google.com/")
+            if config is None:
+                continue
+            spec = spec_of(config)
+            file = f"{service.meta.namespace}-{service.meta.name}-gke-policies.yaml"
+            what = f"BackendConfig {service.meta.namespace}/{chosen} of Service {service.meta.key}"
+            if others:
+                out.notes.append(f"Service {service.meta.key}: its ports name BackendConfigs {', '.join(others)} too; "
+                                 f"a GKE policy attaches to the whole Service, so {chosen}'s is written")
+            hc = _health_check(spec.get("healthCheck"))
+            if hc is not None:
+                out.documents.append(Document(file, f"HealthCheckPolicy from {what} spec.healthCheck",
+                                              _policy("HealthCheckPolicy", service, hc)))
+                out.not_simulated.append(f"HealthCheckPolicy {service.meta.key}: {POLICY_KINDS['HealthCheckPolicy']}")
+            backend = _backend_policy(spec)
+            if backend:
+                out.documents.append(Document(file, f"GCPBackendPolicy from {what}",
+                                              _policy("GCPBackendPolicy", service, backend)))
+                out.not_simulated.append(f"GCPBackendPolicy {service.meta.key}: {POLICY_KINDS['GCPBackendPolicy']}")
+            rest = sorted(k for k in spec if k not in CARRIED)
+            for field in rest:
+                out.annotations.append(AnnotationNote(
+                    f"{service.meta.namespace}/{chosen}", f"BackendConfig spec.{field}", "", "not-converted",
+                    "not carried over by --emitter gke (GKE Gateway sets it elsewhere: GCPBackendPolicy iap/logging, "
+                    "GCPHTTPFilter for Cloud CDN, HTTPRoute filters for custom headers)"))
+
+
+def _config_of(service: Service) -> tuple[str | None, list[str]]:
+    names = []
+    for port in sorted(service.ports, key=lambda p: p.port):
+        ref = backend_config_name(service, port)
+        if ref.name and ref.name not in names:
+            names.append(ref.name)
+    return (names[0] if names else None), names[1:]
+
+
+def _policy(kind: str, service: Service, default: dict[str, Any]) -> dict[str, Any]:
+    return {"apiVersion": GKE_API, "kind": kind,
+            "metadata": {"name": service.meta.name, "namespace": service.meta.namespace},
+            "spec": {"default": default, "targetRef": {"group": "", "kind": "Service", "name": service.meta.name}}}
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _health_check(hc: Any) -> dict[str, Any] | None:
+    """BackendConfig spec.healthCheck -> HealthCheckPolicy spec.default (same field names for the numbers)."""
+    if not isinstance(hc, dict):
+        return None
+    out: dict[str, Any] = {k: hc[k] for k in ("checkIntervalSec", "timeoutSec", "healthyThreshold",
+                                              "unhealthyThreshold") if _int(hc.get(k)) is not None}
+    kind = hc.get("type") if isinstance(hc.get("type"), str) else "HTTP"
+    check: dict[str, Any] = {}
+    if isinstance(hc.get("requestPath"), str):
+        check["requestPath"] = hc["requestPath"]
+    if _int(hc.get("port")) is not None:
+        check["portSpecification"] = "USE_FIXED_PORT"
+        check["port"] = hc["port"]
+    key = _HC_TYPES.get(str(kind).upper())
+    if key is not None:
+        out["config"] = {"type": str(kind).upper(), key: check}
+    return out
+
+
+def _backend_policy(spec: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if _int(spec.get("timeoutSec")) is not None:
+        out["timeoutSec"] = spec["timeoutSec"]
+    draining = spec.get("connectionDraining")
+    if isinstance(draining, dict) and _int(draining.get("drainingTimeoutSec")) is not None:
+        out["connectionDraining"] = {"drainingTimeoutSec": draining["drainingTimeoutSec"]}
+    security = spec.get("securityPolicy")
+    if isinstance(security, dict) and isinstance(security.get("name"), str):
+        out["securityPolicy"] = security["name"]
+    affinity = spec.get("sessionAffinity")
+    if isinstance(affinity, dict) and isinstance(affinity.get("affinityType"), str):
+        out["sessionAffinity"] = {"type": affinity["affinityType"]}
+        if _int(affinity.get("affinityCookieTtlSec")) is not None:
+            out["sessionAffinity"]["cookieTtlSec"] = affinity["affinityCookieTtlSec"]
+    return out
