@@ -287,3 +287,44 @@ def test_nginx_conversions_are_equivalent_and_what_cannot_be_said_is_named() -> 
     assert secure.before["backend"] == secure.after["backend"] | {"port": 443}
     assert {d.what for d in plain} == {"answer", "backend", "protocol to the backend"}
     assert not [f for f in check(g, None) if f.severity in ("error", "warning")]
+
+
+def test_gke_emitter_writes_policies_from_backend_config_and_the_internal_class(tmp_path: Path) -> None:
+    out = tmp_path / "gw"
+    run = _cli("-f", str(DATA / "gce-policies"), "--controller", "gce", "--emitter", "gke", "-o", str(out),
+               "--report", "json")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["equivalent"] is True
+    state = _written_state(out, DATA / "gce-policies")
+    gateway, = state.gateways
+    assert gateway.gateway_class_name == "gke-l7-rilb"  # gce-internal: GKE's regional internal load balancer
+    policies = {o.meta.kind: o.meta.raw for o in state.others if o.meta.api_version == "networking.gke.io/v1"}
+    assert set(policies) == {"HealthCheckPolicy", "GCPBackendPolicy"}
+    hc = policies["HealthCheckPolicy"]["spec"]
+    assert hc["targetRef"] == {"group": "", "kind": "Service", "name": "shop"}
+    assert hc["default"] == {"checkIntervalSec": 10, "timeoutSec": 5, "healthyThreshold": 2, "unhealthyThreshold": 3,
+                             "config": {"type": "HTTP", "httpHealthCheck": {
+                                 "requestPath": "/healthz", "portSpecification": "USE_FIXED_PORT", "port": 8080}}}
+    backend = policies["GCPBackendPolicy"]["spec"]["default"]
+    assert backend == {"timeoutSec": 45, "connectionDraining": {"drainingTimeoutSec": 60},
+                       "securityPolicy": "shop-armor",
+                       "sessionAffinity": {"type": "GENERATED_COOKIE", "cookieTtlSec": 300}}
+    # a policy attaches to the whole Service: the second port's BackendConfig is named, not merged
+    assert any("shop-admin-config" in n for n in report["notes"])
+    cdn = [a for a in report["annotations"] if a["annotation"] == "BackendConfig spec.cdn"]
+    assert cdn and cdn[0]["handling"] == "not-converted"
+    assert sorted(report["notSimulated"]) == ["GCPBackendPolicy default/shop: the backend service's timeout, "
+                                              "connection draining, session affinity and Cloud Armor policy",
+                                              "HealthCheckPolicy default/shop: the load balancer's health check "
+                                              "of the Service's endpoints"]
+    assert not [f for f in check(state, None) if f.severity in ("error", "warning")]
+
+
+def test_standard_emitter_names_the_backend_config_it_cannot_write(tmp_path: Path) -> None:
+    state = load([DATA / "gce-policies"])
+    result = migrate_and_prove(state, get_profile("gce"))
+    assert not [d for d in result.migration.documents if d.body["kind"] in ("HealthCheckPolicy", "GCPBackendPolicy")]
+    named = [a for a in result.migration.annotations if a.annotation == "BackendConfig"]
+    assert named and named[0].handling == "not-converted" and "--emitter gke" in named[0].why
+    assert result.generated.gateways[0].gateway_class_name == "gke-l7-rilb"

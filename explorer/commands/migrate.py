@@ -23,10 +23,12 @@ EXAMPLES = """\
 examples:
   ingress-explorer migrate -f sample-manifests/article --controller gce -o gateway-api/
   ingress-explorer migrate -f manifests/ -o out/ --gateway-class nginx --report json
+  ingress-explorer migrate -f gke/ --controller gce --emitter gke -o out/
 
-The proof compares, for every probe request, the outcome class: the backend service:port a request is
-forwarded to, or the status (and Location) the front end answers itself. Upstream paths, headers and
-bodies are not compared; rewrites are listed per annotation instead.
+The proof compares, for every probe request: the backend service:port a request is forwarded to (with
+the weighted split, the upstream path, the Host and the headers the backend gets, the protocol to it),
+or the status (and Location) the front end answers itself. Bodies are not compared; what neither engine
+simulates (timeouts, health checks, GKE policies) is listed instead.
 
 exit status: 0 equivalent, 1 differences found, 2 for usage or input errors and refused writes.
 """
@@ -48,6 +50,9 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     parser.add_argument("--gateway-class", metavar="NAME",
                         help="gatewayClassName of the Gateways (default: the Ingress class for nginx, "
                         "gke-l7-global-external-managed for gce)")
+    parser.add_argument("--emitter", choices=("standard", "gke"), default="standard",
+                        help="standard: Gateway API objects only; gke: also GKE Gateway's policies "
+                        "(HealthCheckPolicy, GCPBackendPolicy from BackendConfig) and a GKE gateway class")
     parser.add_argument("--report", choices=("text", "json"), default="text", help="report format (stdout)")
     parser.add_argument("--force", action="store_true", help="write into DIR even when it is not empty")
     parser.add_argument("-n", "--namespace", default="default",
@@ -74,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: no Ingress in {', '.join(args.files)}: nothing to migrate", file=sys.stderr)
         return 2
     profile = get_profile(args.controller)
-    result = migrate_and_prove(state, profile, args.gateway_class)
+    result = migrate_and_prove(state, profile, args.gateway_class, args.emitter)
     written = _write(Path(args.output_dir), result.files, args)
     if written is None:
         return 2
@@ -83,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         report: dict[str, Any] = {
             "gateways": m.gateways, "files": written,
             "annotations": [a.as_dict() for a in m.annotations], "notes": m.notes,
+            "notSimulated": m.not_simulated,
             "probes": proof.probes, "differences": [d.as_dict() for d in proof.differences],
             "equivalent": proof.equivalent,
         }

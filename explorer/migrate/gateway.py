@@ -240,10 +240,9 @@ def to_gateway_api(state: ClusterState, profile: ControllerProfile, gateway_clas
     for namespace, name, members in groups:
         class_name = gateway_class or _gateway_class(profile, emitter, members) or name
         _Builder(state, profile, out, namespace, name, class_name, members, ctx).build()
-    if emitter == "gke":
-        from explorer.migrate.gke import gke_policies
+    from explorer.migrate.gke import gke_policies
 
-        gke_policies(state, profile, served, out)
+    gke_policies(state, profile, served, out, write=emitter == "gke")
     return out
 
 

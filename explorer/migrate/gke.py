@@ -34,8 +34,11 @@ CARRIED = {"healthCheck": "HealthCheckPolicy", "timeoutSec": "GCPBackendPolicy d
 _HC_TYPES = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "http2HealthCheck"}
 
 
-def gke_policies(state: ClusterState, profile: ControllerProfile, served: list[Ingress], out: Any) -> None:
-    """HealthCheckPolicy / GCPBackendPolicy per Service whose BackendConfig sets what they carry."""
+def gke_policies(state: ClusterState, profile: ControllerProfile, served: list[Ingress], out: Any,
+                 write: bool) -> None:
+    """HealthCheckPolicy / GCPBackendPolicy per Service whose BackendConfig sets what they carry.
+
+    With `write` False (the standard emitter) nothing is written and each BackendConfig is named instead."""
     from explorer.migrate.gateway import AnnotationNote, Document
 
     if not profile.honours_backend_config:
@@ -55,6 +58,12 @@ def gke_policies(state: ClusterState, profile: ControllerProfile, served: list[I
             if config is None:
                 continue
             spec = spec_of(config)
+            if not write:
+                out.annotations.append(AnnotationNote(
+                    f"{service.meta.namespace}/{chosen}", "BackendConfig", ", ".join(sorted(spec)), "not-converted",
+                    f"BackendConfig of Service {service.meta.key} (health check, timeouts) has no Gateway API "
+                    "counterpart: --emitter gke writes GKE's HealthCheckPolicy / GCPBackendPolicy for it"))
+                continue
             file = f"{service.meta.namespace}-{service.meta.name}-gke-policies.yaml"
             what = f"BackendConfig {service.meta.namespace}/{chosen} of Service {service.meta.key}"
             if others:

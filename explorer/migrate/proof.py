@@ -32,7 +32,8 @@ from explorer.profiles import ControllerProfile
 from explorer.routing import Request
 from explorer.routing.decision import Decision
 from explorer.routing.evaluate import route as evaluate
-from explorer.routing.gateway import GatewayDecision, GatewaySelectionError, route_gateway, routing_for
+from explorer.routing.gateway import BackendShare, GatewayDecision, GatewayRouting, routing_for
+from explorer.routing.gateway import hostnames
 from explorer.routing.gateway.compile import entry_point_name
 from explorer.routing.gateway.evaluate import request_port
 from explorer.routing.route import table_for
@@ -224,12 +225,49 @@ def prove(original: ClusterState, profile: ControllerProfile, migration: Migrati
         for request, b, a, ob, oa in compare(requests, before, original, after, generated,
                                              nginx_protocol if profile.reads_nginx_annotations else _http,
                                              after_protocol):
-            try:
-                explained: GatewayDecision | None = route_gateway(routing, request, gateway)
-            except GatewaySelectionError:
-                explained = None
-            proof.differences.append(_difference(profile, migration, lost, request, b, explained, a, ob, oa))
+            proof.differences.append(_difference(profile, migration, lost, request, b,
+                                                 gateway_answer(routing, request, gateway, a), a, ob, oa))
     return proof
+
+
+def gateway_answer(routing: GatewayRouting, request: Request, gateway: str, d: Decision) -> GatewayDecision:
+    """`route --controller gateway`'s answer without its explanation, read off the evaluator's decision.
+
+    route_gateway explains every match attached to the listener (10,000 on a big shared Gateway); a
+    difference needs only the answer and the HTTPRoute rule behind it (`explain(...)` gives the rest).
+    """
+    out = GatewayDecision(request, d.outcome, d.reason, gateway=gateway, status=d.status, location=d.location)
+    port = request_port(request)
+    out.listener_port = port
+    listener = next((lt.listener for g in routing.gateways.gateways if g.meta.key == gateway
+                     for lt in routing.gateways.listeners_of(g)
+                     if lt.listener.port == port and lt.scheme == request.scheme
+                     and hostnames.matches(lt.listener.hostname, request.hostname)), None)
+    out.listener = listener.name if listener is not None else ""
+    entry = routing.entries.get(id(d.route)) if d.route is not None else None
+    if entry is not None:
+        out.route_namespace, out.route_name = entry.route.meta.namespace, entry.route.meta.name
+        out.rule_index, out.rule_name, out.match_index = entry.rule_index, entry.rule.name, entry.match_index
+        out.source = entry.match.location
+    weights = {(b.ref.namespace, b.ref.service, b.ref.port): b.weight for b in d.backends}
+    out.backends = [BackendShare(b.ref.namespace, b.ref.service, int(b.ref.port) if b.ref.port.isdigit() else None,
+                                 b.weight, None, "") for b in d.backends]
+    if d.backend is not None:
+        key = (d.backend.namespace, d.backend.service, d.backend.port)
+        out.backend = BackendShare(d.backend.namespace, d.backend.service,
+                                   int(d.backend.port) if d.backend.port.isdigit() else None,
+                                   weights.get(key, 1), None, "")
+    if d.outcome == "forward":
+        out.upstream_path = d.upstream_path
+        out.upstream_host = next((v for n, v in d.upstream_headers if n.lower() == "host"), request.host)
+        out.request_headers = [("Host", out.upstream_host), *[(n, v) for n, v in d.upstream_headers
+                                                             if n.lower() != "host"]]
+        if entry is not None and d.backend is not None:
+            out.reason = (f"HTTPRoute {entry.route.meta.key} rule {entry.rule_index} match {entry.match_index} "
+                          f"forwards to Service {d.backend.namespace}/{d.backend.service} port {d.backend.port}")
+    elif d.outcome == "refused" and listener is None:
+        out.reason = f"no {request.scheme.upper()} listener of Gateway {gateway} on port {port}: connection refused"
+    return out
 
 
 def _difference(profile: ControllerProfile, migration: Migration, lost: dict[str, list[str]], request: Request,
