@@ -339,3 +339,53 @@ def migrate_and_prove(state: ClusterState, profile: ControllerProfile, gateway_c
     kept = [o for o in state.objects if not isinstance(o, Ingress)]
     generated = ClusterState([*kept, *loaded.objects], loaded.problems, tuple(files))
     return Result(migration, files, generated, prove(state, profile, migration, generated))
+
+
+def prove_conversion(before: ClusterState, after: ClusterState, profile: ControllerProfile) -> Proof:
+    """`convert`'s proof: the v1beta1 manifests and their v1 rewrite, routed by the same controller.
+
+    Both sides are Ingress tables of one profile, probed from both (per load balancer on GKE); any
+    difference is a pathType (or path) the conversion chose wrongly, named by the rule on each side.
+    """
+    proof = Proof()
+    t_before, t_after = table_for(before, profile), table_for(after, profile)
+    if profile.load_balancer_per_ingress:
+        targets: list[str | None] = list(dict.fromkeys([*t_before.entry_points, *t_after.entry_points]))
+    else:
+        targets = [None]
+    for lb in targets:
+        sides = [[ep for name, ep in t.entry_points.items() if lb is None or name == lb] for t in (t_before, t_after)]
+        requests = probe_requests(sides)
+        proof.probes += len(requests)
+
+        def route_before(r: Request, lb: str | None = lb) -> Decision:
+            return evaluate(t_before, r, lb)
+
+        def route_after(r: Request, lb: str | None = lb) -> Decision:
+            return evaluate(t_after, r, lb)
+
+        for request, b, a, ob, oa in compare(requests, route_before, before, route_after, after):
+            proof.differences.append(_converted_difference(request, b, a, ob, oa))
+    return proof
+
+
+def _rule_of(d: Decision) -> str:
+    if d.path is not None and d.ingress is not None:
+        return (f"Ingress {d.ingress.meta.key} {d.path.field} ({d.path.path_type or 'no pathType'} "
+                f"{d.path.shown_path}, host {d.rule_host or '*'})")
+    if d.ingress is not None and d.used_default_backend:
+        return f"Ingress {d.ingress.meta.key} spec.defaultBackend"
+    return f"{d.profile}: {_kind(outcome_of(d, ClusterState([])))} (no Ingress rule answers)"
+
+
+def _converted_difference(request: Request, before: Decision, after: Decision, b: Outcome, a: Outcome) -> Difference:
+    what = _what(b, a)
+    cause = f"{_rule_of(before)} as written, {_rule_of(after)} once converted: the {what} differs"
+    before_text, after_text = f"{_show(b)} ({before.reason})", f"{_show(a)} ({after.reason})"
+    dicts = []
+    for d in (before, after):
+        shown = dataclasses.replace(d, _explain=None).as_dict()
+        shown.pop("trace", None)
+        dicts.append(shown)
+    return Difference(request.method, request.url, dict(request.headers), dicts[0], dicts[1],
+                      f"{cause}: {before_text}; converted: {after_text}", cause, before_text, after_text, what)
