@@ -2,6 +2,7 @@
 
     python benchmarks/migrate_bench.py                  # the benchmark dump: 2,000 Ingresses, 10,000 paths
     python benchmarks/migrate_bench.py --scale 0.1 --controller gce
+    python benchmarks/migrate_bench.py --dump ingresses  # route_bench's 2,000 Ingresses alone: the hardest ratio
 
 Issue 17's target: migrate + proof within 3x the time loading the dump takes, same run. The dump is
 benchmarks/dump.py's (5,000 Services, 20,000 Pods, 2,000 Ingresses of 5 paths each), as `load_bench` uses.
@@ -22,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from dump import write_dump  # noqa: E402
+from route_bench import manifests  # noqa: E402
 
 from explorer.migrate.proof import migrate_and_prove  # noqa: E402
 from explorer.model.load import load  # noqa: E402
@@ -32,12 +34,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="size of the dump (1.0: 2,000 Ingresses)")
     parser.add_argument("--controller", choices=("nginx", "gce"), default="nginx")
+    parser.add_argument("--dump", choices=("cluster", "ingresses"), default="cluster",
+                        help="cluster: dump.py's (Services and Pods too); ingresses: route_bench's Ingresses only "
+                        "(distinct paths per host, no Services: loading is cheap, so the ratio is the hardest)")
     parser.add_argument("--profile", action="store_true", help="print the 25 costliest functions of migrate")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "dump.yaml"
         ingresses = int(2000 * args.scale)
-        write_dump(path, ingresses, int(5000 * args.scale), int(20000 * args.scale))
+        if args.dump == "cluster":
+            write_dump(path, ingresses, int(5000 * args.scale), int(20000 * args.scale))
+        else:
+            path.write_text(manifests(ingresses, 5))
         started = time.perf_counter()
         state = load([path])
         loaded = time.perf_counter() - started
@@ -56,7 +64,7 @@ def main() -> int:
         if profiler:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
-    print(f"{ingresses} Ingresses ({args.controller}): load {loaded:.2f}s, migrate + proof {migrated:.2f}s "
+    print(f"{ingresses} Ingresses, {5 * ingresses} paths ({args.dump} dump, {args.controller}): load {loaded:.2f}s, migrate + proof {migrated:.2f}s "
           f"({migrated / loaded:.1f}x load; target 3x), {result.proof.probes} probes, "
           f"{len(result.proof.differences)} differences")
     return 0

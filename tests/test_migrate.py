@@ -199,16 +199,17 @@ def test_nginx_differences_exit_1_with_grouped_text(tmp_path: Path) -> None:
     assert f"... and {count - 3} more with this cause" in run.stdout
 
 
-_TABLES = sorted([*(p for p in SAMPLES.iterdir() if p.is_dir()), *(ROOT / "tests" / "data" / "routing").glob("*.yaml")])
+_TABLES = sorted([*(p for p in SAMPLES.iterdir() if p.is_dir()), *(ROOT / "tests" / "data" / "routing").glob("*.yaml"),
+                  *(p for p in DATA.iterdir() if p.is_dir())])
 
 
-@pytest.mark.parametrize("controller", ["nginx", "gce"])
+@pytest.mark.parametrize("controller,emitter", [("nginx", "standard"), ("gce", "standard"), ("gce", "gke")])
 @pytest.mark.parametrize("source", _TABLES, ids=lambda p: p.name)
-def test_every_sample_and_routing_table_migrates(source: Path, controller: str) -> None:
+def test_every_sample_and_routing_table_migrates(source: Path, controller: str, emitter: str) -> None:
     """No crash; each difference has two different answers and a cause; the written manifests are valid
     (the only errors allowed are backendRefs to a Service the input itself lacks: carried, not invented)."""
     state = load([source])
-    result = migrate_and_prove(state, get_profile(controller))
+    result = migrate_and_prove(state, get_profile(controller), None, emitter)
     assert not result.generated.problems
     for d in result.proof.differences:
         assert d.why and d.cause and d.before != d.after
@@ -328,3 +329,22 @@ def test_standard_emitter_names_the_backend_config_it_cannot_write(tmp_path: Pat
     named = [a for a in result.migration.annotations if a.annotation == "BackendConfig"]
     assert named and named[0].handling == "not-converted" and "--emitter gke" in named[0].why
     assert result.generated.gateways[0].gateway_class_name == "gke-l7-rilb"
+
+
+def test_a_method_match_added_by_hand_is_probed_and_named() -> None:
+    """The probes take each method a match names, from either side: a POST-only rule is caught on GET."""
+    state = load([DATA / "nginx-conversions"])
+    nginx = get_profile("nginx")
+    result = migrate_and_prove(state, nginx)
+    name, text = next(iter(result.files.items()))
+    marker = "    - path:\n        type: PathPrefix\n        value: /secure\n"
+    assert marker in text
+    edited = text.replace(marker, marker + "      method: POST\n", 1)
+    loaded = load_texts({name: edited})
+    generated = ClusterState([*[o for o in state.objects if not isinstance(o, Ingress)], *loaded.objects])
+    proof = prove(state, nginx, result.migration, generated)
+    secure = {(d.method, d.url): d for d in proof.differences if d.url.startswith("http://conv.example.com/secure")}
+    get = secure[("GET", "http://conv.example.com/secure/below")]
+    assert get.what == "answer" and get.after["status"] == 404 and get.before["backend"]["service"] == "secure-backend"
+    post = secure[("POST", "http://conv.example.com/secure/below")]
+    assert post.what == "protocol to the backend"  # POST reaches the backend on both sides; only HTTPS is lost
