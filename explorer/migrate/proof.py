@@ -23,7 +23,6 @@ are listed per annotation instead.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -239,8 +238,7 @@ def gateway_answer(routing: GatewayRouting, request: Request, gateway: str, d: D
     out = GatewayDecision(request, d.outcome, d.reason, gateway=gateway, status=d.status, location=d.location)
     port = request_port(request)
     out.listener_port = port
-    listener = next((lt.listener for g in routing.gateways.gateways if g.meta.key == gateway
-                     for lt in routing.gateways.listeners_of(g)
+    listener = next((lt.listener for lt in routing.gateways.listeners.get(gateway, ())
                      if lt.listener.port == port and lt.scheme == request.scheme
                      and hostnames.matches(lt.listener.hostname, request.hostname)), None)
     out.listener = listener.name if listener is not None else ""
@@ -304,11 +302,18 @@ def _difference(profile: ControllerProfile, migration: Migration, lost: dict[str
     after_dict = after.as_dict() if after is not None else {"url": request.url, "outcome": "refused",
                                                             "reason": after_text}
     after_dict.pop("trace", None)
-    # `route -o json` without its trace (explaining costs more than routing; the why names the rule instead)
-    before_dict = dataclasses.replace(before, _explain=None).as_dict()
-    before_dict.pop("trace", None)
+    before_dict = _without_trace(before)
     return Difference(request.method, request.url, dict(request.headers), before_dict, after_dict, why, cause,
                       before_text, after_line, what)
+
+
+def _without_trace(d: Decision) -> dict[str, Any]:
+    """`route -o json` without its trace: explaining costs more than routing, and the why names the rule."""
+    if d._trace is None:
+        d._trace = []  # read by as_dict only; the decision is not used after the report
+    shown = d.as_dict()
+    shown.pop("trace", None)
+    return shown
 
 
 def _canaries_of(migration: Migration, d: Decision) -> list[Any]:
@@ -382,10 +387,6 @@ def _converted_difference(request: Request, before: Decision, after: Decision, b
     what = _what(b, a)
     cause = f"{_rule_of(before)} as written, {_rule_of(after)} once converted: the {what} differs"
     before_text, after_text = f"{_show(b)} ({before.reason})", f"{_show(a)} ({after.reason})"
-    dicts = []
-    for d in (before, after):
-        shown = dataclasses.replace(d, _explain=None).as_dict()
-        shown.pop("trace", None)
-        dicts.append(shown)
+    dicts = [_without_trace(before), _without_trace(after)]
     return Difference(request.method, request.url, dict(request.headers), dicts[0], dicts[1],
                       f"{cause}: {before_text}; converted: {after_text}", cause, before_text, after_text, what)
