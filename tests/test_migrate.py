@@ -301,7 +301,10 @@ def test_gke_emitter_writes_policies_from_backend_config_and_the_internal_class(
     gateway, = state.gateways
     assert gateway.gateway_class_name == "gke-l7-rilb"  # gce-internal: GKE's regional internal load balancer
     policies = {o.meta.kind: o.meta.raw for o in state.others if o.meta.api_version == "networking.gke.io/v1"}
-    assert set(policies) == {"HealthCheckPolicy", "GCPBackendPolicy"}
+    assert set(policies) == {"HealthCheckPolicy", "GCPBackendPolicy", "GCPGatewayPolicy"}
+    assert policies["GCPGatewayPolicy"]["spec"] == {
+        "default": {"sslPolicy": "modern-tls"},
+        "targetRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "shop"}}
     hc = policies["HealthCheckPolicy"]["spec"]
     assert hc["targetRef"] == {"group": "", "kind": "Service", "name": "shop"}
     assert hc["default"] == {"checkIntervalSec": 10, "timeoutSec": 5, "healthyThreshold": 2, "unhealthyThreshold": 3,
@@ -317,6 +320,8 @@ def test_gke_emitter_writes_policies_from_backend_config_and_the_internal_class(
     assert cdn and cdn[0]["handling"] == "not-converted"
     assert sorted(report["notSimulated"]) == ["GCPBackendPolicy default/shop: the backend service's timeout, "
                                               "connection draining, session affinity and Cloud Armor policy",
+                                              "GCPGatewayPolicy default/shop: the SSL policy of the Gateway's "
+                                              "HTTPS front end",
                                               "HealthCheckPolicy default/shop: the load balancer's health check "
                                               "of the Service's endpoints"]
     assert not [f for f in check(state, None) if f.severity in ("error", "warning")]

@@ -593,7 +593,8 @@ class _Builder:
         if name == CLASS_ANNOTATION:
             return "converted", f"the class chose the controller; the Gateway's class is {self.class_name}"
         if name in (SSL_REDIRECT, FORCE_SSL_REDIRECT) and p.tls_redirect_status is not None:
-            return "converted", "HTTP listener route with RequestRedirect (https) where it redirects, none elsewhere"
+            return "converted", ("HTTP listener route with RequestRedirect (https) where it redirects, none elsewhere"
+                                 + _code_support(p.tls_redirect_status))
         if name == PRESERVE_TRAILING_SLASH and p.tls_redirect_status is not None:
             return "converted", "RequestRedirect keeps the path as requested"
         if name == REWRITE_TARGET and p.regex_annotations:
@@ -611,9 +612,10 @@ class _Builder:
             return "converted", "no HTTP listener" if value == "false" else "HTTP listener kept"
         if name == FRONTEND_CONFIG and p.frontend_config_redirect:
             if frontend_redirect:
-                return "converted", f"redirectToHttps -> RequestRedirect ({frontend_redirect}) on the HTTP listener"
-            return "not-converted", (f"FrontendConfig {value} has no enabled redirectToHttps here; its other "
-                                     "fields (sslPolicy) are not converted")
+                return "converted", (f"redirectToHttps -> RequestRedirect ({frontend_redirect}) on the HTTP listener"
+                                     + _code_support(frontend_redirect))
+            return "not-converted", (f"FrontendConfig {value} has no enabled redirectToHttps here; its sslPolicy "
+                                     "becomes a GCPGatewayPolicy with --emitter gke")
         if name == STATIC_IP and p.honours_static_ip:
             return "converted", "Gateway spec.addresses NamedAddress"
         if p.reads_nginx_annotations:
@@ -656,11 +658,9 @@ def _handle_nginx_annotation(b: "_Builder", ingress: Ingress, name: str, value: 
         if code not in REDIRECT_CORE + REDIRECT_EXTENDED:
             return "not-converted", (f"status {code} is not a RequestRedirect statusCode (Gateway API allows 301, 302, "
                                      "303, 307, 308): every path of the Ingress forwards after the migration")
-        support = "Core" if code in REDIRECT_CORE else (
-            "Extended: an implementation without HTTPRoute%dRedirectStatusCode sets the route Accepted=False "
-            "UnsupportedValue, check yours" % code)
-        return "converted", (f"RequestRedirect {code} ({support}) with the URL's scheme, hostname, port and "
-                             "ReplaceFullPath on every rule of the Ingress, and first in its HTTP redirect route")
+        return "converted", (f"RequestRedirect {code} with the URL's scheme, hostname, port and ReplaceFullPath "
+                             "on every rule of the Ingress, and first in its HTTP redirect route"
+                             + (_code_support(code) or " (301 and 302 are Core)"))
     if name == UPSTREAM_VHOST:
         return "converted", ("URLRewrite hostname (the spec's field for the Host a backend sees; ingress2gateway "
                              "writes a RequestHeaderModifier setting Host, which the spec does not define)")
@@ -680,6 +680,14 @@ def _handle_nginx_annotation(b: "_Builder", ingress: Ingress, name: str, value: 
             return "converted", "plain HTTP to the backend, Gateway API's default"
         return "not-converted", BACKEND_PROTOCOLS.get(protocol, f"backend protocol {value!r} is unknown to nginx")
     return None
+
+
+def _code_support(code: int) -> str:
+    """What a RequestRedirect statusCode asks of the implementation (the spec: 301, 302 Core; the rest Extended)."""
+    if code in REDIRECT_CORE:
+        return ""
+    return (f"; statusCode {code} is Extended (feature HTTPRoute{code}RedirectStatusCode): an implementation "
+            "without it sets the route Accepted=False UnsupportedValue, check yours")
 
 
 def _redirect_filter(code: int, scheme: str | None = None, hostname: str | None = None, port: int | None = None,

@@ -23,6 +23,7 @@ from explorer.routing.ingress.gke import backend_config_name, find_object, servi
 GKE_API = "networking.gke.io/v1"
 #: GKE Gateway policy kinds this emitter writes, and what each sets that no engine here simulates.
 POLICY_KINDS = {
+    "GCPGatewayPolicy": "the SSL policy of the Gateway's HTTPS front end",
     "HealthCheckPolicy": "the load balancer's health check of the Service's endpoints",
     "GCPBackendPolicy": "the backend service's timeout, connection draining, session affinity and Cloud Armor policy",
 }
@@ -43,6 +44,8 @@ def gke_policies(state: ClusterState, profile: ControllerProfile, served: list[I
 
     if not profile.honours_backend_config:
         return
+    if write:
+        _gateway_policies(state, served, out)
     done: set[tuple[str, str]] = set()
     for ingress in served:
         for ref in service_backends(ingress):
@@ -141,3 +144,27 @@ def _backend_policy(spec: dict[str, Any]) -> dict[str, Any]:
         if _int(affinity.get("affinityCookieTtlSec")) is not None:
             out["sessionAffinity"]["cookieTtlSec"] = affinity["affinityCookieTtlSec"]
     return out
+
+
+def _gateway_policies(state: ClusterState, served: list[Ingress], out: Any) -> None:
+    """FrontendConfig spec.sslPolicy -> GCPGatewayPolicy default.sslPolicy on the Ingress's Gateway."""
+    from explorer.migrate.gateway import Document
+    from explorer.routing.ingress.annotations import FRONTEND_CONFIG
+
+    for ingress in served:
+        name = ingress.annotation(FRONTEND_CONFIG)
+        gateway = out.gateway_of.get(ingress.meta.key)
+        config = find_object(state, "FrontendConfig", ingress.meta.namespace, name, "networking.gke.io/") \
+            if name else None
+        policy = spec_of(config).get("sslPolicy") if config is not None else None
+        if not isinstance(policy, str) or not gateway:
+            continue
+        namespace, _, gw_name = gateway.partition("/")
+        out.documents.append(Document(f"{namespace}-{gw_name}-gke-policies.yaml",
+                                      f"GCPGatewayPolicy from FrontendConfig {ingress.meta.namespace}/{name} "
+                                      "spec.sslPolicy", {
+            "apiVersion": GKE_API, "kind": "GCPGatewayPolicy",
+            "metadata": {"name": gw_name, "namespace": namespace},
+            "spec": {"default": {"sslPolicy": policy},
+                     "targetRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gw_name}}}))
+        out.not_simulated.append(f"GCPGatewayPolicy {gateway}: {POLICY_KINDS['GCPGatewayPolicy']}")
