@@ -45,18 +45,53 @@ __all__ = ["UNNAMED_HOST", "Difference", "Proof", "Result", "migrate_and_prove",
 Outcome = tuple[Any, ...]
 
 
-@dataclass(frozen=True, slots=True)
+#: What a difference shows beyond its cause, built when first read: (before, after, why, before_text, after_text).
+Rendered = tuple[dict[str, Any], dict[str, Any], str, str, str]
+
+
 class Difference:
-    method: str
-    url: str
-    headers: dict[str, str]
-    before: dict[str, Any]  # `route -o json` of the original side
-    after: dict[str, Any]  # `route -o json` of the result (`--controller gateway` for a migration)
-    why: str  # the rule or answer behind it, and what the other side did instead
-    cause: str  # the grouping key of the text report
-    before_text: str = ""  # one line each, for the text report
-    after_text: str = ""
-    what: str = ""  # which part of the answer differs: backend, status, upstream Host, ...
+    """One probe answered differently: the request, the cause (the grouping key) and which part differs.
+
+    Both `route -o json` objects, the why and the two report lines are built when first read: a text
+    report shows three requests per cause, and a big cluster can differ on tens of thousands.
+    """
+
+    __slots__ = ("method", "url", "headers", "cause", "what", "_render", "_rendered")
+
+    def __init__(self, method: str, url: str, headers: dict[str, str], cause: str, what: str,
+                 render: Callable[[], Rendered]) -> None:
+        self.method, self.url, self.headers, self.cause, self.what = method, url, headers, cause, what
+        self._render: Callable[[], Rendered] | None = render
+        self._rendered: Rendered | None = None
+
+    def _get(self) -> Rendered:
+        if self._rendered is None:
+            assert self._render is not None
+            self._rendered, self._render = self._render(), None
+        return self._rendered
+
+    @property
+    def before(self) -> dict[str, Any]:
+        """`route -o json` of the original side, without its trace."""
+        return self._get()[0]
+
+    @property
+    def after(self) -> dict[str, Any]:
+        """`route -o json` of the result (`--controller gateway` for a migration), without its trace."""
+        return self._get()[1]
+
+    @property
+    def why(self) -> str:
+        """The rule or answer behind it, and what the other side did instead."""
+        return self._get()[2]
+
+    @property
+    def before_text(self) -> str:
+        return self._get()[3]
+
+    @property
+    def after_text(self) -> str:
+        return self._get()[4]
 
     def as_dict(self) -> dict[str, Any]:
         return {"method": self.method, "url": self.url, "headers": self.headers, "before": self.before,
@@ -224,8 +259,7 @@ def prove(original: ClusterState, profile: ControllerProfile, migration: Migrati
         for request, b, a, ob, oa in compare(requests, before, original, after, generated,
                                              nginx_protocol if profile.reads_nginx_annotations else _http,
                                              after_protocol):
-            proof.differences.append(_difference(profile, migration, lost, request, b,
-                                                 gateway_answer(routing, request, gateway, a), a, ob, oa))
+            proof.differences.append(_difference(profile, migration, lost, request, b, routing, gateway, a, ob, oa))
     return proof
 
 
@@ -238,9 +272,7 @@ def gateway_answer(routing: GatewayRouting, request: Request, gateway: str, d: D
     out = GatewayDecision(request, d.outcome, d.reason, gateway=gateway, status=d.status, location=d.location)
     port = request_port(request)
     out.listener_port = port
-    listener = next((lt.listener for lt in routing.gateways.listeners.get(gateway, ())
-                     if lt.listener.port == port and lt.scheme == request.scheme
-                     and hostnames.matches(lt.listener.hostname, request.hostname)), None)
+    listener = _listener(routing, request, gateway)
     out.listener = listener.name if listener is not None else ""
     entry = routing.entries.get(id(d.route)) if d.route is not None else None
     if entry is not None:
@@ -269,17 +301,19 @@ def gateway_answer(routing: GatewayRouting, request: Request, gateway: str, d: D
 
 
 def _difference(profile: ControllerProfile, migration: Migration, lost: dict[str, list[str]], request: Request,
-                before: Decision, after: GatewayDecision | None, answer: Decision, b: Outcome,
+                before: Decision, routing: GatewayRouting, gateway: str, answer: Decision, b: Outcome,
                 a: Outcome) -> Difference:
     sources = migration.rule_sources
     what = _what(b, a)
-    if (after is None or after.outcome == "refused" or not after.listener) and request.scheme == "https" \
+    entry = routing.entries.get(id(answer.route)) if answer.route is not None else None
+    listened = _listener(routing, request, gateway) is not None
+    rule_key = (entry.route.meta.key, entry.rule_index) if entry is not None else None
+    if (answer.outcome == "refused" or not listened) and request.scheme == "https" \
             and before.outcome != "refused" and not profile.https_needs_tls:
         cause = (f"{profile.title} answers HTTPS for every host, with its self-signed default certificate where "
                  "no spec.tls names the host; a Gateway HTTPS listener needs a certificateRef, so there is none")
-    elif after is not None and after.route_name and after.rule_index is not None and (before.path is None) \
-            and (f"{after.route_namespace}/{after.route_name}", after.rule_index) in sources:
-        cause = f"{sources[(f'{after.route_namespace}/{after.route_name}', after.rule_index)]} as written for Gateway API"
+    elif rule_key is not None and before.path is None and rule_key in sources:
+        cause = f"{sources[rule_key]} as written for Gateway API"
     elif before.path is not None and before.ingress is not None:
         cause = (f"Ingress {before.ingress.meta.key} {before.path.field} ({before.path.path_type} "
                  f"{before.path.shown_path}, host {before.rule_host or '*'})")
@@ -296,15 +330,23 @@ def _difference(profile: ControllerProfile, migration: Migration, lost: dict[str
     named = [n for k in sorted(keys) for n in lost.get(k, [])]
     if named:
         cause += f"; not converted on it: {', '.join(named)}"
-    after_text = after.reason if after is not None else "no Gateway listener takes this request"
-    before_text, after_line = f"{_show(b)} ({before.reason})", f"{_show(a)} ({after_text})"
-    why = f"{cause}: {before_text}; Gateway API: {after_line}"
-    after_dict = after.as_dict() if after is not None else {"url": request.url, "outcome": "refused",
-                                                            "reason": after_text}
-    after_dict.pop("trace", None)
-    before_dict = _without_trace(before)
-    return Difference(request.method, request.url, dict(request.headers), before_dict, after_dict, why, cause,
-                      before_text, after_line, what)
+
+    def render() -> Rendered:
+        after = gateway_answer(routing, request, gateway, answer)
+        before_text, after_text = f"{_show(b)} ({before.reason})", f"{_show(a)} ({after.reason})"
+        after_dict = after.as_dict()
+        after_dict.pop("trace", None)
+        return (_without_trace(before), after_dict, f"{cause}: {before_text}; Gateway API: {after_text}",
+                before_text, after_text)
+
+    return Difference(request.method, request.url, dict(request.headers), cause, what, render)
+
+
+def _listener(routing: GatewayRouting, request: Request, gateway: str) -> Any:
+    port = request_port(request)
+    return next((lt.listener for lt in routing.gateways.listeners.get(gateway, ())
+                 if lt.listener.port == port and lt.scheme == request.scheme
+                 and hostnames.matches(lt.listener.hostname, request.hostname)), None)
 
 
 def _without_trace(d: Decision) -> dict[str, Any]:
@@ -386,7 +428,10 @@ def _rule_of(d: Decision) -> str:
 def _converted_difference(request: Request, before: Decision, after: Decision, b: Outcome, a: Outcome) -> Difference:
     what = _what(b, a)
     cause = f"{_rule_of(before)} as written, {_rule_of(after)} once converted: the {what} differs"
-    before_text, after_text = f"{_show(b)} ({before.reason})", f"{_show(a)} ({after.reason})"
-    dicts = [_without_trace(before), _without_trace(after)]
-    return Difference(request.method, request.url, dict(request.headers), dicts[0], dicts[1],
-                      f"{cause}: {before_text}; converted: {after_text}", cause, before_text, after_text, what)
+
+    def render() -> Rendered:
+        before_text, after_text = f"{_show(b)} ({before.reason})", f"{_show(a)} ({after.reason})"
+        return (_without_trace(before), _without_trace(after), f"{cause}: {before_text}; converted: {after_text}",
+                before_text, after_text)
+
+    return Difference(request.method, request.url, dict(request.headers), cause, what, render)
