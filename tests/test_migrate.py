@@ -316,8 +316,8 @@ def test_gke_emitter_writes_policies_from_backend_config_and_the_internal_class(
                        "sessionAffinity": {"type": "GENERATED_COOKIE", "cookieTtlSec": 300}}
     # a policy attaches to the whole Service: the second port's BackendConfig is named, not merged
     assert any("shop-admin-config" in n for n in report["notes"])
-    cdn = [a for a in report["annotations"] if a["annotation"] == "BackendConfig spec.cdn"]
-    assert cdn and cdn[0]["handling"] == "not-converted"
+    cdn = [a for a in report["annotations"] if a["annotation"] == "BackendConfig default/shop-config spec.cdn"]
+    assert cdn and cdn[0]["handling"] == "not-converted" and cdn[0]["ingress"] == "default/shop"
     assert sorted(report["notSimulated"]) == ["GCPBackendPolicy default/shop: the backend service's timeout, "
                                               "connection draining, session affinity and Cloud Armor policy",
                                               "GCPGatewayPolicy default/shop: the SSL policy of the Gateway's "
@@ -331,7 +331,7 @@ def test_standard_emitter_names_the_backend_config_it_cannot_write(tmp_path: Pat
     state = load([DATA / "gce-policies"])
     result = migrate_and_prove(state, get_profile("gce"))
     assert not [d for d in result.migration.documents if d.body["kind"] in ("HealthCheckPolicy", "GCPBackendPolicy")]
-    named = [a for a in result.migration.annotations if a.annotation == "BackendConfig"]
+    named = [a for a in result.migration.annotations if a.annotation == "BackendConfig default/shop-config"]
     assert named and named[0].handling == "not-converted" and "--emitter gke" in named[0].why
     assert result.generated.gateways[0].gateway_class_name == "gke-l7-rilb"
 

@@ -63,7 +63,8 @@ def gke_policies(state: ClusterState, profile: ControllerProfile, served: list[I
             spec = spec_of(config)
             if not write:
                 out.annotations.append(AnnotationNote(
-                    f"{service.meta.namespace}/{chosen}", "BackendConfig", ", ".join(sorted(spec)), "not-converted",
+                    ingress.meta.key, f"BackendConfig {service.meta.namespace}/{chosen}", ", ".join(sorted(spec)),
+                    "not-converted",
                     f"BackendConfig of Service {service.meta.key} (health check, timeouts) has no Gateway API "
                     "counterpart: --emitter gke writes GKE's HealthCheckPolicy / GCPBackendPolicy for it"))
                 continue
@@ -85,7 +86,8 @@ def gke_policies(state: ClusterState, profile: ControllerProfile, served: list[I
             rest = sorted(k for k in spec if k not in CARRIED)
             for field in rest:
                 out.annotations.append(AnnotationNote(
-                    f"{service.meta.namespace}/{chosen}", f"BackendConfig spec.{field}", "", "not-converted",
+                    ingress.meta.key, f"BackendConfig {service.meta.namespace}/{chosen} spec.{field}", "",
+                    "not-converted",
                     "not carried over by --emitter gke (GKE Gateway sets it elsewhere: GCPBackendPolicy iap/logging, "
                     "GCPHTTPFilter for Cloud CDN, HTTPRoute filters for custom headers)"))
 
