@@ -226,8 +226,12 @@ def gateway_protocol(state: ClusterState) -> Protocol:
     return protocol
 
 
-def _gateway_entry_points(table: RouteTable, gateway: str) -> list[EntryPoint]:
-    return [ep for name, ep in table.entry_points.items() if name.rsplit(":", 1)[0] == gateway]
+def _by_gateway(table: RouteTable) -> dict[str, list[EntryPoint]]:
+    """The Gateway table's entry points (one per Gateway and port, `ns/name:port`) by Gateway."""
+    out: dict[str, list[EntryPoint]] = {}
+    for name, ep in table.entry_points.items():
+        out.setdefault(name.rsplit(":", 1)[0], []).append(ep)
+    return out
 
 
 def prove(original: ClusterState, profile: ControllerProfile, migration: Migration,
@@ -239,6 +243,7 @@ def prove(original: ClusterState, profile: ControllerProfile, migration: Migrati
     targets = [(ingress, gw) for ingress, gw in migration.gateway_of.items()] if profile.load_balancer_per_ingress \
         else [(None, gw) for gw in dict.fromkeys(migration.gateway_of.values())]
     after_protocol = gateway_protocol(generated)
+    gateway_eps = _by_gateway(routing.routes)
     lost: dict[str, list[str]] = {}  # Ingress -> annotations not carried over: the likely cause of a difference
     for note in migration.annotations:
         if note.handling != "converted":
@@ -246,8 +251,9 @@ def prove(original: ClusterState, profile: ControllerProfile, migration: Migrati
     for ingress, gateway in targets:
         # GKE: each load balancer is probed with its own Ingress's hosts and paths (linear in the Ingresses);
         # nginx: the shared one with all of them.
-        own = [ep for name, ep in ingress_table.entry_points.items() if ingress is None or name == ingress]
-        requests = probe_requests([own, _gateway_entry_points(routing.routes, gateway)])
+        own = list(ingress_table.entry_points.values()) if ingress is None else \
+            [ep for ep in (ingress_table.entry_points.get(ingress),) if ep is not None]
+        requests = probe_requests([own, gateway_eps.get(gateway, [])])
         proof.probes += len(requests)
 
         def before(r: Request, lb: str | None = ingress) -> Decision:
@@ -401,7 +407,8 @@ def prove_conversion(before: ClusterState, after: ClusterState, profile: Control
     else:
         targets = [None]
     for lb in targets:
-        sides = [[ep for name, ep in t.entry_points.items() if lb is None or name == lb] for t in (t_before, t_after)]
+        sides = [list(t.entry_points.values()) if lb is None else
+                 [ep for ep in (t.entry_points.get(lb),) if ep is not None] for t in (t_before, t_after)]
         requests = probe_requests(sides)
         proof.probes += len(requests)
 
