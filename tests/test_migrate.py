@@ -211,6 +211,7 @@ def test_every_sample_and_routing_table_migrates(source: Path, controller: str, 
     state = load([source])
     result = migrate_and_prove(state, get_profile(controller), None, emitter)
     assert not result.generated.problems
+    assert not any("&id0" in text or "*id0" in text for text in result.files.values())  # no YAML anchors
     for d in result.proof.differences:
         assert d.why and d.cause and d.before != d.after
     services = {name for (_, name) in state.services}

@@ -458,7 +458,7 @@ class _Builder:
         parsed = self.ctx.parsed.get(id(ingress))
         redirect = self._annotation_redirect(parsed)
         if redirect is not None:  # nginx answers `return <code> <url>` for every path of the Ingress
-            return [{"matches": [{"path": path}], "filters": [redirect]}]
+            return [{"matches": [{"path": dict(path)}], "filters": [redirect]}]
         filters = self._filters(ingress, parsed)
         timeouts = _timeouts(ingress) if parsed is not None else None
         rules: list[dict[str, Any]] = []
@@ -480,7 +480,7 @@ class _Builder:
             ref_list = [x for x in refs if x is not None]
             for x in ref_list:
                 x.pop("weight", None)
-            rule = self._with(filters, timeouts, {"matches": [{"path": path, "headers": headers}],
+            rule = self._with(filters, timeouts, {"matches": [{"path": dict(path), "headers": headers}],
                                                   "backendRefs": ref_list})
             if rule not in rules:  # the same canary copy sits in the exact and the prefix index
                 rules.append(rule)
@@ -491,7 +491,7 @@ class _Builder:
         if folded:
             self.out.canaries[id(hp)] = folded
             self.folded.update(id(c) for c in folded)
-        rules.append(self._with(filters, timeouts, {"matches": [{"path": path}], "backendRefs": main_refs}))
+        rules.append(self._with(filters, timeouts, {"matches": [{"path": dict(path)}], "backendRefs": main_refs}))
         return rules
 
     def _with(self, filters: list[dict[str, Any]], timeouts: dict[str, str] | None,
@@ -809,14 +809,9 @@ def render(migration: Migration) -> dict[str, str]:
     """File name -> YAML text, each document under a comment naming what it came from (libyaml's dumper)."""
     import yaml
 
-    base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-    class dumper(base):  # type: ignore[valid-type,misc]
-        """No `&id001` anchors: a rule's path is written out in each rule that shares it."""
-
-        def ignore_aliases(self, data: Any) -> bool:
-            return True
-
+    # No object is shared between two places of a document (each rule has its own path mapping), so
+    # libyaml writes no `&id001` anchors: a test keeps it so.
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     files: dict[str, list[str]] = {}
     for doc in migration.documents:
         comment = "".join(f"# {line}\n" for line in doc.comment.splitlines())
