@@ -79,7 +79,8 @@ BACKEND_PROTOCOLS = {
              "wellKnownCACertificates, hostname): Gateway API always verifies the backend's certificate, where "
              "ingress-nginx does not unless proxy-ssl-verify is \"on\"",
     "GRPC": "write a GRPCRoute for these paths, or set appProtocol kubernetes.io/h2c on the Service port; the "
-            "HTTPRoute written here sends HTTP/1.1",
+            "HTTPRoute written here sends HTTP/1.1 (ingress2gateway writes the GRPCRoute; GRPCRoute is not "
+            "simulated here, so the proof could not check one: the HTTPRoute stays and the difference is named)",
     "GRPCS": "write a GRPCRoute and a BackendTLSPolicy for the Service (gRPC over TLS)",
     "FCGI": "FastCGI has no Gateway API counterpart: put an HTTP server in front of the application",
 }
@@ -369,6 +370,8 @@ class _Builder:
                     if any(f["type"] == "RequestRedirect" for f in r.get("filters", ())):
                         early.setdefault(rule.host, []).append(copy.deepcopy(r))
             hosts.setdefault(rule.host, []).append((rule.field, rules))
+            if p.duplicate_host_rules == "replace" and len(hosts[rule.host]) > 1:
+                hosts[rule.host] = hosts[rule.host][-1:]  # GKE keeps only the later rule for a host
         for host in hosts:
             root = self.ctx.app_root.get(host)
             if root is not None and root.origin.ingress is ingress and isinstance(root.action, Redirect):
@@ -379,8 +382,6 @@ class _Builder:
                             "filters": [_redirect_filter(root.action.code, path=root.action.path or "/")]}
                 hosts[host].insert(0, ("metadata.annotations", [app_root]))
                 early.setdefault(host, []).insert(0, copy.deepcopy(app_root))
-            if p.duplicate_host_rules == "replace" and len(hosts[rule.host]) > 1:
-                hosts[rule.host] = hosts[rule.host][-1:]  # GKE keeps only the later rule for a host
         default = self._backend_ref(ingress, ingress.default_backend) if ingress.default_backend else None
         if default is not None and (p.default_backend_scope == "load-balancer" or not ingress.rules):
             hosts.setdefault("", [])
