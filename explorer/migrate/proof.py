@@ -259,8 +259,12 @@ def prove(original: ClusterState, profile: ControllerProfile, migration: Migrati
         def before(r: Request, lb: str | None = ingress) -> Decision:
             return evaluate(ingress_table, r, lb)
 
-        def after(r: Request, gw: str = gateway) -> Decision:
-            return evaluate(routing.routes, r, entry_point_name(gw, request_port(r)))
+        by_scheme = {scheme: entry_point_name(gateway, port) for scheme, port in (("http", 80), ("https", 443))}
+
+        def after(r: Request, gw: str = gateway, names: dict[str, str] = by_scheme) -> Decision:
+            # probes name no port: the scheme's default picks the listener (request_port for any other)
+            return evaluate(routing.routes, r, names[r.scheme] if ":" not in r.host
+                            else entry_point_name(gw, request_port(r)))
 
         for request, b, a, ob, oa in compare(requests, before, original, after, generated,
                                              nginx_protocol if profile.reads_nginx_annotations else _http,
