@@ -215,10 +215,14 @@ def test_every_sample_and_routing_table_migrates(source: Path, controller: str, 
     for d in result.proof.differences:
         assert d.why and d.cause and d.before != d.after
     services = {name for (_, name) in state.services}
+    secrets = {name for (_, name) in state.secrets}
     for f in check(result.generated, None):
         if f.severity == "error":
             assert f.code == "IE8002" and "not found" in f.message, str(f)
             assert not any(f"Service default/{s} not found" in f.message for s in services), str(f)
+        elif f.severity == "warning":  # a certificateRef to a Secret the input names but does not hold
+            assert f.code == "IE8003" and "not found" in f.message, str(f)
+            assert not any(f"Secret default/{s} not found" in f.message for s in secrets), str(f)
 
 
 def test_what_is_not_converted_is_the_named_cause_of_each_difference() -> None:
