@@ -48,11 +48,12 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     parser.add_argument("-o", "--output-dir", metavar="DIR", required=True,
                         help="where to write the Gateway API manifests: a new or empty directory")
     parser.add_argument("--gateway-class", metavar="NAME",
-                        help="gatewayClassName of the Gateways (default: the Ingress class for nginx, "
-                        "gke-l7-global-external-managed for gce)")
+                        help="gatewayClassName of the Gateways (default: the Ingress class for nginx; for gce "
+                        "GKE's mapping: gce -> gke-l7-global-external-managed, gce-internal -> gke-l7-rilb)")
     parser.add_argument("--emitter", choices=("standard", "gke"), default="standard",
                         help="standard: Gateway API objects only; gke: also GKE Gateway's policies "
-                        "(HealthCheckPolicy, GCPBackendPolicy from BackendConfig) and a GKE gateway class")
+                        "(HealthCheckPolicy, GCPBackendPolicy from BackendConfig, GCPGatewayPolicy from a "
+                        "FrontendConfig sslPolicy) and a GKE gateway class")
     parser.add_argument("--report", choices=("text", "json"), default="text", help="report format (stdout)")
     parser.add_argument("--force", action="store_true", help="write into DIR even when it is not empty")
     parser.add_argument("-n", "--namespace", default="default",
