@@ -244,6 +244,7 @@ def prove(original: ClusterState, profile: ControllerProfile, migration: Migrati
         else [(None, gw) for gw in dict.fromkeys(migration.gateway_of.values())]
     after_protocol = gateway_protocol(generated)
     gateway_eps = _by_gateway(routing.routes)
+    causes: dict[tuple[Any, ...], str] = {}
     lost: dict[str, list[str]] = {}  # Ingress -> annotations not carried over: the likely cause of a difference
     for note in migration.annotations:
         if note.handling != "converted":
@@ -269,7 +270,8 @@ def prove(original: ClusterState, profile: ControllerProfile, migration: Migrati
         for request, b, a, ob, oa in compare(requests, before, original, after, generated,
                                              nginx_protocol if profile.reads_nginx_annotations else _http,
                                              after_protocol):
-            proof.differences.append(_difference(profile, migration, lost, request, b, routing, gateway, a, ob, oa))
+            proof.differences.append(_difference(profile, migration, lost, request, b, routing, gateway, a, ob, oa,
+                                                 causes))
     return proof
 
 
@@ -312,9 +314,29 @@ def gateway_answer(routing: GatewayRouting, request: Request, gateway: str, d: D
 
 def _difference(profile: ControllerProfile, migration: Migration, lost: dict[str, list[str]], request: Request,
                 before: Decision, routing: GatewayRouting, gateway: str, answer: Decision, b: Outcome,
-                a: Outcome) -> Difference:
-    sources = migration.rule_sources
+                a: Outcome, causes: dict[tuple[Any, ...], str]) -> Difference:
     what = _what(b, a)
+    # the cause depends on the two routes that answered, the scheme and host's listener and what differs:
+    # worded once per combination (a big cluster differs on tens of thousands of probes, few causes)
+    key = (id(before.route), id(answer.route), request.scheme, request.hostname, what, b[:2], a[0], gateway)
+    cause = causes.get(key)
+    if cause is None:
+        cause = causes[key] = _cause(profile, migration, lost, request, before, routing, gateway, answer, b, what)
+
+    def render() -> Rendered:
+        after = gateway_answer(routing, request, gateway, answer)
+        before_text, after_text = f"{_show(b)} ({before.reason})", f"{_show(a)} ({after.reason})"
+        after_dict = after.as_dict()
+        after_dict.pop("trace", None)
+        return (_without_trace(before), after_dict, f"{cause}: {before_text}; Gateway API: {after_text}",
+                before_text, after_text)
+
+    return Difference(request.method, request.url, dict(request.headers), cause, what, render)
+
+
+def _cause(profile: ControllerProfile, migration: Migration, lost: dict[str, list[str]], request: Request,
+           before: Decision, routing: GatewayRouting, gateway: str, answer: Decision, b: Outcome, what: str) -> str:
+    sources = migration.rule_sources
     entry = routing.entries.get(id(answer.route)) if answer.route is not None else None
     listened = _listener(routing, request, gateway) is not None
     rule_key = (entry.route.meta.key, entry.rule_index) if entry is not None else None
@@ -340,16 +362,7 @@ def _difference(profile: ControllerProfile, migration: Migration, lost: dict[str
     named = [n for k in sorted(keys) for n in lost.get(k, [])]
     if named:
         cause += f"; not converted on it: {', '.join(named)}"
-
-    def render() -> Rendered:
-        after = gateway_answer(routing, request, gateway, answer)
-        before_text, after_text = f"{_show(b)} ({before.reason})", f"{_show(a)} ({after.reason})"
-        after_dict = after.as_dict()
-        after_dict.pop("trace", None)
-        return (_without_trace(before), after_dict, f"{cause}: {before_text}; Gateway API: {after_text}",
-                before_text, after_text)
-
-    return Difference(request.method, request.url, dict(request.headers), cause, what, render)
+    return cause
 
 
 def _listener(routing: GatewayRouting, request: Request, gateway: str) -> Any:
