@@ -358,3 +358,24 @@ def test_a_method_match_added_by_hand_is_probed_and_named() -> None:
     assert get.what == "answer" and get.after["status"] == 404 and get.before["backend"]["service"] == "secure-backend"
     post = secure[("POST", "http://conv.example.com/secure/below")]
     assert post.what == "protocol to the backend"  # POST reaches the backend on both sides; only HTTPS is lost
+
+
+@pytest.mark.parametrize("source", ["nginx-conversions", "nginx-tls-rewrite"])
+def test_one_request_explained_answers_as_the_proof_compares_it(source: str) -> None:
+    """The screen routes one request with route_gateway; its outcome must be the proof's for every probe."""
+    from explorer.migrate.probes import probe_requests
+    from explorer.migrate.proof import gateway_outcome, outcome_of
+    from explorer.routing.evaluate import route as evaluate
+
+    state = load([DATA / source])
+    result = migrate_and_prove(state, get_profile("nginx"))
+    routing = routing_for(result.generated)
+    requests = probe_requests([list(routing.routes.entry_points.values())])
+    assert len(requests) > 20
+    kinds = set()
+    for request in requests:
+        port = 443 if request.scheme == "https" else 80
+        fast = outcome_of(evaluate(routing.routes, request, f"default/nginx:{port}"), result.generated)
+        assert gateway_outcome(route_gateway(routing, request, "default/nginx")) == fast, request.url
+        kinds.add(fast[0])
+    assert {"forward", "redirect"} <= kinds

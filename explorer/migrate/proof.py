@@ -40,7 +40,8 @@ from explorer.routing.table import EntryPoint, RouteTable
 from explorer.migrate.gateway import BACKEND_PROTOCOL, Migration
 from explorer.migrate.probes import UNNAMED_HOST, probe_requests
 
-__all__ = ["UNNAMED_HOST", "Difference", "Proof", "Result", "migrate_and_prove", "outcome_of", "prove", "compare"]
+__all__ = ["UNNAMED_HOST", "Difference", "Proof", "Result", "compare", "gateway_outcome", "migrate_and_prove",
+           "outcome_of", "prove", "prove_conversion"]
 
 Outcome = tuple[Any, ...]
 
@@ -141,6 +142,30 @@ def outcome_of(d: Decision, state: ClusterState, protocol: str = "HTTP") -> Outc
         headers = tuple(sorted((n.lower(), v) for n, v in d.upstream_headers if n.lower() != "host"))
         return ("forward", f"{b.namespace}/{b.service}:{_port(state, b.namespace, b.service, b.port)}", split,
                 d.upstream_path, host, headers, protocol)
+    if d.outcome == "redirect":
+        return ("redirect", d.status, _location(d.location))
+    if d.outcome == "refused":
+        return ("refused",)
+    return ("answer", d.status)
+
+
+def gateway_outcome(d: GatewayDecision | None, protocol: str = "HTTP") -> Outcome:
+    """`outcome_of` for a `route_gateway` answer (one request with its explanation, as the TUI shows it)."""
+    if d is None:
+        return ("refused",)
+    if d.outcome == "forward" and d.backend is not None:
+        b = d.backend
+        shares = [s for s in d.backends if s.weight > 0 and s.status is None]
+        split: tuple[tuple[str, float], ...] = ()
+        if len(shares) > 1:
+            total = sum(s.weight for s in shares)
+            split = tuple(sorted((f"{s.namespace}/{s.service}:{s.port}", round(s.weight / total, 4)) for s in shares))
+        sent = {(n.lower(), v) for n, v in d.request.headers}
+        host = d.upstream_host if d.upstream_host and d.upstream_host != d.request.host else None
+        headers = tuple(sorted((n.lower(), v) for n, v in d.request_headers
+                               if n.lower() != "host" and (n.lower(), v) not in sent))
+        path = (d.upstream_path or "").split("?", 1)[0] or None
+        return ("forward", f"{b.namespace}/{b.service}:{b.port}", split, path, host, headers, protocol)
     if d.outcome == "redirect":
         return ("redirect", d.status, _location(d.location))
     if d.outcome == "refused":
