@@ -132,11 +132,14 @@ def test_nginx_tls_redirect_snippet_and_capture_group_rewrite() -> None:
     assert _gateway(g, "http://api.example.com/API/v1")[1] == "api"
     by_url = {d.url: d for d in result.proof.differences}
     # nginx drops the trailing slash when it redirects to HTTPS (unless preserve-trailing-slash); RequestRedirect
-    # keeps the path: the proof names it; and the capture-group rewrite is lost: the backend gets another path
-    assert sorted(u for u in by_url if u.startswith("http://")) == [
+    # keeps the path: the only plain-HTTP difference, and the proof names it
+    assert [u for u in by_url if u.startswith("http://")] == ["http://secure.example.com/app/"]
+    # asked to compare upstream paths, the proof names the capture-group rewrite too: the backend gets another path
+    with_paths = {d.url: d for d in migrate_and_prove(state, get_profile("nginx"), None, "standard", True).proof.differences}
+    assert sorted(u for u in with_paths if u.startswith("http://")) == [
         "http://api.example.com/API", "http://api.example.com/api", "http://api.example.com/api/",
         "http://api.example.com/api/below", "http://secure.example.com/app/"]
-    below = by_url["http://api.example.com/api/below"]
+    below = with_paths["http://api.example.com/api/below"]
     assert below.what == "upstream path"
     assert below.before["upstreamPath"] == "/below" and below.after["upstreamPath"] == "/api/below"
     assert "rewrite-target" in below.cause and below.before["backend"] == {
@@ -375,7 +378,9 @@ def test_one_request_explained_answers_as_the_proof_compares_it(source: str) -> 
     kinds = set()
     for request in requests:
         port = 443 if request.scheme == "https" else 80
-        fast = outcome_of(evaluate(routing.routes, request, f"default/nginx:{port}"), result.generated)
-        assert gateway_outcome(route_gateway(routing, request, "default/nginx")) == fast, request.url
+        for paths in (False, True):
+            fast = outcome_of(evaluate(routing.routes, request, f"default/nginx:{port}"), result.generated,
+                              paths=paths)
+            assert gateway_outcome(route_gateway(routing, request, "default/nginx"), paths=paths) == fast, request.url
         kinds.add(fast[0])
     assert {"forward", "redirect"} <= kinds

@@ -26,9 +26,9 @@ examples:
   ingress-explorer migrate -f gke/ --controller gce --emitter gke -o out/
 
 The proof compares, for every probe request: the backend service:port a request is forwarded to (with
-the weighted split, the upstream path, the Host and the headers the backend gets, the protocol to it),
-or the status (and Location) the front end answers itself. Bodies are not compared; what neither engine
-simulates (timeouts, health checks, GKE policies) is listed instead.
+the weighted split, the Host and the headers the backend gets, the protocol to it; the upstream path
+with --upstream-paths), or the status (and Location) the front end answers itself. Bodies are not
+compared; what neither engine simulates (timeouts, health checks, GKE policies) is listed instead.
 
 exit status: 0 equivalent, 1 differences found, 2 for usage or input errors and refused writes.
 """
@@ -54,6 +54,9 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
                         help="standard: Gateway API objects only; gke: also GKE Gateway's policies "
                         "(HealthCheckPolicy, GCPBackendPolicy from BackendConfig, GCPGatewayPolicy from a "
                         "FrontendConfig sslPolicy) and a GKE gateway class")
+    parser.add_argument("--upstream-paths", action="store_true",
+                        help="also compare the path each backend is asked for (a rewrite-target with capture "
+                        "groups, which Gateway API cannot say, then differs on every request it rewrites)")
     parser.add_argument("--report", choices=("text", "json"), default="text", help="report format (stdout)")
     parser.add_argument("--force", action="store_true", help="write into DIR even when it is not empty")
     parser.add_argument("-n", "--namespace", default="default",
@@ -80,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: no Ingress in {', '.join(args.files)}: nothing to migrate", file=sys.stderr)
         return 2
     profile = get_profile(args.controller)
-    result = migrate_and_prove(state, profile, args.gateway_class, args.emitter)
+    result = migrate_and_prove(state, profile, args.gateway_class, args.emitter, args.upstream_paths)
     written = _write(Path(args.output_dir), result.files, args)
     if written is None:
         return 2

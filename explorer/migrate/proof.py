@@ -9,16 +9,18 @@ probes that differ (explaining costs more than routing). Compared:
 
 - forward: the backend namespace/service:port (a named Ingress port resolved to
   its number through the Service, as backendRefs need numbers), the split of
-  weighted backends (a canary weight) as shares, the upstream path, the Host the
-  backend sees (upstream-vhost, URLRewrite hostname) and the headers set on the
-  request (x-forwarded-prefix, RequestHeaderModifier);
+  weighted backends (a canary weight) as shares, the Host the backend sees
+  (upstream-vhost, URLRewrite hostname), the headers set on the request
+  (x-forwarded-prefix, RequestHeaderModifier) and the protocol to it
+  (backend-protocol, BackendTLSPolicy); the upstream path too with `paths`
+  (`migrate --upstream-paths`; always for `convert`);
 - redirect: the status and the Location (an empty path read as "/", RFC 3986 6.2.3);
 - any other answer: the status (refused: no listener, connection refused).
 
 Not compared, on purpose: response bodies (nginx's and GKE's default-backend
-pages are not Gateway API's 404 page: both are "404 from the front end"), and
-what neither engine simulates (timeouts, the protocol to the backend): those
-are listed per annotation instead.
+pages are not Gateway API's 404 page: both are "404 from the front end"), the
+upstream path unless asked (a capture-group rewrite is listed per annotation),
+and what neither engine simulates (timeouts, health checks): listed instead.
 """
 
 from __future__ import annotations
@@ -128,8 +130,11 @@ def _port(state: ClusterState, namespace: str, service: str, port: str) -> str:
     return str(named.port) if named else port
 
 
-def outcome_of(d: Decision, state: ClusterState, protocol: str = "HTTP") -> Outcome:
-    """What a client and the backend see of a decision, in a form two engines' answers compare by."""
+def outcome_of(d: Decision, state: ClusterState, protocol: str = "HTTP", paths: bool = False) -> Outcome:
+    """What a client and the backend see of a decision, in a form two engines' answers compare by.
+
+    `paths`: also the path the backend is asked for (off for a migration: a rewrite Gateway API cannot say,
+    with capture groups, is listed per annotation instead, and `--upstream-paths` asks for it)."""
     if d.outcome == "forward" and d.backend is not None:
         b = d.backend
         split: tuple[tuple[str, float], ...] = ()
@@ -141,7 +146,7 @@ def outcome_of(d: Decision, state: ClusterState, protocol: str = "HTTP") -> Outc
         host = next((v for n, v in d.upstream_headers if n.lower() == "host"), None)
         headers = tuple(sorted((n.lower(), v) for n, v in d.upstream_headers if n.lower() != "host"))
         return ("forward", f"{b.namespace}/{b.service}:{_port(state, b.namespace, b.service, b.port)}", split,
-                d.upstream_path, host, headers, protocol)
+                d.upstream_path if paths else None, host, headers, protocol)
     if d.outcome == "redirect":
         return ("redirect", d.status, _location(d.location))
     if d.outcome == "refused":
@@ -149,7 +154,7 @@ def outcome_of(d: Decision, state: ClusterState, protocol: str = "HTTP") -> Outc
     return ("answer", d.status)
 
 
-def gateway_outcome(d: GatewayDecision | None, protocol: str = "HTTP") -> Outcome:
+def gateway_outcome(d: GatewayDecision | None, protocol: str = "HTTP", paths: bool = False) -> Outcome:
     """`outcome_of` for a `route_gateway` answer (one request with its explanation, as the TUI shows it)."""
     if d is None:
         return ("refused",)
@@ -164,7 +169,7 @@ def gateway_outcome(d: GatewayDecision | None, protocol: str = "HTTP") -> Outcom
         host = d.upstream_host if d.upstream_host and d.upstream_host != d.request.host else None
         headers = tuple(sorted((n.lower(), v) for n, v in d.request_headers
                                if n.lower() != "host" and (n.lower(), v) not in sent))
-        path = (d.upstream_path or "").split("?", 1)[0] or None
+        path = ((d.upstream_path or "").split("?", 1)[0] or None) if paths else None
         return ("forward", f"{b.namespace}/{b.service}:{b.port}", split, path, host, headers, protocol)
     if d.outcome == "redirect":
         return ("redirect", d.status, _location(d.location))
@@ -216,14 +221,14 @@ def _http(d: Decision) -> str:
 
 def compare(requests: Iterable[Request], before: Callable[[Request], Decision], before_state: ClusterState,
             after: Callable[[Request], Decision], after_state: ClusterState,
-            before_protocol: Protocol = _http, after_protocol: Protocol = _http,
+            before_protocol: Protocol = _http, after_protocol: Protocol = _http, paths: bool = False,
             ) -> Iterable[tuple[Request, Decision, Decision, Outcome, Outcome]]:
     """Every probe whose answers differ: (request, before, after, their outcomes)."""
     for request in requests:
         b = before(request)
         a = after(request)
-        ob = outcome_of(b, before_state, before_protocol(b) if b.outcome == "forward" else "HTTP")
-        oa = outcome_of(a, after_state, after_protocol(a) if a.outcome == "forward" else "HTTP")
+        ob = outcome_of(b, before_state, before_protocol(b) if b.outcome == "forward" else "HTTP", paths)
+        oa = outcome_of(a, after_state, after_protocol(a) if a.outcome == "forward" else "HTTP", paths)
         if ob != oa:
             yield request, b, a, ob, oa
 
@@ -260,8 +265,10 @@ def _by_gateway(table: RouteTable) -> dict[str, list[EntryPoint]]:
 
 
 def prove(original: ClusterState, profile: ControllerProfile, migration: Migration,
-          generated: ClusterState) -> Proof:
-    """Route every probe through both sides; `generated` holds the written manifests plus the Services."""
+          generated: ClusterState, paths: bool = False) -> Proof:
+    """Route every probe through both sides; `generated` holds the written manifests plus the Services.
+
+    `paths` compares the path the backend is asked for too (see outcome_of)."""
     proof = Proof()
     routing = routing_for(generated)
     ingress_table = table_for(original, profile)
@@ -294,7 +301,7 @@ def prove(original: ClusterState, profile: ControllerProfile, migration: Migrati
 
         for request, b, a, ob, oa in compare(requests, before, original, after, generated,
                                              nginx_protocol if profile.reads_nginx_annotations else _http,
-                                             after_protocol):
+                                             after_protocol, paths):
             proof.differences.append(_difference(profile, migration, lost, request, b, routing, gateway, a, ob, oa,
                                                  causes))
     return proof
@@ -422,7 +429,7 @@ class Result:
 
 
 def migrate_and_prove(state: ClusterState, profile: ControllerProfile, gateway_class: str | None = None,
-                      emitter: str = "standard") -> Result:
+                      emitter: str = "standard", paths: bool = False) -> Result:
     """Convert, render, load the rendered YAML back as files are loaded, and prove it against the Ingresses."""
     from explorer.migrate.gateway import render, to_gateway_api
     from explorer.model.load import load_texts
@@ -433,7 +440,7 @@ def migrate_and_prove(state: ClusterState, profile: ControllerProfile, gateway_c
     loaded = load_texts(files)
     kept = [o for o in state.objects if not isinstance(o, Ingress)]
     generated = ClusterState([*kept, *loaded.objects], loaded.problems, tuple(files))
-    return Result(migration, files, generated, prove(state, profile, migration, generated))
+    return Result(migration, files, generated, prove(state, profile, migration, generated, paths))
 
 
 def prove_conversion(before: ClusterState, after: ClusterState, profile: ControllerProfile) -> Proof:
@@ -460,7 +467,7 @@ def prove_conversion(before: ClusterState, after: ClusterState, profile: Control
         def route_after(r: Request, lb: str | None = lb) -> Decision:
             return evaluate(t_after, r, lb)
 
-        for request, b, a, ob, oa in compare(requests, route_before, before, route_after, after):
+        for request, b, a, ob, oa in compare(requests, route_before, before, route_after, after, paths=True):
             proof.differences.append(_converted_difference(request, b, a, ob, oa))
     return proof
 
