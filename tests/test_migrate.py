@@ -384,3 +384,21 @@ def test_one_request_explained_answers_as_the_proof_compares_it(source: str) -> 
             assert gateway_outcome(route_gateway(routing, request, "default/nginx"), paths=paths) == fast, request.url
         kinds.add(fast[0])
     assert {"forward", "redirect"} <= kinds
+
+
+def test_a_readiness_probe_gke_ingress_read_becomes_a_health_check_policy() -> None:
+    """GKE Ingress made its health check from the readinessProbe (GET /healthz); GKE Gateway reads none."""
+    state = load([SAMPLES / "health-check-trap" / "fix-readiness-probe"])
+    gce = get_profile("gce")
+    plain = migrate_and_prove(state, gce)
+    named = [a for a in plain.migration.annotations if a.annotation == "readinessProbe of Service default/web"]
+    assert named and named[0].handling == "not-converted" and named[0].value == "/healthz"
+    assert "--emitter gke" in named[0].why
+    gke = migrate_and_prove(state, gce, None, "gke")
+    policy, = [o.meta.raw for o in gke.generated.others if o.meta.kind == "HealthCheckPolicy"]
+    assert policy["spec"]["default"]["config"] == {"type": "HTTP", "httpHealthCheck": {"requestPath": "/healthz"}}
+    assert policy["spec"]["targetRef"]["name"] == "web"
+    assert not [a for a in gke.migration.annotations if a.annotation.startswith("readinessProbe")]
+    # the trap itself (no probe, / answers 302) gets no policy: the Ingress's check was GET / too
+    trap = migrate_and_prove(load([SAMPLES / "health-check-trap" / "trap"]), gce, None, "gke")
+    assert not [o for o in trap.generated.others if o.meta.kind == "HealthCheckPolicy"]

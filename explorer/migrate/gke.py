@@ -55,12 +55,13 @@ def gke_policies(state: ClusterState, profile: ControllerProfile, served: list[I
                 continue
             done.add(key)
             chosen, others = _config_of(service)
-            if chosen is None:
-                continue
-            config = find_object(state, "BackendConfig", service.meta.namespace, chosen, "cloud.google.com/")
+            config = find_object(state, "BackendConfig", service.meta.namespace, chosen, "cloud.google.com/") \
+                if chosen is not None else None
+            spec = spec_of(config) if config is not None else {}
+            if not isinstance(spec.get("healthCheck"), dict):
+                _from_readiness(state, ingress, ref, service, out, write)
             if config is None:
                 continue
-            spec = spec_of(config)
             if not write:
                 out.annotations.append(AnnotationNote(
                     ingress.meta.key, f"BackendConfig {service.meta.namespace}/{chosen}", ", ".join(sorted(spec)),
@@ -170,3 +171,38 @@ def _gateway_policies(state: ClusterState, served: list[Ingress], out: Any) -> N
             "spec": {"default": {"sslPolicy": policy},
                      "targetRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gw_name}}}))
         out.not_simulated.append(f"GCPGatewayPolicy {gateway}: {POLICY_KINDS['GCPGatewayPolicy']}")
+
+
+def _from_readiness(state: ClusterState, ingress: Ingress, ref: Any, service: Service, out: Any, write: bool) -> None:
+    """GKE Ingress copies a usable readinessProbe into the health check it creates (ingress-gce
+    pkg/translator/healthchecks.go); GKE Gateway does not read readinessProbes: its default check is
+    `GET /` on the serving port (GKE docs on HealthCheckPolicy; not verified against a cluster here).
+    So the path the probe gave the Ingress is carried over as a HealthCheckPolicy, or named."""
+    from explorer.migrate.gateway import AnnotationNote, Document
+    from explorer.topology.healthcheck import find_usable_probe
+    from explorer.topology.pods import pods_for_service
+
+    port = service.find_port(ref)
+    if port is None:
+        return
+    usable, _ = find_usable_probe(service, port, pods_for_service(state, service))
+    if usable is None or usable.path == "/":
+        return
+    probe = usable.probe
+    what = (f"readinessProbe of Pod {usable.pod} container {usable.container} (GET {usable.path}), which GKE "
+            f"Ingress made the health check of Service {service.meta.key} from")
+    if not write:
+        out.annotations.append(AnnotationNote(
+            ingress.meta.key, f"readinessProbe of Service {service.meta.key}", usable.path, "not-converted",
+            f"{what}; GKE Gateway does not read readinessProbes (its default check is GET /): --emitter gke "
+            "writes a HealthCheckPolicy with that path"))
+        return
+    check: dict[str, Any] = {"requestPath": usable.path}
+    if usable.host:
+        check["host"] = usable.host
+    default = {"checkIntervalSec": probe.period_seconds, "timeoutSec": probe.timeout_seconds,
+               "config": {"type": "HTTP", "httpHealthCheck": check}}
+    out.documents.append(Document(f"{service.meta.namespace}-{service.meta.name}-gke-policies.yaml",
+                                  f"HealthCheckPolicy from the {what} (GKE Gateway does not read readinessProbes)",
+                                  _policy("HealthCheckPolicy", service, default)))
+    out.not_simulated.append(f"HealthCheckPolicy {service.meta.key}: {POLICY_KINDS['HealthCheckPolicy']}")
