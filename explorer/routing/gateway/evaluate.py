@@ -15,12 +15,11 @@ the precedence the table was sorted in; then the rule's filters and backends.
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from explorer.model.gateway import HeaderModifier, PathModifier, RouteFilter, RouteMatch
 from explorer.routing.gateway import hostnames
+from explorer.routing.gateway.regex import full_match
 from explorer.routing.gateway.decision import BackendShare, GatewayDecision, GatewayTraceEntry, GatewayVerdict
 from explorer.routing.decision import Decision
 from explorer.routing.evaluate import route as evaluate
@@ -198,6 +197,9 @@ def _match(d: GatewayDecision, lt: ListenerTable, request: Request, host: str, f
         d.reason = (f"no rule of the routes attached to listener {lt.listener.name!r} matches "
                     f"{request.method} {host}{path}" if lt.routes else
                     f"no HTTPRoute is attached to listener {lt.listener.name!r}")
+        unattached = sorted({e.route for e in trace if e.verdict == "not-attached" and e.route})
+        if unattached:
+            d.reason += f"; not attached (see the trace): HTTPRoute {', '.join(unattached)}"
         return d
     return _act(d, winner, request, path, answer)
 
@@ -212,17 +214,8 @@ def _uses_regex(m: RouteMatch) -> bool:
         v.type == "RegularExpression" for v in (*m.headers, *m.query_params))
 
 
-@lru_cache(maxsize=4096)
-def _regex(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return None
-
-
 def _full(pattern: str, value: str) -> bool:
-    compiled = _regex(pattern)
-    return bool(compiled and compiled.fullmatch(value))
+    return full_match(pattern, value)
 
 
 def path_matches(kind: str, value: str, path: str) -> bool:

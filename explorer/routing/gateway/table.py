@@ -21,6 +21,7 @@ from explorer.model.location import Location
 from explorer.model.state import ClusterState
 from explorer.routing.gateway import hostnames
 from explorer.routing.gateway.implementations import GatewayImplementation, implementation_for
+from explorer.routing.gateway.regex import compile_re2
 
 #: Listener protocols whose traffic is simulated, and the scheme a request uses to reach them.
 SCHEMES = {"HTTP": "http", "HTTPS": "https"}
@@ -253,10 +254,10 @@ def _attach(state: ClusterState, table: GatewayTable, route: HTTPRoute, by_key: 
                 f"none of the route's hostnames ({', '.join(route.hostnames)}) intersects the listeners' ({listed})",
                 "spec.hostnames", route.meta.location))
             continue
-        unsupported = _unsupported(table.implementations[gateway.meta.key], route)
+        unsupported, where = _unsupported(table.implementations[gateway.meta.key], route)
         if unsupported:
             table.conditions.append(Condition(ref_name, str(ref), "Accepted", "False", "UnsupportedValue",
-                                              unsupported, ref.field, ref.location))
+                                              unsupported, *(where or (ref.field, ref.location))))
             continue
         for lt in table.listeners[gateway.meta.key]:
             if lt.listener in fitting:
@@ -273,15 +274,35 @@ def _attach(state: ClusterState, table: GatewayTable, route: HTTPRoute, by_key: 
                                               "all backendRefs resolved", ref.field, ref.location))
 
 
-def _unsupported(impl: GatewayImplementation, route: HTTPRoute) -> str:
+def _unsupported(impl: GatewayImplementation, route: HTTPRoute) -> tuple[str, tuple[str, Location] | None]:
+    """Why the implementation refuses the route (UnsupportedValue), and the field and line to point at."""
     for rule in route.rules:
         for f in _all_filters(rule):
             if f.type not in impl.supported_filters:
-                return f"{impl.title} does not support filter type {f.type} ({f.field})"
+                return f"{impl.title} does not support filter type {f.type} ({f.field})", None
         for m in rule.matches:
             if m.path.type not in impl.supported_path_types:
-                return f"{impl.title} does not support path match type {m.path.type} ({m.field})"
-    return ""
+                return f"{impl.title} does not support path match type {m.path.type} ({m.field})", None
+            refused = _refused_regex(impl, m)
+            if refused:
+                return refused
+    return "", None
+
+
+def _refused_regex(impl: GatewayImplementation, m: RouteMatch) -> tuple[str, tuple[str, Location]] | None:
+    """A RegularExpression value the implementation's engine (RE2) refuses: the route is not accepted (as
+    Envoy Gateway reports an invalid regex), rather than a rule that silently never matches."""
+    values = [(f"{m.field}.path.value", m.path.value)] if m.path.type == "RegularExpression" else []
+    values += [(f"{m.field}.headers[{i}].value", h.value) for i, h in enumerate(m.headers)
+               if h.type == "RegularExpression"]
+    values += [(f"{m.field}.queryParams[{i}].value", q.value) for i, q in enumerate(m.query_params)
+               if q.type == "RegularExpression"]
+    for where, value in values:
+        compiled, why = compile_re2(value)
+        if compiled is None:
+            return (f"{where} is not a valid {impl.regex_flavour.split(' ', 1)[0]} expression ({why})",
+                    (where, m.location))
+    return None
 
 
 def _all_filters(rule: HTTPRouteRule) -> Iterable[RouteFilter]:
