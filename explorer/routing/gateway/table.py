@@ -62,6 +62,25 @@ class Backend:
 
 
 @dataclass(frozen=True, slots=True)
+class Mirror:
+    """One RequestMirror filter and its backendRef, resolved as a backendRef is (a copy goes to a valid one)."""
+
+    filter: RouteFilter
+    backend: Backend
+
+    @property
+    def percent(self) -> float:
+        """The share of requests copied: percent, else fraction, else all (the CRD's default)."""
+        m = self.filter.request_mirror
+        assert m is not None
+        if m.percent is not None:
+            return float(m.percent)
+        if m.fraction is not None:
+            return 100.0 * m.fraction[0] / m.fraction[1] if m.fraction[1] else 0.0
+        return 100.0
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One match of one rule of one route attached to one listener, in precedence order."""
 
@@ -74,6 +93,8 @@ class Entry:
     backends: tuple[Backend, ...]
     key: tuple[object, ...]  # the precedence key (smaller first)
     notes: tuple[str, ...] = ()
+    mirrors: tuple[Mirror, ...] = ()  # the rule's RequestMirror filters
+    backend_mirrors: tuple[tuple[Mirror, ...], ...] = ()  # per backendRef, its own RequestMirror filters
 
 
 @dataclass
@@ -149,6 +170,16 @@ def _resolve(state: ClusterState, route: HTTPRoute, ref: HTTPBackendRef) -> Back
     return Backend(ref, None, f"Service {r.namespace}/{r.name} port {r.port}")
 
 
+def _mirrors(state: ClusterState, route: HTTPRoute, filters: tuple[RouteFilter, ...]) -> tuple[Mirror, ...]:
+    out = []
+    for f in filters:
+        if f.request_mirror is not None:
+            ref = HTTPBackendRef(f.request_mirror.backend, 1, (), f"{f.field}.requestMirror.backendRef",
+                                 f.location or route.meta.location)
+            out.append(Mirror(f, _resolve(state, route, ref)))
+    return tuple(out)
+
+
 def _granted(state: ClusterState, route: HTTPRoute, namespace: str, name: str) -> bool:
     return any(g.meta.namespace == namespace and g.allows(GROUP, "HTTPRoute", route.meta.namespace, "", "Service", name)
                for g in state.reference_grants)
@@ -208,9 +239,12 @@ def compile_gateways(state: ClusterState) -> GatewayTable:
                 on_listener = hostnames.intersect(lt.listener.hostname, route.hostnames)
                 for ri, rule in enumerate(route.rules):
                     backends = tuple(_resolve(state, route, b) for b in rule.backend_refs)
+                    mirrors = _mirrors(state, route, rule.filters)
+                    own = tuple(_mirrors(state, route, b.filters) for b in rule.backend_refs)
                     for mi, match in enumerate(rule.matches):
                         lt.entries.append(Entry(route, ri, rule, mi, match, on_listener, backends,
-                                                _precedence(impl, route, ri, mi, match)))
+                                                _precedence(impl, route, ri, mi, match), mirrors=mirrors,
+                                                backend_mirrors=own))
             lt.entries.sort(key=lambda e: e.key)
     return table
 
@@ -220,6 +254,8 @@ def _attach(state: ClusterState, table: GatewayTable, route: HTTPRoute, by_key: 
     """Attach a route through each parentRef; write Accepted and ResolvedRefs as a controller would."""
     ref_name = f"HTTPRoute/{route.meta.key}"
     resolved = [_resolve(state, route, b) for rule in route.rules for b in rule.backend_refs]
+    resolved += [m.backend for rule in route.rules for filters in (rule.filters, *(b.filters for b in rule.backend_refs))
+                 for m in _mirrors(state, route, filters)]  # a mirror's backendRef counts for ResolvedRefs too
     if not route.parent_refs:
         table.conditions.append(Condition(ref_name, "", "Accepted", "False", "NoMatchingParent",
                                           "the route names no parentRefs: it is attached to no Gateway",
