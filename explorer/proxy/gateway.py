@@ -112,7 +112,10 @@ async def handle(handler: "RequestHandler", request: web.BaseRequest, rid: int, 
         lower = key.lower()
         if lower in HOP_BY_HOP or lower == "content-length" or lower.startswith("x-ingress-explorer-"):
             continue
-        headers.add(key, value)
+        if key in headers:  # one line per name, values joined (RFC 9110 5.3), as `route` shows requestHeaders
+            headers[key] = f"{headers[key]}{'; ' if lower == 'cookie' else ','}{value}"
+        else:
+            headers[key] = value
     client = request.remote or ""
     earlier = request.headers.get("X-Forwarded-For")
     headers["X-Forwarded-For"] = f"{earlier}, {client}" if earlier else client
