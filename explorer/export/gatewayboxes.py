@@ -38,6 +38,18 @@ def gateway_diagrams(state: ClusterState, routing: GatewayRouting, gateway: str 
     return out
 
 
+def rule_diagram(state: ClusterState, routing: GatewayRouting, key: str, lt: ListenerTable, entry: Entry) -> Diagram:
+    """One rule on one listener, drawn from the answer to the request it is written for (the TUI's rows)."""
+    return _diagram(state, routing, key, lt, entry)
+
+
+def listener_diagram(routing: GatewayRouting, key: str, lt: ListenerTable) -> Diagram:
+    """A listener no rule is attached to: the client, the Gateway, and why nothing is behind it."""
+    why = _refusals(routing, key, lt)
+    return Diagram([_client(lt.listener.hostname or "example.com", "/"), _gateway_box(key, lt, "broken")],
+                   [Link("broken", why)], f"listener {lt.listener.name}: {why}")
+
+
 def _refusals(routing: GatewayRouting, key: str, lt: ListenerTable) -> str:
     if lt.scheme is None:
         return f"protocol {lt.listener.protocol} is not simulated"
@@ -46,6 +58,11 @@ def _refusals(routing: GatewayRouting, key: str, lt: ListenerTable) -> str:
     if refused:
         return "no route attached: " + "; ".join(f"{c.object} {c.reason}" for c in refused)
     return "no HTTPRoute attached"
+
+
+def example_request(entry: Entry, lt: ListenerTable) -> Request:
+    """The request a rule is written for (its first match's path, a hostname it serves, the listener's port)."""
+    return _example(entry, lt)
 
 
 def _example(entry: Entry, lt: ListenerTable) -> Request:
@@ -62,15 +79,37 @@ def _example(entry: Entry, lt: ListenerTable) -> Request:
 
 def _diagram(state: ClusterState, routing: GatewayRouting, key: str, lt: ListenerTable, entry: Entry) -> Diagram:
     request = _example(entry, lt)
-    d = route_gateway(routing, request, key)
+    return _drawn(state, key, lt, entry, route_gateway(routing, request, key))
+
+
+def request_diagram(state: ClusterState, routing: GatewayRouting, d: GatewayDecision) -> Diagram:
+    """What one request did (the TUI's Flow mode): its listener, the rule that took it, what answered."""
+    request = d.request
+    gateway = next((g for g in routing.gateways.gateways if g.meta.key == d.gateway), None)
+    lt = next((lt for lt in routing.gateways.listeners_of(gateway) if lt.listener.name == d.listener), None) \
+        if gateway is not None else None
+    if lt is None:
+        boxes = [_client(request.host, request.path, request.method, request.headers),
+                 Box(f"Gateway {d.gateway or '?'}", ("no listener takes it",), "broken")]
+        return Diagram(boxes, [Link("broken", d.reason)], f"{request.method} {request.url} → {_answer(d)}", stop=1)
+    key = f"{d.route_namespace}/{d.route_name}"
+    entry = next((e for e in lt.entries if e.route.meta.key == key and e.rule_index == d.rule_index
+                  and e.match_index == d.match_index), None) if d.route_name else None
+    return _drawn(state, d.gateway, lt, entry, d)
+
+
+def _drawn(state: ClusterState, key: str, lt: ListenerTable, entry: Entry | None, d: GatewayDecision) -> Diagram:
+    request = d.request
     boxes = [_client(request.host, request.path, request.method, request.headers), _gateway_box(key, lt, "ok")]
     links = [Link()]
-    rule_state: HopState = "ok" if d.route_name == entry.route.meta.name and d.rule_index == entry.rule_index \
-        else "unknown"
-    boxes.append(Box("HTTPRoute rule", (f"{entry.route.meta.key}", f"rule {entry.rule_index}: {_match(entry.match)}",
-                                        *(f"filter {f.type}" for f in entry.rule.filters)), rule_state,
-                     extra=(str(entry.match.location),)))
-    links.append(Link() if rule_state == "ok" else Link("unknown", "another rule goes first: " + d.reason))
+    if entry is not None:
+        rule_state: HopState = "ok" if d.route_name == entry.route.meta.name and d.rule_index == entry.rule_index \
+            else "unknown"
+        boxes.append(Box("HTTPRoute rule", (f"{entry.route.meta.key}",
+                                            f"rule {entry.rule_index}: {_match(entry.match)}",
+                                            *(f"filter {f.type}" for f in entry.rule.filters)), rule_state,
+                         extra=(str(entry.match.location),)))
+        links.append(Link() if rule_state == "ok" else Link("unknown", "another rule goes first: " + d.reason))
     notes: list[tuple[HopState, str]] = []
     stop = None
     if d.outcome == "redirect":

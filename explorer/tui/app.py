@@ -159,8 +159,9 @@ class IngressExplorer(ExplorerApp):
     @property
     def profiles(self) -> dict[str, ControllerProfile]:
         from explorer.routing import PROFILES
+        from explorer.routing.gateway.compile import GATEWAY_PROFILE  # Gateway API: Gateways and HTTPRoutes
 
-        return PROFILES
+        return {**PROFILES, GATEWAY_PROFILE.name: GATEWAY_PROFILE}
 
     @property
     def profile(self) -> ControllerProfile:
@@ -624,7 +625,9 @@ class IngressExplorer(ExplorerApp):
     # ------------------------------------------------------------ actions
 
     def action_switch_controller(self) -> None:
-        names = list(self.profiles)
+        state = self.view.state if self.view is not None else None  # gateway: only where there are Gateways
+        names = [n for n in self.profiles if n != "gateway" or (state is not None and state.gateways)
+                 or n == self.controller]
         self.controller = names[(names.index(self.controller) + 1) % len(names)]
         self._update_subtitle()
         self.notify(f"now routing as {self.profile.title}", title="Controller")
@@ -731,6 +734,12 @@ class IngressExplorer(ExplorerApp):
 
     def suggested_url(self) -> str:
         """The selected rule's own request, or the first rule's."""
+        if self.explore is not None and self.view is not None and (self.view.state.gateways or self.view.state.http_routes):
+            from explorer.tui.gateway_flow import row_url  # a Gateway listener or HTTPRoute rule row
+
+            url = row_url(self.explore.table.current_item())
+            if url is not None:
+                return url
         row = self._selected_row()
         if row is None and self.view is not None and self.view.rows:
             row = self.view.rows[0]
