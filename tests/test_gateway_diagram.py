@@ -49,3 +49,28 @@ def test_a_listener_nothing_can_attach_to_is_drawn_broken_with_why() -> None:
 def test_no_gateway_exits_2() -> None:
     out = _diagram("-f", str(ROOT / "sample-manifests" / "article-v1"))
     assert out.returncode == 2 and "no Gateway" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_one_requests_way_is_drawn_as_the_evaluator_answers_it() -> None:
+    """request_diagram (the lesson screen's goal and now): the header, the rule it matched, what answered."""
+    from explorer.export.gatewayboxes import request_diagram
+    from explorer.model import load
+    from explorer.routing import Request
+    from explorer.routing.gateway import routing_for
+
+    state = load([ROOT / "sample-manifests" / "gateway-api-traffic"])
+    routing = routing_for(state)
+    canary = request_diagram(state, routing, Request.from_url("http://foo-bar.com/foo/x",
+                                                             headers=(("x-canary", "always"),)))
+    titles = [box.title for box in canary.boxes]
+    assert titles == ["client", "Gateway default/my-gateway", "HTTPRoute rule", "Service", "Pods"]
+    assert "x-canary:\u00a0always" in canary.boxes[0].lines
+    assert any("x-canary: always" in line for line in canary.boxes[2].lines)
+    assert canary.boxes[3].lines == ("default/my-nodeport-02:8081",)
+    moved = request_diagram(state, routing, Request.from_url("http://foo-bar.com/old/x"))
+    assert moved.boxes[-1].title == "the Gateway answers" and "to http://foo-bar.com/bar/x" in moved.boxes[-1].lines
+    assert any("filter RequestRedirect" in line for line in moved.boxes[2].lines)
+    nowhere = request_diagram(state, routing, Request.from_url("http://other.example.com/"))
+    assert nowhere.boxes[-1].title == "the Gateway answers" and nowhere.boxes[-1].state == "broken"
+    refused = request_diagram(state, routing, Request.from_url("http://foo-bar.com:8080/foo"))
+    assert refused.boxes[-1].state == "broken" and "no listener on port 8080" in refused.boxes[-1].lines[0]

@@ -29,6 +29,7 @@ DATA = Path(__file__).resolve().parent / "data" / "lessons"
     ("typo-field", "lesson.yaml:12", "steps[0].hint: unknown field; did you mean hints?"),
     ("missing-start", "lesson.yaml:6", "no such file"),
     ("route-without-expectation", "lesson.yaml:18", "say either service"),
+    ("gateway-route-check", "lesson.yaml:18", "check a Gateway with request checks"),
 ])
 def test_a_broken_lesson_says_file_line_and_what_to_write(name, where, says):
     with pytest.raises(LessonError) as caught:
@@ -54,7 +55,7 @@ def test_lessons_are_found_by_id_or_by_number():
     catalog = load_catalog()
     assert catalog.find("9") is catalog.get("health-checks")
     assert catalog.find("tls").order == 7
-    assert catalog.find("11") is None
+    assert catalog.find("99") is None
 
 
 # ------------------------------------------------------------------ solutions
@@ -179,6 +180,22 @@ def test_proxy_checks_are_judged_from_what_was_seen_in_both_languages():
     assert not made_up.passed and "made one up" in made_up.reason
     fallback = TLSCheck("other.example.com", covers=False)
     assert judge_certificate(fallback, "en", GCE, b"der", None, ("foo.example.com",), "first certificate").passed
+
+
+def test_a_request_check_sends_headers_and_a_body_and_judges_response_headers_without_showing_a_password():
+    check = RequestCheck("http://x/admin", 401, method="POST", body_bytes=3 << 20,
+                         headers=(("Authorization", "Basic YWRtaW46c2hvcC1hZG1pbi1wdw=="),),
+                         response_headers=(("WWW-Authenticate", 'Basic realm="Shop admin"'),))
+    asked = judge_response(check, "en", NGINX, 401, "-", "-", None, headers=(("www-authenticate", 'Basic realm="x"'),))
+    assert not asked.passed and 'expected WWW-Authenticate: Basic realm="Shop admin"' in asked.reason
+    assert "POST http://x/admin" in asked.expected and "a body of 3 MiB" in asked.expected
+    assert "Authorization: Basic admin:…" in asked.expected and "shop-admin-pw" not in asked.expected
+    assert "YWRt" not in asked.expected
+    ok = judge_response(check, "ja", NGINX, 401, "-", "-", None,
+                        headers=(("WWW-Authenticate", 'Basic realm="Shop admin"'),))
+    assert ok.passed and "本文 3 MiB" in ok.expected
+    missing = judge_response(check, "ja", NGINX, 401, "-", "-", None)
+    assert not missing.passed and "WWW-Authenticate ヘッダーなし" in missing.reason
 
 
 def test_history_decides_what_the_controller_does():

@@ -49,7 +49,7 @@ exit status: 0 success (check: the step passed), 1 check failed, 2 usage or inpu
 def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     parser = sub.add_parser("lessons", help=help_text, epilog=EPILOG,
                             formatter_class=argparse.RawDescriptionHelpFormatter,
-                            description="Ten lessons on Kubernetes Ingress, in English and Japanese, checked "
+                            description="Lessons on Kubernetes Ingress and Gateway API, in English and Japanese, checked "
                             "mechanically on your own manifests.")
     lang = argparse.ArgumentParser(add_help=False)
     lang.add_argument("--lang", choices=("en", "ja"), default=argparse.SUPPRESS,

@@ -170,7 +170,7 @@ _TABLE = (
          "health-checks", "GKE docs (health check: only 200 is healthy); kubelet: 200-399 is success"),
     # ---- Gateway API: the status conditions a controller would write
     Code("IE8001", "error", "ignored", "HTTPRoute not accepted by a parent Gateway (Accepted=False, with the spec's reason)",
-         None, "Gateway API RouteConditionAccepted: NoMatchingParent, NotAllowedByListeners, "
+         "gateway-api", "Gateway API RouteConditionAccepted: NoMatchingParent, NotAllowedByListeners, "
          "NoMatchingListenerHostname, UnsupportedValue"),
     Code("IE8002", "error", "broken", "HTTPRoute backendRef does not resolve (ResolvedRefs=False): its share answers 500", None,
          "Gateway API RouteConditionResolvedRefs: BackendNotFound, RefNotPermitted, InvalidKind"),
@@ -178,7 +178,8 @@ _TABLE = (
          "Gateway API ListenerConditionAccepted/ResolvedRefs/Conflicted: UnsupportedProtocol, "
          "InvalidCertificateRef, RefNotPermitted, ProtocolConflict"),
     # ---- ingress-nginx annotations (explorer/diagnostics/nginx_annotations.py, docs/annotations.md)
-    Code("IE7001", "warning", "ignored", "unknown nginx.ingress.kubernetes.io annotation (a typo), with a did-you-mean", None,
+    Code("IE7001", "warning", "ignored", "unknown nginx.ingress.kubernetes.io annotation (a typo), with a did-you-mean",
+         "nginx-annotations",
          "-"),
     Code("IE7002", "error", "broken", "annotation value ingress-nginx refuses (bad CIDR, size, code): Ingress refused, 503, "
          "or ignored", None, "ingress-nginx: validation error on ingress / contains invalid value"),
@@ -188,9 +189,11 @@ _TABLE = (
          None, "-"),
     Code("IE7005", "warning", "risky", "use-regex or rewrite-target turns Prefix /api into a regex matching /apiary", None,
          "-"),
-    Code("IE7006", "error", "broken", "canary Ingress with no mainline (same host, path and pathType)", None,
+    Code("IE7006", "error", "broken", "canary Ingress with no mainline (same host, path and pathType)",
+         "nginx-annotations",
          "ingress-nginx: unable to find real backend for alternative backend"),
-    Code("IE7007", "error", "broken", "basic auth Secret missing or without its auth key: every path answers 503", None,
+    Code("IE7007", "error", "broken", "basic auth Secret missing or without its auth key: every path answers 503",
+         "nginx-annotations",
          "ingress-nginx: error reading secret"),
     Code("IE7008", "warning", "ignored", "another controller's annotation on an ingress-nginx Ingress (nginx.org/*, alb, legacy "
          "ingress.kubernetes.io/*)", None, "-"),

@@ -79,37 +79,52 @@ def _example(entry: Entry, lt: ListenerTable) -> Request:
 
 def _diagram(state: ClusterState, routing: GatewayRouting, key: str, lt: ListenerTable, entry: Entry) -> Diagram:
     request = _example(entry, lt)
-    return _drawn(state, key, lt, entry, route_gateway(routing, request, key))
-
-
-def request_diagram(state: ClusterState, routing: GatewayRouting, d: GatewayDecision) -> Diagram:
-    """What one request did (the TUI's Flow mode): its listener, the rule that took it, what answered."""
-    request = d.request
-    gateway = next((g for g in routing.gateways.gateways if g.meta.key == d.gateway), None)
-    lt = next((lt for lt in routing.gateways.listeners_of(gateway) if lt.listener.name == d.listener), None) \
-        if gateway is not None else None
-    if lt is None:
-        boxes = [_client(request.host, request.path, request.method, request.headers),
-                 Box(f"Gateway {d.gateway or '?'}", ("no listener takes it",), "broken")]
-        return Diagram(boxes, [Link("broken", d.reason)], f"{request.method} {request.url} → {_answer(d)}", stop=1)
-    key = f"{d.route_namespace}/{d.route_name}"
-    entry = next((e for e in lt.entries if e.route.meta.key == key and e.rule_index == d.rule_index
-                  and e.match_index == d.match_index), None) if d.route_name else None
-    return _drawn(state, d.gateway, lt, entry, d)
-
-
-def _drawn(state: ClusterState, key: str, lt: ListenerTable, entry: Entry | None, d: GatewayDecision) -> Diagram:
-    request = d.request
+    d = route_gateway(routing, request, key)
     boxes = [_client(request.host, request.path, request.method, request.headers), _gateway_box(key, lt, "ok")]
     links = [Link()]
-    if entry is not None:
-        rule_state: HopState = "ok" if d.route_name == entry.route.meta.name and d.rule_index == entry.rule_index \
-            else "unknown"
-        boxes.append(Box("HTTPRoute rule", (f"{entry.route.meta.key}",
-                                            f"rule {entry.rule_index}: {_match(entry.match)}",
-                                            *(f"filter {f.type}" for f in entry.rule.filters)), rule_state,
-                         extra=(str(entry.match.location),)))
-        links.append(Link() if rule_state == "ok" else Link("unknown", "another rule goes first: " + d.reason))
+    rule_state: HopState = "ok" if d.route_name == entry.route.meta.name and d.rule_index == entry.rule_index \
+        else "unknown"
+    boxes.append(Box("HTTPRoute rule", (f"{entry.route.meta.key}", f"rule {entry.rule_index}: {_match(entry.match)}",
+                                        *(f"filter {f.type}" for f in entry.rule.filters)), rule_state,
+                     extra=(str(entry.match.location),)))
+    links.append(Link() if rule_state == "ok" else Link("unknown", "another rule goes first: " + d.reason))
+    return _ending(state, request, d, boxes, links)
+
+
+def request_diagram(state: ClusterState, routing: GatewayRouting, request: Request, gateway: str | None = None
+                    ) -> Diagram:
+    """One request's way through a Gateway, drawn from the one evaluator's answer (a lesson's goal and now).
+
+    Client, the Gateway listener that took it, the HTTPRoute rule that matched, then what answered:
+    the Gateway itself (404, 500, a redirect) or the Service and the workloads behind it."""
+    d = route_gateway(routing, request, gateway)
+    boxes = [_client(request.host, request.path, request.method,
+                     tuple(h for h in request.headers if h[0].lower() != "host"))]
+    gw = next((g for g in routing.gateways.gateways if g.meta.key == d.gateway), None)
+    lt = next((lt for lt in routing.gateways.listeners_of(gw) if lt.listener.name == d.listener
+               and lt.listener.port == d.listener_port), None) if gw is not None else None
+    if lt is None:  # refused: no listener on the port or for the protocol
+        boxes.append(Box(f"Gateway {d.gateway}", (d.reason,), "broken", "refused"))
+        return Diagram(boxes, [Link("broken", d.reason)], f"{request.method} {request.url} → {_answer(d)}", stop=1)
+    boxes.append(_gateway_box(d.gateway, lt, "ok"))
+    links = [Link()]
+    if d.route_name:
+        entry = next((e for e in lt.entries if e.route.meta.name == d.route_name
+                      and e.route.meta.namespace == d.route_namespace and e.rule_index == d.rule_index
+                      and e.match_index == (d.match_index or 0)), None)
+        lines = [f"{d.route_namespace}/{d.route_name}", f"rule {d.rule_index}"
+                 + (f": {_match(entry.match)}" if entry is not None else "")]
+        if entry is not None:
+            lines += [f"filter {f.type}" for f in entry.rule.filters]
+        boxes.append(Box("HTTPRoute rule", tuple(lines), "ok",
+                         extra=(str(entry.match.location),) if entry is not None else ()))
+        links.append(Link())
+    return _ending(state, request, d, boxes, links)
+
+
+def _ending(state: ClusterState, request: Request, d: GatewayDecision, boxes: list[Box], links: list[Link]
+            ) -> Diagram:
+    """What answered: the Gateway itself, or the Service and the workloads behind it."""
     notes: list[tuple[HopState, str]] = []
     stop = None
     if d.outcome == "redirect":

@@ -18,7 +18,7 @@ from explorer.lessons.spec import (
 )
 from explorer.lessons.text import LANGS, Text, reflow
 from explorer.model.yamldoc import YAMLError, parse_documents
-from explorer.routing.profile import PROFILES
+from explorer.lessons.controllers import NAMES as CONTROLLERS
 
 LESSON_FILE = "lesson.yaml"
 
@@ -118,8 +118,8 @@ class _Reader:
         value = node.get(key)
         if value is None:
             return None
-        if value not in PROFILES:
-            raise self.fail(node, f"{field}.{key}", f"unknown controller {value!r}; use {' or '.join(PROFILES)}",
+        if value not in CONTROLLERS:
+            raise self.fail(node, f"{field}.{key}", f"unknown controller {value!r}; use {' or '.join(CONTROLLERS)}",
                             key)
         return value
 
@@ -167,6 +167,10 @@ class _Reader:
             if not isinstance(node[key], list):
                 raise self.fail(node, f"{field}.{key}", "expected a list", key)
         checks = tuple(self.check(c, f"{field}.checks[{i}]") for i, c in enumerate(node["checks"]))
+        for i, c in enumerate(checks):
+            if isinstance(c, (RouteCheck, HopsCheck)) and (c.profile or profile) == "gateway":
+                raise self.fail(node["checks"][i], f"{field}.checks[{i}]", "route and hops checks are for "
+                                "Ingress controllers; check a Gateway with request checks (real traffic)")
         hints = tuple(self.text(node["hints"], f"{field}.hints", i) for i in range(len(node["hints"])))
         solution = tuple(self.solution(op, f"{field}.solution[{i}]") for i, op in enumerate(node["solution"]))
         demo = None
@@ -253,7 +257,7 @@ def _int(value: Any, name: str) -> int | None:
 def _route(n: dict) -> RouteCheck:
     check = RouteCheck(str(n["route"]), _opt_str(n.get("host")), _opt_str(n.get("service")), _opt_str(n.get("port")),
                        _int(n.get("status"), "status"), _opt_str(n.get("location")), n.get("default_backend"),
-                       n.get("profile"))
+                       n.get("profile"), _opt_str(n.get("client")))
     if (check.service is None) == (check.status is None):
         raise ValueError("say either service (where it must arrive) or status (what the controller answers)")
     if check.default_backend not in (None, "ingress", "controller"):
@@ -316,8 +320,22 @@ def _request(n: dict) -> RequestCheck:
     status = _int(n.get("status"), "status")
     if status is None:
         raise ValueError("status is required")
+    body = _int(n.get("body_bytes"), "body_bytes") or 0
+    if body < 0:
+        raise ValueError("body_bytes is a size in bytes")
     return RequestCheck(str(n["request"]), status, _opt_str(n.get("host")), _opt_str(n.get("service")),
-                        _opt_str(n.get("location")), n.get("profile"), _opt_str(n.get("backend")))
+                        _opt_str(n.get("location")), n.get("profile"), _opt_str(n.get("backend")),
+                        str(n.get("method") or "GET").upper(), _headers(n.get("headers"), "headers"), body,
+                        _headers(n.get("response_headers"), "response_headers"))
+
+
+def _headers(value: Any, name: str) -> tuple[tuple[str, str], ...]:
+    """A mapping of header names to values, as written; values are texts (quote numbers)."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ValueError(f"{name} is a mapping of header names to texts")
+    return tuple((str(k), v) for k, v in value.items())
 
 
 def _tls(n: dict) -> TLSCheck:
@@ -329,7 +347,7 @@ def _tls(n: dict) -> TLSCheck:
 
 
 _CHECKS: dict[str, tuple[tuple[str, ...], Callable[[dict], Check]]] = {
-    "route": (("host", "service", "port", "status", "location", "default_backend"), _route),
+    "route": (("host", "service", "port", "status", "location", "default_backend", "client"), _route),
     "finding": (("present", "absent", "object"), _finding),
     "health": (("state", "port"), _health),
     "health_check": (("path", "source", "port"), _health_check),
@@ -338,6 +356,7 @@ _CHECKS: dict[str, tuple[tuple[str, ...], Callable[[dict], Check]]] = {
     "address_changed": ((), _address_change),
     "service_type": (("type",), _service_type),
     "hops": (("through", "host"), _hops),
-    "request": (("status", "host", "service", "location", "backend"), _request),
+    "request": (("status", "host", "service", "location", "backend", "method", "headers", "body_bytes",
+                 "response_headers"), _request),
     "tls": (("secret", "covers"), _tls),
 }

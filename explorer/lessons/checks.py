@@ -13,6 +13,8 @@ Every failing result says what it got, why, and where to look: the field
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -27,7 +29,8 @@ from explorer.lessons.spec import (
     AddressChangeCheck, AddressCheck, Check, CleanCheck, ProbeCheck, ServiceTypeCheck, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, RequestCheck, RouteCheck,
     Step, TLSCheck, needs_proxy,
 )
-from explorer.routing import ControllerProfile, Decision, Request, get_profile, route
+from explorer.lessons.controllers import lesson_profile
+from explorer.routing import ControllerProfile, Decision, Request, route
 from explorer.topology.controller import BackendService, ControllerState, reconcile
 from explorer.topology.flow import resolve
 
@@ -72,7 +75,7 @@ def check_step(step: Step, attempt: Attempt, lang: str) -> StepResult:
 
 
 def profile_of(check: Check, default: str) -> ControllerProfile:
-    return get_profile(check.profile or default)
+    return lesson_profile(check.profile or default)
 
 
 def evaluate(check: Check, attempt: Attempt, lang: str, default_profile: str) -> CheckResult:
@@ -90,6 +93,10 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
     controller = profile.title
     named: str | None = getattr(check, "host", None)
     host = say("host", lang, host=named) if named else ""
+    if isinstance(check, RouteCheck) and check.client:
+        host += say("want.client", lang, client=check.client)
+    if isinstance(check, RequestCheck):
+        host += _sent(check, lang)
     if isinstance(check, RouteCheck):
         via = say(f"via.{check.default_backend}", lang) if check.default_backend else ""
         if check.service is not None:
@@ -102,7 +109,7 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
         return say("want.route.status", lang, url=check.url, host=host, status=check.status, via=via,
                    controller=controller)
     if isinstance(check, CleanCheck):
-        return say("want.clean", lang, controllers=", ".join(get_profile(p).title for p in check.profiles))
+        return say("want.clean", lang, controllers=", ".join(lesson_profile(p).title for p in check.profiles))
     if isinstance(check, FindingCheck):
         key = "want.finding.present" if check.present else "want.finding.absent"
         return say(key, lang, code=check.code, title=finding_title(check.code, lang), controller=controller)
@@ -127,7 +134,10 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
         location = say("want.request.location", lang, location=check.location) if check.location else ""
         if check.backend:
             location += say("want.request.backend", lang, service=check.backend)
-        return say("want.request", lang, url=check.url, host=host, status=check.status, pod=pod, location=location,
+        for name, value in check.response_headers:
+            location += say("want.request.header", lang, header=f"{name}: {value}")
+        url = check.url if check.method == "GET" else f"{check.method} {check.url}"
+        return say("want.request", lang, url=url, host=host, status=check.status, pod=pod, location=location,
                    controller=controller)
     assert isinstance(check, TLSCheck)
     if not check.covers:
@@ -139,12 +149,43 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
 # ------------------------------------------------------------------ routes
 
 
-def request_of(url: str, host: str | None) -> Request:
-    return Request.from_url(url, headers=(("Host", host),) if host else ())
+def request_of(url: str, host: str | None, client: str | None = None) -> Request:
+    return Request.from_url(url, headers=(("Host", host),) if host else (), client=client or "127.0.0.1")
+
+
+def _sent(check: RequestCheck, lang: str) -> str:
+    """What the request carries besides its URL: headers (credentials by user name only) and a body's size."""
+    shown = [f"{name}: {_header_shown(name, value)}" for name, value in check.headers]
+    out = say("want.request.headers", lang, headers=", ".join(shown)) if shown else ""
+    if check.body_bytes:
+        out += say("want.request.body", lang, size=size_text(check.body_bytes))
+    return out
+
+
+def _header_shown(name: str, value: str) -> str:
+    """Authorization: Basic names its user and hides its password; other credentials are hidden whole."""
+    if name.lower() not in ("authorization", "proxy-authorization", "cookie"):
+        return value
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            user = base64.b64decode(token, validate=True).decode("utf-8").partition(":")[0]
+        except (binascii.Error, UnicodeDecodeError):
+            return "Basic …"
+        return f"Basic {user}:…"
+    return f"{scheme} …" if token else "…"
+
+
+def size_text(n: int) -> str:
+    """1572864 -> 1.5 MiB: sizes as nginx's limits are written (1m = 1 MiB)."""
+    for unit, factor in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= factor:
+            return f"{n / factor:g} {unit}"
+    return f"{n} B"
 
 
 def _route(check: RouteCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
-    decision = route(attempt.state, profile, request_of(check.url, check.host))
+    decision = route(attempt.state, profile, request_of(check.url, check.host, check.client))
     actual = describe_decision(decision, lang, profile)
     ok = _route_matches(check, decision)
     reason, where = "", ""
@@ -251,7 +292,7 @@ def _clean(check: CleanCheck, attempt: Attempt, lang: str, profile: ControllerPr
     """Loading errors and error-level findings, every one with file:line, in file order."""
     seen: dict[tuple[str, str, int, str], Finding] = {}
     for name in check.profiles:
-        for f in attempt.findings(get_profile(name)):
+        for f in attempt.findings(lesson_profile(name)):
             if f.severity == "error":
                 seen.setdefault((f.code, f.location.file, f.location.line, f.message), f)
     errors = sorted(seen.values(), key=lambda f: f.sort_key())
@@ -461,8 +502,10 @@ _JUDGES: dict[type, Callable[..., CheckResult]] = {
 
 
 def judge_response(check: RequestCheck, lang: str, profile: ControllerProfile, status: int | None, pod: str,
-                   backend: str, location: str | None, error: str = "") -> CheckResult:
-    """A response the proxy gave: `backend` as X-Ingress-Explorer-Backend says it (namespace/service:port)."""
+                   backend: str, location: str | None, error: str = "",
+                   headers: tuple[tuple[str, str], ...] = ()) -> CheckResult:
+    """A response the proxy gave: `backend` as X-Ingress-Explorer-Backend says it (namespace/service:port);
+    `headers`, the response's, for `check.response_headers`."""
     expected = expectation(check, lang, profile)
     if status is None:
         return CheckResult(check, False, expected, say("got.request.failed", lang, error=error),
@@ -478,6 +521,11 @@ def judge_response(check: RequestCheck, lang: str, profile: ControllerProfile, s
         reasons.append(say("reason.backend", lang, got=service or "-", want=check.backend))
     if check.location is not None and location != check.location:
         reasons.append(say("reason.status", lang, want=check.location, got=location or "-"))
+    for name, value in check.response_headers:
+        got = next((v for k, v in headers if k.lower() == name.lower()), None)
+        if got != value:
+            reasons.append(say("reason.status", lang, want=f"{name}: {value}",
+                               got=f"{name}: {got}" if got is not None else say("reason.no_header", lang, name=name)))
     return CheckResult(check, not reasons, expected, actual, "; ".join(reasons),
                        f"backend {backend}" if reasons and backend not in ("", "-") else "")
 

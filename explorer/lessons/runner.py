@@ -81,13 +81,15 @@ async def _start(ports: PortFactory, attempt: Attempt, profile: ControllerProfil
 
 async def _run(check, attempt: Attempt, lang: str, profile: ControllerProfile, proxy: TrafficPort) -> CheckResult:
     if isinstance(check, RequestCheck):
-        headers = {"Host": check.host} if check.host else None
+        headers = {"Host": check.host} if check.host else {}
+        headers.update(check.headers)
         try:
-            got = await asyncio.wait_for(proxy.send("GET", check.url, headers=headers), _TIMEOUT)
+            got = await asyncio.wait_for(proxy.send(check.method, check.url, headers=headers or None,
+                                                    body=b"x" * check.body_bytes), _TIMEOUT)
         except Exception as exc:
             return judge_response(check, lang, profile, None, "-", "-", None, _describe(exc))
         location = next((v for k, v in got.headers if k.lower() == "location"), None)
-        return judge_response(check, lang, profile, got.status, got.pod, got.backend, location)
+        return judge_response(check, lang, profile, got.status, got.pod, got.backend, location, headers=got.headers)
     assert isinstance(check, TLSCheck)
     return await _handshake(check, attempt, lang, profile, proxy)
 

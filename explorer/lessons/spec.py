@@ -29,6 +29,7 @@ class RouteCheck:
     location: str | None = None  # a redirect's Location
     default_backend: Literal["ingress", "controller"] | None = None
     profile: str | None = None
+    client: str | None = None  # the client address the controller sees (allow/deny lists); default 127.0.0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,11 @@ class RequestCheck:
     location: str | None = None
     profile: str | None = None
     backend: str | None = None  # the Service the proxy chose (its backend header), whether or not a Pod answered
+    method: str = "GET"
+    headers: tuple[tuple[str, str], ...] = ()  # sent besides Host (a canary header, credentials)
+    body_bytes: int = 0  # a body of this many bytes is sent, with its Content-Length (body-size limits)
+    #: Response headers the answer must carry, with exactly these values (names compared case-insensitively).
+    response_headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

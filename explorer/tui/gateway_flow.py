@@ -71,7 +71,7 @@ def route_request(state: ClusterState, request: Request) -> GatewayDecision | st
 
 
 def decision_diagram(state: ClusterState, decision: GatewayDecision) -> Diagram:
-    return request_diagram(state, routing_for(state), decision)
+    return request_diagram(state, routing_for(state), decision.request, decision.gateway or None)
 
 
 def row_url(item: Any) -> str | None:

@@ -44,7 +44,8 @@ from explorer.lessons.session import Session
 from explorer.lessons.spec import Catalog, Lesson, RequestCheck, RouteCheck, HopsCheck, Step, TLSCheck
 from explorer.lessons.text import LANGS, language_from_env, pick, reflow
 from explorer.lessons import workdir
-from explorer.routing import Request, get_profile, route
+from explorer.lessons.controllers import lesson_profile
+from explorer.routing import Request, route
 from explorer.export.flowboxes import DrawnFlow, diagram_for
 from explorer.tui.screens.dialogs import ConfirmScreen
 from explorer.tui.widgets.flow import FlowDiagram, hop_seconds
@@ -91,6 +92,10 @@ _TEXTS = {
     "applied_solution": {"en": "The solution is applied to your files:", "ja": "解答をファイルに適用しました:"},
     "hints": {"en": "Hints", "ja": "ヒント"},
     "no_request": {"en": "This step sends no request.", "ja": "このステップはリクエストを送りません。"},
+    "gateway_flow": {"en": "No Gateway takes this step's request, so there is no flow to draw: the checks below "
+                           "say what was sent and what answered.",
+                     "ja": "このステップのリクエストを受ける Gateway がないため、経路図は描けません。送ったものと"
+                           "応答したものは下のチェックに表示されます。"},
     "demo_failed": {"en": "Demo GET {url}: no answer yet ({error}). That is what this step is about.",
                     "ja": "デモ GET {url}: まだ応答がありません（{error}）。このステップで直すところです。"},
 }
@@ -399,7 +404,9 @@ list` shows it too.
         if request is None:
             return None
         url, host, profile_name = request
-        profile = get_profile(profile_name)
+        profile = lesson_profile(profile_name)
+        if profile.front_end == "gateway":
+            return _gateway_drawn(attempt, url, host)
         try:
             decision = route(attempt.state, profile, Request.from_url(url, headers=(("Host", host),) if host else ()))
         except ValueError:
@@ -418,11 +425,14 @@ list` shows it too.
             if name is not None:
                 self.query_one("#lesson-files", TabbedContent).active = f"lesson-file-{self.files.index(name)}"
         goal, now = flows
+        if goal is None:  # said before show(), which repaints: `empty` is not reactive
+            gateway = lesson_profile(step.profile).front_end == "gateway"
+            now_flow = self.query_one("#now-flow", FlowDiagram)
+            now_flow.empty = _t("gateway_flow" if gateway else "no_request", self.lang)
+            now_flow.refresh(layout=True)
         self.query_one("#goal-flow", FlowDiagram).show(goal.diagram if goal else None)
         self.query_one("#now-flow", FlowDiagram).show(now.diagram if now else None)
         self.now_drawn = now
-        if goal is None:
-            self.query_one("#now-flow", FlowDiagram).empty = _t("no_request", self.lang)
         if self._demo_pending and now is not None:
             self._demo_pending = False
             self.action_demo()
@@ -582,15 +592,17 @@ list` shows it too.
         session = self.session
         request = _step_request(session.step) if session is not None else None
         drawn = self.now_drawn
-        if session is None or request is None or drawn is None:
+        if session is None or request is None:
             return
         url, host, profile = request
-        run = await send_demo(session.attempt(dict(self.applied)), url, host, get_profile(profile), self.ports)
+        if drawn is None and lesson_profile(profile).front_end != "gateway":  # a Gateway's flow is not drawn: sent
+            return
+        run = await send_demo(session.attempt(dict(self.applied)), url, host, lesson_profile(profile), self.ports)
         if run.summary is None:  # the step's start state often answers nothing: that is the lesson, not a crash
             self._status(_t("demo_failed", self.lang, url=url, error=run.error), "dim")
             return
         flow = self.query_one("#now-flow", FlowDiagram)
-        boxes = [b for b in (drawn.box_for_hop(kind) for kind in run.hops) if b is not None]
+        boxes = [b for b in (drawn.box_for_hop(kind) for kind in run.hops) if b is not None] if drawn else []
         for box in boxes:
             flow.lit = box
             await asyncio.sleep(hop_seconds(self.app, HOP_SECONDS))
@@ -599,6 +611,20 @@ list` shows it too.
         s = run.summary
         self._status(f"GET {url}{f' (Host: {host})' if host else ''} → {s.status} {s.reason} · Pod {s.pod}",
                      "green" if s.status < 400 else "red")
+
+
+def _gateway_drawn(attempt: Attempt, url: str, host: str | None) -> DrawnFlow | None:
+    """The request's way through the Gateway (client, listener, HTTPRoute rule, what answered); None when no
+    Gateway takes it (the panel then says so)."""
+    from explorer.export.gatewayboxes import request_diagram
+    from explorer.routing.gateway import routing_for
+
+    try:
+        request = Request.from_url(url, headers=(("Host", host),) if host else ())
+        diagram = request_diagram(attempt.state, routing_for(attempt.state), request)
+    except ValueError:  # no Gateway, or none whose listeners take the URL (GatewaySelectionError)
+        return None
+    return DrawnFlow(diagram, {"client": 0})
 
 
 class HintScreen(ModalScreen[bool]):

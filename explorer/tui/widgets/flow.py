@@ -71,8 +71,8 @@ in the shape of the chosen controller (press **c** to switch).
         return render(self.diagram, self.content_region.width or self.size.width, self.lit, self.passed)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        if self.diagram is None:
-            return 1
+        if self.diagram is None:  # the empty text, as many lines as it wraps to
+            return max(1, len(Text(self.empty).wrap(self.app.console, max(width, 1))))
         from explorer.export.boxes import render
 
         return len(render(self.diagram, width).plain.split("\n"))
