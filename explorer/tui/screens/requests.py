@@ -35,6 +35,17 @@ HOP_SECONDS = 0.18
 class RequestsScreen(Screen):
     app = getters.app(ExplorerApp)
 
+    # At 80x24 the wrapped "why" of the highlighted candidate took the whole Trace tab: the table keeps rows.
+    DEFAULT_CSS = """
+    RequestsScreen #trace-table {
+        height: 1fr;
+        min-height: 4;
+    }
+    RequestsScreen #trace-why {
+        max-height: 2;
+    }
+    """
+
     BINDINGS = [
         Binding("r", "focus_url", "Request", id="flow.request", tooltip="Type a URL and send it (enter)"),
         Binding("escape", "leave_input", "Leave", id="flow.leave", show=False,
