@@ -88,3 +88,12 @@ def test_what_re2_refuses_is_refused_with_its_reason(pattern: str) -> None:
 
     compiled, why = compile_re2(pattern)
     assert compiled is None and why.startswith("RE2 refuses")
+
+
+def test_a_repeated_header_is_matched_as_its_joined_value_and_the_trace_agrees() -> None:
+    """Envoy (and the trace) match `x-name: a` + `x-name: b` as "a,b": \\pL+ does not match it, `a` alone does."""
+    (joined,) = _route("http://a.example.com/letters", headers=("x-name: ab", "x-name: cd"))
+    assert joined["status"] == 404
+    assert any("'ab,cd' does not match" in e["reason"] for e in joined["trace"])
+    (single,) = _route("http://a.example.com/letters", headers=("x-name: abcd",))
+    assert single["route"]["ruleName"] == "unicode-class"

@@ -87,6 +87,7 @@ async def test_a_request_from_the_bar_goes_through_the_gateway_and_shows_its_tra
         await until(pilot, lambda: isinstance(app.screen, RequestsScreen), what="the flow mode")
         bar = app.screen.query_one("#request-url")
         assert bar.value == "http://foo-bar.com/foo"
+        assert app.screen.query_one("#request-headers").value == "x-canary: always"  # the rule's header match
         bar.value = "http://foo-bar.com/bar/x"
         await pilot.press("enter")
         await until(pilot, lambda: "via http://127.0.0.1:" in screen_text(app), what="the response")

@@ -111,12 +111,16 @@ class HeaderMatch:
     kind: Literal["exact", "regex", "present", "absent"] = "exact"
     #: kind "regex": the front end's compiled full-match pattern (Gateway API: RE2); None: Python's re.fullmatch.
     pattern: Matcher | None = field(default=None, compare=False)
+    #: A repeated header's values are matched as one comma-joined value (Gateway API, as Envoy does).
+    join: bool = False
 
     def accepts(self, values: list[str]) -> bool:
         if self.kind == "present":
             return bool(values)
         if self.kind == "absent":
             return not values
+        if self.join and len(values) > 1:
+            values = [",".join(values)]
         if self.kind == "regex":
             if self.pattern is not None:
                 return any(self.pattern.match(v) is not None for v in values)

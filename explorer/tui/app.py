@@ -726,10 +726,17 @@ class IngressExplorer(ExplorerApp):
         from explorer.tui.screens.requests import RequestsScreen
         from explorer.tui.widgets.request_bar import RequestBar
 
+        item = self.explore.table.current_item() if self.explore is not None and self.view is not None else None
         await self.switch_mode("flow")
         screen = self.screen
         if isinstance(screen, RequestsScreen):
             screen.query_one(RequestBar).url = url
+            if self.view is not None and self.view.state.gateways:
+                from explorer.tui.gateway_flow import row_request  # a rule's method and header matches too
+
+                request = row_request(item)
+                if request is not None:
+                    screen.query_one(RequestBar).suggest(request.method, request.headers)
             screen.action_focus_url()
 
     def suggested_url(self) -> str:

@@ -74,18 +74,23 @@ def decision_diagram(state: ClusterState, decision: GatewayDecision) -> Diagram:
     return request_diagram(state, routing_for(state), decision.request, decision.gateway or None)
 
 
-def row_url(item: Any) -> str | None:
-    """The URL a Gateway API row's flow is drawn for (what `r` puts in the request bar); None for other rows."""
+def row_request(item: Any) -> Request | None:
+    """The request a Gateway API row's flow is drawn for (what `r` puts in the request bar); None for other rows."""
     if isinstance(item, GatewayRow):
         first = next((e for e in item.listener.entries if e.match_index == 0), None)
         if first is not None:
-            return example_request(first, item.listener).url
+            return example_request(first, item.listener)
         li = item.listener.listener
         host = (li.hostname or "example.com").replace("*.", "www.")
         scheme = item.listener.scheme or "http"
         port = "" if li.port == (443 if scheme == "https" else 80) else f":{li.port}"
-        return f"{scheme}://{host}{port}/"
+        return Request(f"{host}{port}", "/", "GET", scheme)
     if isinstance(item, RouteRow) and item.attached:
         _, lt, entry = item.attached[0]
-        return example_request(entry, lt).url
+        return example_request(entry, lt)
     return None
+
+
+def row_url(item: Any) -> str | None:
+    request = row_request(item)
+    return request.url if request is not None else None

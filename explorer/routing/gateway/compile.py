@@ -125,7 +125,8 @@ def _match(m: RouteMatch) -> Match:
     kind = {"Exact": "exact", "PathPrefix": "prefix", "RegularExpression": "regex"}[m.path.type]
     regex = compile_re2(m.path.value)[0] if kind == "regex" else None
     return Match(PathMatch(kind, m.path.value, regex),  # type: ignore[arg-type]
-                 tuple(_value_match(h) for h in m.headers), tuple(_value_match(q) for q in m.query_params),
+                 tuple(dataclasses.replace(_value_match(h), join=True) for h in m.headers),
+                 tuple(_value_match(q) for q in m.query_params),
                  m.method)
 
 
