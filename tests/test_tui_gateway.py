@@ -151,3 +151,28 @@ async def test_without_gateways_c_never_offers_the_gateway_controller() -> None:
         await pilot.press("c")
         await until(pilot, lambda: app.view.profile.name == "nginx", what="back to nginx")
 
+
+
+async def test_y_copies_a_curl_line_to_the_gateway_listener_that_works() -> None:
+    import asyncio
+    import shlex
+    import shutil
+    import subprocess
+
+    if shutil.which("curl") is None:
+        import pytest
+
+        pytest.skip("needs curl")
+    app = make_app(TRAFFIC, controller="gateway", start_proxy=True, traffic_factory=fast_proxy())
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await until(pilot, lambda: app.traffic is not None, what="the embedded proxy to listen")
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, RequestsScreen), what="the flow mode")
+        line = app.screen.curl_line()
+        assert line is not None and "-H 'Host: foo-bar.com'" in line and "-H 'x-canary: always'" in line
+        assert "http://127.0.0.1:" in line  # the proxy's listener for the Gateway's port 80
+        answer = await asyncio.to_thread(subprocess.run, shlex.split(line), capture_output=True, text=True,
+                                         timeout=20)
+    assert answer.stdout.startswith("HTTP/1.1 200"), answer.stdout + answer.stderr
+    assert "X-Ingress-Explorer-Pod: site02-" in answer.stdout  # rule 0: the x-canary header match

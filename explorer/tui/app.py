@@ -497,6 +497,11 @@ class IngressExplorer(ExplorerApp):
         port = self.traffic
         if port is None or self.view is None:
             return None
+        if self.view.profile.front_end == "gateway":  # the Gateway listener the URL's port and host reach
+            from explorer.tui.gateway_flow import listener_name
+
+            found = port.listeners.get(listener_name(self.view.state, request) or "")
+            return found.base_url(request.scheme) if found else None
         decision = route(self.view.state, self.view.profile, request)
         listener = port.listeners.get(decision.load_balancer)
         return listener.base_url(request.scheme) if listener else None

@@ -94,3 +94,15 @@ def row_request(item: Any) -> Request | None:
 def row_url(item: Any) -> str | None:
     request = row_request(item)
     return request.url if request is not None else None
+
+
+def listener_name(state: ClusterState, request: Request) -> str | None:
+    """The embedded proxy's listener (`namespace/name:port`) for the Gateway that takes the request."""
+    from explorer.routing.gateway import choose_gateway
+    from explorer.routing.gateway.compile import entry_point_name
+    from explorer.routing.gateway.evaluate import request_port
+
+    try:
+        return entry_point_name(choose_gateway(routing_for(state).gateways, request), request_port(request))
+    except GatewaySelectionError:
+        return None
