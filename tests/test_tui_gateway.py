@@ -176,3 +176,22 @@ async def test_y_copies_a_curl_line_to_the_gateway_listener_that_works() -> None
                                          timeout=20)
     assert answer.stdout.startswith("HTTP/1.1 200"), answer.stdout + answer.stderr
     assert "X-Ingress-Explorer-Pod: site02-" in answer.stdout  # rule 0: the x-canary header match
+
+
+async def test_a_mirrored_request_shows_its_copy_in_the_events_log() -> None:
+    app = make_app(ROOT / "tests" / "data" / "proxy" / "gateway-mirror", controller="gateway", start_proxy=True,
+                   traffic_factory=fast_proxy())
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await until(pilot, lambda: app.traffic is not None, what="the embedded proxy to listen")
+        await pilot.press("2")
+        await until(pilot, lambda: isinstance(app.screen, RequestsScreen), what="the flow mode")
+        app.screen.query_one("#request-url").value = "http://shop.example/mirror/x"
+        await pilot.press("enter")
+        await until(pilot, lambda: any(source == "mirror" for _, source, _, _ in app.events), what="the copy")
+        (line,) = [text for _, source, text, _ in app.events if source == "mirror"]
+        assert line.startswith("GET shop.example-shadow/m/x copied to default/green:80 Pod green-")
+        assert line.endswith(": 200 (answer discarded)")
+        await until(pilot, lambda: "via http://127.0.0.1:" in screen_text(app), what="the response")
+        trace = table_rows(app.screen.query_one(TraceTable))
+        assert any("RequestMirror to Service/default/green:80" in r[4] for r in trace), trace
