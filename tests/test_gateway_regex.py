@@ -69,6 +69,7 @@ def test_lint_reports_the_refused_pattern_with_file_and_line() -> None:
     assert len(lines) == 1, out.stdout
     assert "re2-refuses" in lines[0] and "UnsupportedValue" in lines[0] and "RE2 refuses" in lines[0]
     assert "re2-ok" not in out.stdout
+    assert "hint: write the value in RE2 syntax: no backreferences" in out.stdout
 
 
 @pytest.mark.parametrize(("pattern", "value", "expected"), [
