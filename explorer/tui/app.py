@@ -96,9 +96,10 @@ class IngressExplorer(ExplorerApp):
         Binding("question_mark,f1", "help", "Help", id="app.help",
                 tooltip="Help for the focused panel and every key that works here"),
         Binding("colon", "command_bar", "Command", id="app.command",
-                tooltip="Type a command: :ing :svc :pod :ns NAME :ctx [NAME] :controller gce"),
+                tooltip="Type a command: :ing :svc :pod :gtw :httproute :ns NAME :ctx [NAME] :controller gce"),
         Binding("c", "switch_controller", "Controller", id="app.controller",
-                tooltip="Switch between ingress-nginx and GKE Ingress; everything redraws"),
+                tooltip="Switch between ingress-nginx and GKE Ingress (and Gateway API where there are Gateways); "
+                        "everything redraws"),
         Binding("1", "switch_mode('explore')", "Explore", id="app.explore",
                 tooltip="The resource table, with the selected rule's flow and manifest"),
         Binding("2", "switch_mode('flow')", "Flow", id="app.flow",
