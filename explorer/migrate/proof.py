@@ -20,7 +20,6 @@ of weighted backends a request draws.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -202,8 +201,7 @@ def _difference(profile: ControllerProfile, sources: dict[tuple[str, int], str],
     for d in (after_dict,):
         d.pop("trace", None)
     # `route -o json` without its trace (explaining costs more than routing; the why names the rule instead)
-    before_dict = dataclasses.replace(before, _explain=None).as_dict()
-    before_dict.pop("trace", None)
+    before_dict = before.as_dict(trace=False)
     return Difference(request.method, request.url, dict(request.headers), before_dict, after_dict, why, cause,
                       before_text, after_line)
 

@@ -85,7 +85,8 @@ class Told(Message):
 class IngressExplorer(ExplorerApp):
     CSS_PATH = "app.tcss"
     TITLE = "ingress-explorer"
-    MODES = {"flow": lambda: _requests_screen(), "lessons": lambda: _lessons_screen()}  # explore: see __init__
+    MODES = {"flow": lambda: _requests_screen(), "lessons": lambda: _lessons_screen(),
+             "migrate": lambda: _migrate_screen()}  # explore: see __init__
     DEFAULT_MODE = "explore"
 
     BINDINGS = [
@@ -106,6 +107,9 @@ class IngressExplorer(ExplorerApp):
                 tooltip="Send requests and watch them travel"),
         Binding("3", "switch_mode('lessons')", "Lessons", id="app.lessons",
                 tooltip="The ten interactive lessons, with your progress (also :lesson)"),
+        Binding("4", "switch_mode('migrate')", "Migrate", id="app.migrate",
+                tooltip="Ingress → Gateway API: both YAMLs side by side, a request through both, the proof's "
+                        "differences; w writes the files (also :migrate)"),
         Binding("r", "request", "Request", id="app.request",
                 tooltip="Send a request for the selected rule (opens the Flow mode)"),
         Binding("e", "edit", "Edit", id="app.edit", tooltip="Edit the manifest file of the selected object"),
@@ -912,6 +916,12 @@ def _lessons_screen() -> Screen:
     from explorer.tui.lessons import LessonsScreen  # the lessons load their own data: not before they are opened
 
     return LessonsScreen()
+
+
+def _migrate_screen() -> Screen:
+    from explorer.tui.screens.migrate import MigrateScreen  # the migration runs when this mode is first shown
+
+    return MigrateScreen()
 
 
 def create_app(

@@ -17,7 +17,7 @@ KIND_WORDS: dict[str, Literal["ing", "svc", "pod", "gtw", "httproute"]] = {
     "po": "pod", "pod": "pod", "pods": "pod",
 }
 COMMANDS_HELP = (":ing  :svc  :pod  :gtw  :httproute  :ns [NAME|all]  :ctx [NAME]  :controller nginx|gce|gateway  "
-                 ":flow  :explore  :lesson [N]  :q")
+                 ":flow  :explore  :lesson [N]  :migrate  :q")
 
 
 @dataclass
@@ -88,6 +88,8 @@ def parse_command(text: str, controllers: tuple[str, ...]) -> Message:
         return SetController(args[0])
     if head in ("flow", "requests", "explore") and not args:
         return GoToMode("flow" if head in ("flow", "requests") else "explore")
+    if head in ("migrate", "gateway-api") and not args:
+        return GoToMode("migrate")
     if head in ("lesson", "lessons"):
         if len(args) > 1:
             raise ValueError(":lesson takes one lesson number, e.g. :lesson 4")
