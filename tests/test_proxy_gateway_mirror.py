@@ -32,19 +32,22 @@ async def _send(base: str, host: str, path: str, n: int = 1) -> list[tuple[int, 
     return out
 
 
-async def _copies(events, want: int, timeout: float = 5.0) -> list[MirrorSent]:  # type: ignore[no-untyped-def]
+async def _copies(events, want: int, timeout: float = 10.0, grace: float = 0.3
+                  ) -> list[MirrorSent]:  # type: ignore[no-untyped-def]
+    """The copies published: wait for `want` of them (a loaded machine is slow), then `grace` more for extras."""
     got: list[MirrorSent] = []
 
-    async def collect() -> None:
+    async def collect(until: int | None) -> None:
         async for event in events:
             got.append(event)
-            if len(got) >= want:
+            if until is not None and len(got) >= until:
                 return
 
-    try:
-        await asyncio.wait_for(collect(), timeout)
-    except asyncio.TimeoutError:
-        pass
+    for limit, seconds in ((want, timeout), (None, grace)):
+        try:
+            await asyncio.wait_for(collect(limit), seconds)
+        except asyncio.TimeoutError:
+            pass
     return got
 
 
@@ -68,11 +71,11 @@ async def test_percent_and_fraction_copy_that_share_of_the_requests() -> None:
         base = proxy.listeners["default/edge:80"].base_url("http")
         events = proxy.subscribe(kinds=(MirrorSent,))
         answers = await _send(base, "shop.example", "/half", 10)
-        half = await _copies(events, 6, timeout=2.0)
+        half = await _copies(events, 5)
         assert all(s == 200 for s, _ in answers)
         assert len(half) == 5 and all(c.path == "/half" and c.status == 200 for c in half), half
         answers = await _send(base, "shop.example", "/third", 9)
-        third = await _copies(events, 4, timeout=2.0)
+        third = await _copies(events, 3)
         events.close()
     assert len(third) == 3 and all(c.path == "/third" for c in third), third
 
@@ -82,7 +85,7 @@ async def test_a_mirror_to_a_missing_service_is_not_sent_and_the_forward_still_a
         base = proxy.listeners["default/edge:80"].base_url("http")
         events = proxy.subscribe(kinds=(MirrorSent,))
         [(status, echo)] = await _send(base, "lost.example", "/x")
-        copies = await _copies(events, 1, timeout=1.0)
+        copies = await _copies(events, 1, timeout=1.0, grace=0)
         events.close()
     assert status == 200 and str(echo["pod"]).startswith("blue-")
     assert copies == []
