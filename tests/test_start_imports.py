@@ -25,13 +25,15 @@ print(json.dumps({{"code": code, "out": out.getvalue(), "modules": sorted(sys.mo
 """
 
 #: Never on the route command's path for Ingresses on ingress-nginx: other commands and edges, the Gateway
-#: API half of the model, GKE's translator, and the stdlib modules only a rare case needs.
+#: API half of the model, GKE's translator, and the stdlib modules only a rare case needs. Of the topology
+#: only the Pods (explorer.topology.pods: which Pods are ready endpoints, for nginx's 503) and what they use.
 NOT_ON_THE_ROUTE_PATH = (
     "textual", "rich", "aiohttp", "kubernetes", "asyncio", "tempfile", "difflib", "importlib.resources",
     "explorer.commands.lint", "explorer.commands.serve", "explorer.commands.tui", "explorer.commands.lessons",
     "explorer.commands.migrate", "explorer.commands.diagram", "explorer.commands.web", "explorer.commands.record",
     "explorer.commands.convert", "explorer.commands.route_gateway",
-    "explorer.topology", "explorer.diagnostics", "explorer.export", "explorer.lessons", "explorer.migrate",
+    "explorer.topology.controller", "explorer.topology.flow", "explorer.topology.gke",
+    "explorer.topology.healthcheck", "explorer.diagnostics", "explorer.export", "explorer.lessons", "explorer.migrate",
     "explorer.proxy", "explorer.sim", "explorer.live", "explorer.tui", "explorer.fsio",
     "explorer.model.gateway", "explorer.model.gateway_decode", "explorer.model.gateway_schema",
     "explorer.routing.gateway", "explorer.routing.ingress.gke",

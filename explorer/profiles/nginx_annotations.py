@@ -198,6 +198,14 @@ def _common_name(value: str) -> str | None:
     return None
 
 
+def _app_root(value: str) -> str | None:
+    """rewrite/main.go: the path regex, then url.ParseRequestURI (a path must start with /) and no absolute URL."""
+    problem = _regex(REGEX_PATH_WITH_CAPTURE, False)(value)
+    if problem is None and not value.startswith("/"):
+        problem = f"{value!r} is not a path starting with / (url.ParseRequestURI refuses it)"
+    return problem
+
+
 BOOL, INT, CIDRS, NULL = _bool, _int, _cidrs, _null
 
 OnInvalid = Literal["refuse", "deny", "default"]
@@ -454,7 +462,7 @@ _a("rewrite-target", "rewrite", "Medium", _regex(REGEX_PATH_WITH_CAPTURE, False)
 _a("ssl-redirect", "rewrite", "Low", BOOL, S, "\"false\" stops the 308 to HTTPS of a host with TLS")
 _a("force-ssl-redirect", "rewrite", "Medium", BOOL, S, "redirects plain HTTP to HTTPS with 308 even without TLS")
 _a("preserve-trailing-slash", "rewrite", "Medium", BOOL, S, "the HTTPS redirect keeps the trailing slash")
-_a("app-root", "rewrite", "Medium", _regex(REGEX_PATH_WITH_CAPTURE, False), S,
+_a("app-root", "rewrite", "Medium", _app_root, S,
    "a request for / is redirected (302) to this path")
 _a("use-regex", "rewrite", "Low", BOOL, S,
    "every path of the host becomes a case-insensitive regex anchored at the start")

@@ -4,8 +4,10 @@ Order, as a controller answers: the entry point (which address), its
 conditions (not programmed), the listener for the scheme and its conditions,
 the virtual host, the first route of the path index whose match accepts the
 request (else the virtual host's fallback), the route's conditions, its
-action. A decision costs a few dict lookups per path element; the trace that
-explains it is built only when read (`explorer.routing.explain`).
+action. `route` finds the answering route (a few dict lookups per path
+element) and returns the Decision; the answer's words (outcome, reason,
+backend, headers) are made on their first read, the trace that explains them
+on its first read (`explorer.routing.explain`).
 """
 
 from __future__ import annotations
@@ -365,7 +367,8 @@ def _action(action: Action, reason: str, result: RouteResult, request: Request,
             fields["response_headers"] = r.policy.response_headers(request)
         return fields
     if isinstance(action, Redirect):
-        return {"outcome": "redirect", "status": action.code, "location": _location(action, request, result.matched_path)}
+        return {"outcome": "redirect", "status": action.code,
+                "location": _location(action, request, result.matched_path)}
     if isinstance(action, Respond):
         headers = tuple((name, _variable(value, request)) for name, value in action.headers)
         return {"outcome": "answer", "status": action.status, "body": action.body,

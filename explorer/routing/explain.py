@@ -163,7 +163,8 @@ def _loses(result: "RouteResult", e: Route, w: Route | None) -> str:
     if w is None:
         route = result.route
         if route is not None and route.implicit:
-            return f"nginx first redirects {result.matched_path} to {result.matched_path}/ (a Prefix path written with a slash)"
+            return (f"nginx first redirects {result.matched_path} to {result.matched_path}/ "
+                    "(a Prefix path written with a slash)")
         return "the request was answered before reaching it"
     winner = f"{w.label} ({w.origin.key})"
     if e.match.path.kind == "regex":

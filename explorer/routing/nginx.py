@@ -30,7 +30,7 @@ from explorer.model.objects import Ingress
 from explorer.model.redact import reveal
 from explorer.model.state import ClusterState
 from explorer.profiles.nginx_annotations import (
-    DEFAULT_RISK_LEVEL, PREFIX, AnnotationReport, classify_all, denial, parse_bool, parse_cidrs, parse_int,
+    DEFAULT_RISK_LEVEL, NGINX_ANNOTATIONS, PREFIX, AnnotationReport, classify_all, denial, parse_bool, parse_cidrs, parse_int,
     parse_size, refusal,
 )
 from explorer.routing.request import Request
@@ -196,7 +196,8 @@ def parse_ingress(ingress: Ingress, config: ControllerConfig) -> IngressAnnotati
             code = parse_int(get(name + "-code")) or 0
             parsed.redirect = (code if low <= code <= high else default, url, PREFIX + name)
             break
-    parsed.app_root = get("app-root")
+    # rewrite/main.go: an app-root that is not a path ("shop", a URL) is logged and ignored: / is not redirected
+    parsed.app_root = get("app-root") if NGINX_ANNOTATIONS["app-root"].validate(get("app-root")) is None else ""
     parsed.from_to_www = flag("from-to-www-redirect", False)
     # ipallowlist / ipdenylist: the annotation (allowlist-source-range, or its alias), else the ConfigMap's list
     for attr, names, key in (("allow", ("allowlist-source-range", "whitelist-source-range"), "whitelist-source-range"),

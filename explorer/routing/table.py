@@ -372,7 +372,7 @@ class Remark:
     host: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class VirtualHost:
     """An nginx server block, a URL-map host rule, a Gateway listener hostname: one host's routes."""
 
