@@ -120,6 +120,14 @@ async def test_a_request_goes_through_both_sides_with_both_traces_and_the_differ
         assert "why: " in rendered(screen.query_one("#trace-gateway-why"))
         await route(pilot, screen, "http://shop.example.com/shop")
         assert "✔ same answer" in rendered(screen.query_one("#migrate-answer"))
+        # permanent-redirect answers before the backend: no entry says chosen, the cursor is on the rule that answered
+        await route(pilot, screen, "http://old-shop.example.com/x")
+        table = screen.query_one(IngressTraceTable)
+        entry = table.entries[table.cursor_row]
+        assert (entry.host, entry.path, entry.ingress) == ("old-shop.example.com", "/", "default/old-shop")
+        assert table_rows(table)[table.cursor_row][1].startswith("old-shop.exa")  # the row the user sees
+        title = next(line for line in screen_text(app).splitlines() if "ingress-nginx: 301" in line)
+        assert "ingress-nginx: 301 redirect to https://shop.example.com/…" in title, title  # cut, and seen to be
 
 
 async def test_the_proofs_differences_are_listed_and_enter_routes_one():
@@ -181,7 +189,7 @@ async def test_w_writes_the_files_after_asking_into_a_new_folder_next_to_the_inp
         dialog = await _ask_to_write(pilot, screen)
         await pilot.press("enter")
         out = tmp_path / "manifests-gateway-api"
-        await until(pilot, lambda: any(str(out.resolve() / "nginx.yaml") in n for n in notifications(app)),
+        await until(pilot, lambda: any(str(out / "nginx.yaml") in n for n in notifications(app)),
                     what="the toast with the full path")
         assert {p.name: p.read_text() for p in out.iterdir()} == expected
         written = load([out])
@@ -220,7 +228,7 @@ async def test_w_refuses_the_input_and_asks_before_a_non_empty_directory(tmp_pat
         await pilot.press("y")
         await until(pilot, lambda: (busy / "nginx.yaml").exists(), what="the file written once confirmed")
         assert (busy / "notes.txt").read_text() == "mine"
-        await until(pilot, lambda: any(str(busy.resolve()) in n for n in notifications(app)))
+        await until(pilot, lambda: any(str(busy / "nginx.yaml") in n for n in notifications(app)))
 
 
 def _sites(count: int) -> str:
@@ -341,6 +349,10 @@ def test_the_default_folder_is_new_and_next_to_the_input(tmp_path):
     (tmp_path / "shop-gateway-api-2").mkdir()
     assert default_output_dir([str(tmp_path / "shop")]) == tmp_path / "shop-gateway-api-3"
     assert default_output_dir([], cwd=tmp_path) == tmp_path / "gateway-api"
+    # the bundled scenarios are inside the installed package: the new folder goes in the working directory
+    assert default_output_dir([str(SAMPLES / "article-v1")], cwd=tmp_path) == tmp_path / "article-v1-gateway-api"
+    assert default_output_dir([str(ROOT / "sample-manifests" / "article")], cwd=tmp_path) == \
+        tmp_path / "article-gateway-api"
 
 
 def test_a_long_url_keeps_its_path():

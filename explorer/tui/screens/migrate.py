@@ -127,6 +127,10 @@ files (it asks where first).
     MigrateScreen.-narrow .pair > YamlPane:first-child, MigrateScreen.-narrow .pair > .side:first-child {
         border-right: none;
     }
+    MigrateScreen .side > .panel-title {
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
     MigrateScreen .side-why {
         height: auto;
         max-height: 3;
@@ -580,8 +584,8 @@ files (it asks where first).
             self.notify(f"could not write into {path}: {exc.strerror or exc}", title="Write", severity="error",
                         timeout=10)
             return
-        self.notify("\n".join(str(p) for p in written), title=f"Gateway API written into {path.resolve()}",
-                    timeout=12)
+        self.notify("\n".join(str(path.absolute() / p.name) for p in written),
+                    title=f"Gateway API written into {path.absolute()}", timeout=12)
 
 
 def _n(count: int, word: str) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+import explorer
 from explorer.fsio import WriteRefused, refuse_overwriting_input, write_atomic
 from explorer.migrate.proof import Result, gateway_outcome, outcome_of
 from explorer.model.redact import redact_text
@@ -215,7 +216,11 @@ def _mark(sections: list[Section], marked: set[tuple[str, int]]) -> None:
 # ---------------------------------------------------------------- writing
 
 def default_output_dir(sources: Iterable[str], cwd: Path | None = None) -> Path:
-    """A new folder next to the (first) input: `manifests/` -> `manifests-gateway-api/` (then -2, -3, ...)."""
+    """A new folder next to the (first) input: `manifests/` -> `manifests-gateway-api/` (then -2, -3, ...).
+
+    The bundled scenarios live inside the installed package (and a folder may
+    not be writable): then the new folder goes in the working directory.
+    """
     base = cwd or Path.cwd()
     first = next((Path(s) for s in sources if s != "-"), None)
     if first is None:
@@ -225,6 +230,9 @@ def default_output_dir(sources: Iterable[str], cwd: Path | None = None) -> Path:
         path = Path(os.path.normpath(path))
         stem = (path.name if path.is_dir() else path.stem) + OUTPUT_SUFFIX
         parent = path.parent
+        package = os.path.realpath(Path(explorer.__file__).parent)
+        if os.path.realpath(parent).startswith(package + os.sep) or not os.access(parent, os.W_OK):
+            parent = base
     candidate = parent / stem
     n = 2
     while candidate.exists():
