@@ -231,12 +231,14 @@ async def test_w_refuses_the_input_and_asks_before_a_non_empty_directory(tmp_pat
         await until(pilot, lambda: any(str(busy / "nginx.yaml") in n for n in notifications(app)))
 
 
-def _sites(count: int) -> str:
+def _sites(count: int, tls: bool = False) -> str:
+    """`count` Ingresses, one host each (with `tls`, each its own certificate: one HTTPS listener each)."""
     docs = ["apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  type: NodePort\n"
             "  ports: [{port: 80, targetPort: 8080}]\n"]
     for n in range(count):
         docs.append(f"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {{name: site{n}}}\nspec:\n"
-                    f"  rules:\n  - host: site{n}.example.com\n    http:\n      paths:\n      - path: /\n"
+                    + (f"  tls: [{{hosts: [site{n}.example.com], secretName: tls{n}}}]\n" if tls else "")
+                    + f"  rules:\n  - host: site{n}.example.com\n    http:\n      paths:\n      - path: /\n"
                     "        pathType: Prefix\n        backend: {service: {name: web, port: {number: 80}}}\n")
     return "---\n".join(docs)
 
@@ -315,7 +317,7 @@ def test_a_large_input_shows_only_the_documents_the_request_used_and_says_so(tmp
         after_lines, before_lines, generated_sections, ingress_sections, route_both,
     )
 
-    (tmp_path / "sites.yaml").write_text(_sites(300))
+    (tmp_path / "sites.yaml").write_text(_sites(300, tls=True))
     state = load([tmp_path / "sites.yaml"])
     profile = get_profile("nginx")
     result = converted(state, profile)
@@ -334,6 +336,9 @@ def test_a_large_input_shows_only_the_documents_the_request_used_and_says_so(tmp
             lines = section.text.split("\n")
             for line in section.marked:
                 assert 0 <= line - section.first < len(lines)
+    gateway_doc = next(s for s in gateway.sections if "kind: Gateway\n" in s.text)
+    assert gateway_doc.text.count("\n") < 300  # the shared Gateway has 301 listeners: cut, and said so
+    assert "long document(s) cut to their start and the lines around those the request used" in gateway.note
     whole = ingress_sections(state, text_of, set(), whole_lines=10**6)
     assert len(whole.sections) == 1 and whole.sections[0].text.count("kind: Ingress") == 300  # one block
 
@@ -361,3 +366,20 @@ def test_a_long_url_keeps_its_path():
     assert cut_url("http://old-shop.example.com/ADMIN", 22) == "http://old-shop…/ADMIN"
     assert len(cut_url("http://a.example.com/" + "p" * 40, 20)) == 20
     assert cut_url("http://a.com/x", 30) == "http://a.com/x"
+
+
+async def test_nothing_to_migrate_is_said_not_called_equivalent():
+    app = make_app(SAMPLES / "nginx-annotations", controller="gce")  # ingressClassName nginx: GKE serves none
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_migrate(pilot)
+        assert "nothing converted: GKE Ingress serves none of the 6 Ingresses" in status(screen)
+        assert "equivalent" not in status(screen)
+        await pilot.press("w")
+        await until(pilot, lambda: any("nothing to write" in n for n in notifications(app)))
+        assert not isinstance(app.screen, WriteScreen)
+    app = make_app(SAMPLES / "gateway-api")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("4")
+        await until(pilot, lambda: isinstance(app.screen, MigrateScreen))
+        await until(pilot, lambda: "nothing to migrate: no Ingress" in status(app.screen), what="the status")

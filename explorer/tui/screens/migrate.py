@@ -392,6 +392,9 @@ files (it asks where first).
             return Text("")
         m = result.migration
         lost = sum(1 for a in m.annotations if a.handling != "converted")
+        if not m.gateways:
+            return Text(f"nothing converted: {basis[1].title} serves none of the {len(basis[0].ingresses):,} "
+                        "Ingresses, so there is nothing to prove (a lists why)", "yellow")
         verdict = (Text("equivalent", "bold green") if not self.differences
                    else Text(_n(len(self.differences), "difference"), "bold red"))
         return Text.assemble(
