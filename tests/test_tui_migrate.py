@@ -270,6 +270,9 @@ async def test_the_proof_runs_in_a_worker_with_its_progress_shown_and_the_screen
             await until(pilot, lambda: held.is_set(), what="the proof at its second part")
             await until(pilot, lambda: "proving: part 1 of" in status(screen), what="the progress")
             assert screen.proving and not screen.proof_done
+            # a daemon: quitting now does not wait minutes for the proof (a Textual thread worker is joined at exit)
+            proving, = [t for t in threading.enumerate() if t.name == "ingress-explorer migrate"]
+            assert proving.daemon
             await pilot.press("escape", "d")  # the screen answers while the proof runs
             assert screen.query_one("#migrate-tabs").active == "differences"
             assert "Differences (" in screen_text(app) and "…)" in screen_text(app)
