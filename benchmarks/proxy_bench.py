@@ -9,7 +9,10 @@ ClientSession, buffered body, hop-by-hop headers stripped) in its own process,
 in the same run, so the ratios show what the proxy costs (machines differ; the
 ratios are the figures). CPU per request is read from /proc (user + system
 time of each process): the serve process runs the simulated Pod too, so its
-Pod's share, measured in the straight run, is taken off the proxy's. Where `wrk` is installed it makes the load
+Pod's share is taken off the proxy's: the serve process's CPU per request while
+the bare proxy is in front of it (then only its Pod works), which is what the Pod
+costs behind a proxy (the Pod's cost when hit straight, which is lower, is also
+printed, and the ratio with it). Where `wrk` is installed it makes the load
 (else an aiohttp client here, which is itself a bottleneck), and where
 `nginx` is installed too, nginx as a reverse proxy to the same Pod is
 measured as the reference (Debian: apt-get install wrk nginx-light).
@@ -265,19 +268,28 @@ def main() -> int:
     print(f"proxy rate / bare aiohttp proxy rate: {proxied.rps / plain.rps:.2f}")
     if len(results) > 3:
         print(f"proxy rate / nginx rate: {proxied.rps / results[3].rps:.2f}")
-    ratios = []
+    ratios, straight_ratios = [], []
     for number, (direct, proxied, plain) in enumerate(rounds, 1):
         assert direct.cpu and proxied.cpu and plain.cpu
-        pod = direct.cpu["serve"] / max(direct.requests, 1)  # the simulated Pod's CPU per request
-        embedded = proxied.cpu["serve"] / max(proxied.requests, 1) - pod
+        pod = direct.cpu["serve"] / max(direct.requests, 1)  # the simulated Pod's CPU per request, hit straight
+        serve = proxied.cpu["serve"] / max(proxied.requests, 1)
         floor = plain.cpu["bare"] / max(plain.requests, 1)
+        # The Pod behind a proxy: what the serve process (only its Pod works then) spends per request while
+        # the bare proxy is in front of it. Hit straight by wrk the same Pod costs about half as much per
+        # request (measured here: 30-50 us against 55-90 us; py-spy puts the Pod's handlers at a third of
+        # serve's samples under proxied load), so taking the straight cost off charged the Pod's extra to
+        # the embedded proxy.
         pod_in_bare = plain.cpu["serve"] / max(plain.requests, 1)
+        embedded = serve - pod_in_bare
         ratios.append(embedded / floor)
+        straight_ratios.append((serve - pod) / floor)
         print(f"round {number}: CPU per request (user+sys from /proc): simulated Pod {pod * 1e6:.0f} us straight, "
-              f"{pod_in_bare * 1e6:.0f} us behind the bare proxy; embedded proxy {embedded * 1e6:.0f} us (serve's "
-              f"CPU less its Pod's), bare aiohttp proxy {floor * 1e6:.0f} us: {embedded / floor:.2f}x")
+              f"{pod_in_bare * 1e6:.0f} us behind the bare proxy; serve {serve * 1e6:.0f} us, so the embedded proxy "
+              f"{embedded * 1e6:.0f} us (less the Pod behind a proxy; {(serve - pod) * 1e6:.0f} us less the Pod "
+              f"straight), bare aiohttp proxy {floor * 1e6:.0f} us: {embedded / floor:.2f}x "
+              f"({(serve - pod) / floor:.2f}x)")
     print(f"embedded / bare CPU per request, median of {len(ratios)} rounds: {statistics.median(ratios):.2f}x "
-          "(goal <= 1.2x)")
+          f"(goal <= 1.2x); with the Pod's straight cost taken off instead: {statistics.median(straight_ratios):.2f}x")
     return 0
 
 

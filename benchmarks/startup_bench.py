@@ -49,7 +49,7 @@ Minimal().run()
 
 
 def time_to_text(argv: list[str], ready: bytes, size: tuple[int, int], timeout: float = 30.0,
-                 marks: dict[bytes, float | None] | None = None) -> float:
+                 marks: dict[bytes, float | None] | None = None, cwd: Path = ROOT) -> float:
     """Seconds from process start until `ready` has been written to the terminal.
 
     `marks` names texts that show up earlier (a loading message): each None is
@@ -61,8 +61,11 @@ def time_to_text(argv: list[str], ready: bytes, size: tuple[int, int], timeout: 
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(rows)}
     env.pop("NO_COLOR", None)
+    # byte-code written (by the warm-up run) and read, as an installed package has its .pyc files; with
+    # PYTHONDONTWRITEBYTECODE every run would compile the explorer's sources again (textual's came from pip)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     started = time.perf_counter()
-    process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, env=env,
+    process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env,
                                start_new_session=True)
     os.close(slave)
     seen = b""
@@ -98,16 +101,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--size", default="120x40", help="terminal COLUMNSxROWS (default 120x40)")
+    parser.add_argument("--against", metavar="DIR",
+                        help="also time another checkout (e.g. `git archive main | tar -x -C DIR`) in the same runs")
     args = parser.parse_args()
     size = tuple(int(n) for n in args.size.split("x"))
-    explorer = [sys.executable, "-m", "explorer"]
+    explorer = [sys.executable, "-m", "explorer"]  # from its checkout: sys.path[0] is the working directory
     minimal = [sys.executable, "-c", MINIMAL_APP]
-    time_to_text(minimal, MINIMAL_READY, size)  # warm the file cache once for both
-    ours, theirs = [], []
+    other = Path(args.against).resolve() if args.against else None
+    time_to_text(minimal, MINIMAL_READY, size)  # warm the file cache once for both, and write byte-code
+    time_to_text(explorer, EXPLORER_READY, size)
+    if other:
+        time_to_text(explorer, EXPLORER_READY, size, cwd=other)
+    ours, theirs, others = [], [], []
     for _ in range(args.runs):
         theirs.append(time_to_text(minimal, MINIMAL_READY, size))
         ours.append(time_to_text(explorer, EXPLORER_READY, size))
+        if other:
+            others.append(time_to_text(explorer, EXPLORER_READY, size, cwd=other))
     ours_median, theirs_median = statistics.median(ours), statistics.median(theirs)
+    if other:
+        print(f"{other.name}, bundled scenario on screen: median {statistics.median(others) * 1000:6.0f} ms  "
+              f"(min {min(others) * 1000:.0f}, max {max(others) * 1000:.0f}): "
+              f"{statistics.median(others) / theirs_median:.2f}x the minimal app")
     print(f"minimal Textual app, first frame:           median {theirs_median * 1000:6.0f} ms  "
           f"(min {min(theirs) * 1000:.0f}, max {max(theirs) * 1000:.0f})")
     print(f"ingress-explorer, bundled scenario on screen: median {ours_median * 1000:6.0f} ms  "

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import stat
 from pathlib import Path
 from typing import Iterable
@@ -46,7 +45,7 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, mode: int |
         if not before.st_mode & 0o222 or not os.access(target, os.W_OK):
             raise WriteRefused(f"{path} is read-only; nothing written (make it writable first if you mean it)")
     payload = data.encode(encoding) if isinstance(data, str) else data
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+    tmp = target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     # a new file gets what open() would give it (0o666 less the umask); an existing one its own mode, below
     fd = os.open(tmp, flags, 0o600 if before is not None else (0o666 if mode is None else mode))

@@ -323,6 +323,11 @@ class TrafficPort(Protocol):
 
         `kinds`: only these event types (None: all of them)."""
 
+    async def terminate_pod(self, pod: str, stop_after: float, leave_after: float) -> None:
+        """Pod namespace/name is being deleted (a rollout): after `stop_after` real seconds it stops serving
+        (its port closes, connections are refused), and the load balancer keeps sending it new requests
+        until `leave_after` seconds, as a NEG does until the endpoint is detached. Simulated Pods only."""
+
     async def send(
         self,
         method: str,

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+import explorer.topology.pods  # noqa: F401  (it registers the judge of Pod readiness routing asks)
+
 DATA = Path(__file__).resolve().parent / "data" / "nginx"
 MANIFESTS = DATA / "manifests"
 
@@ -29,6 +31,16 @@ class Case:
     headers: dict[str, str] = field(default_factory=dict)
     client_ip: str = "127.0.0.1"
     body: int = 0
+    #: What route names as depending on more than this request (a substring of one of its `undecided` lines).
+    undecided: str = ""
+    #: serve's answer where it is not route's forward (the Pod's or another service's answer decides it).
+    serve: dict[str, Any] | None = None
+    #: Response headers serve must not send.
+    serve_absent: list[str] = field(default_factory=list)
+
+    @property
+    def serve_expect(self) -> dict[str, Any]:
+        return self.serve if self.serve is not None else self.expect
 
     @property
     def id(self) -> str:
@@ -52,7 +64,8 @@ def load_cases() -> list[Case]:
                 headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
             cases.append(Case(family, raw["name"], raw["source"], raw["url"], manifests, raw["expect"],
                               raw.get("method", "GET"), headers, raw.get("client_ip", "127.0.0.1"),
-                              int(raw.get("body", 0))))
+                              int(raw.get("body", 0)), raw.get("undecided", ""), raw.get("serve"),
+                              list(raw.get("serve_absent") or [])))
     return cases
 
 

@@ -258,3 +258,42 @@ def test_the_linear_diff_is_difflibs_unified_diff():
                 difflib.unified_diff(before, after, f"a/{path}", f"b/{path}")), path
             compared += 1
     assert compared >= 10
+
+
+def test_convert_proves_the_rewrite_routes_as_before_on_stderr() -> None:
+    run = run_cli("convert", "-f", str(SAMPLES / "article"), "--controller", "gce")
+    assert run.returncode == 0, run.stderr
+    line = next(x for x in run.stderr.splitlines() if x.startswith("proof: "))
+    assert line.endswith("probes through GKE Ingress, before and after: equivalent")
+    assert int(line.split()[1]) > 20
+    piped = run_cli("convert", "-f", "-", stdin=(SAMPLES / "article" / "02-ingress.yaml").read_text())
+    assert piped.returncode == 0 and "proof: " in piped.stderr and "proof" not in piped.stdout
+    yaml.safe_load_all(piped.stdout)
+
+
+@pytest.mark.parametrize("controller", ["nginx", "gce"])
+def test_convert_proof_names_a_wrong_path_type(controller: str) -> None:
+    """Hand-edit the converted text the way a careless converter would: the proof must name each request."""
+    from explorer.migrate.proof import prove_conversion
+    from explorer.model.load import load_texts
+
+    name = str(SAMPLES / "article" / "02-ingress.yaml")
+    services = {str(SAMPLES / "article" / "01-nodeports.yaml"): (SAMPLES / "article" / "01-nodeports.yaml").read_text()}
+    text = Path(name).read_text()
+    profile = PROFILES[controller]
+    converted = convert_text(text, profile, name).text
+    wrong = converted.replace("pathType: Exact", "pathType: Prefix") if controller == "gce" else \
+        converted.replace("pathType: Prefix", "pathType: Exact")
+    assert wrong != converted
+    before, after = load_texts({**services, name: text}), load_texts({**services, name: wrong})
+    assert prove_conversion(before, load_texts({**services, name: converted}), profile).equivalent
+    proof = prove_conversion(before, after, profile)
+    by_url = {d.url: d for d in proof.differences}
+    below = by_url["http://foo-bar.com/foo/below"]
+    if controller == "gce":  # /foo was exact on GKE: Prefix now forwards below it
+        assert below.before["status"] == 404 and below.after["backend"]["service"] == "my-nodeport-01"
+    else:  # /foo was a prefix on nginx: Exact now answers 404 below it
+        assert below.before["backend"]["service"] == "my-nodeport-01" and below.after["status"] == 404
+    assert below.what == "answer"
+    assert "spec.rules[0].http.paths[0]" in below.cause and "once converted" in below.cause
+    assert "http://foo-bar.com/foo" not in by_url  # the path itself answers alike

@@ -11,6 +11,7 @@ import pytest
 from explorer.lessons.catalog import load_catalog
 
 from conftest import run_cli
+from explorer.lessons.catalog import load_catalog
 
 L1_FIXED = """\
 apiVersion: networking.k8s.io/v1
@@ -52,6 +53,7 @@ def test_list_prints_every_lesson_and_json_for_scripts(lessons):
     assert "ingress-class" in text.stdout and "nodeport-neg" in text.stdout and "not started" in text.stdout
     data = json.loads(lessons("list", "-o", "json").stdout)
     assert [row["order"] for row in data] == [lesson.order for lesson in load_catalog().lessons]
+    assert set(range(1, 11)) <= {row["order"] for row in data}
     assert len(data) >= 11
     for row in data:
         assert {"id", "title", "steps", "progress"} <= set(row)

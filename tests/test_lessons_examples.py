@@ -32,6 +32,16 @@ REGRESSIONS = {
     ("path-types", "gke-wildcard", "fail", "Prefix /api, no wildcard"),
     ("health-checks", "probe", "fail", "readinessProbe on /"),
     ("nodeport-neg", "neg", "fail", "Service still NodePort"),
+    ("nodeport-neg", "nodeport", "fail", "routes-based cluster (IE6018)"),
+    ("nodeport-neg", "neg", "fail", "still routes-based (IE6018)"),
+    # issue 18's new steps: the health-check ranges a firewall must allow, 502s during a rollout with NEGs
+    ("gke-production", "firewall", "fail", "0.0.0.0/0"),
+    ("gke-production", "firewall", "fail", "130.211.0.0/22 only"),
+    ("gke-production", "rollout", "fail", "without connection draining"),
+    ("gke-production", "rollout", "fail", "without preStop"),
+    # issue 17: what migrate's proof and report find, fixed by hand
+    ("what-does-not-carry-over", "trailing-slash", "fail", "the Ingress made to match"),
+    ("ingress-to-gateway", "default-and-redirect", "fail", "no statusCode"),
 }
 
 

@@ -52,8 +52,12 @@ def shop_ingress() -> dict:
 
 
 def backend_of(state, url: str) -> str:
+    """The Service a request is routed to; a Service with no ready Pod (cart has none) still names it, as nginx
+    routes there and answers 503."""
     decision = route(state, NGINX, Request.from_url(url))
-    return str(decision.backend) if decision.outcome == "forward" else f"{decision.outcome} {decision.status}"
+    if decision.outcome == "forward" or (decision.backend is not None and "no ready endpoints" in decision.reason):
+        return str(decision.backend)
+    return f"{decision.outcome} {decision.status}"
 
 
 # ---------------------------------------------------------------- the first state
@@ -159,6 +163,8 @@ def test_a_new_path_reaches_the_router(kubeconfig, api):
         collector.stop()
     assert backend_of(before, "https://shop.example.com/cart") == "shop/web:80"
     assert backend_of(after, "https://shop.example.com/cart") == "shop/cart:80"
+    cart = route(after, NGINX, Request.from_url("https://shop.example.com/cart"))
+    assert cart.status == 503 and "shop/cart has no ready endpoints" in cart.reason  # no cart Pod in the cluster
 
 
 def test_a_burst_of_events_is_one_new_state(kubeconfig, api):

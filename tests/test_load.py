@@ -114,7 +114,7 @@ def test_missing_required_fields():
 def test_alias_bomb_is_refused_quickly_and_the_next_document_loads():
     started = time.perf_counter()
     state = load([L / "alias-bomb.yaml"])
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 10.0  # a runaway guard (an expanded bomb takes minutes), not a speed claim
     assert any("alias bomb" in m for m in messages(state))
     assert [o.meta.name for o in state.objects] == ["after-the-bomb"]
 

@@ -134,6 +134,17 @@ def test_nginx_tls_redirect_snippet_and_capture_group_rewrite() -> None:
     # nginx drops the trailing slash when it redirects to HTTPS (unless preserve-trailing-slash); RequestRedirect
     # keeps the path: the only plain-HTTP difference, and the proof names it
     assert [u for u in by_url if u.startswith("http://")] == ["http://secure.example.com/app/"]
+    # asked to compare upstream paths, the proof names the capture-group rewrite too: the backend gets another path
+    with_paths = {d.url: d for d in migrate_and_prove(state, get_profile("nginx"), None, "standard", True).proof.differences}
+    assert sorted(u for u in with_paths if u.startswith("http://")) == [
+        "http://api.example.com/API", "http://api.example.com/api", "http://api.example.com/api/",
+        "http://api.example.com/api/below", "http://secure.example.com/app/"]
+    below = with_paths["http://api.example.com/api/below"]
+    assert below.what == "upstream path"
+    assert below.before["upstreamPath"] == "/below" and below.after["upstreamPath"] == "/api/below"
+    assert "rewrite-target" in below.cause and below.before["backend"] == {
+        "namespace": "default", "service": "api", "port": 8080}
+    assert by_url["http://secure.example.com/app/"].what == "Location"
     slash = by_url["http://secure.example.com/app/"]
     assert slash.before["location"] == "https://secure.example.com/app"
     assert slash.after["location"] == "https://secure.example.com/app/"
@@ -183,28 +194,38 @@ def test_nginx_differences_exit_1_with_grouped_text(tmp_path: Path) -> None:
     run = _cli("-f", str(SAMPLES / "article-v1"), "-o", str(tmp_path / "o"))
     assert run.returncode == 1, run.stderr
     first = run.stdout.splitlines()[0]
-    assert "26 difference(s)" in first
-    assert "26 difference(s): ingress-nginx answers HTTPS for every host" in run.stdout
+    count = int(first.split(" probes: ")[1].split(" difference(s)")[0])
+    assert count > 0
+    # every difference has the one cause: nginx's default certificate answers HTTPS, the Gateway has no listener
+    assert f"{count} difference(s): ingress-nginx answers HTTPS for every host" in run.stdout
+    assert run.stdout.count(" difference(s): ") == 1  # one group
+    assert f"... and {count - 3} more with this cause" in run.stdout
 
 
-_TABLES = sorted([*(p for p in SAMPLES.iterdir() if p.is_dir()), *(ROOT / "tests" / "data" / "routing").glob("*.yaml")])
+_TABLES = sorted([*(p for p in SAMPLES.iterdir() if p.is_dir()), *(ROOT / "tests" / "data" / "routing").glob("*.yaml"),
+                  *(p for p in DATA.iterdir() if p.is_dir())])
 
 
-@pytest.mark.parametrize("controller", ["nginx", "gce"])
+@pytest.mark.parametrize("controller,emitter", [("nginx", "standard"), ("gce", "standard"), ("gce", "gke")])
 @pytest.mark.parametrize("source", _TABLES, ids=lambda p: p.name)
-def test_every_sample_and_routing_table_migrates(source: Path, controller: str) -> None:
+def test_every_sample_and_routing_table_migrates(source: Path, controller: str, emitter: str) -> None:
     """No crash; each difference has two different answers and a cause; the written manifests are valid
     (the only errors allowed are backendRefs to a Service the input itself lacks: carried, not invented)."""
     state = load([source])
-    result = migrate_and_prove(state, get_profile(controller))
+    result = migrate_and_prove(state, get_profile(controller), None, emitter)
     assert not result.generated.problems
+    assert not any("&id0" in text or "*id0" in text for text in result.files.values())  # no YAML anchors
     for d in result.proof.differences:
         assert d.why and d.cause and d.before != d.after
     services = {name for (_, name) in state.services}
+    secrets = {name for (_, name) in state.secrets}
     for f in check(result.generated, None):
         if f.severity == "error":
             assert f.code == "IE8002" and "not found" in f.message, str(f)
             assert not any(f"Service default/{s} not found" in f.message for s in services), str(f)
+        elif f.severity == "warning":  # a certificateRef to a Secret the input names but does not hold
+            assert f.code == "IE8003" and "not found" in f.message, str(f)
+            assert not any(f"Secret default/{s} not found" in f.message for s in secrets), str(f)
 
 
 def test_what_is_not_converted_is_the_named_cause_of_each_difference() -> None:
@@ -216,8 +237,168 @@ def test_what_is_not_converted_is_the_named_cause_of_each_difference() -> None:
     assert "nginx.ingress.kubernetes.io/auth-type" in admin.cause
     metrics = by_url["http://shop.example.com/metrics"]
     assert metrics.before["status"] == 403 and "whitelist-source-range" in metrics.cause
-    root = by_url["http://shop.example.com/"]
-    assert root.before["location"] == "http://shop.example.com/shop" and root.after["status"] == 404
-    assert "app-root" in root.cause
     handled = {a.annotation: a.handling for a in result.migration.annotations}
     assert handled["nginx.ingress.kubernetes.io/auth-type"] == "not-converted"
+    # what Gateway API can express answers alike on plain HTTP: app-root, the header canary, permanent-redirect
+    for name in ("app-root", "canary", "canary-by-header", "permanent-redirect"):
+        assert handled[f"nginx.ingress.kubernetes.io/{name}"] == "converted", name
+    plain = [d for d in result.proof.differences if d.url.startswith("http://")]
+    assert {d.url.split("/")[3].rstrip("/") for d in plain} == {"admin", "metrics"}
+    g = result.generated
+    assert _gateway(g, "http://shop.example.com/") == ("redirect", None, 302, "http://shop.example.com/shop")
+    assert _gateway(g, "http://old-shop.example.com/x") == ("redirect", None, 301, "https://shop.example.com/shop")
+    canary = route_gateway(routing_for(g), Request.from_url("http://shop.example.com/shop",
+                                                            headers=(("X-Canary", "always"),)))
+    assert canary.backend is not None and canary.backend.service == "storefront-v2"
+    # the header values a match names were probed, both sides, and answered alike
+    sent = {tuple(d.headers.items()) for d in result.proof.differences}
+    assert (("X-Canary", "always"),) in sent  # on /admin: 401 before, forwarded after (auth not converted)
+
+
+def test_nginx_conversions_are_equivalent_and_what_cannot_be_said_is_named() -> None:
+    state = load([DATA / "nginx-conversions"])
+    result = migrate_and_prove(state, get_profile("nginx"))
+    handled = {(a.ingress, a.annotation.rsplit("/", 1)[1]): a for a in result.migration.annotations}
+    for key in [("default/web", "upstream-vhost"), ("default/web", "x-forwarded-prefix"),
+                ("default/web", "proxy-read-timeout"), ("default/moved", "permanent-redirect"),
+                ("default/web-canary", "canary-by-header-value"), ("default/web-canary", "canary-weight"),
+                ("default/api-canary", "canary")]:
+        assert handled[key].handling == "converted", key
+    assert "Extended" in handled[("default/moved", "permanent-redirect")].why  # 308 is not Core
+    for key in [("default/api-canary", "canary-by-cookie"), ("default/campaign", "temporal-redirect"),
+                ("default/choices", "permanent-redirect"), ("default/secure", "backend-protocol")]:
+        assert handled[key].handling == "not-converted", key
+    assert "BackendTLSPolicy" in handled[("default/secure", "backend-protocol")].why
+    text = "".join(result.files.values())
+    assert "backendRequest: 125s" in text  # 5 s connect (nginx's default) + 120 s read
+    g = result.generated
+    routing = routing_for(g)
+    web = route_gateway(routing, Request.from_url("http://conv.example.com/web/a"))
+    assert web.upstream_host == "web.internal"
+    assert ("X-Forwarded-Prefix", "/web") in web.request_headers
+    assert sorted((b.service, b.weight) for b in web.backends) == [("web", 80), ("web-v2", 20)]
+    beta = route_gateway(routing, Request.from_url("http://conv.example.com/web/a", headers=(("X-Beta", "yes"),)))
+    assert beta.backend is not None and beta.backend.service == "web-v2"
+    assert _gateway(g, "http://moved.example.com/a") == ("redirect", None, 308, "https://new.example.com/home")
+    plain = [d for d in result.proof.differences if d.url.startswith("http://")]
+    # the converted ones answer alike: nothing on /web, nothing on moved.example.com
+    assert not [d for d in plain if d.url.startswith(("http://conv.example.com/web", "http://moved."))]
+    by = {(d.url, tuple(d.headers.items())): d for d in plain}
+    cookie = by[("http://conv.example.com/api/below", (("Cookie", "beta=always"),))]
+    assert cookie.what == "backend" and "canary-by-cookie" in cookie.cause
+    assert cookie.before["backend"]["service"] == "api-next" and cookie.after["backend"]["service"] == "api"
+    campaign = by[("http://campaign.example.com/x", ())]
+    assert campaign.before["status"] == 302 and campaign.after["outcome"] == "forward" and "temporal-redirect" in campaign.cause
+    choices = by[("http://choices.example.com/x", ())]
+    assert choices.before["status"] == 300 and choices.what == "answer" and "permanent-redirect" in choices.cause
+    secure = by[("http://conv.example.com/secure", ())]
+    assert secure.what == "protocol to the backend" and "backend-protocol" in secure.cause
+    assert secure.before["backend"] == secure.after["backend"] | {"port": 443}
+    assert {d.what for d in plain} == {"answer", "backend", "protocol to the backend"}
+    assert not [f for f in check(g, None) if f.severity in ("error", "warning")]
+
+
+def test_gke_emitter_writes_policies_from_backend_config_and_the_internal_class(tmp_path: Path) -> None:
+    out = tmp_path / "gw"
+    run = _cli("-f", str(DATA / "gce-policies"), "--controller", "gce", "--emitter", "gke", "-o", str(out),
+               "--report", "json")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["equivalent"] is True
+    state = _written_state(out, DATA / "gce-policies")
+    gateway, = state.gateways
+    assert gateway.gateway_class_name == "gke-l7-rilb"  # gce-internal: GKE's regional internal load balancer
+    policies = {o.meta.kind: o.meta.raw for o in state.others if o.meta.api_version == "networking.gke.io/v1"}
+    assert set(policies) == {"HealthCheckPolicy", "GCPBackendPolicy", "GCPGatewayPolicy"}
+    assert policies["GCPGatewayPolicy"]["spec"] == {
+        "default": {"sslPolicy": "modern-tls"},
+        "targetRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "shop"}}
+    hc = policies["HealthCheckPolicy"]["spec"]
+    assert hc["targetRef"] == {"group": "", "kind": "Service", "name": "shop"}
+    assert hc["default"] == {"checkIntervalSec": 10, "timeoutSec": 5, "healthyThreshold": 2, "unhealthyThreshold": 3,
+                             "config": {"type": "HTTP", "httpHealthCheck": {
+                                 "requestPath": "/healthz", "portSpecification": "USE_FIXED_PORT", "port": 8080}}}
+    backend = policies["GCPBackendPolicy"]["spec"]["default"]
+    assert backend == {"timeoutSec": 45, "connectionDraining": {"drainingTimeoutSec": 60},
+                       "securityPolicy": "shop-armor",
+                       "sessionAffinity": {"type": "GENERATED_COOKIE", "cookieTtlSec": 300}}
+    # a policy attaches to the whole Service: the second port's BackendConfig is named, not merged
+    assert any("shop-admin-config" in n for n in report["notes"])
+    cdn = [a for a in report["annotations"] if a["annotation"] == "BackendConfig default/shop-config spec.cdn"]
+    assert cdn and cdn[0]["handling"] == "not-converted" and cdn[0]["ingress"] == "default/shop"
+    assert sorted(report["notSimulated"]) == ["GCPBackendPolicy default/shop: the backend service's timeout, "
+                                              "connection draining, session affinity and Cloud Armor policy",
+                                              "GCPGatewayPolicy default/shop: the SSL policy of the Gateway's "
+                                              "HTTPS front end",
+                                              "HealthCheckPolicy default/shop: the load balancer's health check "
+                                              "of the Service's endpoints"]
+    assert not [f for f in check(state, None) if f.severity in ("error", "warning")]
+
+
+def test_standard_emitter_names_the_backend_config_it_cannot_write(tmp_path: Path) -> None:
+    state = load([DATA / "gce-policies"])
+    result = migrate_and_prove(state, get_profile("gce"))
+    assert not [d for d in result.migration.documents if d.body["kind"] in ("HealthCheckPolicy", "GCPBackendPolicy")]
+    named = [a for a in result.migration.annotations if a.annotation == "BackendConfig default/shop-config"]
+    assert named and named[0].handling == "not-converted" and "--emitter gke" in named[0].why
+    assert result.generated.gateways[0].gateway_class_name == "gke-l7-rilb"
+
+
+def test_a_method_match_added_by_hand_is_probed_and_named() -> None:
+    """The probes take each method a match names, from either side: a POST-only rule is caught on GET."""
+    state = load([DATA / "nginx-conversions"])
+    nginx = get_profile("nginx")
+    result = migrate_and_prove(state, nginx)
+    name, text = next(iter(result.files.items()))
+    marker = "    - path:\n        type: PathPrefix\n        value: /secure\n"
+    assert marker in text
+    edited = text.replace(marker, marker + "      method: POST\n", 1)
+    loaded = load_texts({name: edited})
+    generated = ClusterState([*[o for o in state.objects if not isinstance(o, Ingress)], *loaded.objects])
+    proof = prove(state, nginx, result.migration, generated)
+    secure = {(d.method, d.url): d for d in proof.differences if d.url.startswith("http://conv.example.com/secure")}
+    get = secure[("GET", "http://conv.example.com/secure/below")]
+    assert get.what == "answer" and get.after["status"] == 404 and get.before["backend"]["service"] == "secure-backend"
+    post = secure[("POST", "http://conv.example.com/secure/below")]
+    assert post.what == "protocol to the backend"  # POST reaches the backend on both sides; only HTTPS is lost
+
+
+@pytest.mark.parametrize("source", ["nginx-conversions", "nginx-tls-rewrite"])
+def test_one_request_explained_answers_as_the_proof_compares_it(source: str) -> None:
+    """The screen routes one request with route_gateway; its outcome must be the proof's for every probe."""
+    from explorer.migrate.probes import probe_requests
+    from explorer.migrate.proof import gateway_outcome, outcome_of
+    from explorer.routing.evaluate import route as evaluate
+
+    state = load([DATA / source])
+    result = migrate_and_prove(state, get_profile("nginx"))
+    routing = routing_for(result.generated)
+    requests = probe_requests([list(routing.routes.entry_points.values())])
+    assert len(requests) > 20
+    kinds = set()
+    for request in requests:
+        port = 443 if request.scheme == "https" else 80
+        for paths in (False, True):
+            fast = outcome_of(evaluate(routing.routes, request, f"default/nginx:{port}"), result.generated,
+                              paths=paths)
+            assert gateway_outcome(route_gateway(routing, request, "default/nginx"), paths=paths) == fast, request.url
+        kinds.add(fast[0])
+    assert {"forward", "redirect"} <= kinds
+
+
+def test_a_readiness_probe_gke_ingress_read_becomes_a_health_check_policy() -> None:
+    """GKE Ingress made its health check from the readinessProbe (GET /healthz); GKE Gateway reads none."""
+    state = load([SAMPLES / "health-check-trap" / "fix-readiness-probe"])
+    gce = get_profile("gce")
+    plain = migrate_and_prove(state, gce)
+    named = [a for a in plain.migration.annotations if a.annotation == "readinessProbe of Service default/web"]
+    assert named and named[0].handling == "not-converted" and named[0].value == "/healthz"
+    assert "--emitter gke" in named[0].why
+    gke = migrate_and_prove(state, gce, None, "gke")
+    policy, = [o.meta.raw for o in gke.generated.others if o.meta.kind == "HealthCheckPolicy"]
+    assert policy["spec"]["default"]["config"] == {"type": "HTTP", "httpHealthCheck": {"requestPath": "/healthz"}}
+    assert policy["spec"]["targetRef"]["name"] == "web"
+    assert not [a for a in gke.migration.annotations if a.annotation.startswith("readinessProbe")]
+    # the trap itself (no probe, / answers 302) gets no policy: the Ingress's check was GET / too
+    trap = migrate_and_prove(load([SAMPLES / "health-check-trap" / "trap"]), gce, None, "gke")
+    assert not [o for o in trap.generated.others if o.meta.kind == "HealthCheckPolicy"]

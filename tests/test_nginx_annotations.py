@@ -100,6 +100,9 @@ def test_annotations_that_are_not_ingress_nginx_ones_are_named(key: str, handlin
     ("auth-type", "basic", False),
     ("auth-realm", "Authentication Required - admin", False),
     ("server-alias", "www.shop.example, shop.example.org", False),
+    ("app-root", "/app/", False),
+    ("app-root", "shop", True),  # rewrite/main.go: url.ParseRequestURI refuses it, app-root is ignored
+    ("app-root", "https://shop.example/", True),
     ("configuration-snippet", "more_set_headers 'X: y';\n", False),  # no validator: refused by risk instead
 ])
 def test_values_nginx_refuses(name: str, value: str, invalid: bool) -> None:

@@ -53,6 +53,11 @@ def check(case: Case, answer: dict, body: str | None = None) -> None:
         assert expect["body"] in body, body
     if "reason" in expect:
         assert expect["reason"] in answer["reason"]
+    if case.undecided:  # what serve decides from more than this request is named, never silently dropped
+        assert any(case.undecided in line for line in answer["undecided"]), answer["undecided"]
+        assert any(case.undecided in e["reason"] for e in answer["trace"] if e["verdict"] == "note")
+    elif answer["outcome"] == "forward" and case.serve is None:
+        assert not answer["undecided"], answer["undecided"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

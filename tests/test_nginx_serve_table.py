@@ -44,7 +44,7 @@ async def test_serve_answers_every_case_as_route_does(family: str) -> None:
     assert cases
     async with running(NGINX, *cases[0].manifests) as proxy:
         for case in cases:
-            expect = case.expect
+            expect = case.serve_expect
             if "shares" in expect:
                 counts: Counter[str] = Counter()
                 for _ in range(400):
@@ -61,6 +61,8 @@ async def test_serve_answers_every_case_as_route_does(family: str) -> None:
                 assert response.headers["Location"] == expect["location"], case.id
             for name, value in (expect.get("headers") or {}).items():
                 assert response.headers.get(name) == value, case.id
+            for name in case.serve_absent:
+                assert name not in response.headers, case.id
             if "body" in expect:
                 assert expect["body"] in text, (case.id, text)
             if expect["status"] == 200 and "backend" in expect:

@@ -7,12 +7,11 @@ import os
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from explorer.model import ClusterState, load
-from explorer.model.location import Problem
-from explorer.model.source import ClusterSource, FileSource, SourceError
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the model is imported by the first load: a parser (`--help`, the TUI's) never pays for it
     from explorer.live.source import LiveSource
+    from explorer.model import ClusterState
+    from explorer.model.location import Problem
+    from explorer.model.source import ClusterSource
 
 
 def add_source_options(parser: argparse.ArgumentParser) -> None:
@@ -81,6 +80,8 @@ def load_sources(args: argparse.Namespace, err: TextIO | None = None) -> Cluster
     if not args.files:
         print("error: no manifests given: pass -f FILE, -f DIR or -f - (stdin)", file=err)
         return None
+    from explorer.model import load
+
     state = load(args.files, namespace=args.namespace)
     report_problems(state.problems, err)
     if not state.objects:
@@ -172,6 +173,8 @@ def open_source(args: argparse.Namespace) -> ClusterSource:
     source connects on its first `snapshot()`. The kubernetes client is only
     imported here, for live sources, so `--help` and `-f` never pay for it.
     """
+    from explorer.model.source import FileSource, SourceError
+
     if not is_live(args):
         return FileSource(args.files, namespace=str(args.namespace))
     if args.files:
@@ -183,6 +186,7 @@ def open_live_source(args: argparse.Namespace) -> LiveSource:
     """A LiveSource for --context/--kubeconfig/-A/-n (the kubeconfig's current-context when none is given)."""
     from explorer.live.kubeconfig import ClusterTarget
     from explorer.live.source import LiveSource
+    from explorer.model.source import SourceError
 
     namespace = None if args.namespace is CONTEXT_NAMESPACE else args.namespace
     if args.all_namespaces and namespace is not None:
@@ -216,6 +220,8 @@ def open_live(args: argparse.Namespace) -> tuple[ClusterSource, ClusterState] | 
 
     Nothing is drawn or served from a cluster that could not be read.
     """
+    from explorer.model.source import SourceError
+
     try:
         return read_live(args)
     except SourceError as exc:
@@ -225,11 +231,15 @@ def open_live(args: argparse.Namespace) -> tuple[ClusterSource, ClusterState] | 
 
 def load_state(args: argparse.Namespace, err: TextIO | None = None) -> ClusterState | None:
     """One snapshot from -f sources or a live cluster; problems to stderr. None means exit status 2."""
+    import explorer.topology.pods  # noqa: F401  (the judge of Pod readiness the route compiler asks, for every command)
+
     err = err or sys.stderr  # looked up now, not at import, so a redirected stderr is honoured
     if not is_live(args):
         if args.namespace is CONTEXT_NAMESPACE:
             args.namespace = "default"  # a plain str for the loader
         return load_sources(args, err)
+    from explorer.model.source import SourceError
+
     try:
         with open_source(args) as source:
             state = source.snapshot()

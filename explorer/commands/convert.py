@@ -29,8 +29,12 @@ pathType: a v1beta1 path without pathType meant ImplementationSpecific, which in
 as a prefix and GKE as an exact path (or a /* glob). The pathType written keeps the routing of the
 --controller given; paths the other controller now routes differently are listed as warnings.
 
-exit status: 0 converted (or nothing to convert), 1 when an Ingress could not be converted,
-2 for usage or input errors and refused writes.
+The proof: the same probe requests (every host, every path at, below and beside it, http and https)
+are routed through the manifests as read and as converted, by the --controller given; every request
+answered differently is printed on stderr with both answers and the rule behind each.
+
+exit status: 0 converted and equivalent (or nothing to convert), 1 when an Ingress could not be
+converted or the proof found a difference, 2 for usage or input errors and refused writes.
 """
 
 
@@ -98,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"warning: {file.name}: Secret values are never printed: they are written as {MARKER}; "
                       "convert a file with --write or -o DIR to keep them", file=sys.stderr)
             sys.stdout.write(shown)
-        return 2 if unreadable else 1 if failed else 0
+        differs = any(f.converted != f.text for f in files) and not _prove(files, profile, Style(use_colour(sys.stderr)))
+        return 2 if unreadable else 1 if failed or differs else 0
     style = Style(use_colour(sys.stdout))
     changed = [f for f in files if f.converted != f.text]
     for file in changed:
@@ -109,7 +114,30 @@ def run(args: argparse.Namespace) -> int:
     if not changed and not unreadable and not failed:
         print("nothing to convert: no extensions/v1beta1 or networking.k8s.io/v1beta1 Ingress found",
               file=sys.stderr)
-    return 2 if unreadable else 1 if failed else 0
+    differs = bool(changed) and not _prove(files, profile, Style(use_colour(sys.stderr)))
+    return 2 if unreadable else 1 if failed or differs else 0
+
+
+def _prove(files: list[_File], profile: Any, style: Style) -> bool:
+    """Route the same probes through the manifests as read and as converted (stderr); True when alike."""
+    from explorer.migrate.proof import prove_conversion
+    from explorer.model.load import load_texts
+
+    before = load_texts({f.name: f.text for f in files})
+    after = load_texts({f.name: f.converted for f in files})
+    proof = prove_conversion(before, after, profile)
+    verdict = style.green("equivalent") if proof.equivalent else style.red(f"{len(proof.differences)} difference(s)")
+    print(f"proof: {proof.probes} probes through {profile.title}, before and after: {verdict}", file=sys.stderr)
+    groups: dict[str, list[Any]] = {}
+    for d in proof.differences:
+        groups.setdefault(d.cause, []).append(d)
+    for cause, diffs in groups.items():
+        print(style.bold(f"{len(diffs)} difference(s): {cause}"), file=sys.stderr)
+        for d in diffs[:3]:
+            print(f"  {d.method} {d.url}\n    before: {d.before_text}\n    after:  {d.after_text}", file=sys.stderr)
+        if len(diffs) > 3:
+            print(f"  ... and {len(diffs) - 3} more with this cause", file=sys.stderr)
+    return proof.equivalent
 
 
 def _target(source: str, name: str) -> str:

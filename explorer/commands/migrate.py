@@ -16,14 +16,19 @@ from typing import Any
 
 from explorer.commands.common import Style, add_controller_option, report_problems, use_colour
 
+#: The text report shows this many requests of each cause; `--report json` lists every one.
+SHOWN_PER_CAUSE = 3
+
 EXAMPLES = """\
 examples:
   ingress-explorer migrate -f sample-manifests/article --controller gce -o gateway-api/
   ingress-explorer migrate -f manifests/ -o out/ --gateway-class nginx --report json
+  ingress-explorer migrate -f gke/ --controller gce --emitter gke -o out/
 
-The proof compares, for every probe request, the outcome class: the backend service:port a request is
-forwarded to, or the status (and Location) the front end answers itself. Upstream paths, headers and
-bodies are not compared; rewrites are listed per annotation instead.
+The proof compares, for every probe request: the backend service:port a request is forwarded to (with
+the weighted split, the Host and the headers the backend gets, the protocol to it; the upstream path
+with --upstream-paths), or the status (and Location) the front end answers itself. Bodies are not
+compared; what neither engine simulates (timeouts, health checks, GKE policies) is listed instead.
 
 exit status: 0 equivalent, 1 differences found, 2 for usage or input errors and refused writes.
 """
@@ -43,8 +48,15 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     parser.add_argument("-o", "--output-dir", metavar="DIR", required=True,
                         help="where to write the Gateway API manifests: a new or empty directory")
     parser.add_argument("--gateway-class", metavar="NAME",
-                        help="gatewayClassName of the Gateways (default: the Ingress class for nginx, "
-                        "gke-l7-global-external-managed for gce)")
+                        help="gatewayClassName of the Gateways (default: the Ingress class for nginx; for gce "
+                        "GKE's mapping: gce -> gke-l7-global-external-managed, gce-internal -> gke-l7-rilb)")
+    parser.add_argument("--emitter", choices=("standard", "gke"), default="standard",
+                        help="standard: Gateway API objects only; gke: also GKE Gateway's policies "
+                        "(HealthCheckPolicy, GCPBackendPolicy from BackendConfig, GCPGatewayPolicy from a "
+                        "FrontendConfig sslPolicy) and a GKE gateway class")
+    parser.add_argument("--upstream-paths", action="store_true",
+                        help="also compare the path each backend is asked for (a rewrite-target with capture "
+                        "groups, which Gateway API cannot say, then differs on every request it rewrites)")
     parser.add_argument("--report", choices=("text", "json"), default="text", help="report format (stdout)")
     parser.add_argument("--force", action="store_true", help="write into DIR even when it is not empty")
     parser.add_argument("-n", "--namespace", default="default",
@@ -71,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: no Ingress in {', '.join(args.files)}: nothing to migrate", file=sys.stderr)
         return 2
     profile = get_profile(args.controller)
-    result = migrate_and_prove(state, profile, args.gateway_class)
+    result = migrate_and_prove(state, profile, args.gateway_class, args.emitter, args.upstream_paths)
     written = _write(Path(args.output_dir), result.files, args)
     if written is None:
         return 2
@@ -80,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         report: dict[str, Any] = {
             "gateways": m.gateways, "files": written,
             "annotations": [a.as_dict() for a in m.annotations], "notes": m.notes,
+            "notSimulated": m.not_simulated,
             "probes": proof.probes, "differences": [d.as_dict() for d in proof.differences],
             "equivalent": proof.equivalent,
         }
@@ -135,11 +148,16 @@ def _text(result: Any, written: list[str], style: Style) -> str:
     groups: dict[str, list[Any]] = {}
     for d in proof.differences:
         groups.setdefault(d.cause, []).append(d)
+    for note in m.not_simulated:
+        lines.append(f"  not simulated: {note} (written; the proof compares routing answers only)")
     for cause, diffs in groups.items():
         lines.append("")
         lines.append(style.bold(f"{len(diffs)} difference(s): {cause}"))
-        for d in diffs:
-            lines.append(f"  {d.method} {d.url}")
+        for d in diffs[:SHOWN_PER_CAUSE]:
+            sent = "".join(f" ({name}: {value})" for name, value in d.headers.items())
+            lines.append(f"  {d.method} {d.url}{sent}")
             lines.append(f"    before: {d.before_text}")
             lines.append(f"    after:  {d.after_text}")
+        if len(diffs) > SHOWN_PER_CAUSE:
+            lines.append(f"  ... and {len(diffs) - SHOWN_PER_CAUSE} more with this cause (--report json lists each)")
     return "\n".join(lines) + "\n"

@@ -123,6 +123,8 @@ def render_text(decision, style: Style, full_trace: bool) -> str:
         note = report.error and f"invalid: {report.error}" or report.suggestion and f"did you mean {report.suggestion}?" \
             or report.note
         lines.append(f"  annotation {report.key}={value!r}: {report.handling}; {note}")
+    for line in () if full_trace else d.undecided:  # --trace lists them among its notes
+        lines.append(f"  not decided by one request: {line}")
     if full_trace:
         for entry in d.trace:
             mark = _VERDICT_MARK.get(entry.verdict, "?")

@@ -66,7 +66,8 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
     parser.add_argument("--status-port", type=_port, default=8079, metavar="N",
                         help="port of the JSON status page: listeners, Pods, health (default 8079; 0 = any)")
     parser.add_argument("--time-scale", type=_scale, default=1.0, metavar="X",
-                        help="speed of simulated time for health checks: 0.05 runs a 60 s interval in 3 s "
+                        help="speed of simulated time for health checks and for the proxy timeouts an "
+                             "ingress-nginx annotation or ConfigMap sets: 0.05 runs a 60 s interval in 3 s "
                              "(default 1, real time)")
     parser.add_argument("--no-watch", dest="watch", action="store_false",
                         help="do not reload when the files (or the cluster) change")
@@ -140,7 +141,9 @@ async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "Cont
         loop.add_signal_handler(sig, stop.set)
     from explorer.traffic import HealthChanged, HealthChecksStarted, PodsOnDemand, RequestCompleted
 
-    events = proxy.subscribe(kinds=(RequestCompleted, HealthChanged, HealthChecksStarted, PodsOnDemand))
+    # --quiet logs no request: then the proxy makes no RequestCompleted event at all (it makes only what is read)
+    kinds = (HealthChanged, HealthChecksStarted, PodsOnDemand) + (() if args.quiet else (RequestCompleted,))
+    events = proxy.subscribe(kinds=kinds)
     tasks = [asyncio.create_task(_log(events, style, args.quiet))]
     if args.watch:
         tasks.append(asyncio.create_task(_follow(source, proxy, profile, state) if source is not None

@@ -8,7 +8,6 @@ symlinks here, so the README's `-f sample-manifests/...` works from a clone.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 LESSONS = "lessons"
@@ -22,6 +21,11 @@ def folder(name: str) -> Path:
     disk; a zipped install (which importlib.resources would hand back as a
     non-Path Traversable) is named rather than read wrongly.
     """
+    here = Path(__file__).parent
+    if here.is_dir():  # a checkout or an unzipped install: what importlib.resources would answer, without
+        return here.joinpath(name)  # importing it (tempfile, zipfile: ~10 ms of the TUI's start)
+    from importlib import resources
+
     found = resources.files(__name__).joinpath(name)
     if not isinstance(found, Path):
         raise RuntimeError(f"explorer's package data {name!r} is inside an archive ({found}); "

@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 
 from explorer.diagnostics import (
     backends, classes, controller_paths, frontends, gateway_status, health, ingress_spec, loading, metadata,
-    migration, nginx_annotations, overlaps, pods, services, tls, walk,
+    migration, network, nginx_annotations, overlaps, pods, services, tls, walk,
 )
 from explorer.diagnostics.classes import Choice
 from explorer.diagnostics.finding import Finding
@@ -53,6 +53,7 @@ def check(state: ClusterState, profile: Choice = None) -> list[Finding]:
         if use.profile is not None:
             found += health.check_service(state, use.service, use.ports, use.ingresses, use.profile,
                                           select(use.service))
+    found += network.check(state, uses)
     return _unique_sorted(found)
 
 

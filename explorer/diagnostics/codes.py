@@ -168,6 +168,12 @@ _TABLE = (
     Code("IE6017", "warning", "broken",
          "readinessProbe path answers a redirect: the kubelet counts it Ready, the GKE health check needs 200",
          "health-checks", "GKE docs (health check: only 200 is healthy); kubelet: 200-399 is success"),
+    Code("IE6018", "error", "broken", "NEG annotation on a routes-based cluster: no endpoint can join the NEG",
+         "nodeport-neg", "GKE docs: container-native load balancing requires a VPC-native cluster"),
+    Code("IE6019", "error", "broken", "the VPC firewall drops GKE's health-check probes (130.211.0.0/22, 35.191.0.0/16)",
+         "gke-production", "ingress-gce docs/faq/gce.md; GKE event: Firewall change required by security admin (older: network admin)"),
+    Code("IE6020", "warning", "risky", "a firewall rule opens the backends' port to the whole Internet",
+         "gke-production", "-"),
     # ---- Gateway API: the status conditions a controller would write
     Code("IE8001", "error", "ignored", "HTTPRoute not accepted by a parent Gateway (Accepted=False, with the spec's reason)",
          "gateway-api", "Gateway API RouteConditionAccepted: NoMatchingParent, NotAllowedByListeners, "
@@ -197,6 +203,11 @@ _TABLE = (
          "ingress-nginx: error reading secret"),
     Code("IE7008", "warning", "ignored", "another controller's annotation on an ingress-nginx Ingress (nginx.org/*, alb, legacy "
          "ingress.kubernetes.io/*)", None, "-"),
+    Code("IE7009", "warning", "ignored", "default-backend names a Service that does not exist or has no ready Pods: nginx "
+         "ignores it, so a backend without endpoints still answers 503", None,
+         "ingress-nginx: unexpected error reading service / custom default backend has no ports"),
+    Code("IE7010", "warning", "risky", "custom-http-errors without default-backend: those Pod statuses become the "
+         "controller's own 404", None, "-"),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _TABLE}

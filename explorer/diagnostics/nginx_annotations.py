@@ -1,4 +1,4 @@
-"""ingress-nginx annotations that do not do what their author thinks (IE7001-IE7008).
+"""ingress-nginx annotations that do not do what their author thinks (IE7001-IE7010).
 
 Read from the annotation catalog (explorer.profiles.nginx_annotations) and the controller's
 ConfigMap, for the Ingresses a profile reading nginx annotations serves. Each finding says
@@ -62,6 +62,7 @@ def check(state: ClusterState, ingress: Ingress, profile: ControllerProfile) -> 
     yield from _regex_paths(site, ingress, annotations)
     yield from _canary(site, state, ingress, annotations)
     yield from _auth_secret(site, state, ingress, annotations)
+    yield from _error_backends(site, state, ingress, annotations, config.get("custom-http-errors"))
 
 
 #: Prefixes of other Ingress controllers' routing annotations (people copy them expecting an effect).
@@ -172,3 +173,32 @@ def _auth_secret(site: Site, state: ClusterState, ingress: Ingress, annotations:
         yield site.finding("IE7007", field, (
             f"Secret {'/'.join(key)} has no key `auth`: nginx denies the location and every path of the Ingress "
             "answers 503"), "put the htpasswd file under the key auth (or set auth-secret-type: auth-map)")
+
+
+def _error_backends(site: Site, state: ClusterState, ingress: Ingress, annotations: dict[str, str],
+                    configured_errors: str) -> Iterator[Finding]:
+    """default-backend that nginx cannot use (IE7009); custom-http-errors answered by the controller's 404 (IE7010).
+
+    controller.go: the annotation's Service is used only when it exists and has endpoints ("custom backend is
+    valid only if contains at least one endpoint"); nginx.tmpl CUSTOM_ERRORS: without it the intercepted
+    codes go to upstream-default-backend, which answers 404.
+    """
+    from explorer.routing.endpoints import endpoints_of
+
+    name = annotations.get(PREFIX + "default-backend", "").strip()
+    if name:
+        service = state.service(ingress.meta.namespace, name)
+        found = endpoints_of(state, service) if service is not None and state.workloads else None
+        why = ("does not exist" if service is None else "has no ports" if not service.ports
+               else "has no ready Pods" if found is not None and not found.ready else "")
+        if why:
+            yield site.finding("IE7009", annotation_field(PREFIX + "default-backend"), (
+                f"default-backend Service {ingress.meta.namespace}/{name} {why}: nginx ignores the annotation, so a "
+                "backend of this Ingress without ready endpoints answers 503 instead"),
+                "name a Service in the Ingress's namespace whose Pods are Ready")
+    codes = annotations.get(PREFIX + "custom-http-errors", "")
+    if codes and not name and parse_bool(annotations.get(PREFIX + "disable-proxy-intercept-errors", "")) is not True:
+        yield site.finding("IE7010", annotation_field(PREFIX + "custom-http-errors"), (
+            f"custom-http-errors {codes} without default-backend: when a Pod answers one of these, nginx sends the "
+            "request to the controller's own default backend, and the client gets its 404 (whatever the code)"),
+            "add nginx.ingress.kubernetes.io/default-backend naming the Service that renders your error pages")

@@ -3,7 +3,9 @@
 The layout is plain Python over rich `Text`, so it is tested without a
 terminal, and the TUI, `ingress-explorer diagram` and the SVG export draw
 the same picture (no textual here). Boxes go left to right and wrap onto
-the next row when the width runs out; every box says its state in words as
+the next row when the width runs out; narrower than STACK_BELOW cells they
+stack top to bottom instead, each as wide as the drawing (an 80-column
+terminal cut the third box of a row). Every box says its state in words as
 well as in colour, and the reason of each broken link is written under the
 drawing.
 """
@@ -35,6 +37,8 @@ COMFORTABLE_BOX = 18  # wrap onto another row rather than cut boxes narrower tha
 WIDE_BOX = 34  # details longer than this wrap inside the box
 PARAGRAPH_LINES = 2  # lines one detail may take in a box
 EXTRA_WIDTH = 30  # boxes narrower than this leave out their explanations
+STACK_BELOW = 100  # narrower drawings stack their boxes vertically, one per row
+DOWN = "▼"
 
 
 @dataclass(frozen=True)
@@ -75,20 +79,34 @@ class Diagram:
 
 
 def render(diagram: Diagram, width: int, lit: int | None = None, passed: int = -1,
-           whole_names: bool = False) -> Text:
+           whole_names: bool = False, max_lines: int | None = None) -> Text:
     """The diagram laid out for `width` cells.
 
     `lit` is the hop a request is at now (drawn highlighted); hops up to
     `passed` are drawn as already travelled. `whole_names`: a box is as wide
     as its longest name (a Pod's, a Service's), not cut at WIDE_BOX; for a
-    picture (SVG), which has no columns to keep to.
+    picture (SVG), which has no columns to keep to. `max_lines`: the most a
+    screen shows at once; stacked boxes that would be taller leave out their
+    explanations (the names, ports and states stay).
     """
     width = max(width, MIN_BOX + 4)
     out = Text(no_wrap=True, overflow="ellipsis", end="")
     if diagram.caption:
         out.append(_fit(diagram.caption, width), style="bold")
-        out.append("\n")
-    rows = _pack(diagram.boxes, width, whole_names)
+    if width < STACK_BELOW and not whole_names:
+        if diagram.caption:
+            out.append("\n")
+        stacked = Text(no_wrap=True, overflow="ellipsis", end="")
+        _draw_stacked(stacked, diagram, width, lit, passed, explain=True)
+        if max_lines is not None and len(out.plain.split("\n")) + len(stacked.plain.split("\n")) - 1 > max_lines:
+            stacked = Text(no_wrap=True, overflow="ellipsis", end="")
+            _draw_stacked(stacked, diagram, width, lit, passed, explain=False)
+        out.append_text(stacked)
+        rows = []
+    else:
+        if diagram.caption:
+            out.append("\n")
+        rows = _pack(diagram.boxes, width, whole_names)
     first = True
     for row in rows:
         if not first:
@@ -172,6 +190,65 @@ def _draw_row(out: Text, diagram: Diagram, row: list[_Placed], lit: int | None, 
         out.append_text(line)
 
 
+def _draw_stacked(out: Text, diagram: Diagram, width: int, lit: int | None, passed: int, explain: bool) -> None:
+    """One box per row, as wide as the drawing: the title and state in its top border, its lines inside."""
+    inner = width - 2
+    last = len(diagram.boxes) - 1
+    for index, box in enumerate(diagram.boxes):
+        border = _border(index, box, lit, passed)
+        title = f" {_fit(box.title, inner - 4)} "
+        status = f"{_status_text(box)} " if box.status else ""
+        if cell_len(title) + cell_len(status) > inner - 1:
+            status = ""
+        if index:
+            out.append("\n")
+        out.append("╭─", style=border)
+        out.append(title, style=Style(bold=True))
+        out.append(status, style=STATE_STYLE[box.state])
+        out.append("─" * (inner - 1 - cell_len(title) - cell_len(status)) + "╮", style=border)
+        for line in _stacked_lines(box, inner - 2, explain):
+            out.append("\n")
+            out.append("│ ", style=border)
+            out.append(line + " " * (inner - 2 - cell_len(line)))
+            out.append(" │", style=border)
+        out.append("\n")
+        if index == last:
+            out.append("╰" + "─" * inner + "╯", style=border)
+            continue
+        link = diagram.link(index)  # the way down to the next box, in the bottom border
+        style = STATE_STYLE[link.state] if link.state != "ok" else Style()
+        if index < passed or (lit is not None and index < lit):
+            style = PASSED
+        glyph = DOWN if link.state == "ok" else f"{STATE_MARK[link.state]}{DOWN}"
+        out.append("╰──", style=border)
+        out.append(glyph, style=style)
+        out.append("─" * (inner - 2 - cell_len(glyph)) + "╯", style=border)
+
+
+def _stacked_lines(box: Box, inner: int, explain: bool = True) -> list[str]:
+    """A stacked box's lines: its details joined by " · " while they fit, then its explanations."""
+    lines: list[str] = []
+    for detail in filter(None, box.lines):  # a blank detail spaces a box out; here it would be a stray " · "
+        piece = _fit_middle(detail, inner) if box.cut_middle else detail
+        if lines and cell_len(lines[-1]) + 3 + cell_len(piece) <= inner:
+            lines[-1] += " · " + piece
+        elif cell_len(piece) <= inner:
+            lines.append(piece)
+        else:
+            lines.extend(_paragraph(piece, inner))
+    for paragraph in box.extra if explain else ():
+        lines.extend(_paragraph(paragraph, inner))
+    return lines
+
+
+def _border(index: int, box: Box, lit: int | None, passed: int) -> Style:
+    if index == lit:
+        return LIT
+    if index <= passed:
+        return PASSED
+    return STATE_STYLE[box.state] if box.state != "ok" else Style()
+
+
 def _content(placed: _Placed) -> list[tuple[str, Style]]:
     """Title, state in words, then each detail wrapped to the box (at most PARAGRAPH_LINES lines each)."""
     box, inner = placed.box, placed.width
@@ -182,11 +259,16 @@ def _content(placed: _Placed) -> list[tuple[str, Style]]:
         if box.cut_middle:
             content.append((_fit_middle(paragraph, inner), Style()))
             continue
-        wrapped = _wrap(paragraph, inner)
-        if len(wrapped) > PARAGRAPH_LINES:
-            wrapped = wrapped[: PARAGRAPH_LINES - 1] + [_fit(" ".join(wrapped[PARAGRAPH_LINES - 1:]), inner)]
-        content.extend((line, Style()) for line in wrapped)
+        content.extend((line, Style()) for line in _paragraph(paragraph, inner))
     return content
+
+
+def _paragraph(text: str, inner: int) -> list[str]:
+    """`text` wrapped to `inner` cells in at most PARAGRAPH_LINES lines, the last cut with "…" if need be."""
+    wrapped = _wrap(text, inner)
+    if len(wrapped) > PARAGRAPH_LINES:
+        wrapped = wrapped[: PARAGRAPH_LINES - 1] + [_fit(" ".join(wrapped[PARAGRAPH_LINES - 1:]), inner)]
+    return wrapped
 
 
 def _wrap(text: str, width: int, cut: bool = True) -> list[str]:
@@ -218,12 +300,7 @@ def _arrow(lines: list[Text], link: Link, index: int, lit: int | None, passed: i
 def _box(lines: list[Text], placed: _Placed, content: list[tuple[str, Style]], height: int, lit: int | None,
          passed: int) -> None:
     box, inner = placed.box, placed.width
-    if placed.index == lit:
-        border = LIT
-    elif placed.index <= passed:
-        border = PASSED
-    else:
-        border = STATE_STYLE[box.state] if box.state != "ok" else Style()
+    border = _border(placed.index, box, lit, passed)
     lines[0].append("╭" + "─" * inner + "╮", style=border)
     for number in range(height):
         text, style = content[number] if number < len(content) else ("", Style())

@@ -68,7 +68,9 @@ class Attempt:
     def findings(self, profile: ControllerProfile) -> list[Finding]:
         found = self._findings.get(profile.name)
         if found is None:
-            found = self._findings[profile.name] = diagnose(self.state, profile)
+            # Gateway API: the controller-neutral checks and the Gateways' status conditions (no Ingress controller)
+            chosen = None if profile.front_end == "gateway" else profile
+            found = self._findings[profile.name] = diagnose(self.state, chosen)
         return found
 
     def controller(self, profile: ControllerProfile) -> ControllerState:
@@ -102,7 +104,7 @@ def settle(cs: ControllerState, state: ClusterState, profile: ControllerProfile)
         now += 1.0
         for task in tasks:
             status = None
-            for endpoint in task.target.endpoints:
+            for endpoint in () if task.blocked else task.target.endpoints:  # the firewall drops it: no answer
                 pod = pods.get(endpoint.pod)
                 port = endpoint.port if task.kind == "load-balancer" else task.port
                 if pod is not None and listens_on(pod.containers, port, fallback=endpoint.port):

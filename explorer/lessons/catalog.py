@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from explorer import data
 from explorer.lessons.spec import (
-    Add, AddressChangeCheck, AddressCheck, Edit, ServiceTypeCheck, Catalog, Check, Demo, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, Lesson,
+    Add, AddressChangeCheck, AddressCheck, Edit, GatewayCheck, MigrationCheck, RolloutCheck, ServiceTypeCheck, Catalog, Check, Demo, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, Lesson,
     Patch, ProbeCheck, Recreate, Remove, RequestCheck, RouteCheck, SolutionOp, Step, TLSCheck,
 )
 from explorer.lessons.text import LANGS, Text, reflow
@@ -326,7 +326,7 @@ def _request(n: dict) -> RequestCheck:
     return RequestCheck(str(n["request"]), status, _opt_str(n.get("host")), _opt_str(n.get("service")),
                         _opt_str(n.get("location")), n.get("profile"), _opt_str(n.get("backend")),
                         str(n.get("method") or "GET").upper(), _headers(n.get("headers"), "headers"), body,
-                        _headers(n.get("response_headers"), "response_headers"))
+                        _headers(n.get("response_headers"), "response_headers"), _opt_str(n.get("path")))
 
 
 def _headers(value: Any, name: str) -> tuple[tuple[str, str], ...]:
@@ -336,6 +336,31 @@ def _headers(value: Any, name: str) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise ValueError(f"{name} is a mapping of header names to texts")
     return tuple((str(k), v) for k, v in value.items())
+
+
+def _migration(n: dict) -> MigrationCheck:
+    if not isinstance(n.get("gateway"), str):
+        raise ValueError("gateway (the Gateway's name) is required")
+    if n.get("scheme") not in (None, "http", "https"):
+        raise ValueError("scheme is http or https")
+    return MigrationCheck(str(n["equivalent"]), n["gateway"], n.get("scheme"), n.get("profile"))
+
+
+def _rollout(n: dict) -> RolloutCheck:
+    paths = n.get("paths", ["/"])
+    if not isinstance(paths, list) or not paths or not all(isinstance(p, str) and p.startswith("/") for p in paths):
+        raise ValueError("paths is a list of paths, each starting with /")
+    url = n.get("url")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")) or url.rstrip("/").count("/") > 2:
+        raise ValueError("url is the site's scheme and host, e.g. http://web.example.com (the paths come after)")
+    return RolloutCheck(str(n["rollout"]), url.rstrip("/"), tuple(paths), n.get("profile"))
+
+
+def _gateway(n: dict) -> GatewayCheck:
+    if n.get("implementation") is None and n.get("address") is None:
+        raise ValueError("say implementation (gke, conformance), address (a reserved name), or both")
+    return GatewayCheck(str(n["gateway"]), _opt_str(n.get("implementation")), _opt_str(n.get("address")),
+                        n.get("profile"))
 
 
 def _tls(n: dict) -> TLSCheck:
@@ -357,6 +382,9 @@ _CHECKS: dict[str, tuple[tuple[str, ...], Callable[[dict], Check]]] = {
     "service_type": (("type",), _service_type),
     "hops": (("through", "host"), _hops),
     "request": (("status", "host", "service", "location", "backend", "method", "headers", "body_bytes",
-                 "response_headers"), _request),
+                 "response_headers", "path"), _request),
+    "equivalent": (("gateway", "scheme"), _migration),
+    "gateway": (("implementation", "address"), _gateway),
+    "rollout": (("url", "paths"), _rollout),
     "tls": (("secret", "covers"), _tls),
 }

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -26,12 +27,19 @@ from explorer.lessons.text import DEFAULT_LANG
 from explorer.lessons.patch import PatchError, without
 from explorer.lessons.findings_text import finding_title
 from explorer.lessons.spec import (
-    AddressChangeCheck, AddressCheck, Check, CleanCheck, ProbeCheck, ServiceTypeCheck, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, RequestCheck, RouteCheck,
+    AddressChangeCheck, AddressCheck, Check, CleanCheck, GatewayCheck, MigrationCheck, RolloutCheck, ProbeCheck, ServiceTypeCheck, FindingCheck, HealthCheckPath, HealthCheckState, HopsCheck, RequestCheck, RouteCheck,
     Step, TLSCheck, needs_proxy,
 )
 from explorer.lessons.controllers import lesson_profile
 from explorer.routing import ControllerProfile, Decision, Request, route
-from explorer.topology.controller import BackendService, ControllerState, reconcile
+from explorer.migrate.gateway import to_gateway_api
+from explorer.migrate.proof import prove
+from explorer.model.objects import Ingress
+from explorer.model.state import ClusterState
+from explorer.routing.gateway import routing_for
+from explorer.topology.controller import BackendService, ControllerState, health_checks, reconcile
+from explorer.topology.gke import reserved_addresses
+from explorer.topology.rollout import Rollout
 from explorer.topology.flow import resolve
 
 
@@ -134,11 +142,26 @@ def expectation(check: Check, lang: str, profile: ControllerProfile) -> str:
         location = say("want.request.location", lang, location=check.location) if check.location else ""
         if check.backend:
             location += say("want.request.backend", lang, service=check.backend)
+        if check.path:
+            location += say("want.request.path", lang, path=check.path)
         for name, value in check.response_headers:
             location += say("want.request.header", lang, header=f"{name}: {value}")
         url = check.url if check.method == "GET" else f"{check.method} {check.url}"
         return say("want.request", lang, url=url, host=host, status=check.status, pod=pod, location=location,
                    controller=controller)
+    if isinstance(check, MigrationCheck):
+        scheme = say("want.migration.scheme", lang, scheme=check.scheme) if check.scheme else ""
+        return say("want.migration", lang, scheme=scheme, ingress=check.ingress, gateway=check.gateway,
+                   controller=controller)
+    if isinstance(check, RolloutCheck):
+        return say("want.rollout", lang, service=check.service, paths=", ".join(check.url + p for p in check.paths),
+                   controller=controller)
+    if isinstance(check, GatewayCheck):
+        if check.implementation is None:
+            return say("want.gateway.address", lang, gateway=check.gateway, address=check.address)
+        first = say("want.gateway.implementation", lang, gateway=check.gateway,
+                    implementation=_implementation(check.implementation, lang))
+        return say("want.gateway.both", lang, first=first, address=check.address) if check.address else first
     assert isinstance(check, TLSCheck)
     if not check.covers:
         return say("want.tls.fallback", lang, sni=check.sni, controller=controller)
@@ -201,8 +224,9 @@ def _route(check: RouteCheck, attempt: Attempt, lang: str, profile: ControllerPr
 def _route_matches(check: RouteCheck, d: Decision) -> bool:
     if check.default_backend is not None and d.used_default_backend != check.default_backend:
         return False
-    if check.service is not None:
-        return d.forwards and d.backend is not None and d.backend.service == check.service and \
+    if check.service is not None:  # a 503 for no ready endpoints: sent to that Service, which has no ready Pod
+        unready = d.status in (502, 503) and "has no ready endpoints" in d.reason
+        return (d.forwards or unready) and d.backend is not None and d.backend.service == check.service and \
             (check.port is None or d.backend.port == check.port)
     if d.status != check.status or d.forwards:
         return False
@@ -351,6 +375,9 @@ def _health(check: HealthCheckState, attempt: Attempt, lang: str, profile: Contr
         reason = say("reason.health", lang, who=who, path=path,
                      got=last if last is not None else say("reason.no_answer", lang),
                      accepts=f"{low}" if low == high else f"{low}-{high}", why=hc.why if hc else "")
+        blocked = next((t.blocked for t in health_checks(cs) if t.backend_id == backend.id and t.blocked), "")
+        if blocked:  # the probes never reached the Pods: say why, in the machinery's words
+            reason = quote(blocked, lang, reason, True)
         where = f"backend {backend.id} (Service {backend.service}:{backend.port})"
     return CheckResult(check, ok, expected, say("got.health", lang, state=state), reason, where)
 
@@ -484,6 +511,123 @@ def _hops(check: HopsCheck, attempt: Attempt, lang: str, profile: ControllerProf
                        reason, where)
 
 
+# ------------------------------------------------------------------ migrations
+
+
+def _migration(check: MigrationCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
+    """migrate's proof, with the learner's Gateway API in place of the generated one.
+
+    The original side is the Ingress on its controller; the other is every object but the
+    Ingresses (the Gateways, HTTPRoutes and Services in the lesson's files), as `migrate`
+    loads what it wrote. The Migration says which Gateway stands for the Ingress, and
+    which annotations `migrate` would not carry over (the proof names them as causes)."""
+    expected = expectation(check, lang, profile)
+    state = attempt.state
+    ingress = state.ingress(attempt.namespace, check.ingress)
+    if ingress is None:
+        return CheckResult(check, False, expected, say("got.no_ingress", lang, ingress=check.ingress),
+                           say("got.no_ingress", lang, ingress=check.ingress))
+    migration = to_gateway_api(state, profile)
+    key = f"{attempt.namespace}/{check.gateway}"
+    if profile.load_balancer_per_ingress:  # GKE: this Ingress's own load balancer against the Gateway
+        migration.gateway_of = {ingress.meta.key: key}
+    else:  # nginx: one entry point for every Ingress of the class, as migrate pairs them
+        migration.gateway_of = {k: key for k in migration.gateway_of}
+        migration.gateway_of.setdefault(ingress.meta.key, key)
+    generated = ClusterState([o for o in state.objects if not isinstance(o, Ingress)], list(state.problems),
+                             tuple(state.sources))
+    proof = prove(state, profile, migration, generated)
+    differences = [d for d in proof.differences if check.scheme is None or d.url.startswith(f"{check.scheme}://")]
+    probes = proof.probes
+    if not differences:
+        return CheckResult(check, True, expected, say("got.migration.same", lang, probes=probes))
+    first = differences[0]
+    return CheckResult(check, False, expected, say("got.migration", lang, probes=probes, n=len(differences)),
+                       say("reason.migration" if len(differences) > 1 else "reason.migration.one", lang,
+                           url=f"{first.method} {first.url}", before=first.before_text, after=first.after_text,
+                           more=len(differences) - 1),
+                       first.cause)
+
+
+@dataclass(frozen=True)
+class SentDuringRollout:
+    """One real request the runner sent through the proxy while the old Pod left."""
+
+    path: str
+    at: float  # simulated seconds after the Pod's deletion
+    status: int | None  # None: no answer
+    pod: str
+
+
+def judge_rollout(check: RolloutCheck, lang: str, profile: ControllerProfile, rollout: Rollout,
+                  sent: tuple[SentDuringRollout, ...], where: str = "", error: str = "") -> CheckResult:
+    """The real requests' answers, and the timeline's for the slow paths the runner could not send sped up."""
+    expected = expectation(check, lang, profile)
+    if rollout.termination is None:
+        return CheckResult(check, False, expected, say("got.rollout.none", lang),
+                           quote(rollout.problem, lang, say("reason.rollout.none", lang)))
+    if error:
+        return CheckResult(check, False, expected, say("got.request.failed", lang, error=error),
+                           quote(error, lang, say("reason.request_failed", lang)))
+    slow = [r for r in rollout.requests if r.duration > 0]
+    slow_failed = [r for r in slow if r.status == 502]
+    real_failed = [r for r in sent if r.status != 200]
+    actual = say("got.rollout", lang, failed=len(real_failed), total=len(sent), slow_failed=len(slow_failed),
+                 slow=len(slow))
+    if not real_failed and not slow_failed:
+        return CheckResult(check, True, expected, actual)
+    timeline = rollout.termination.describe()
+    if real_failed:
+        first = real_failed[0]
+        text = (f"GET {first.path} sent {first.at:g} s after the Pod's deletion got "
+                f"{first.status if first.status is not None else 'no answer'} through the proxy. Timeline: {timeline}")
+        lead = say("reason.rollout.real", lang, path=first.path, start=f"{first.at:g}",
+                   status=first.status if first.status is not None else "-")
+    else:
+        first_slow = slow_failed[0]
+        text = f"GET {first_slow.path} at {first_slow.start:g} s: {first_slow.why}. Timeline: {timeline}"
+        lead = say("reason.rollout", lang, path=first_slow.path, start=f"{first_slow.start:g}")
+    return CheckResult(check, False, expected, actual, quote(text, lang, lead), where)
+
+
+def _implementation(name: str, lang: str) -> str:
+    """A Gateway API implementation a check names, in the learner's words."""
+    return say(f"impl.{name}", lang) if name in ("gke", "conformance") else name
+
+
+def _gateway(check: GatewayCheck, attempt: Attempt, lang: str, profile: ControllerProfile) -> CheckResult:
+    expected = expectation(check, lang, profile)
+    gateway = next((g for g in attempt.state.gateways
+                    if g.meta.namespace == attempt.namespace and g.meta.name == check.gateway), None)
+    if gateway is None:
+        return CheckResult(check, False, expected, say("got.no_gateway", lang, gateway=check.gateway),
+                           say("got.no_gateway", lang, gateway=check.gateway))
+    impl = routing_for(attempt.state).gateways.implementations.get(gateway.meta.key)
+    named = [value for kind, value in gateway.addresses if kind == "NamedAddress"]
+    shown = ", ".join(f"{kind} {value}" for kind, value in gateway.addresses) or say("got.none", lang)
+    actual = say("got.gateway", lang, cls=gateway.gateway_class_name, implementation=impl.title if impl else "-",
+                 addresses=shown)
+    where = f"{gateway.meta.location} (Gateway {gateway.meta.name})"
+    if check.implementation is not None and (impl is None or impl.name != check.implementation):
+        return CheckResult(check, False, expected, actual, say(
+            "reason.gateway.implementation", lang, cls=gateway.gateway_class_name,
+            got=impl.title if impl else "-", want=_implementation(check.implementation, lang)),
+            f"{where} spec.gatewayClassName")
+    if check.address is not None:
+        if check.address not in named:
+            return CheckResult(check, False, expected, actual, say(
+                "reason.gateway.address", lang, got=shown, want=check.address), f"{where} spec.addresses")
+        reserved = [a for a in reserved_addresses(attempt.state) if a.name == check.address]
+        if not reserved:
+            return CheckResult(check, False, expected, actual,
+                               say("reason.gateway.unreserved", lang, name=check.address), f"{where} spec.addresses")
+        if not any(a.location == "global" for a in reserved):
+            return CheckResult(check, False, expected, actual, say(
+                "reason.gateway.regional", lang, where=reserved[0].ref, name=check.address),
+                f"{reserved[0].ref} spec.location")
+    return CheckResult(check, True, expected, actual)
+
+
 _JUDGES: dict[type, Callable[..., CheckResult]] = {
     CleanCheck: _clean,
     RouteCheck: _route,
@@ -495,6 +639,8 @@ _JUDGES: dict[type, Callable[..., CheckResult]] = {
     AddressChangeCheck: _address_change,
     ServiceTypeCheck: _service_type,
     HopsCheck: _hops,
+    MigrationCheck: _migration,
+    GatewayCheck: _gateway,
 }
 
 
@@ -503,9 +649,9 @@ _JUDGES: dict[type, Callable[..., CheckResult]] = {
 
 def judge_response(check: RequestCheck, lang: str, profile: ControllerProfile, status: int | None, pod: str,
                    backend: str, location: str | None, error: str = "",
-                   headers: tuple[tuple[str, str], ...] = ()) -> CheckResult:
+                   headers: tuple[tuple[str, str], ...] = (), body: str = "") -> CheckResult:
     """A response the proxy gave: `backend` as X-Ingress-Explorer-Backend says it (namespace/service:port);
-    `headers`, the response's, for `check.response_headers`."""
+    `headers`, the response's, for `check.response_headers`; `body`, to read what the echo app was asked."""
     expected = expectation(check, lang, profile)
     if status is None:
         return CheckResult(check, False, expected, say("got.request.failed", lang, error=error),
@@ -521,6 +667,10 @@ def judge_response(check: RequestCheck, lang: str, profile: ControllerProfile, s
         reasons.append(say("reason.backend", lang, got=service or "-", want=check.backend))
     if check.location is not None and location != check.location:
         reasons.append(say("reason.status", lang, want=check.location, got=location or "-"))
+    if check.path is not None:
+        asked = _echoed_path(body)
+        if asked != check.path:
+            reasons.append(say("reason.path", lang, want=check.path, got=asked or "-"))
     for name, value in check.response_headers:
         got = next((v for k, v in headers if k.lower() == name.lower()), None)
         if got != value:
@@ -528,6 +678,16 @@ def judge_response(check: RequestCheck, lang: str, profile: ControllerProfile, s
                                got=f"{name}: {got}" if got is not None else say("reason.no_header", lang, name=name)))
     return CheckResult(check, not reasons, expected, actual, "; ".join(reasons),
                        f"backend {backend}" if reasons and backend not in ("", "-") else "")
+
+
+def _echoed_path(body: str) -> str | None:
+    """The path the echo app says it was asked for (None when the body is not the echo app's)."""
+    try:
+        echoed = json.loads(body)
+    except ValueError:
+        return None
+    path = echoed.get("path") if isinstance(echoed, dict) else None
+    return path if isinstance(path, str) else None
 
 
 def covers(names: tuple[str, ...], host: str) -> bool:

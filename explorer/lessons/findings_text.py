@@ -93,6 +93,9 @@ JA: dict[str, str] = {
     "IE5005": "ingress-explorer が再現しないコントローラーのクラス（alb、haproxy、AGIC など）",
     "IE6016": "グローバルとリージョンの静的 IP のアノテーションが両方ある",
     "IE6017": "readinessProbe のパスがリダイレクトを返す: kubelet は Ready とみなすが、GKE のヘルスチェックには 200 が必要",
+    "IE6018": "ルートベースのクラスタで NEG のアノテーションを使っている: NEG にエンドポイントが入れない",
+    "IE6019": "VPC のファイアウォールが GKE のヘルスチェック（130.211.0.0/22、35.191.0.0/16）を落としている",
+    "IE6020": "ファイアウォールのルールがバックエンドのポートをインターネット全体に開いている",
     "IE8001": "HTTPRoute が親の Gateway に受け付けられていない（Accepted=False、仕様の理由付き）",
     "IE8002": "HTTPRoute の backendRef が解決できない（ResolvedRefs=False）: その割合の分は 500 になる",
     "IE8003": "Gateway のリスナーが受け付けられていない、解決できない、または競合している",
@@ -104,6 +107,8 @@ JA: dict[str, str] = {
     "IE7006": "メインの Ingress（同じホスト・パス・pathType）がないカナリア",
     "IE7007": "Basic 認証の Secret かその auth キーがない：すべてのパスが 503",
     "IE7008": "ingress-nginx の Ingress に付いた別のコントローラーのアノテーション",
+    "IE7009": "default-backend の Service が存在しないか Ready な Pod がない：nginx は無視し、エンドポイントのない転送先は 503 のまま",
+    "IE7010": "default-backend なしの custom-http-errors：その Pod のステータスはコントローラー自身の 404 になる",
 }
 
 _TABLES: dict[str, dict[str, str]] = {"ja": JA}

@@ -14,18 +14,23 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import math
 import ssl
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 from typing import Callable
 
 from explorer.lessons.attempt import Attempt
 from explorer.lessons.checks import (
-    CheckResult, StepResult, check_step, judge_certificate, judge_response, profile_of, quote, request_of,
+    CheckResult, SentDuringRollout, StepResult, check_step, judge_certificate, judge_response, judge_rollout,
+    profile_of, quote, request_of,
 )
 from explorer.lessons.messages import say
-from explorer.lessons.spec import RequestCheck, Step, TLSCheck
+from explorer.lessons.spec import RequestCheck, RolloutCheck, Step, TLSCheck
 from explorer.model.redact import reveal
 from explorer.routing import ControllerProfile, route
+from explorer.topology.pods import pods_for_service
+from explorer.topology.rollout import simulate_rollout
 from explorer.traffic import HopReached, ListenerInfo, RequestCompleted, ResponseSummary, TrafficPort
 
 #: Makes a fresh, unstarted port to real traffic (the embedded proxy on 127.0.0.1).
@@ -89,9 +94,54 @@ async def _run(check, attempt: Attempt, lang: str, profile: ControllerProfile, p
         except Exception as exc:
             return judge_response(check, lang, profile, None, "-", "-", None, _describe(exc))
         location = next((v for k, v in got.headers if k.lower() == "location"), None)
-        return judge_response(check, lang, profile, got.status, got.pod, got.backend, location, headers=got.headers)
+        return judge_response(check, lang, profile, got.status, got.pod, got.backend, location, headers=got.headers,
+                              body=got.body)
+    if isinstance(check, RolloutCheck):
+        return await _rollout(check, attempt, lang, profile, proxy)
     assert isinstance(check, TLSCheck)
     return await _handshake(check, attempt, lang, profile, proxy)
+
+
+#: Real seconds per simulated second while a rollout is enacted: the 10 s NEG detach takes 2 s of a check.
+ROLLOUT_SPEED = 0.2
+
+
+async def _rollout(check: RolloutCheck, attempt: Attempt, lang: str, profile: ControllerProfile,
+                   proxy: TrafficPort) -> CheckResult:
+    """One old Pod leaves while real requests go through the proxy, one per Pod and simulated second.
+
+    The proxy closes the Pod's port when the timeline says it stops serving and keeps sending it
+    requests until the detach; a request the load balancer gives it in between is refused: 502."""
+    rollout = simulate_rollout(attempt.state, profile, attempt.namespace, check.service, check.paths)
+    service = attempt.state.service(attempt.namespace, check.service)
+    pods = sorted(p.key for p in pods_for_service(attempt.state, service)) if service is not None else []
+    workloads = attempt.state.workloads_for(service) if service is not None else []
+    where = f"{workloads[0].meta.location} (Deployment {workloads[0].meta.name})" if workloads else ""
+    if rollout.termination is None or not pods:
+        return judge_rollout(check, lang, profile, rollout, (), where)
+    t = rollout.termination
+    quick = [p for p in check.paths if not any(r.path == p and r.duration > 0 for r in rollout.requests)]
+    headers = {"Host": urlsplit(check.url).hostname or ""}
+    try:
+        await proxy.terminate_pod(pods[0], t.stops_serving * ROLLOUT_SPEED, t.detached * ROLLOUT_SPEED)
+    except Exception as exc:
+        return judge_rollout(check, lang, profile, rollout, (), where, _describe(exc))
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    sent: list[SentDuringRollout] = []
+    for second in range(int(math.ceil(t.detached)) if quick else 0):
+        at = second + 0.5  # between the timeline's whole seconds, so no request races an edge of it
+        for n in range(len(pods)):
+            path = quick[(second * len(pods) + n) % len(quick)]
+            await asyncio.sleep(max(0.0, began + at * ROLLOUT_SPEED - loop.time()))
+            try:
+                got = await asyncio.wait_for(proxy.send("GET", check.url + path, headers=headers), _TIMEOUT)
+                sent.append(SentDuringRollout(path, at, got.status, got.pod))
+            except Exception:
+                sent.append(SentDuringRollout(path, at, None, "-"))
+    # the Pod has left the NEG before the step's next check: later requests reach the other Pods
+    await asyncio.sleep(max(0.0, began + t.detached * ROLLOUT_SPEED + 0.05 - loop.time()))
+    return judge_rollout(check, lang, profile, rollout, tuple(sent), where)
 
 
 async def _handshake(check: TLSCheck, attempt: Attempt, lang: str, profile: ControllerProfile,
@@ -99,6 +149,8 @@ async def _handshake(check: TLSCheck, attempt: Attempt, lang: str, profile: Cont
     decision = route(attempt.state, profile, request_of(f"https://{check.sni}/", None))
     info: ListenerInfo | None = proxy.listeners.get(decision.load_balancer) or next(
         iter(proxy.listeners.values()), None)
+    if profile.front_end == "gateway":  # the Gateway listener that terminates TLS (port 443 as written)
+        info = next((i for i in proxy.listeners.values() if i.https_port is not None), None)
     wanted = _secret_certificate(attempt, check.secret) if check.secret else None
     if info is None or info.https_port is None:
         error = f"no HTTPS front end: {decision.reason}" if decision.outcome == "refused" else "no HTTPS listener"

@@ -125,6 +125,45 @@ class RequestCheck:
     body_bytes: int = 0  # a body of this many bytes is sent, with its Content-Length (body-size limits)
     #: Response headers the answer must carry, with exactly these values (names compared case-insensitively).
     response_headers: tuple[tuple[str, str], ...] = ()
+    path: str | None = None  # the path the Pod was asked (its echo says it): what a rewrite made of the URL's
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationCheck:
+    """`ingress-explorer migrate`'s proof: every probe request answers alike through Ingress `ingress` (on the
+    step's controller) and through Gateway `gateway` with the HTTPRoutes the learner wrote; `scheme` limits the
+    probes to http or https. On a shared entry point (ingress-nginx) the proof takes every Ingress of the
+    class with it, as `migrate` does: one Gateway stands for them all."""
+
+    ingress: str
+    gateway: str
+    scheme: str | None = None
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RolloutCheck:
+    """While a rolling update deletes a Pod of Service `service` (NEG), no request to `url` + each of `paths`
+    gets 502. The old Pod's timeline is topology/rollout.py's (preStop, grace, NEG detach, draining); the
+    quick paths are sent for real through the proxy while the proxy enacts it (the Pod's port closes when
+    it stops serving, the load balancer keeps choosing it until the detach), sped up by ROLLOUT_SPEED; a
+    path whose simulated app takes time is judged on the timeline (its delay is real time, not sped up)."""
+
+    service: str
+    url: str
+    paths: tuple[str, ...] = ("/",)
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayCheck:
+    """Gateway `gateway` is served by `implementation` (its gatewayClassName picks it), and, with `address`,
+    takes the reserved global address of that name (spec.addresses NamedAddress)."""
+
+    gateway: str
+    implementation: str | None = None
+    address: str | None = None
+    profile: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,10 +192,10 @@ class CleanCheck:
 
 Check = Union[RouteCheck, FindingCheck, HealthCheckState, HealthCheckPath, ProbeCheck, AddressCheck,
               AddressChangeCheck, ServiceTypeCheck, HopsCheck,
-              RequestCheck, TLSCheck, CleanCheck]
+              RequestCheck, TLSCheck, CleanCheck, MigrationCheck, GatewayCheck, RolloutCheck]
 
 #: Checks that need real traffic: the pure checker leaves them to the runner.
-PROXY_CHECKS = (RequestCheck, TLSCheck)
+PROXY_CHECKS = (RequestCheck, TLSCheck, RolloutCheck)
 
 
 def needs_proxy(check: Check) -> bool:

@@ -20,7 +20,6 @@ Other prefixes are answered by `classify`: for another controller, or unknown (d
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -199,6 +198,14 @@ def _common_name(value: str) -> str | None:
     return None
 
 
+def _app_root(value: str) -> str | None:
+    """rewrite/main.go: the path regex, then url.ParseRequestURI (a path must start with /) and no absolute URL."""
+    problem = _regex(REGEX_PATH_WITH_CAPTURE, False)(value)
+    if problem is None and not value.startswith("/"):
+        problem = f"{value!r} is not a path starting with / (url.ParseRequestURI refuses it)"
+    return problem
+
+
 BOOL, INT, CIDRS, NULL = _bool, _int, _cidrs, _null
 
 OnInvalid = Literal["refuse", "deny", "default"]
@@ -252,6 +259,8 @@ class NginxAnnotation:
 
 
 Kept = Literal["simulated", "recognised"]
+#: Appended to what an annotation does when serve carries it out and route can only name it.
+_SERVE = " (simulated in serve; route names it as depending on more than this one request)"
 S: Kept = "simulated"
 R: Kept = "recognised"
 _N: list[NginxAnnotation] = []
@@ -298,7 +307,9 @@ for _name, _risk, _validator, _effect in (
     ("auth-always-set-cookie", "Low", BOOL, "Set-Cookie from the auth service also on answers other than 2xx"),
     ("auth-snippet", "Critical", NULL, "raw nginx configuration inside the auth location (a snippet)"),
 ):
-    _a(_name, "authreq", _risk, _validator, R, _effect)
+    _kept = S if _name in ("auth-url", "auth-method", "auth-response-headers", "auth-signin",
+                           "auth-signin-redirect-param") else R
+    _a(_name, "authreq", _risk, _validator, _kept, _effect + (_SERVE if _kept == S else ""))
 _a("enable-global-auth", "authreqglobal", "Low", BOOL, R,
    "\"false\" exempts this Ingress from the ConfigMap's global-auth-url")
 # authtls
@@ -313,8 +324,8 @@ for _name, _risk, _validator, _effect in (
 ):
     _a(_name, "authtls", _risk, _validator, R, _effect)
 _a("backend-protocol", "backendprotocol", "Low",
-   _options(("auto_http", "http", "https", "grpc", "grpcs", "fcgi"), False, True), R,
-   "how nginx talks to the Pod (HTTP, HTTPS, GRPC, GRPCS, FCGI); HTTPS or GRPC to a plain-HTTP Pod gives 502")
+   _options(("auto_http", "http", "https", "grpc", "grpcs", "fcgi"), False, True), S,
+   "how nginx talks to the Pod (HTTP, HTTPS, GRPC, GRPCS, FCGI); HTTPS or GRPC to a plain-HTTP Pod gives 502" + _SERVE)
 # canary
 for _name, _risk, _validator, _effect in (
     ("canary", "Low", BOOL, "this Ingress is a canary of the Ingress with the same host and path (the mainline)"),
@@ -336,8 +347,8 @@ _a("connection-proxy-header", "connection", "Low", _regex(CONNECTION_HEADER, Tru
    "the Connection header nginx sends to the Pod (close or keep-alive)")
 # cors
 for _name, _risk, _validator, _effect in (
-    ("enable-cors", "Low", BOOL, "nginx answers the CORS preflight (OPTIONS) itself with 204 and its headers "
-     "(simulated); the CORS headers it adds to other answers are not"),
+    ("enable-cors", "Low", BOOL, "nginx answers the CORS preflight (OPTIONS) itself with 204 and its headers, and "
+     "adds the Access-Control-* headers to every other answer of an allowed origin"),
     ("cors-allow-origin", "Medium", _regex(CORS_ORIGIN, True), "Access-Control-Allow-Origin (default *)"),
     ("cors-allow-methods", "Medium", _regex(CORS_METHODS, True), "Access-Control-Allow-Methods"),
     ("cors-allow-headers", "Medium", _regex(HEADERS_VARIABLE, True), "Access-Control-Allow-Headers"),
@@ -348,11 +359,12 @@ for _name, _risk, _validator, _effect in (
     _a(_name, "cors", _risk, _validator, S, _effect)
 _a("custom-headers", "customheaders", "Medium", _regex(BASIC_CHARS, True), R,
    "a ConfigMap of headers nginx adds to every answer")
-_a("custom-http-errors", "customhttperrors", "Low", _regex(HTTP_ERRORS, True), R,
-   "these upstream status codes are answered by the default backend instead of the Pod")
-_a("default-backend", "defaultbackend", "Low", _service_name, R,
-   "a Service answering when the Ingress's backend has no endpoints, and for custom-http-errors")
-_a("disable-proxy-intercept-errors", "disableproxyintercepterrors", "Low", BOOL, R,
+_a("custom-http-errors", "customhttperrors", "Low", _regex(HTTP_ERRORS, True), S,
+   "these upstream status codes are answered by the default backend instead of the Pod" + _SERVE)
+_a("default-backend", "defaultbackend", "Low", _service_name, S,
+   "a Service answering when the Ingress's backend has no ready endpoints (X-Code 503; for paths no rule matches, "
+   "when the Ingress's spec.defaultBackend has none), and for custom-http-errors")
+_a("disable-proxy-intercept-errors", "disableproxyintercepterrors", "Low", BOOL, S,
    "\"true\": custom-http-errors are not intercepted for this Ingress", in_docs=False)
 _a("fastcgi-index", "fastcgi", "Medium", _regex(FASTCGI_INDEX, True), R, "fastcgi_index for backend-protocol FCGI",
    in_docs=False)
@@ -369,10 +381,11 @@ _a("load-balance", "loadbalancing", "Low",
    "the algorithm choosing a Pod (round_robin or ewma); which Pod answers, not whether")
 _a("enable-access-log", "log", "Low", BOOL, R, "\"false\" turns off the access log for these paths")
 _a("enable-rewrite-log", "log", "Low", BOOL, R, "rewrite decisions are logged at notice level")
-_a("mirror-target", "mirror", "High", _server_name, R,
-   "a copy of each request is sent to this URL too; its answer is thrown away")
-_a("mirror-host", "mirror", "High", _server_name, R, "the Host header of the mirrored request")
-_a("mirror-request-body", "mirror", "Low", _regex(ON_OFF, True), R, "whether the mirrored request carries the body")
+_a("mirror-target", "mirror", "High", _server_name, S,
+   "a copy of each request is sent to this URL too; its answer is thrown away" + _SERVE)
+_a("mirror-host", "mirror", "High", _server_name, S, "the Host header of the mirrored request" + _SERVE)
+_a("mirror-request-body", "mirror", "Low", _regex(ON_OFF, True), S,
+   "whether the mirrored request carries the body" + _SERVE)
 _a("enable-modsecurity", "modsecurity", "Low", BOOL, R, "the ModSecurity web application firewall (may answer 403)")
 _a("enable-owasp-core-rules", "modsecurity", "Low", BOOL, R, "the OWASP core rule set in ModSecurity (may answer 403)")
 _a("modsecurity-transaction-id", "modsecurity", "High", _regex(NGINX_VARIABLE, True), R, "ModSecurity's transaction id")
@@ -386,8 +399,10 @@ _a("use-port-in-redirects", "portinredirect", "Low", BOOL, R,
 # proxy
 for _name, _risk, _validator, _effect in (
     ("proxy-body-size", "Medium", SIZE_VALUE, "requests with a body larger than this get 413 (default 1m; 0: no limit)"),
-    ("proxy-connect-timeout", "Low", INT, "seconds to connect to the Pod (then 504)"),
-    ("proxy-send-timeout", "Low", INT, "seconds between two writes to the Pod (then 504)"),
+    ("proxy-connect-timeout", "Low", INT, "seconds to connect to the Pod (then 504; a simulated Pod on loopback "
+     "accepts at once, so only a live Pod can be slower)"),
+    ("proxy-send-timeout", "Low", INT, "seconds between two writes to the Pod (then 504); not simulated: serve "
+     "writes the buffered body at once and its client has no write timeout"),
     ("proxy-read-timeout", "Low", INT, "seconds between two reads from the Pod (then 504)"),
     ("proxy-next-upstream", "Medium", _regex(UPSTREAM_NEXT, False), "which failures retry the request on another Pod"),
     ("proxy-next-upstream-timeout", "Low", INT, "time limit of those retries"),
@@ -404,7 +419,9 @@ for _name, _risk, _validator, _effect in (
     ("proxy-busy-buffers-size", "Low", SIZE_VALUE, "buffers busy sending to the client"),
     ("proxy-max-temp-file-size", "Low", SIZE_VALUE, "largest temporary file for a buffered answer"),
 ):
-    _a(_name, "proxy", _risk, _validator, S if _name == "proxy-body-size" else R, _effect)
+    _kept = S if _name in ("proxy-body-size", "proxy-connect-timeout", "proxy-read-timeout") else R
+    _a(_name, "proxy", _risk, _validator, _kept,
+       _effect + (_SERVE if _name in ("proxy-connect-timeout", "proxy-read-timeout") else ""))
 for _name, _risk, _validator, _effect in (
     ("proxy-ssl-secret", "Medium", _regex(BASIC_CHARS, True), "client certificate and CA for HTTPS to the Pod"),
     ("proxy-ssl-ciphers", "Medium", _regex(PROXY_SSL_CIPHERS, True), "ciphers for HTTPS to the Pod"),
@@ -424,8 +441,9 @@ for _name, _validator, _effect in (
     ("limit-rate", INT, "bytes per second of each answer to the client (slower, not different)"),
     ("limit-rate-after", INT, "bytes sent before limit-rate applies"),
 ):
-    _a(_name, "ratelimit", "Low", _validator, R, _effect)
-_a("limit-allowlist", "ratelimit", "Low", CIDRS, R, "client CIDRs exempt from the rate limits",
+    _a(_name, "ratelimit", "Low", _validator, R if _name.startswith("limit-rate") else S,
+       _effect if _name.startswith("limit-rate") else _effect + _SERVE)
+_a("limit-allowlist", "ratelimit", "Low", CIDRS, S, "client CIDRs exempt from the rate limits" + _SERVE,
    aliases=("limit-whitelist",), in_docs=False)
 # redirect
 _a("permanent-redirect", "redirect", "Medium", _regex(URL_IS_VALID, False), S,
@@ -444,16 +462,16 @@ _a("rewrite-target", "rewrite", "Medium", _regex(REGEX_PATH_WITH_CAPTURE, False)
 _a("ssl-redirect", "rewrite", "Low", BOOL, S, "\"false\" stops the 308 to HTTPS of a host with TLS")
 _a("force-ssl-redirect", "rewrite", "Medium", BOOL, S, "redirects plain HTTP to HTTPS with 308 even without TLS")
 _a("preserve-trailing-slash", "rewrite", "Medium", BOOL, S, "the HTTPS redirect keeps the trailing slash")
-_a("app-root", "rewrite", "Medium", _regex(REGEX_PATH_WITH_CAPTURE, False), S,
+_a("app-root", "rewrite", "Medium", _app_root, S,
    "a request for / is redirected (302) to this path")
 _a("use-regex", "rewrite", "Low", BOOL, S,
    "every path of the host becomes a case-insensitive regex anchored at the start")
-_a("satisfy", "satisfy", "Low", _options(("any", "all"), True, True), R,
-   "with both auth and an allow-list: any (either suffices) or all (both)")
+_a("satisfy", "satisfy", "Low", _options(("any", "all"), True, True), S,
+   "with auth and an allow-list (or auth-url): any (one passing suffices; 401 wins when all fail) or all (each must)")
 _a("server-snippet", "serversnippet", "Critical", NULL, R,
    "raw nginx configuration in the server block (a snippet); refused by the default risk level")
-_a("service-upstream", "serviceupstream", "Low", BOOL, R,
-   "nginx sends to the Service's ClusterIP instead of the Pod addresses")
+_a("service-upstream", "serviceupstream", "Low", BOOL, S,
+   "nginx sends to the Service's ClusterIP instead of the Pod addresses (kube-proxy picks the Pod; no ready Pod: 502)")
 # session affinity
 for _name, _risk, _validator, _effect in (
     ("affinity", "Low", _options(("cookie",), True, True), "sticky sessions: a cookie pins a client to one Pod"),
@@ -469,14 +487,15 @@ for _name, _risk, _validator, _effect in (
     ("session-cookie-expires", "Medium", _regex(COOKIE_EXPIRES, True), "the affinity cookie's Expires"),
     ("session-cookie-change-on-failure", "Low", BOOL, "a new Pod (and cookie) when the pinned one fails"),
 ):
-    _a(_name, "sessionaffinity", _risk, _validator, R, _effect)
+    _kept = R if _name in ("affinity-mode", "affinity-canary-behavior", "session-cookie-change-on-failure") else S
+    _a(_name, "sessionaffinity", _risk, _validator, _kept, _effect + (_SERVE if _kept == S else ""))
 _a("ssl-ciphers", "sslcipher", "Low", _regex(SSL_CIPHER, True), R, "TLS ciphers of the server block")
 _a("ssl-prefer-server-ciphers", "sslcipher", "Low", BOOL, R, "prefer the server's cipher order")
 _a("ssl-passthrough", "sslpassthrough", "Low", BOOL, R,
    "TLS is not terminated: nginx forwards the TCP stream by SNI (needs --enable-ssl-passthrough); paths are ignored")
 _a("stream-snippet", "streamsnippet", "Critical", NULL, R, "raw nginx stream configuration (a snippet)")
-_a("upstream-hash-by", "upstreamhashby", "High", _regex(HASH_BY, True), R,
-   "consistent hashing of this nginx variable picks the Pod (the same key always reaches the same Pod)")
+_a("upstream-hash-by", "upstreamhashby", "High", _regex(HASH_BY, True), S,
+   "consistent hashing of this nginx variable picks the Pod (the same key always reaches the same Pod)" + _SERVE)
 _a("upstream-hash-by-subset", "upstreamhashby", "Low", BOOL, R, "hash to a subset of Pods")
 _a("upstream-hash-by-subset-size", "upstreamhashby", "Low", INT, R, "size of that subset")
 _a("upstream-vhost", "upstreamvhost", "Low", _server_name, S, "the Host header the Pod sees")
@@ -567,6 +586,8 @@ def classify(key: str, value: str) -> AnnotationReport:
         name = key[len(PREFIX):]
         ann = NGINX_ANNOTATIONS.get(name)
         if ann is None:
+            import difflib  # only for a misspelt annotation: the route command's start skips it
+
             close = difflib.get_close_matches(name, list(NGINX_ANNOTATIONS), n=1, cutoff=0.6)
             suggestion = PREFIX + close[0] if close else ""
             hint = f"; did you mean {suggestion}?" if suggestion else ""

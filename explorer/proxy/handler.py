@@ -35,7 +35,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 from yarl import URL
 
-from explorer.proxy import gateway, pages
+from explorer.proxy import gateway, nginx_policy, pages
 from explorer.proxy.limits import header_problem
 from explorer.proxy.tls import FALLBACK_NAME
 from explorer.proxy.upstreams import Upstream
@@ -68,11 +68,23 @@ class Outcome:
         self.ingress = "-"
         self.backend = "-"
         self.pod = "-"
-        self.rule = "-"
+        self._rule: str | None = None  # worded from the decision when read (the access log, the sender)
         self.outcome = "error"
         self.decision: Decision | None = None
         self.flow: Flow | None = None
         self.answered_by = ""  # the Pod whose answer was passed on
+
+    @property
+    def rule(self) -> str:
+        """The winning rule as the access log shows it, `host path (pathType)`, or "-"."""
+        if self._rule is None:
+            rule = self.decision.rule if self.decision is not None else None
+            self._rule = f"{rule['host'] or '*'} {rule['path']} ({rule['pathType']})" if rule else "-"
+        return self._rule
+
+    @rule.setter
+    def rule(self, value: str) -> None:
+        self._rule = value
 
 
 class RequestHandler:
@@ -90,16 +102,15 @@ class RequestHandler:
         started = time.perf_counter()
         host = _host_of(request)
         target = request.rel_url
-        query = target.raw_query_string
-        url = f"{self.scheme}://{host or '-'}{target.raw_path}{'?' + query if query else ''}"
         hub = proxy.hub
         if hub.wants(RequestReceived):  # events nobody reads are not even made (serve's log reads few)
-            hub.publish(RequestReceived(rid, request.method, url, self.load_balancer, request.remote or ""))
+            hub.publish(RequestReceived(rid, request.method, self._url(host, target), self.load_balancer,
+                                        request.remote or ""))
         done = Outcome()
         try:
             response = await self._handle(request, rid, host, done)
         except Exception as exc:  # never a traceback to the client: a 502 that says what broke
-            proxy.log_error(f"request {rid} {url}: {exc!r}")
+            proxy.log_error(f"request {rid} {self._url(host, target)}: {exc!r}")
             response = self._own(500, pages.plain(500, f"the proxy failed on this request: {exc!r}"), done)
         if not response.prepared:  # a websocket's headers went with its 101
             response.headers[REQUEST_ID_HEADER] = str(rid)
@@ -117,6 +128,10 @@ class RequestHandler:
             proxy.answered(token, done)
         return response
 
+    def _url(self, host: str, target: URL) -> str:
+        query = target.raw_query_string
+        return f"{self.scheme}://{host or '-'}{target.raw_path}{'?' + query if query else ''}"
+
     async def _handle(self, request: web.BaseRequest, rid: int, host: str, done: Outcome) -> web.StreamResponse:
         proxy = self.proxy
         limits = proxy.options.limits
@@ -127,7 +142,10 @@ class RequestHandler:
                                                        "requests to Services, it does not open tunnels"), done)
             response.force_close()
             return response
-        refused = dict(proxy.snapshot.profile.refused_methods).get(request.method)
+        method, refused = request.method, None
+        for refused_method, status in proxy.snapshot.profile.refused_methods:  # TRACE: one pair, no dict per request
+            if refused_method == method:
+                refused = status
         if refused is not None:  # nginx answers TRACE itself, before any location (and so any rule) is chosen
             return self._own(refused, pages.plain(refused, f"{request.method} is refused by "
                                                            f"{proxy.snapshot.profile.title} itself"), done)
@@ -159,9 +177,6 @@ class RequestHandler:
         done.outcome = decision.outcome
         done.ingress = decision.ingress.meta.key if decision.ingress else "-"
         done.backend = str(decision.backend) if decision.backend else "-"
-        if decision.rule:
-            rule = decision.rule
-            done.rule = f"{rule['host'] or '*'} {rule['path']} ({rule['pathType']})"
         flow = snap.flow(decision, proxy.pool.health.controller) if proxy.hub.wants(HopReached) else None
         done.flow = flow
         if flow is not None:
@@ -170,6 +185,16 @@ class RequestHandler:
             for index, hop in enumerate(flow.hops[1:], 1):
                 proxy.hub.publish(HopReached(rid, index, hop.label, hop.kind))
 
+        policy = decision.route.policy if decision.route is not None else None
+        if policy is not None:  # ingress-nginx limits, affinity, mirror, auth-url, custom errors: their own module
+            return await nginx_policy.handle(self, request, rid, host, decision, policy, flow, done)
+        return await self._respond(request, rid, host, decision, flow, done)
+
+    async def _respond(self, request: web.BaseRequest, rid: int, host: str, decision: Decision, flow: Flow | None,
+                       done: Outcome) -> web.StreamResponse:
+        """The decision carried out: no answer, a redirect, the controller's own answer, or a Pod's."""
+        proxy = self.proxy
+        snap = proxy.snapshot
         if decision.outcome == "refused":
             # The port would be closed: drop the connection without an answer.
             if request.transport is not None:
@@ -368,8 +393,10 @@ class RequestHandler:
 
 
 def _wants_websocket(request: web.BaseRequest) -> bool:
-    connection = {token.strip().lower() for token in request.headers.get("Connection", "").split(",")}
-    return request.headers.get("Upgrade", "").lower() == "websocket" and "upgrade" in connection
+    upgrade = request.headers.get("Upgrade")
+    if upgrade is None or upgrade.lower() != "websocket":  # most requests: no Upgrade header at all
+        return False
+    return "upgrade" in {token.strip().lower() for token in request.headers.get("Connection", "").split(",")}
 
 
 def _upstream_failure(exc: aiohttp.ClientError) -> str:

@@ -219,7 +219,7 @@ class HealthRunner:
         """GET the check's path on a Pod behind the target; None when nothing answers in time."""
         endpoints = task.target.endpoints
         started = time.perf_counter()
-        if not endpoints or self._session is None:
+        if not endpoints or self._session is None or task.blocked:  # blocked: the VPC firewall drops the probe
             return None, 0.0
         endpoint = endpoints[next(self._turns) % len(endpoints)]
         namespace, _, name = endpoint.pod.partition("/")

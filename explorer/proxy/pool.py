@@ -20,6 +20,8 @@ few seconds on the event loop, which froze the TUI for minutes.
 from __future__ import annotations
 
 import asyncio
+import time
+import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -56,9 +58,14 @@ class Pool:
         self.pod_count = 0  # Pods of the current snapshot
         self.on_demand = False  # see the module docstring
         self._turn: dict[str, int] = {}
-        #: Per health state (replaced whole when health changes): a backend ref -> its backend and serving Pods.
+        #: Per health state (replaced whole when health changes): a backend ref -> its backend, the endpoints
+        #: serving it and their Pods' names.
         self._serving_for: ControllerState | None = None
-        self._serving: dict[tuple[str, str, str], tuple[BackendService | None, tuple[Endpoint, ...]]] = {}
+        self._serving: dict[tuple[str, str, str],
+                            tuple[BackendService | None, tuple[Endpoint, ...], tuple[str, ...]]] = {}
+        #: Pods being deleted: namespace/name -> when (time.monotonic()) the load balancer stops sending to them.
+        self._leaving: dict[str, float] = {}
+        self._stopping: set[asyncio.Task[bool]] = set()
 
     async def sync(self, state: ClusterState, profile: ControllerProfile) -> None:
         """Take exactly the Pods of this snapshot (same names as the diagram's), then sync the controller.
@@ -93,8 +100,29 @@ class Pool:
             await self.health.check(backend.id)
 
     async def stop(self) -> None:
+        for task in list(self._stopping):
+            task.cancel()
         await self.health.stop()
         await self.upstreams.stop()
+
+    def terminate(self, pod: str, stop_after: float, leave_after: float) -> None:
+        """A Pod being deleted: its server stops after `stop_after` seconds, it takes requests until `leave_after`.
+
+        What a NEG does while the endpoint is detached (topology/rollout.py has the timeline):
+        the load balancer keeps choosing the Pod until then, whether it still serves or not."""
+        self._leaving[pod] = time.monotonic() + max(leave_after, 0.0)
+
+        async def stop_later() -> bool:
+            await asyncio.sleep(max(stop_after, 0.0))
+            return await self.upstreams.stop_serving(pod)
+
+        task = asyncio.ensure_future(stop_later())
+        self._stopping.add(task)
+        task.add_done_callback(self._stopping.discard)
+
+    def _left(self, pod: str) -> bool:
+        until = self._leaving.get(pod)
+        return until is not None and time.monotonic() >= until
 
     async def open(self, choice: Choice) -> Upstream | None:
         """Where to connect for the chosen Pod (a port-forward is opened here, on first use)."""
@@ -106,28 +134,34 @@ class Pool:
         assert decision.backend is not None
         return self.choose_ref(decision.backend)
 
-    def choose_ref(self, ref: BackendRef) -> Choice:
-        """Which Pod of the backend for this (namespace, Service, port as written) takes the next request."""
+    def choose_ref(self, ref: BackendRef, key: str | None = None) -> Choice:
+        """Which Pod of the backend for this (namespace, Service, port as written) takes the next request.
+
+        `key` (ingress-nginx affinity cookie, upstream-hash-by): the Pod is the one the key hashes to among
+        those serving (rendezvous hashing: a Pod leaving moves only its own keys), not the next in turn.
+        """
         cs = self.health.controller
         if cs is None:
             return Choice("", (), None, why=f"the controller made no backend for {ref}")
         if self._serving_for is not cs:
             self._serving_for, self._serving = cs, {}
-        key = (ref.namespace, ref.service, ref.port)
-        found = self._serving.get(key)
+        index = (ref.namespace, ref.service, ref.port)
+        found = self._serving.get(index)
         if found is None:
             backend = cs.find_backend(ref.namespace, ref.service, ref.port)
             endpoints = tuple(sorted(cs.serving_endpoints(backend.id), key=lambda e: e.pod)) if backend else ()
-            found = self._serving[key] = (backend, endpoints)
-        backend, endpoints = found
+            found = self._serving[index] = (backend, endpoints, tuple(e.pod for e in endpoints))
+        backend, endpoints, serving = found
         if backend is None:
             return Choice("", (), None, why=f"the controller made no backend for {ref}")
-        serving = tuple(e.pod for e in endpoints)
-        running = [e for e in endpoints if self.upstreams.running(e.pod)]
+        running = [e for e in endpoints if self.upstreams.running(e.pod) and not (self._leaving and self._left(e.pod))]
         if not running:
             state = cs.backend_health(backend.id)
             return Choice(backend.id, serving, None,
                           why=f"no Pod of {ref} passes its health check (backend {backend.id} is {state})")
+        if key is not None:
+            endpoint = max(running, key=lambda e: zlib.crc32(f"{key}|{e.pod}".encode()))
+            return Choice(backend.id, serving, endpoint.pod, endpoint.port)
         turn = self._turn.get(backend.id, 0)
         self._turn[backend.id] = turn + 1
         endpoint = running[turn % len(running)]

@@ -8,9 +8,10 @@ nothing bounds a client that keeps a request's headers coming one byte at a
 time (slowloris) for less than that, and with aiohttp's default (3630 s) it
 holds a connection and a parser for an hour.
 
-`DeadlineServer` is a `web.Server` whose connections arm a timer when the
-first byte of a request arrives and disarm it when the request's handler
-starts (its headers are complete). When the timer fires the client gets 408
+`DeadlineServer` is a `web.Server` whose connections note when the first
+byte of a request arrives and when the request's handler starts (its headers
+are complete); one timer per connection checks the waiting request's deadline
+(re-armed for a later request's own, never made and cancelled per request). When the timer fires the client gets 408
 and the connection closes. nginx closes such a connection without writing
 anything (its access log says 408, checked with nginx 1.22); we write the
 408 first so that a client, and a learner with curl, can see why.
@@ -36,10 +37,15 @@ class HeaderDeadlineProtocol(web.RequestHandler):
         self.header_timeout = header_timeout
         self._deadline: asyncio.TimerHandle | None = None
         self._between_requests = True  # no handler is running: the next bytes start a request
+        #: When the pending request's first byte came (loop time); None: no request is waiting for its headers.
+        self._first_byte: float | None = None
 
     def data_received(self, data: bytes) -> None:
-        if data and self._between_requests and self._deadline is None:
-            self._deadline = asyncio.get_running_loop().call_later(self.header_timeout, self._expire)
+        if data and self._between_requests and self._first_byte is None:
+            loop = asyncio.get_running_loop()
+            self._first_byte = now = loop.time()
+            if self._deadline is None:  # one timer per connection, not one per request (it is checked on firing)
+                self._deadline = loop.call_at(now + self.header_timeout, self._check)
         super().data_received(data)
 
     def connection_lost(self, exc: BaseException | None) -> None:
@@ -47,9 +53,9 @@ class HeaderDeadlineProtocol(web.RequestHandler):
         super().connection_lost(exc)
 
     def request_started(self) -> None:
-        """The headers are complete and the handler runs: the deadline is met."""
+        """The headers are complete and the handler runs: the deadline is met (the timer finds nothing to do)."""
         self._between_requests = False
-        self._disarm()
+        self._first_byte = None
 
     def request_finished(self) -> None:
         self._between_requests = True
@@ -59,8 +65,20 @@ class HeaderDeadlineProtocol(web.RequestHandler):
             self._deadline.cancel()
             self._deadline = None
 
-    def _expire(self) -> None:
+    def _check(self) -> None:
+        """The timer fired: expire the waiting request if its headers are late, else wait for its own deadline."""
         self._deadline = None
+        if self._first_byte is None or not self._between_requests:
+            return  # no request is waiting for its headers (the next first byte arms the timer again)
+        due = self._first_byte + self.header_timeout
+        loop = asyncio.get_running_loop()
+        if due - loop.time() > 0.001:  # (a timer may run up to the clock's resolution early, as call_later's)
+            self._deadline = loop.call_at(due, self._check)
+            return
+        self._expire()
+
+    def _expire(self) -> None:
+        self._first_byte = None
         transport = self.transport
         if not self._between_requests or transport is None or transport.is_closing():
             return

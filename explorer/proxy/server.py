@@ -298,6 +298,13 @@ class Proxy:
             answer.answered_by if answer else "",
         )
 
+    async def terminate_pod(self, pod: str, stop_after: float, leave_after: float) -> None:
+        if self.sims is None:
+            raise ProxyError("a live cluster's Pods are not stopped by the proxy: terminate_pod is for simulated Pods")
+        if self.sims.pods.get(pod) is None:
+            raise ProxyError(f"no simulated Pod {pod} is running")
+        self.pool.terminate(pod, stop_after, leave_after)
+
     def answered(self, token: str, outcome: Outcome) -> None:
         """The handler's answer to one of send()'s own requests (same process: no second route)."""
         if token in self._answers:  # a token nobody is waiting for (a client sent the header) is ignored

@@ -69,6 +69,11 @@ class Upstreams(ABC):
     def running(self, key: str) -> bool:
         """Can the Pod namespace/name be connected to at all?"""
 
+    async def stop_serving(self, key: str) -> bool:
+        """Close the Pod's port but keep it known, as a terminated container whose endpoint is not yet
+        removed; False when these Pods cannot be stopped (a live cluster's)."""
+        return False
+
     @abstractmethod
     async def open(self, namespace: str, name: str, port: int) -> Upstream | None:
         """Where to connect for `port` of a Pod; None when the Pod is not there."""
@@ -100,6 +105,13 @@ class SimulatedUpstreams(Upstreams):
 
     def running(self, key: str) -> bool:
         return self.sims.known(key)
+
+    async def stop_serving(self, key: str) -> bool:
+        sim = self.sims.pods.get(key)
+        if sim is None:
+            return False
+        await sim.stop()  # the port closes; the Pod stays in the snapshot: a connection to it is refused
+        return True
 
     async def open(self, namespace: str, name: str, port: int) -> Upstream | None:
         sim = await self.sims.ensure(namespace, name)

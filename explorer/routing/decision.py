@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from explorer.model.location import Location
 from explorer.model.objects import HTTPIngressPath, Ingress, IngressBackend
@@ -65,46 +65,90 @@ class BackendRef:
         return f"{self.namespace}/{self.service}:{self.port}"
 
 
-@dataclass(eq=False, slots=True)
+#: A Decision's answer fields, with their values when the answer does not set them.
+ANSWER_DEFAULTS: dict[str, Any] = {
+    "ingress": None, "path": None, "rule_host": None, "backend": None, "status": None, "location": None,
+    "upstream_path": None, "used_default_backend": None, "body": None, "backends": (), "response_headers": (),
+    "content_type": "text/plain", "upstream_headers": (), "max_body": None, "annotations": (),
+}
+
+
 class Decision:
+    """The routing answer for one request.
+
+    The evaluator makes one (`explorer.routing.evaluate.RouteResult`, which also keeps
+    what the trace needs) from the route it found; what the route answers (outcome,
+    reason, backend, headers: the fields below) is worked out on the first read of any
+    of them, and the trace on the first read of `trace`, so a caller that only asks
+    which route answered pays for neither. Reading is then plain attribute access.
+    """
+
+    # The answer fields live in the instance dict, set whole by `_fill` (one dict, not 17 attribute writes).
+    __slots__ = ("request", "profile", "load_balancer", "route", "matched_path", "_trace", "__dict__")
+
     request: Request
     profile: str
+    load_balancer: str  # which front end answered: "shared" or namespace/name
+    #: The RouteTable entry that answered (a rule, a fallback, the controller's own), when one did.
+    route: "Route | None"
+    #: The path the controller matched on (the request's, normalised as the profile says).
+    matched_path: str
     outcome: Outcome
     reason: str
-    ingress: Ingress | None = None
-    path: HTTPIngressPath | None = None  # the winning path, when a path won
-    rule_host: str | None = None  # host of the winning rule ("" host-less)
-    backend: BackendRef | None = None
-    status: int | None = None  # what the controller answers itself; None when it forwards
-    location: str | None = None  # for redirects
-    upstream_path: str | None = None
-    used_default_backend: Literal["ingress", "controller"] | None = None
-    load_balancer: str = ""  # which front end answered: "shared" or namespace/name
-    body: str | None = None  # the controller's own body for status answers
-    #: The RouteTable entry that answered (a rule, a fallback, the controller's own), when one did.
-    route: "Route | None" = field(default=None, repr=False)
+    ingress: Ingress | None
+    path: HTTPIngressPath | None  # the winning path, when a path won
+    rule_host: str | None  # host of the winning rule ("" host-less)
+    backend: BackendRef | None
+    status: int | None  # what the controller answers itself; None when it forwards
+    location: str | None  # for redirects
+    upstream_path: str | None
+    used_default_backend: Literal["ingress", "controller"] | None
+    body: str | None  # the controller's own body for status answers
     #: Every backend of a weighted forward; `backend` is the one this request goes to.
-    backends: "tuple[WeightedBackend, ...]" = ()
-    #: The path the controller matched on (the request's, normalised as the profile says).
-    matched_path: str = ""
+    backends: "tuple[WeightedBackend, ...]"
     #: Headers the controller sends with its own answer (WWW-Authenticate), and that answer's type.
-    response_headers: tuple[tuple[str, str], ...] = ()
-    content_type: str = "text/plain"
+    response_headers: tuple[tuple[str, str], ...]
+    content_type: str
     #: Headers the controller sets on the request to the Pod (X-Forwarded-Prefix; Host from upstream-vhost).
-    upstream_headers: tuple[tuple[str, str], ...] = ()
+    upstream_headers: tuple[tuple[str, str], ...]
     #: The controller's body limit for this request (nginx client_max_body_size); None: none known.
-    max_body: int | None = None
+    max_body: int | None
     #: Every annotation of the deciding Ingress(es), with its handling (explorer.profiles.nginx_annotations).
-    annotations: tuple[Any, ...] = ()
-    _explain: Callable[["Decision"], list[TraceEntry]] | None = field(default=None, repr=False)
-    _trace: list[TraceEntry] | None = field(default=None, init=False, repr=False)
+    annotations: tuple[Any, ...]
+    _trace: list[TraceEntry] | None  # built on first read of `trace`
+
+    def _answer(self) -> dict[str, Any]:
+        """Every answer field (outcome, reason and each of ANSWER_DEFAULTS) by name: the evaluator words them."""
+        raise NotImplementedError
+
+    def _explain(self) -> list[TraceEntry]:
+        """The trace: the evaluator builds it."""
+        raise NotImplementedError
+
+    def _fill(self) -> None:
+        """Word the answer: every answer field at once, into the instance dict (where reads then find them)."""
+        fields = self._answer()
+        if self.__dict__:  # a field set before any was read stays as set
+            fields.update(self.__dict__)
+        self.__dict__ = fields
+
+    def __repr__(self) -> str:
+        return (f"Decision({self.request.url!r}, {self.profile!r}, outcome={self.outcome!r}, "
+                f"reason={self.reason!r}, backend={self.backend!r})")
 
     @property
     def trace(self) -> list[TraceEntry]:
         """Every candidate considered and why; built on first use (explaining costs more than routing)."""
         if self._trace is None:
-            self._trace = self._explain(self) if self._explain else []
+            self._trace = self._explain()
         return self._trace
+
+    @property
+    def undecided(self) -> list[str]:
+        """What the controller does here that depends on more than this request (other requests, time, what a
+        Pod or an auth service answers): named for `route`, carried out by `serve` (nginx_upstream)."""
+        policy = self.route.policy if self.route is not None else None
+        return policy.undecided() if policy is not None else []
 
     @property
     def forwards(self) -> bool:
@@ -116,7 +160,8 @@ class Decision:
             return None
         return {"host": self.rule_host or None, "path": self.path.path, "pathType": self.path.path_type}
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, trace: bool = True) -> dict[str, Any]:
+        """`route -o json`'s object; `trace=False` leaves the trace out (and does not build it)."""
         r = self.request
         return {
             "url": r.url,
@@ -144,9 +189,30 @@ class Decision:
             "upstreamHeaders": [list(h) for h in self.upstream_headers] or None,
             "maxBody": self.max_body,
             "annotations": [a.as_dict() for a in self.annotations],
+            "undecided": self.undecided,
             "reason": self.reason,
-            "trace": [entry.as_dict() for entry in self.trace],
+            **({"trace": [entry.as_dict() for entry in self.trace]} if trace else {}),
         }
+
+
+class _Answered:
+    """An answer field of Decision: its first read words the whole answer, after which the instance dict
+    answers (a descriptor with only __get__ yields to it)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, decision: Decision | None, owner: type | None = None) -> Any:
+        if decision is None:
+            return self
+        decision._fill()
+        return decision.__dict__[self.name]
+
+
+for _name in ("outcome", "reason", *ANSWER_DEFAULTS):
+    setattr(Decision, _name, _Answered(_name))
 
 
 def _port_value(port: str) -> int | str:

@@ -4,82 +4,109 @@ Order, as a controller answers: the entry point (which address), its
 conditions (not programmed), the listener for the scheme and its conditions,
 the virtual host, the first route of the path index whose match accepts the
 request (else the virtual host's fallback), the route's conditions, its
-action. A decision costs a few dict lookups per path element; the trace that
-explains it is built only when read (`explorer.routing.explain`).
+action. `route` finds the answering route (a few dict lookups per path
+element) and returns the Decision; the answer's words (outcome, reason,
+backend, headers) are made on their first read, the trace that explains them
+on its first read (`explorer.routing.explain`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from explorer.routing.decision import BackendRef, Decision, TraceEntry
+from explorer.routing.decision import ANSWER_DEFAULTS, BackendRef, Decision, TraceEntry
 from explorer.routing.paths import url_map_glob_keys
-from explorer.routing.request import Request, normalize_path
+from explorer.routing.request import HOST_MEMO, Request, host_of, normalize_path
 from explorer.routing.table import (
     Action, Condition, EntryPoint, Forward, HostIndex, Redirect, Refuse, Respond, Route, RouteTable, VirtualHost,
     WeightedBackend,
 )
 
 
-@dataclass(eq=False, slots=True)
-class RouteResult:
-    """What the evaluator found; the trace builder reads it to explain the decision."""
+class RouteResult(Decision):
+    """The Decision the evaluator makes: what it found, from which the answer is worded on first read
+    and the trace (`explorer.routing.explain`) is built."""
 
-    table: RouteTable
-    entry_point: EntryPoint | None
-    lb_why: str
-    path: str  # the path matched against (after normalisation)
-    vhost: VirtualHost | None = None
-    route: Route | None = None  # the route that answered (a rule, a fallback, an implicit route)
-    condition: Condition | None = None  # the condition that answered, if one did
-    #: The listener whose host index was asked, and the host asked for: `vhost_why` is worded from them.
-    hosts: HostIndex | None = None
-    hostname: str = ""
+    __slots__ = ("table", "entry_point", "lb_why", "vhost", "condition", "hosts", "hostname", "early", "unheard")
+
+    def __init__(self, request: Request, table: RouteTable, entry_point: EntryPoint | None, lb_why: str,
+                 path: str) -> None:
+        self.request = request
+        self.profile = table.profile.name
+        self.load_balancer = entry_point.name if entry_point is not None else ""
+        self.matched_path = path  # the path matched against (after normalisation)
+        self.route = None  # the route that answered (a rule, a fallback, an implicit route)
+        self._trace = None
+        self.table = table
+        self.entry_point = entry_point
+        self.lb_why = lb_why
+        self.vhost: VirtualHost | None = None
+        #: The condition that answered, if one did (known once the answer is worded).
+        self.condition: Condition | None = None
+        #: The listener whose host index was asked, and the host asked for: `vhost_why` is worded from them.
+        self.hosts: HostIndex | None = None
+        self.hostname = ""
+        #: A condition of the entry point or listener that answers before any route (found with the route).
+        self.early: Condition | None = None
+        #: No listener for the request's scheme.
+        self.unheard = False
 
     @property
     def vhost_why(self) -> str:
         """How the virtual host was picked, worded only when a trace is read (a string per request saved)."""
         return self.hosts.virtual_host(self.hostname)[1] if self.hosts is not None else ""
 
+    def _answer(self) -> dict[str, Any]:
+        ep, request = self.entry_point, self.request
+        if self.early is not None:
+            return _complete(_condition(self, None, self.early, request), None)
+        if self.unheard:
+            assert ep is not None
+            return _complete({"outcome": "refused", "reason": f"{ep.name} has no {request.scheme} listener"}, None)
+        assert self.route is not None
+        return _answer(self, self.route, request)
+
+    def _explain(self) -> list[TraceEntry]:
+        from explorer.routing.explain import explain  # only when a trace is read: not on the fast path
+
+        return explain(self, self)
+
 
 def route(table: RouteTable, request: Request, entry_point: str | None = None) -> Decision:
-    """Route one request. `entry_point` names the load balancer (or Gateway) it is sent to, when several exist."""
-    path = normalize_path(request.path, table.decode_percent, table.merge_slashes)
-    hostname = request.hostname
-    ep, lb_why = _pick_entry_point(table, hostname, entry_point)
-    result = RouteResult(table, ep, lb_why, path)
-    fields = _evaluate(result, request, hostname)
-    r = result.route
-    if r is not None:
-        fields.setdefault("annotations", r.annotations)
-        body = next((c for c in r.conditions if c.kind == "body-size"), None)
-        if body is not None:
-            fields.setdefault("max_body", body.max_body_bytes)
-    return Decision(request=request, profile=table.profile.name, load_balancer=ep.name if ep else "",
-                    route=result.route, matched_path=path, _explain=lambda d: _explain(d, result), **fields)
+    """Route one request. `entry_point` names the load balancer (or Gateway) it is sent to, when several exist.
 
-
-def _explain(decision: Decision, result: RouteResult) -> list[TraceEntry]:
-    from explorer.routing.explain import explain  # only when a trace is read: not on the fast path
-
-    return explain(decision, result)
-
-
-def _evaluate(result: RouteResult, request: Request, hostname: str) -> dict[str, Any]:
-    table, ep, path = result.table, result.entry_point, result.path
-    if ep is None:
-        assert table.nothing is not None
-        return _answer(result, table.nothing, request)
+    Finds the answering route (or the condition that answers first); the Decision words
+    the answer when it is first read.
+    """
+    if table.forwarded_headers:
+        request = _forwarded(request)
+    path = request.path
+    if path[:1] != "/" or "%" in path or "//" in path or "/." in path:  # else nothing to normalise: most requests
+        path = normalize_path(path, table.decode_percent, table.merge_slashes)
+    hostname = HOST_MEMO.get(request.host) or host_of(request.host)  # host_of's memo, without its call
+    ep = table.single
+    if ep is not None and entry_point is None:
+        result = RouteResult(request, table, ep, "", path)
+    else:
+        ep, lb_why = _pick_entry_point(table, hostname, entry_point)
+        result = RouteResult(request, table, ep, lb_why, path)
+        if ep is None:
+            assert table.nothing is not None
+            result.route = table.nothing
+            return result
+    # The route (or the condition) that answers; the answer's words wait for a read (RouteResult._answer).
     for condition in ep.conditions:
         if condition.applies(request):
-            return _condition(result, None, condition, request)
-    listener = ep.listener(request.scheme)
+            result.early = condition
+            return result
+    listener = ep.listeners.get(request.scheme)
     if listener is None:
-        return {"outcome": "refused", "reason": f"{ep.name} has no {request.scheme} listener"}
+        result.unheard = True
+        return result
     for condition in listener.conditions:
         if condition.applies(request):
-            return _condition(result, None, condition, request)
+            result.early = condition
+            return result
     hosts = result.hosts = listener.hosts
     result.hostname = hostname
     vhost = hosts.hosts.get(hostname)  # the common case, as virtual_host() starts; it also words the why
@@ -88,27 +115,77 @@ def _evaluate(result: RouteResult, request: Request, hostname: str) -> dict[str,
     result.vhost = vhost
     if vhost is None:
         assert ep.fallback is not None
-        return _answer(result, ep.fallback, request)
+        result.route = ep.fallback
+        return result
     found = _match(vhost, path, request)
     if found is None:
         assert vhost.fallback is not None
         found = vhost.fallback
-    return _answer(result, found, request)
+    result.route = found
+    return result
 
 
 def _match(vhost: VirtualHost, path: str, request: Request) -> Route | None:
-    """The first route of the virtual host's path index that accepts the request."""
+    """The first route of the virtual host's path index that accepts the request.
+
+    The per-request hot loop, on the virtual host's flattened index (`_flatten`): a key whose
+    first route asks no more than host and path gives that route straight, without touching
+    its list or its match (fewer objects read per request: a 10,000-path table is memory-bound).
+    """
+    index = vhost.lookup
+    if index is None:
+        index = vhost.lookup = _flatten(vhost)
+    if index is False:
+        return _walk(vhost, path, request)
+    assert not isinstance(index, bool)
+    exact, prefix = index
+    hit = exact.get(path)
+    if hit is not None:
+        if hit.__class__ is not list:
+            return hit  # type: ignore[no-any-return]
+        found = _first(hit, request)
+        if found is not None:
+            return found
+    if prefix:
+        # element_prefixes(path), longest first, walked without making the list
+        key = path.rstrip("/")
+        while True:
+            hit = prefix.get(key)
+            if hit is not None:
+                if hit.__class__ is not list:
+                    return hit  # type: ignore[no-any-return]
+                found = _first(hit, request)
+                if found is not None:
+                    return found
+            if not key:
+                return None
+            key = key[: key.rfind("/")]
+    return None
+
+
+def _flatten(vhost: VirtualHost) -> tuple[dict[str, Any], dict[str, Any]] | bool:
+    """The exact and prefix indexes with each key's route list replaced by its first route when that one
+    accepts every request (unguarded); False for a regex or URL-map virtual host (walked as compiled)."""
+    if vhost.regex is not None or vhost.globs:
+        return False
+
+    def flat(index: dict[str, list[Route]]) -> dict[str, Any]:
+        return {key: routes if routes[0].match.guarded else routes[0] for key, routes in index.items() if routes}
+
+    return flat(vhost.exact), flat(vhost.prefix)
+
+
+def _walk(vhost: VirtualHost, path: str, request: Request) -> Route | None:
+    """`_match` on the indexes as compiled: the regex list, or exact, URL-map globs and prefix in turn."""
     if vhost.regex is not None:
         for r in vhost.regex:
             regex = r.match.path.regex
             if regex is not None and regex.match(path) and _accepts(r, request):
                 return r
         return None
-    routes = vhost.exact.get(path)
-    if routes:
-        found = _first(routes, request)
-        if found is not None:
-            return found
+    found = _first(vhost.exact.get(path), request)
+    if found is not None:
+        return found
     if vhost.globs:
         for key in url_map_glob_keys(path):
             found = _first(vhost.globs.get(key), request)
@@ -116,14 +193,11 @@ def _match(vhost: VirtualHost, path: str, request: Request) -> Route | None:
                 return found
     prefix = vhost.prefix
     if prefix:
-        # element_prefixes(path), longest first, walked without making the list (the per-request hot loop)
         key = path.rstrip("/")
         while True:
-            routes = prefix.get(key)
-            if routes:
-                found = _first(routes, request)
-                if found is not None:
-                    return found
+            found = _first(prefix.get(key), request)
+            if found is not None:
+                return found
             if not key:
                 return None
             key = key[: key.rfind("/")]
@@ -148,16 +222,93 @@ def _accepts(r: Route, request: Request) -> bool:
 
 
 def _answer(result: RouteResult, r: Route, request: Request) -> dict[str, Any]:
+    """The answer fields of route `r` for `request` (every field: the Decision takes the dict whole)."""
     result.route = r
-    for condition in r.conditions:
-        if condition.applies(request):
-            return _condition(result, r, condition, request)
+    condition = None
+    for c in r.conditions:
+        if c.applies(request):
+            condition = result.condition = c
+            break
+    key = id(condition)
+    known = r.answers.get(key, _UNKNOWN)
+    if known is _UNKNOWN:
+        # nginx use-forwarded-headers (the client's addresses reach the Pod) and a route's upstream policy
+        # (CORS headers by the request's Origin) make every answer depend on more than the path.
+        varies = result.table.forwarded_headers or r.policy is not None
+        known = r.answers[key] = None if varies else _constant(r, condition)
+    if known is not None:  # the answer is the route's whatever the request, but for its path
+        fields, tail, whole = known
+        path = result.matched_path
+        if whole is None:
+            whole = (r.why or r.matches_text + path) + tail
+        return {**fields, "reason": whole, "upstream_path": path} if fields["outcome"] == "forward" \
+            else {**fields, "reason": whole}
+    if condition is not None:
+        fields = _condition(result, r, condition, request)
+    else:
+        fields = _about(r)
+        fields["reason"] = reason = _reason(r, result.matched_path)
+        if r.default is not None:
+            fields["used_default_backend"] = r.default
+        fields.update(_action(r.action, reason, result, request, r))
+    return _complete(fields, r)
+
+
+_UNKNOWN: Any = object()
+
+
+def _complete(fields: dict[str, Any], r: Route | None) -> dict[str, Any]:
+    """Every field of a Decision's answer: the route's annotations and body limit, the rest's defaults."""
+    if r is not None:
+        fields.setdefault("annotations", r.annotations)
+        if r.body_limit is not None:
+            fields.setdefault("max_body", r.body_limit.max_body_bytes)
+    return {**ANSWER_DEFAULTS, **fields}
+
+
+def _constant(r: Route, condition: Condition | None) -> tuple[dict[str, Any], str, str | None] | None:
+    """What route `r` answers (under `condition`, when one applies) if that depends on the request only
+    through its path: the fields but the reason (the same `_condition` and `_action` give), the reason's end
+    after the route's own words, or the whole reason when it is fixed. None when the request matters more
+    (a redirect's location, a weighted backend, a rewrite, a `$http_` header, a share that answers)."""
+    action = condition.answer if condition is not None else r.action
     fields = _about(r)
-    fields["reason"] = reason = _reason(r, result.path)
-    if r.default is not None:
+    tail = ""
+    if condition is not None:
+        if r.default == "ingress":
+            fields["used_default_backend"] = r.default
+        if condition.names_backend and isinstance(r.action, Forward):
+            if len(r.action.backends) != 1:
+                return None
+            fields["backend"] = r.action.backends[0].ref
+        tail = f", but {condition.why}"
+    elif r.default is not None:
         fields["used_default_backend"] = r.default
-    fields.update(_action(r.action, reason, result, request, r))
-    return fields
+    if isinstance(action, Forward):
+        if condition is not None or len(action.backends) != 1 or action.backends[0].answer is not None \
+                or action.filters.rewrite is not None:
+            return None
+        chosen = action.backends[0]
+        f = action.filters
+        fields.update({"outcome": "forward", "backend": chosen.ref, "backends": action.backends,
+                       "upstream_headers": ((("Host", f.host),) if f.host else ())
+                       + (f.request_headers.set if f.request_headers else ())})
+        tail = f"; forwarded to {chosen.ref}"
+    elif isinstance(action, Respond):
+        if any(value.startswith("$http_") for _, value in action.headers):
+            return None
+        fields.update({"outcome": "answer", "status": action.status, "body": action.body,
+                       "response_headers": action.headers, "content_type": action.content_type})
+    elif isinstance(action, Refuse):
+        fields["outcome"] = "refused"
+    else:
+        return None
+    whole = None
+    if condition is not None and not condition.joins:
+        whole = condition.why
+    elif r.why:
+        whole = r.why + tail
+    return _complete(fields, r), tail, whole
 
 
 def _condition(result: RouteResult, r: Route | None, condition: Condition, request: Request) -> dict[str, Any]:
@@ -165,7 +316,7 @@ def _condition(result: RouteResult, r: Route | None, condition: Condition, reque
     fields = _about(r) if r is not None else {}
     reason = condition.why
     if condition.joins and r is not None:
-        reason = f"{_reason(r, result.path)}, but {condition.why}"
+        reason = f"{_reason(r, result.matched_path)}, but {condition.why}"
     fields["reason"] = reason
     if r is not None and r.default is not None and (r.default == "ingress"):
         fields["used_default_backend"] = r.default
@@ -196,24 +347,58 @@ def _action(action: Action, reason: str, result: RouteResult, request: Request,
         chosen = _chosen(action.backends, request)
         if isinstance(chosen.answer, Redirect):  # this share redirects (a Gateway API backendRef filter)
             return {"outcome": "redirect", "status": chosen.answer.code, "backend": chosen.ref,
-                    "backends": action.backends, "location": _location(chosen.answer, request, result.path)}
+                    "backends": action.backends, "location": _location(chosen.answer, request, result.matched_path)}
         if chosen.answer is not None:  # this share answers itself (an unresolved Gateway API backendRef)
             return {"outcome": "answer", "status": chosen.answer.status, "body": chosen.answer.body,
                     "reason": f"{reason}; the share of {chosen.ref} answers {chosen.answer.status}: "
                               f"{chosen.answer.why}", "backend": chosen.ref, "backends": action.backends}
         f = action.filters
         upstream_headers = ((("Host", f.host),) if f.host else ()) + (f.request_headers.set if f.request_headers else ())
-        return {"outcome": "forward", "reason": f"{reason}; forwarded to {chosen.ref}", "backend": chosen.ref,
-                "upstream_path": _upstream(action, result.path, r), "backends": action.backends,
-                "upstream_headers": upstream_headers}
+        if result.table.forwarded_headers:
+            upstream_headers += (("X-Forwarded-For", request.client), ("X-Real-IP", request.client),
+                                 ("X-Forwarded-Proto", request.access_scheme or request.scheme))
+            if request.forwarded_host:  # $best_http_host: the Host the Pod sees (unless upstream-vhost)
+                upstream_headers += ((("Host", request.forwarded_host),) if not f.host else ()) + \
+                    (("X-Forwarded-Host", request.forwarded_host),)
+        fields = {"outcome": "forward", "reason": f"{reason}; forwarded to {chosen.ref}", "backend": chosen.ref,
+                  "upstream_path": _upstream(action, result.matched_path, r), "backends": action.backends,
+                  "upstream_headers": upstream_headers}
+        if r is not None and r.policy is not None:  # nginx enable-cors: its headers on every answer too
+            fields["response_headers"] = r.policy.response_headers(request)
+        return fields
     if isinstance(action, Redirect):
-        return {"outcome": "redirect", "status": action.code, "location": _location(action, request, result.path)}
+        return {"outcome": "redirect", "status": action.code,
+                "location": _location(action, request, result.matched_path)}
     if isinstance(action, Respond):
         headers = tuple((name, _variable(value, request)) for name, value in action.headers)
         return {"outcome": "answer", "status": action.status, "body": action.body,
                 "response_headers": headers, "content_type": action.content_type}
     assert isinstance(action, Refuse)
     return {"outcome": "refused"}
+
+
+def _forwarded(request: Request) -> Request:
+    """nginx use-forwarded-headers (realip, every address trusted): the first X-Forwarded-For address is the
+    client, and X-Forwarded-Proto the scheme the HTTPS redirect looks at (lua_ingress pass_access_scheme)."""
+    import dataclasses
+    import ipaddress
+
+    client, proto, host = request.client, None, None
+    for name, value in request.headers:
+        lower = name.lower()
+        if lower == "x-forwarded-host":
+            host = value.split(",")[0].strip() or None
+        elif lower == "x-forwarded-for":
+            first = value.split(",")[0].strip()
+            try:
+                client = str(ipaddress.ip_address(first))
+            except ValueError:
+                pass
+        elif lower == "x-forwarded-proto":
+            proto = value.strip().lower()
+    if client == request.client and proto is None and host is None:
+        return request
+    return dataclasses.replace(request, client=client, access_scheme=proto, forwarded_host=host)
 
 
 def _variable(value: str, request: Request) -> str:
@@ -276,8 +461,9 @@ def _location(redirect: Redirect, request: Request, path: str) -> str:
     scheme = redirect.scheme or request.scheme
     if redirect.scheme is None and redirect.host is None and redirect.port is None:
         authority = request.host  # as sent, port and all
-    else:
-        host = redirect.host or request.hostname
+    else:  # nginx use-forwarded-headers: its HTTPS redirect names $best_http_host (X-Forwarded-Host)
+        host = redirect.host or (request.forwarded_host and host_of(request.forwarded_host)
+                                 if redirect.scheme == "https" else None) or request.hostname
         port = redirect.port
         if port is None and redirect.scheme is None:
             _, sep, given = request.host.rpartition(":")

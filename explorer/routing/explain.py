@@ -33,9 +33,9 @@ def explain(decision: Decision, result: "RouteResult") -> list[TraceEntry]:
         trace.append(TraceEntry("note", note))
     if result.lb_why:
         trace.append(TraceEntry("note", result.lb_why))
-    if result.path != decision.request.path:
+    if result.matched_path != decision.request.path:
         how = "decoded, slashes merged, dot-segments removed" if table.decode_percent else "dot-segments removed"
-        trace.append(TraceEntry("note", f"{p.title} matches the normalised path {result.path} ({how})"))
+        trace.append(TraceEntry("note", f"{p.title} matches the normalised path {result.matched_path} ({how})"))
     if result.vhost_why:
         trace.append(TraceEntry("note", result.vhost_why))
     if result.vhost is not None and result.vhost.regex is not None:
@@ -68,6 +68,9 @@ def explain(decision: Decision, result: "RouteResult") -> list[TraceEntry]:
             f"did you mean {report.suggestion}?" or report.note
         trace.append(TraceEntry("note", f"annotation {report.key}: {report.handling}; {what}",
                                 decision.ingress.meta.key if decision.ingress else ""))
+    for line in decision.undecided:  # route cannot decide these for one request; serve carries them out
+        trace.append(TraceEntry("note", f"not decided by one request: {line}",
+                                decision.ingress.meta.key if decision.ingress else ""))
     return trace
 
 
@@ -86,9 +89,9 @@ def _route_entry(decision: Decision, result: "RouteResult", r: Route, winner: Ro
     if r.skip:
         return TraceEntry("skipped", r.skip, **common)  # type: ignore[arg-type]
     if r is winner:
-        return TraceEntry("chosen", _match_text(r, result.path)[1] + _forward_text(decision),
+        return TraceEntry("chosen", _match_text(r, result.matched_path)[1] + _forward_text(decision),
                           **common)  # type: ignore[arg-type]
-    matched, text = _match_text(r, result.path)
+    matched, text = _match_text(r, result.matched_path)
     if matched and r.match.guarded and not r.match.accepts(decision.request):
         return TraceEntry("no-match", f"{text}, but its other conditions (headers, query, method, cookie or "
                           "client address) do not", **common)  # type: ignore[arg-type]
@@ -160,7 +163,8 @@ def _loses(result: "RouteResult", e: Route, w: Route | None) -> str:
     if w is None:
         route = result.route
         if route is not None and route.implicit:
-            return f"nginx first redirects {result.path} to {result.path}/ (a Prefix path written with a slash)"
+            return (f"nginx first redirects {result.matched_path} to {result.matched_path}/ "
+                    "(a Prefix path written with a slash)")
         return "the request was answered before reaching it"
     winner = f"{w.label} ({w.origin.key})"
     if e.match.path.kind == "regex":
@@ -175,8 +179,8 @@ def _loses(result: "RouteResult", e: Route, w: Route | None) -> str:
         if w.match.path.kind == "exact" and e.match.path.kind != "exact":
             return f"Exact beats Prefix for the same path: {winner} wins"
         return f"the same path is also in {winner}, which is older: with {p.title} the oldest Ingress wins"
-    if wp == result.path and p.exact_location_for_prefix:
-        return f"{winner} matches {result.path} exactly (an exact location), which comes before prefix matches"
+    if wp == result.matched_path and p.exact_location_for_prefix:
+        return f"{winner} matches {result.matched_path} exactly (an exact location), which comes before prefix matches"
     if wp.rstrip("/") == ep.rstrip("/"):
         return f"{winner} is the longer path as written, and the longest path wins"
     return f"the longer path {winner} wins"

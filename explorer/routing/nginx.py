@@ -18,18 +18,19 @@ rootfs/etc/nginx/template/nginx.tmpl and rootfs/etc/nginx/lua (kubernetes/ingres
 from __future__ import annotations
 
 import base64
+import dataclasses
 import binascii
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from explorer.model.objects import Ingress
 from explorer.model.redact import reveal
 from explorer.model.state import ClusterState
 from explorer.profiles.nginx_annotations import (
-    DEFAULT_RISK_LEVEL, PREFIX, AnnotationReport, classify_all, denial, parse_bool, parse_cidrs, parse_int,
+    DEFAULT_RISK_LEVEL, NGINX_ANNOTATIONS, PREFIX, AnnotationReport, classify_all, denial, parse_bool, parse_cidrs, parse_int,
     parse_size, refusal,
 )
 from explorer.routing.request import Request
@@ -49,13 +50,18 @@ CONFIG_DEFAULTS: dict[str, str] = {
     "denylist-source-range": "",
     "http-redirect-code": "308",
     "preserve-trailing-slash": "false",
+    "proxy-connect-timeout": "5",
+    "proxy-read-timeout": "60",
+    "proxy-send-timeout": "60",
+    "enable-underscores-in-headers": "false",
 }
 
 #: nginx's own error pages (ngx_http_special_response.c), which ingress-nginx serves for its own answers.
 REASONS = {
     301: "Moved Permanently", 302: "Found", 303: "See Other", 307: "Temporary Redirect", 308: "Permanent Redirect",
     401: "Authorization Required", 403: "Forbidden", 404: "Not Found", 413: "Request Entity Too Large",
-    503: "Service Temporarily Unavailable", 204: "No Content",
+    503: "Service Temporarily Unavailable", 204: "No Content", 500: "Internal Server Error", 502: "Bad Gateway",
+    504: "Gateway Time-out",
 }
 
 
@@ -161,6 +167,10 @@ class IngressAnnotations:
     ssl_redirect: bool = True
     force_ssl_redirect: bool = False
     preserve_trailing_slash: bool = False
+    satisfy_any: bool = False  # satisfy: any (nginx's satisfy directive: one access check passing is enough)
+    #: With satisfy any and auth-url: whether the allow list or the password already let the request in (then
+    #: nginx never asks the auth service); serve reads it (nginx_upstream.UpstreamPolicy.satisfied).
+    satisfied: Callable[[Request], bool] | None = None
 
     def has(self, name: str) -> bool:
         return any(r.key == PREFIX + name for r in self.reports)
@@ -186,7 +196,8 @@ def parse_ingress(ingress: Ingress, config: ControllerConfig) -> IngressAnnotati
             code = parse_int(get(name + "-code")) or 0
             parsed.redirect = (code if low <= code <= high else default, url, PREFIX + name)
             break
-    parsed.app_root = get("app-root")
+    # rewrite/main.go: an app-root that is not a path ("shop", a URL) is logged and ignored: / is not redirected
+    parsed.app_root = get("app-root") if NGINX_ANNOTATIONS["app-root"].validate(get("app-root")) is None else ""
     parsed.from_to_www = flag("from-to-www-redirect", False)
     # ipallowlist / ipdenylist: the annotation (allowlist-source-range, or its alias), else the ConfigMap's list
     for attr, names, key in (("allow", ("allowlist-source-range", "whitelist-source-range"), "whitelist-source-range"),
@@ -238,6 +249,7 @@ def parse_ingress(ingress: Ingress, config: ControllerConfig) -> IngressAnnotati
     parsed.ssl_redirect = flag("ssl-redirect", config.flag("ssl-redirect"))
     parsed.force_ssl_redirect = flag("force-ssl-redirect", config.flag("force-ssl-redirect"))
     parsed.preserve_trailing_slash = flag("preserve-trailing-slash", config.flag("preserve-trailing-slash"))
+    parsed.satisfy_any = get("satisfy").strip() == "any"
     return parsed
 
 
@@ -281,7 +293,45 @@ def conditions_before(parsed: IngressAnnotations, owner: str, state: ClusterStat
                                networks=tuple(parsed.allow)))
     if parsed.auth is not None:
         after.append(_auth_condition(parsed.auth, owner, state))
+    if parsed.satisfy_any:
+        after = _satisfy_any(parsed, after, owner)
     return before, after
+
+
+def _satisfy_any(parsed: IngressAnnotations, access: list[Condition], owner: str) -> list[Condition]:
+    """nginx `satisfy any` (ngx_http_core_access_phase): the first access check that passes lets the request in
+    (allow/deny, then auth_basic, then auth_request); when all fail, 401 wins over 403."""
+    checks = [c for c in access if c.kind in ("allow", "deny", "auth")]
+    others = [c for c in access if c not in checks]
+    if parsed.has("auth-url"):  # the auth service is the last check: serve asks it only when these fail
+        if checks:
+            parsed.satisfied = lambda request: any(not c.applies(request) for c in _groups(checks))
+        return others
+    if len(_groups(checks)) < 2:
+        return access
+    auth = next((c for c in checks if c.kind == "auth"), None)
+    answer = auth.answer if auth is not None else checks[0].answer
+    granted = _groups(checks)
+    names = " or ".join("the password" if isinstance(c, Condition) else "the allow/deny list" for c in granted)
+    return others + [Condition("auth", answer, (
+        f"satisfy any on {owner}: neither {names} lets the request in, so nginx answers "
+        f"{answer.status if isinstance(answer, Respond) else 403}"), check=lambda request: any(
+            not c.applies(request) for c in granted))]
+
+
+class _AccessList:
+    """allow and deny together: nginx's one access module (`deny ...; allow ...; deny all;`)."""
+
+    def __init__(self, conditions: list[Condition]) -> None:
+        self.conditions = conditions
+
+    def applies(self, request: Request) -> bool:
+        return any(c.applies(request) for c in self.conditions)
+
+
+def _groups(checks: list[Condition]) -> list[Any]:
+    listed = [c for c in checks if c.kind in ("allow", "deny")]
+    return ([_AccessList(listed)] if listed else []) + [c for c in checks if c.kind == "auth"]
 
 
 def _preflight(cors: dict[str, str], owner: str) -> Condition:
@@ -403,6 +453,10 @@ def canary_routes(canary: Canary, main: WeightedBackend, alt: WeightedBackend, p
     """
     out: list[tuple[Match, WeightedBackend, str]] = []
     if canary.header:
+        # balancer.lua reads ngx.var["http_" .. header with "-" made "_"]: nginx's $http_ variables name a header
+        # lower-cased with "-" as "_", so X_Canary and x-canary both read the request header X-Canary; a request
+        # header spelled with "_" never arrives (underscores_in_headers off: nginx drops it)
+        canary = dataclasses.replace(canary, header=canary.header.replace("_", "-"))
         if canary.header_value:
             out.append((Match(path, headers=(HeaderMatch(canary.header, canary.header_value),)), alt,
                         f"header {canary.header}: {canary.header_value} (canary-by-header-value): the canary"))

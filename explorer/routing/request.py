@@ -18,6 +18,10 @@ class Request:
     client: str = "127.0.0.1"  # the client's address, for allow/deny lists and client matches
     content_length: int | None = None  # the body's size, for body-size limits
     sample: float | None = None  # 0 <= x < 1: which of weighted backends this request draws (None: the heaviest)
+    #: The scheme the client says it used before a proxy in front (nginx use-forwarded-headers: X-Forwarded-Proto).
+    access_scheme: str | None = None
+    #: ... and the host it asked for (X-Forwarded-Host's first value): nginx's $best_http_host.
+    forwarded_host: str | None = None
 
     @classmethod
     def from_url(
@@ -63,15 +67,16 @@ class Request:
 
 def host_of(header: str) -> str:
     """The host of a Host header, as routing compares it (memoised: a proxy sees the same few hosts)."""
-    host = _HOSTS.get(header)
+    host = HOST_MEMO.get(header)
     if host is None:
-        if len(_HOSTS) >= 4096:  # a bound, so a client sending random hosts cannot grow it
-            _HOSTS.clear()
-        host = _HOSTS[header] = _host_of(header)
+        if len(HOST_MEMO) >= 4096:  # a bound, so a client sending random hosts cannot grow it
+            HOST_MEMO.clear()
+        host = HOST_MEMO[header] = _host_of(header)
     return host
 
 
-_HOSTS: dict[str, str] = {}
+#: host_of's memo, Host header -> host (the evaluator reads it first, saving a call per request).
+HOST_MEMO: dict[str, str] = {}
 
 
 def _host_of(header: str) -> str:

@@ -15,15 +15,16 @@ from explorer.routing.evaluate import route as evaluate
 from explorer.routing.request import Request
 from explorer.routing.table import RouteTable
 
-#: The Ingress front end's RouteTable of a snapshot, by profile (name and identity: tests vary profiles).
+#: The Ingress front end's RouteTable of a snapshot, by the profile's identity (tests vary profiles).
 INGRESS_TABLES: Slot[RouteTable] = Slot("Ingress route table")
 
 
 def table_for(state: ClusterState, profile: ControllerProfile) -> RouteTable:
     """The compiled RouteTable of this snapshot's Ingresses under `profile`, built on first use."""
-    key = (profile.name, id(profile))
-    table = state.derived.peek(INGRESS_TABLES, key) or state.derived.get(
-        INGRESS_TABLES, key, lambda: _compile(state, profile))
+    table = state.derived.peek(INGRESS_TABLES, id(profile))  # once per request: the quick way first
+    if table is not None and table.profile is profile:
+        return table
+    table = state.derived.get(INGRESS_TABLES, id(profile), lambda: _compile(state, profile))
     if table.profile is not profile:  # another profile took a dead one's id: rare, compile afresh
         table = _compile(state, profile)
     return table
@@ -39,4 +40,7 @@ def route(
     state: ClusterState, profile: ControllerProfile, request: Request, ingress: str | None = None
 ) -> Decision:
     """Route one request. `ingress` ("namespace/name") picks a load balancer where each Ingress has its own."""
-    return evaluate(table_for(state, profile), request, ingress)
+    table = state.derived.peek(INGRESS_TABLES, id(profile))  # table_for's quick way, without its call
+    if table is None or table.profile is not profile:
+        table = table_for(state, profile)
+    return evaluate(table, request, ingress)

@@ -278,7 +278,8 @@ class Condition:
     origin: Origin | None = None
 
     def applies(self, request: "Request") -> bool:
-        if self.schemes and request.scheme not in self.schemes:
+        if self.schemes and (request.access_scheme or request.scheme if self.kind == "https-redirect"
+                             else request.scheme) not in self.schemes:
             return False
         if self.kind == "allow":
             return not _in_networks(request.client, self.networks)
@@ -321,12 +322,23 @@ class Route:
     why: str = ""
     #: Every annotation of its object(s), with its handling (nginx_annotations.AnnotationReport).
     annotations: tuple[Any, ...] = ()
+    #: What the controller does around the forward that one request cannot decide (rate limits, affinity,
+    #: mirror, external auth, custom errors: explorer.routing.nginx_upstream.UpstreamPolicy); serve carries it out.
+    policy: Any = None
+    #: The evaluator's answers of this route that depend on the request only through its path, by the id of
+    #: the condition that answers (of None when none does): made on first use (None: the request matters more).
+    answers: dict[int, Any] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def matches_text(self) -> str:
         """The start of the reason a path match gives: "host H and Prefix /foo in ns/name matches " (then the path)."""
         text = f"{self.label} in {self.origin.key} matches "
         return f"host {self.host} and {text}" if self.host else text
+
+    @cached_property
+    def body_limit(self) -> "Condition | None":
+        """Its body-size condition, if any (the decision's max_body; looked up once, after compiling)."""
+        return next((c for c in self.conditions if c.kind == "body-size"), None)
 
     @property
     def label(self) -> str:
@@ -346,7 +358,7 @@ class Remark:
     host: str | None = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class VirtualHost:
     """An nginx server block, a URL-map host rule, a Gateway listener hostname: one host's routes."""
 
@@ -359,6 +371,8 @@ class VirtualHost:
     regex_because: str = ""
     fallback: Route | None = None  # what answers when no route matches
     notes: list[str] = field(default_factory=list)
+    #: The evaluator's flattened exact and prefix indexes, made on first use (False: walked as compiled).
+    lookup: "tuple[dict[str, Any], dict[str, Any]] | bool | None" = field(default=None, init=False, repr=False)
 
 
 @dataclass(eq=False)
@@ -484,7 +498,16 @@ class RouteTable:
     #: Request path normalisation before matching (nginx decodes %XX and merges slashes).
     decode_percent: bool = False
     merge_slashes: bool = False
+    #: ingress-nginx use-forwarded-headers: the client address and scheme come from X-Forwarded-For/-Proto.
+    forwarded_headers: bool = False
 
     @property
     def title(self) -> str:
         return self.profile.title
+
+    @cached_property
+    def single(self) -> EntryPoint | None:
+        """The one entry point of a shared table, which every request reaches (read once compiled)."""
+        if self.shared and len(self.entry_points) == 1:
+            return next(iter(self.entry_points.values()))
+        return None

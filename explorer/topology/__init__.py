@@ -14,17 +14,71 @@ Public API (what the proxy, the TUI and the lessons call):
 - app.py: the `ingress-explorer/app` annotation: `parse_app`, `app_of`, `AppSpec.answer`, `echo_body`.
 """
 
-from explorer.topology.app import APP_ANNOTATION, AppResponse, AppSpec, AppSpecError, app_of, echo_body, parse_app
-from explorer.topology.controller import (
-    BackendService, ControllerState, Endpoint, Event, HealthCheckTask, LoadBalancerState, ProbeTarget,
-    TargetHealth, health_checks, reconcile, record_probe,
-)
-from explorer.topology.flow import (
-    Flow, Hop, IngressRow, PodHop, ingress_rows, predicted_controller, predicted_sync, refresh_rows, resolve,
-    resolve_backend, resolve_rule,
-)
-from explorer.topology.healthcheck import HealthCheck
-from explorer.topology.pods import PodView, all_pods, find_service, pods_for_service
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from explorer.topology.app import APP_ANNOTATION, AppResponse, AppSpec, AppSpecError, app_of, echo_body, parse_app
+    from explorer.topology.controller import (
+        BackendService, ControllerState, Endpoint, Event, HealthCheckTask, LoadBalancerState, ProbeTarget,
+        TargetHealth, health_checks, reconcile, record_probe,
+    )
+    from explorer.topology.flow import (
+        Flow, Hop, IngressRow, PodHop, ingress_rows, predicted_controller, predicted_sync, refresh_rows, resolve,
+        resolve_backend, resolve_rule,
+    )
+    from explorer.topology.healthcheck import HealthCheck
+    from explorer.topology.pods import PodView, all_pods, find_service, pods_for_service
+
+# Importing one submodule (explorer.topology.pods, which the route command needs to judge Pod readiness)
+# must not import the whole package: the names below are imported on first use (PEP 562).
+_WHERE = {
+    "APP_ANNOTATION": "explorer.topology.app",
+    "AppResponse": "explorer.topology.app",
+    "AppSpec": "explorer.topology.app",
+    "AppSpecError": "explorer.topology.app",
+    "BackendService": "explorer.topology.controller",
+    "ControllerState": "explorer.topology.controller",
+    "Endpoint": "explorer.topology.controller",
+    "Event": "explorer.topology.controller",
+    "Flow": "explorer.topology.flow",
+    "HealthCheck": "explorer.topology.healthcheck",
+    "HealthCheckTask": "explorer.topology.controller",
+    "Hop": "explorer.topology.flow",
+    "IngressRow": "explorer.topology.flow",
+    "LoadBalancerState": "explorer.topology.controller",
+    "PodHop": "explorer.topology.flow",
+    "PodView": "explorer.topology.pods",
+    "ProbeTarget": "explorer.topology.controller",
+    "TargetHealth": "explorer.topology.controller",
+    "all_pods": "explorer.topology.pods",
+    "app_of": "explorer.topology.app",
+    "echo_body": "explorer.topology.app",
+    "find_service": "explorer.topology.pods",
+    "health_checks": "explorer.topology.controller",
+    "ingress_rows": "explorer.topology.flow",
+    "parse_app": "explorer.topology.app",
+    "pods_for_service": "explorer.topology.pods",
+    "predicted_controller": "explorer.topology.flow",
+    "predicted_sync": "explorer.topology.flow",
+    "reconcile": "explorer.topology.controller",
+    "record_probe": "explorer.topology.controller",
+    "refresh_rows": "explorer.topology.flow",
+    "resolve": "explorer.topology.flow",
+    "resolve_backend": "explorer.topology.flow",
+    "resolve_rule": "explorer.topology.flow",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "APP_ANNOTATION", "AppResponse", "AppSpec", "AppSpecError", "BackendService", "ControllerState", "Endpoint",

@@ -47,6 +47,7 @@ from explorer.routing.ingress.gke import data_path, service_backends, translate_
 from explorer.topology.gke import (
     STATIC_IP_ANNOTATION, DataPath, HealthCheckConfig, frontend_config_missing, reserved_addresses,
 )
+from explorer.topology.network import Firewall, firewall, neg_unusable
 from explorer.topology.healthcheck import (
     HealthCheck, find_usable_probe, kept_health_check, new_health_check,
 )
@@ -110,6 +111,8 @@ class BackendService:
     backend_config: str | None
     targets: tuple[ProbeTarget, ...]
     builtin: bool = False  # GKE's own default backend
+    #: The VPC firewall the load balancer's probes cross (network.py); None: GKE's own rule lets them in.
+    firewall: Firewall | None = None
 
     @property
     def service_key(self) -> str:
@@ -164,6 +167,7 @@ class HealthCheckTask:
     healthy_threshold: int
     unhealthy_threshold: int
     healthy_statuses: tuple[int, int]  # inclusive; GKE LB: (200, 200), kubelet: (200, 399)
+    blocked: str = ""  # why the VPC firewall drops these probes before they reach the target ("": it does not)
 
     def accepts(self, status: int | None) -> bool:
         return status is not None and self.healthy_statuses[0] <= status <= self.healthy_statuses[1]
@@ -247,9 +251,11 @@ def health_checks(cs: ControllerState) -> list[HealthCheckTask]:
             kind = "readiness" if target.check is not None else "load-balancer"
             port = check.port if check.port is not None and target.check is None else target.port
             role = check.port_role if kind == "load-balancer" else f"readinessProbe port {port}"
+            blocked = backend.firewall.blocked(port) if backend.firewall is not None and kind == "load-balancer" \
+                else ""
             tasks.append(HealthCheckTask(backend.id, target, kind, check.path, check.host, port, role,
                                          check.interval, check.timeout, check.healthy_threshold,
-                                         check.unhealthy_threshold, cs.healthy_statuses))
+                                         check.unhealthy_threshold, cs.healthy_statuses, blocked))
     return tasks
 
 
@@ -334,6 +340,8 @@ class _Sync:
         self.backends: dict[str, BackendService] = dict(previous.backends)
         self.ensured: set[str] = set()
         self.addresses_made = previous.addresses_made
+        self.firewall = None if profile.proxy_in_cluster else firewall(state)  # the VPC's, once per sync
+        self.neg_unusable = neg_unusable(state) if profile.honours_neg_annotation else None
 
     def result(self) -> ControllerState:
         return replace(self.previous, time=max(self.previous.time, self.now), addresses_made=self.addresses_made,
@@ -406,6 +414,11 @@ class _Sync:
 
     def _sync_shared(self, ingress: Ingress, old: LoadBalancerState | None, fingerprint: str) -> None:
         plans = [plan for plan in (self._plan(ingress, ref)[0] for ref in service_backends(ingress)) if plan]
+        if self.profile.reads_nginx_annotations:  # auth-url, mirror-target, default-backend: upstreams of their own
+            from explorer.routing.nginx_upstream import annotation_services
+
+            plans += [plan for plan in (self._gateway_plan(None, namespace, name, port)
+                                        for namespace, name, port in annotation_services(ingress, self.state)) if plan]
         ids = _unique(self._ensure(plan) for plan in plans)
         address = ingress.reported_address or names.external_address("controller", self.profile.controller_service)
         self.lbs[ingress.meta.key] = LoadBalancerState(
@@ -549,7 +562,8 @@ class _Sync:
         s = plan.service.meta
         self.backends[backend_id] = BackendService(
             backend_id, s.namespace, s.name, plan.port.port, plan.port.name, plan.port.target_port, plan.node_port,
-            plan.mode, plan.mode_why, check, plan.config_name, self._targets(plan, pods), plan.builtin)
+            plan.mode, plan.mode_why, check, plan.config_name, self._targets(plan, pods), plan.builtin,
+            None if plan.builtin else self.firewall)
         return backend_id
 
     def _targets(self, plan: _Plan, pods: tuple[PodView, ...]) -> tuple[ProbeTarget, ...]:
@@ -560,6 +574,8 @@ class _Sync:
         endpoints = [Endpoint(pod.key, pod.ip, port) for pod in pods if pod.ready
                      for port in [target_port_number(pod, target)] if port is not None]
         if plan.mode == "neg":
+            if self.neg_unusable:  # routes-based cluster: no endpoint can join the NEG
+                return ()
             return tuple(ProbeTarget(e.pod.split("/", 1)[1], e.ip, e.port, (e,)) for e in endpoints)
         assert plan.node_port is not None
         return tuple(ProbeTarget(names.node_name(i), names.node_ip(i), plan.node_port, tuple(endpoints))
@@ -581,7 +597,9 @@ class _Sync:
             return
         plan = _Plan(service, port, backend.mode, backend.mode_why, backend.node_port, backend.backend_config, None,
                      backend.builtin)
-        self.backends[backend.id] = replace(backend, targets=self._targets(plan, pods_for_service(self.state, service)))
+        self.backends[backend.id] = replace(
+            backend, targets=self._targets(plan, pods_for_service(self.state, service)),
+            firewall=None if backend.builtin else self.firewall)
 
     def _health(self) -> dict[tuple[str, str], TargetHealth]:
         health = {}

@@ -26,6 +26,7 @@ from explorer.model.objects import (
     Container, ContainerPort, ObjectMeta, PodTemplate, Probe, Service, ServicePort, Workload,
 )
 from explorer.model.state import ClusterState, Slot
+from explorer.routing.endpoints import Endpoints, register
 from explorer.profiles import ControllerProfile
 from explorer.topology import names
 from explorer.topology.app import AppSpec, app_of, parse_app
@@ -317,3 +318,14 @@ def find_service(state: ClusterState, profile: ControllerProfile, namespace: str
 
 def is_builtin(service: Service) -> bool:
     return service.meta.location is _HERE
+
+
+def _endpoints(state: ClusterState, service: Service) -> Endpoints:
+    """explorer.routing.endpoints' question, answered from the same Pods the proxy runs."""
+    pods = pods_for_service(state, service)
+    unready = next((p for p in pods if not p.ready), None)
+    return Endpoints(tuple(p.key for p in pods), tuple(p.key for p in pods if p.ready),
+                     f"Pod {unready.key}: {unready.ready_reason}" if unready is not None else "")
+
+
+register(_endpoints)  # routing may not import topology (layers): it asks through this

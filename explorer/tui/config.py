@@ -10,7 +10,6 @@ Every Binding in the app has an id, so any key can be moved.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
 
@@ -42,11 +41,15 @@ def screenshots_dir() -> Path:
 def load_keymap(path: Path) -> dict[str, str]:
     """Binding id -> keys; {} when the file does not exist. ValueError names the file and what is wrong."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:  # the usual case: no remapping, and no TOML parser to import at start
         return {}
     except (OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: cannot read: {exc}") from None
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path}: {exc}") from None
     keymap = data.get("keymap", {})

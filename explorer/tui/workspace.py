@@ -15,14 +15,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 import yaml
 
 from explorer.fsio import write_atomic
 from explorer.model import ClusterState, load, load_texts
 from explorer.model.load import MANIFEST_SUFFIXES, STDIN
-from explorer.model.normalize import Model
+
+if TYPE_CHECKING:  # an annotation only: `Model` names the Gateway API classes, imported on first use
+    from explorer.model.normalize import Model
 
 #: How many applied snapshots `undo()` can step back through.
 UNDO_DEPTH = 50

@@ -24,6 +24,8 @@ from explorer.routing.ingress.annotations import (
 from explorer.routing.nginx import (
     ControllerConfig, IngressAnnotations, canary_routes, conditions_before, config_from_state, parse_ingress,
 )
+from explorer.routing.endpoints import endpoints_of, judged
+from explorer.routing.nginx_upstream import ERROR_HEADERS, UpstreamPolicy, upstream_policy
 from explorer.routing.paths import prefix_key, url_map_paths, wildcard_covers
 from explorer.routing.table import (
     Action, Certificate, Condition, EntryPoint, Filters, Forward, HeaderEdit, HostIndex, Listener, Match, Origin,
@@ -52,6 +54,7 @@ class _Compiler:
         self.nginx: ControllerConfig | None = config_from_state(state) if p.reads_nginx_annotations else None
         self._parsed: dict[int, IngressAnnotations] = {}
         self._orphans: dict[str, str] = {}  # host -> why its canary found no mainline
+        self._policies: dict[int, UpstreamPolicy | None] = {}  # id(Ingress) -> its upstream policy
         ordered = sorted(state.ingresses, key=_age_key)
         served_list = [self._served(i) for i in ordered]
         served = [s.ingress for s in served_list if s.served]
@@ -62,6 +65,21 @@ class _Compiler:
         served = [i for i in served if not any(i is c for c in canaries)]
         table = self.table = RouteTable("ingress", p, shared=not p.load_balancer_per_ingress, served=served_list,
                                         decode_percent=p.decode_percent, merge_slashes=p.merge_slashes)
+        if self.nginx is not None:
+            table.forwarded_headers = self.nginx.flag("use-forwarded-headers")
+            if table.forwarded_headers:
+                table.notes.append(
+                    f"{self.nginx.source('use-forwarded-headers')}: nginx takes the client address from the first "
+                    "X-Forwarded-For address (real_ip_recursive, proxy-real-ip-cidr 0.0.0.0/0) and the scheme from "
+                    "X-Forwarded-Proto, for allow lists and the HTTPS redirect, and passes them on to the Pod "
+                    "with X-Forwarded-Host as the Host (nginx's best_http_host; X-Forwarded-Port is not simulated)")
+        self._readiness_known = bool(state.workloads) and judged()
+        if self.nginx is not None and state.workloads and not judged():
+            table.notes.append("Pod readiness is not judged here (explorer.topology is not loaded): every Service is "
+                               "taken to have ready endpoints")
+        if self.nginx is not None and not state.workloads and state.services:
+            table.notes.append("the manifests hold no Pods or workloads, so which Services have ready endpoints is "
+                               "unknown here: every Service is taken to have some (serve answers 503 without Pods)")
         if self.nginx is not None and self.nginx.values:
             known = ", ".join(f"{k}: {v!r}" for k, v in sorted(self.nginx.values.items()))
             table.notes.append(f"the controller's settings come from {self.nginx.origin}: {known}; every other "
@@ -181,7 +199,8 @@ class _Compiler:
                      canary: IngressAnnotations) -> Route:
         assert isinstance(r.action, Forward)
         copy = Route(r.origin, r.host, match, Forward(backends, r.action.filters), age=r.age, slash=r.slash,
-                     how=r.how, why=why, annotations=r.annotations + tuple(canary.reports), notes=r.notes)
+                     how=r.how, why=why, annotations=r.annotations + tuple(canary.reports), notes=r.notes,
+                     policy=r.policy)
         conditions = [c for c in r.conditions if c.kind != "no-endpoints"]
         problem = self._backend_problem(max(backends, key=lambda b: b.weight).ref)
         if problem:
@@ -359,7 +378,32 @@ class _Compiler:
         route = Route(origin, host, Match(PathMatch(kind, hp.path or "/")), action, age=age,
                       annotations=tuple(parsed.reports) if parsed is not None else ())
         route.skip = self._skip_reason(hp, ingress)
+        if self.nginx is not None and not route.skip:
+            route.policy = self._policy(ingress, hp.path or "/")
         return route
+
+    def _policy(self, ingress: Ingress, path: str) -> UpstreamPolicy | None:
+        """The Ingress's upstream policy (one per Ingress, its location path per route)."""
+        assert self.nginx is not None
+        key = id(ingress)
+        if key not in self._policies:
+            self._policies[key] = upstream_policy(ingress, path, self.state, self.nginx.get,
+                                                  self._default_backend_ready)
+        base = self._policies[key]
+        return base if base is None or base.location_path == path else dataclasses.replace(base, location_path=path)
+
+    def _default_backend_ready(self, namespace: str, name: str) -> tuple[BackendRef | None, str]:
+        """The default-backend annotation's Service: used only when it exists and has ready endpoints
+        (controller.go: "custom backend is valid only if contains at least one endpoint"), on its first port."""
+        service = self.state.service(namespace, name)
+        if service is None or not service.ports:
+            return None, (f"the default-backend Service {namespace}/{name} does not exist (or has no ports): nginx "
+                          "ignores the annotation")
+        found = endpoints_of(self.state, service) if self._readiness_known else None
+        if found is not None and not found.ready:
+            return None, (f"the default-backend Service {namespace}/{name} has no ready endpoints: nginx ignores "
+                          "the annotation")
+        return BackendRef(namespace, name, str(service.ports[0].port)), ""
 
     def _skip_reason(self, hp: HTTPIngressPath, ingress: Ingress) -> str:
         if not hp.path_type:
@@ -389,6 +433,8 @@ class _Compiler:
         if parsed is not None and owner is not None and route.default is None:
             before, after = conditions_before(parsed, owner.meta.key, self.state)
             out += before
+            if parsed.satisfied is not None and route.policy is not None:  # satisfy any with auth-url: serve asks
+                route.policy = dataclasses.replace(route.policy, satisfied=parsed.satisfied)
         redirect = self._tls_redirect(vhost, tls, owner) if vhost is not None else None
         if redirect is not None:
             if parsed is not None:  # lua_ingress: one trailing slash of the request_uri goes, unless preserved
@@ -404,11 +450,33 @@ class _Compiler:
                     redirect, frozenset({"http"}), joins=False))
         out += after
         if isinstance(route.action, Forward) and self.profile.bad_backend == "503":
-            problem = self._backend_problem(route.action.backends[0].ref)
-            if problem:
+            ref = route.action.backends[0].ref
+            problem = self._backend_problem(ref)
+            policy: UpstreamPolicy | None = route.policy
+            if problem and policy is not None and policy.service_upstream and "no ready endpoints" in problem:
+                out.append(Condition("no-endpoints", Respond(502, "502 Bad Gateway"), (
+                    f"{problem}, and service-upstream sends to its ClusterIP, where kube-proxy refuses the "
+                    f"connection: {self.profile.title} answers 502"), names_backend=True))
+            elif problem and policy is not None and policy.default_backend is not None:
+                self._to_default_backend(route, ref, policy, problem)
+            elif problem:
                 out.append(Condition("no-endpoints", Respond(503, "503 Service Temporarily Unavailable"),
                                      f"{problem}: {self.profile.title} answers 503", names_backend=True))
         return tuple(out)
+
+    def _to_default_backend(self, route: Route, ref: BackendRef, policy: UpstreamPolicy, problem: str) -> None:
+        """controller.go: an upstream with no endpoints hands its location to the default-backend Service,
+        and nginx.tmpl sends it X-Code 503 and which Ingress and Service it stands in for."""
+        assert isinstance(route.action, Forward) and policy.default_backend is not None
+        values = dict(zip(ERROR_HEADERS, ("503", "", "", ref.namespace, policy.ingress_name, ref.service, ref.port,
+                                          "")))
+        headers = tuple((k, v) for k, v in values.items() if v)
+        edit = route.action.filters.request_headers
+        merged = HeaderEdit(set=(edit.set if edit else ()) + headers)
+        route.action = Forward((WeightedBackend(policy.default_backend),),
+                               dataclasses.replace(route.action.filters, request_headers=merged))
+        route.why = (f"{route.why or _reason_of(route)}, but {problem}: nginx hands the location to the default-backend Service "
+                     f"{policy.default_backend} ({policy.owner}), which gets X-Code: 503")
 
     def _backend_problem(self, ref: BackendRef) -> str:
         service = self.state.service(ref.namespace, ref.service)
@@ -418,6 +486,14 @@ class _Compiler:
                 and service.find_port(ref.backend.service) is None:
             ports = ", ".join(str(port) for port in service.ports) or "none"
             return f"Service {ref.service} has no port {ref.port}; its ports are {ports}"
+        if self.profile.bad_backend == "503" and self._readiness_known:
+            found = endpoints_of(self.state, service)
+            if found is not None and not found.ready:
+                if not found.pods:
+                    return (f"Service {ref.namespace}/{ref.service} has no ready endpoints: its selector matches no "
+                            "Pod")
+                return (f"Service {ref.namespace}/{ref.service} has no ready endpoints: none of its "
+                        f"{len(found.pods)} Pod(s) is Ready ({found.why})")
         return ""
 
     def _tls_redirect(self, vhost: VirtualHost, tls: tuple[Ingress, IngressTLS] | None,
@@ -487,6 +563,9 @@ class _Compiler:
             route = Route(origin, vhost.host if vhost else "", _ANY, Forward((WeightedBackend(ref),)),
                           age=self.ages[id(ingress)], default="ingress",
                           why=f"{where}: {text.format(ing=ingress.meta.key)} answers")
+            if self.nginx is not None:  # the server's root location gets the Ingress's annotations too
+                route.policy = self._policy(ingress, "/")
+                route.annotations = tuple((self.parsed(ingress) or _NONE).reports)
             route.conditions = self._conditions(route, vhost, tls, ingress, keep_root_slash=False)
             return route
         if vhost is not None and vhost.host and p.default_backend_scope == "own-hosts":

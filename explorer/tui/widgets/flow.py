@@ -68,11 +68,16 @@ in the shape of the chosen controller (press **c** to switch).
             return Text(self.empty, style="dim")
         from explorer.export.boxes import render
 
-        return render(self.diagram, self.content_region.width or self.size.width, self.lit, self.passed)
+        return render(self.diagram, self.content_region.width or self.size.width, self.lit, self.passed,
+                      max_lines=self._most_lines())
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if self.diagram is None:  # the empty text, as many lines as it wraps to
             return max(1, len(Text(self.empty).wrap(self.app.console, max(width, 1))))
         from explorer.export.boxes import render
 
-        return len(render(self.diagram, width).plain.split("\n"))
+        return len(render(self.diagram, width, max_lines=self._most_lines()).plain.split("\n"))
+
+    def _most_lines(self) -> int:
+        """The most lines the diagram can show at once: the screen's, less the footer and a header."""
+        return max(self.app.size.height - 2, 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.events import Resize
+from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -22,8 +23,25 @@ class KeysFooter(Footer):
     def __init__(self) -> None:
         super().__init__()
         self._fitted_width = 0
+        self._shown: tuple[object, ...] | None = None  # what the mounted keys say (see recompose)
+
+    async def recompose(self) -> None:
+        """Recompose only when the keys shown would change.
+
+        Textual recomposes a footer on every change of bindings (each focus change while the screen
+        mounts: three times before the first frame), and mounting and styling its keys again costs
+        about 15 ms each time.
+        """
+        if self.is_attached and self._shown is not None and _signature(self._fitting()) == self._shown:
+            return
+        await super().recompose()
 
     def compose(self) -> ComposeResult:
+        shown = self._fitting()
+        self._shown = _signature(shown)
+        yield from shown
+
+    def _fitting(self) -> list[Widget]:
         keys = list(super().compose())
         rank = {action: n for n, action in enumerate(ORDER, start=1)}
         keys.sort(key=lambda w: rank.get(w.action, 0) if isinstance(w, FooterKey) else len(ORDER) + 1)
@@ -37,11 +55,19 @@ class KeysFooter(Footer):
             used += width
             shown.append(widget)
         self._fitted_width = room
-        yield from shown
+        return shown
 
     async def on_resize(self, event: Resize) -> None:
         if event.size.width != self._fitted_width:
             await self.recompose()
+
+
+def _signature(widgets: list[Widget]) -> tuple[object, ...] | None:
+    """What a row of footer keys shows and does; None when it holds anything but plain keys (always recompose)."""
+    if not all(type(w) is FooterKey for w in widgets):
+        return None
+    return tuple((w.key, w.key_display, w.description, w.action, w._disabled, str(w.tooltip or ""), w.classes)
+                 for w in widgets if isinstance(w, FooterKey))
 
 
 def _width(widget: object) -> int:

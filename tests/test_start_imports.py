@@ -1,0 +1,115 @@
+"""What a start imports: the route command and the TUI's parser load only what they use (issues 14 and 21).
+
+Each check runs a fresh interpreter and reads its `sys.modules`, so an eager
+import added anywhere on the path (a command module's top, a package
+`__init__`, a helper imported for one rare case) fails here instead of
+quietly slowing every start. The figures are benchmarks/route_bench.py
+--start-only and benchmarks/startup_bench.py.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import ROOT, SAMPLES
+
+ROUTE = f"""
+import io, json, sys, contextlib
+from explorer.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    code = main(["route", "-f", {str(SAMPLES / "article-v1")!r}, "http://foo-bar.com/foo"])
+print(json.dumps({{"code": code, "out": out.getvalue(), "modules": sorted(sys.modules)}}))
+"""
+
+#: Never on the route command's path for Ingresses on ingress-nginx: other commands and edges, the Gateway
+#: API half of the model, GKE's translator, and the stdlib modules only a rare case needs. Of the topology
+#: only the Pods (explorer.topology.pods: which Pods are ready endpoints, for nginx's 503) and what they use.
+NOT_ON_THE_ROUTE_PATH = (
+    "textual", "rich", "aiohttp", "kubernetes", "asyncio", "tempfile", "difflib", "importlib.resources",
+    "explorer.commands.lint", "explorer.commands.serve", "explorer.commands.tui", "explorer.commands.lessons",
+    "explorer.commands.migrate", "explorer.commands.diagram", "explorer.commands.web", "explorer.commands.record",
+    "explorer.commands.convert", "explorer.commands.route_gateway",
+    "explorer.topology.controller", "explorer.topology.flow", "explorer.topology.gke",
+    "explorer.topology.healthcheck", "explorer.diagnostics", "explorer.export", "explorer.lessons", "explorer.migrate",
+    "explorer.proxy", "explorer.sim", "explorer.live", "explorer.tui", "explorer.fsio",
+    "explorer.model.gateway", "explorer.model.gateway_decode", "explorer.model.gateway_schema",
+    "explorer.routing.gateway", "explorer.routing.ingress.gke",
+)
+
+
+def fresh(code: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def loaded(modules: list[str], names: tuple[str, ...]) -> list[str]:
+    return [name for name in names if any(m == name or m.startswith(name + ".") for m in modules)]
+
+
+def test_the_route_command_imports_only_what_routing_an_ingress_needs():
+    seen = fresh(ROUTE)
+    assert seen["code"] == 0 and "my-nodeport-01:8080" in seen["out"]  # it did route the request
+    assert loaded(seen["modules"], NOT_ON_THE_ROUTE_PATH) == []
+    assert "explorer.routing.ingress.compile" in seen["modules"]  # the check can see an import
+
+
+def test_the_tuis_parser_imports_no_other_command_and_no_model():
+    seen = fresh("import json, sys\nfrom explorer.cli import build_parser\n"
+                 "args = build_parser(listing_only=True).parse_args(['-f', 'x.yaml'])\n"
+                 "print(json.dumps({'files': args.files, 'modules': sorted(sys.modules)}))")
+    assert seen["files"] == ["x.yaml"]
+    assert [m for m in seen["modules"] if m.startswith("explorer.commands.")] == [
+        "explorer.commands.collector", "explorer.commands.common", "explorer.commands.tui"]
+    assert loaded(seen["modules"], ("explorer.model", "yaml", "textual", "asyncio", "importlib.resources")) == []
+
+
+def test_the_listing_parser_still_names_every_command_and_rejects_a_misspelt_one():
+    from explorer.cli import COMMANDS, build_parser
+
+    parser = build_parser(listing_only=True)
+    assert all(name in parser.format_help() for name in COMMANDS)
+    done = subprocess.run([sys.executable, "-m", "explorer", "rout", "-f", "x"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "invalid choice: 'rout'" in done.stderr
+
+
+FIRST_FRAME = f"""
+import asyncio, json, sys
+from explorer.tui import create_app
+from explorer.tui.screens.explore import ExploreScreen
+
+seen = {{}}
+show_first = ExploreScreen.show_first
+
+def spy(self, state):
+    show_first(self, state)
+    seen.setdefault("modules", sorted(sys.modules))  # the bundled scenario's rows are drawn now
+
+ExploreScreen.show_first = spy
+app = create_app([{str(SAMPLES / "article-v1")!r}], keymap_file=None, start_proxy=False)
+
+async def main():
+    async with app.run_test() as pilot:
+        while app.view is None:  # then the rest follows: the view made by routing, topology, diagnostics
+            await pilot.pause(0.02)
+
+asyncio.run(main())
+print(json.dumps({{"before": seen["modules"], "after": sorted(sys.modules)}}))
+"""
+
+#: What the first frame of the TUI does not draw: imported after it (in the state pipeline's thread) or on use.
+NOT_BEFORE_THE_FIRST_FRAME = (
+    "explorer.routing", "explorer.topology", "explorer.diagnostics", "explorer.export", "explorer.lessons",
+    "explorer.proxy", "explorer.sim", "explorer.live", "explorer.model.gateway", "explorer.commands.serve",
+    "explorer.commands.lint", "aiohttp", "kubernetes", "importlib.resources", "tomllib", "secrets",
+)
+
+
+def test_the_tuis_first_frame_is_drawn_before_what_it_does_not_show_is_imported():
+    seen = fresh(FIRST_FRAME)
+    assert loaded(seen["before"], NOT_BEFORE_THE_FIRST_FRAME) == []
+    assert "explorer.topology" in loaded(seen["after"], NOT_BEFORE_THE_FIRST_FRAME)  # the check can see them
