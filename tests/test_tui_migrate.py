@@ -394,3 +394,18 @@ async def test_nothing_to_migrate_is_said_not_called_equivalent():
         await pilot.press("4")
         await until(pilot, lambda: isinstance(app.screen, MigrateScreen))
         await until(pilot, lambda: "nothing to migrate: no Ingress" in status(app.screen), what="the status")
+
+
+async def test_a_controller_switch_migrates_again_for_the_new_controller():
+    gce = migrate_and_prove(load([SAMPLES / "article-v1"]), get_profile("gce"))
+    app = make_app(SAMPLES / "article-v1")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_migrate(pilot)
+        assert status(screen).startswith("ingress-nginx → Gateway API")
+        await pilot.press("c")
+        await until(pilot, lambda: status(screen).startswith("GKE Ingress → Gateway API") and screen.proof_done,
+                    timeout=60, what="the GKE migration")
+        assert gce.proof.equivalent  # GKE's article-v1 migrates equivalent (test_migrate)
+        assert f"{gce.proof.probes} probes: equivalent" in status(screen)
+        assert screen.result is not None and list(screen.result.files) == list(gce.files)
+        assert "Gateway API (to write: default-my-ingress.yaml)" in screen_text(app)
