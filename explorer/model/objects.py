@@ -7,15 +7,16 @@ missing pathType) is remembered so messages can speak the author's words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Mapping
 
 from explorer.model.location import Location
+from explorer.model.value import value
 
 PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ObjectMeta:
     api_version: str
     kind: str
@@ -43,7 +44,7 @@ class ObjectMeta:
 # ---------------------------------------------------------------- Ingress
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ServiceBackend:
     name: str
     port_number: int | None = None
@@ -60,7 +61,7 @@ class ServiceBackend:
         return f"{self.name}:{self.port}"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ResourceBackend:
     kind: str
     name: str
@@ -71,7 +72,7 @@ class ResourceBackend:
         return f"{group}{self.kind}/{self.name}"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class IngressBackend:
     service: ServiceBackend | None
     resource: ResourceBackend | None
@@ -86,7 +87,7 @@ class IngressBackend:
         return "(no backend)"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class HTTPIngressPath:
     path: str | None  # None when a v1beta1 manifest left it out
     path_type: str  # as written, or "ImplementationSpecific" when v1beta1 left it out
@@ -100,7 +101,7 @@ class HTTPIngressPath:
         return self.path if self.path is not None else "(no path)"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class IngressRule:
     host: str  # "" when the rule names no host
     paths: tuple[HTTPIngressPath, ...] | None  # None when the rule has no `http`
@@ -108,7 +109,7 @@ class IngressRule:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class IngressTLS:
     hosts: tuple[str, ...]
     secret_name: str
@@ -116,7 +117,7 @@ class IngressTLS:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Ingress:
     meta: ObjectMeta
     ingress_class_name: str | None
@@ -142,7 +143,7 @@ class Ingress:
         return self.meta.annotations.get(name)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class IngressClass:
     meta: ObjectMeta
     controller: str
@@ -152,7 +153,7 @@ class IngressClass:
 # ---------------------------------------------------------------- Service
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ServicePort:
     name: str  # "" when unnamed
     port: int
@@ -167,7 +168,7 @@ class ServicePort:
         return f"{self.port} ({self.name})" if self.name else str(self.port)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Service:
     meta: ObjectMeta
     type: str
@@ -197,14 +198,14 @@ class Service:
 # ---------------------------------------------------------------- Pods
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ContainerPort:
     name: str
     container_port: int
     protocol: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Probe:
     kind: str  # httpGet, tcpSocket, exec, grpc
     path: str | None = None
@@ -221,7 +222,7 @@ class Probe:
     location: Location | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Container:
     name: str
     image: str
@@ -240,7 +241,7 @@ class Container:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PodTemplate:
     labels: Mapping[str, str]
     annotations: Mapping[str, str]
@@ -248,7 +249,7 @@ class PodTemplate:
     field: str  # "spec.template" for workloads, "" for a bare Pod
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Workload:
     """A Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController or a bare Pod."""
 
@@ -269,7 +270,7 @@ class Workload:
 # ---------------------------------------------------------------- others
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Secret:
     """A Secret's type and key names. Its data is never read into the model."""
 
@@ -278,14 +279,14 @@ class Secret:
     keys: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class EndpointAddress:
     ip: str
     ready: bool
     target: str  # "Pod/name" or ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Endpoints:
     """Endpoints or an EndpointSlice, reduced to addresses per Service."""
 
@@ -295,7 +296,7 @@ class Endpoints:
     ports: tuple[tuple[str, int], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class OtherObject:
     """Any kind the tool does not model; kept so it can be listed and linted."""
 

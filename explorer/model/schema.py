@@ -23,11 +23,12 @@ import json
 import os
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Iterator
+
+from explorer.model.value import value
 
 S, I, B, IS, SM, ANY = "str", "int", "bool", "intstr", "strmap", "any"
 
@@ -54,7 +55,7 @@ def _ingress_spec(backend: dict[str, Any], default_field: str) -> dict[str, Any]
 _TOP = {"apiVersion": S, "kind": S, "metadata": METADATA}
 INGRESS_BETA = {**_TOP, "spec": _ingress_spec(_BACKEND_BETA, "backend"), "status": ANY}
 
-@dataclass(frozen=True, slots=True)
+@value
 class FieldError:
     field: str
     message: str
@@ -268,7 +269,7 @@ def _root_name(defs: dict[str, Any], api_version: str, kind: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class KindSchema:
     root: str  # definition name, e.g. io.k8s.api.apps.v1.Deployment
     defs: dict[str, Any]

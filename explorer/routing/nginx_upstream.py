@@ -33,10 +33,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Callable, Union
 from urllib.parse import urlsplit
 
+from explorer.model.value import value
 from explorer.profiles.nginx_annotations import PREFIX, parse_bool, parse_cidrs, parse_int
 from explorer.routing.decision import BackendRef
 
@@ -61,7 +62,7 @@ ERROR_HEADERS = ("X-Code", "X-Format", "X-Original-URI", "X-Namespace", "X-Ingre
                  "X-Service-Port", "X-Request-ID")
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class RateLimit:
     zone: str  # namespace/name of the Ingress: every path of it shares the zones
     rps: int = 0
@@ -72,7 +73,7 @@ class RateLimit:
     status: int = 503
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Affinity:
     name: str = DEFAULT_COOKIE
     path: str | None = None  # None: the location's path
@@ -86,7 +87,7 @@ class Affinity:
     change_on_failure: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ServiceURL:
     """A URL that names a Service of the snapshot (http://svc.ns.svc.cluster.local:port/path)."""
 
@@ -96,7 +97,7 @@ class ServiceURL:
     path: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ExternalAuth:
     target: ServiceURL
     method: str = "GET"
@@ -105,14 +106,14 @@ class ExternalAuth:
     signin_param: str = "rd"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Mirror:
     target: ServiceURL
     host: str
     body: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class UpstreamPolicy:
     """One location's upstream behaviour that serve carries out and route names (see the module docstring)."""
 
