@@ -18,6 +18,8 @@ PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
 
 @value
 class ObjectMeta:
+    """What every object has: its kind, name, namespace, labels and annotations, and where it was read."""
+
     api_version: str
     kind: str
     name: str
@@ -46,6 +48,8 @@ class ObjectMeta:
 
 @value
 class ServiceBackend:
+    """An Ingress backend's `service`: a Service and its port, by number or by name."""
+
     name: str
     port_number: int | None = None
     port_name: str | None = None
@@ -63,6 +67,8 @@ class ServiceBackend:
 
 @value
 class ResourceBackend:
+    """An Ingress backend's `resource`: an object of another kind (a bucket, say) instead of a Service."""
+
     kind: str
     name: str
     api_group: str = ""
@@ -74,6 +80,8 @@ class ResourceBackend:
 
 @value
 class IngressBackend:
+    """One backend an Ingress names (a path's or the default), with the field that wrote it."""
+
     service: ServiceBackend | None
     resource: ResourceBackend | None
     field: str  # e.g. spec.rules[0].http.paths[1].backend
@@ -89,6 +97,8 @@ class IngressBackend:
 
 @value
 class HTTPIngressPath:
+    """One `paths` entry of a rule: the path, its pathType and its backend."""
+
     path: str | None  # None when a v1beta1 manifest left it out
     path_type: str  # as written, or "ImplementationSpecific" when v1beta1 left it out
     backend: IngressBackend
@@ -103,6 +113,8 @@ class HTTPIngressPath:
 
 @value
 class IngressRule:
+    """One `rules` entry: a host (or none) and its paths."""
+
     host: str  # "" when the rule names no host
     paths: tuple[HTTPIngressPath, ...] | None  # None when the rule has no `http`
     field: str
@@ -111,6 +123,8 @@ class IngressRule:
 
 @value
 class IngressTLS:
+    """One `tls` entry: the hosts a Secret's certificate is served for."""
+
     hosts: tuple[str, ...]
     secret_name: str
     field: str
@@ -119,6 +133,8 @@ class IngressTLS:
 
 @value
 class Ingress:
+    """An Ingress in its v1 shape, whatever apiVersion it was written in (`spelled` says how it was)."""
+
     meta: ObjectMeta
     ingress_class_name: str | None
     default_backend: IngressBackend | None
@@ -145,6 +161,8 @@ class Ingress:
 
 @value
 class IngressClass:
+    """An IngressClass: which controller serves the Ingresses of that class, and whether it is the default."""
+
     meta: ObjectMeta
     controller: str
     is_default: bool
@@ -155,6 +173,8 @@ class IngressClass:
 
 @value
 class ServicePort:
+    """One port of a Service: the port clients use, where it leads in the Pods, and its nodePort."""
+
     name: str  # "" when unnamed
     port: int
     target_port: int | str  # defaults to `port`
@@ -170,6 +190,8 @@ class ServicePort:
 
 @value
 class Service:
+    """A Service: its type, ports and selector (which Pods answer for it)."""
+
     meta: ObjectMeta
     type: str
     ports: tuple[ServicePort, ...]
@@ -200,6 +222,8 @@ class Service:
 
 @value
 class ContainerPort:
+    """One port a container declares (by name, a Service's targetPort can point at it)."""
+
     name: str
     container_port: int
     protocol: str
@@ -207,6 +231,8 @@ class ContainerPort:
 
 @value
 class Probe:
+    """A container's readiness or liveness probe, as the kubelet (and GKE's health check) reads it."""
+
     kind: str  # httpGet, tcpSocket, exec, grpc
     path: str | None = None
     port: int | str | None = None
@@ -224,6 +250,8 @@ class Probe:
 
 @value
 class Container:
+    """One container of a Pod template: its ports and probes."""
+
     name: str
     image: str
     ports: tuple[ContainerPort, ...]
@@ -243,6 +271,8 @@ class Container:
 
 @value
 class PodTemplate:
+    """The Pods a workload makes: their labels (what Services select) and containers."""
+
     labels: Mapping[str, str]
     annotations: Mapping[str, str]
     containers: tuple[Container, ...]
@@ -281,6 +311,8 @@ class Secret:
 
 @value
 class EndpointAddress:
+    """One address of an Endpoints object or EndpointSlice, and whether it is ready."""
+
     ip: str
     ready: bool
     target: str  # "Pod/name" or ""
