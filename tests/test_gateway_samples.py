@@ -50,3 +50,23 @@ def test_ambiguous_gateway_exits_2_with_what_to_do() -> None:
                           "http://example.com/"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert "pass --gateway NAMESPACE/NAME" in out.stderr
+
+
+def test_without_controller_the_manifests_choose() -> None:
+    """Gateways and no Ingress: route and diagram answer as Gateway API and say why on stderr; with an
+    Ingress among them, ingress-nginx as always."""
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "explorer", *args], capture_output=True, text=True, cwd=ROOT,
+                              timeout=60)
+
+    only = run("route", "-f", str(SAMPLES / "gateway-api-traffic"), "-o", "json", "http://foo-bar.com/bar/x")
+    assert only.returncode == 0, only.stderr
+    answer, = json.loads(only.stdout)
+    assert answer["controller"] == "gateway" and answer["route"]["name"] == "shop" and answer["status"] is None
+    assert "no Ingress: answering as a Gateway API implementation (--controller gateway" in only.stderr
+    drawn = run("diagram", "-f", str(SAMPLES / "gateway-api-traffic"))
+    assert drawn.returncode == 0 and "HTTPRoute" in drawn.stdout, drawn.stderr
+    both = run("route", "-f", str(SAMPLES / "article-v1"), "-f", str(SAMPLES / "gateway-api-traffic"), "-o", "json",
+               "http://foo-bar.com/foo")
+    assert both.returncode == 0 and json.loads(both.stdout)[0]["controller"] == "nginx"
+    assert "Gateway API implementation" not in both.stderr

@@ -222,3 +222,23 @@ async def test_a_mirrored_request_shows_its_copy_in_the_events_log() -> None:
         await until(pilot, lambda: "via http://127.0.0.1:" in screen_text(app), what="the response")
         trace = table_rows(app.screen.query_one(TraceTable))
         assert any("RequestMirror to Service/default/green:80" in r[4] for r in trace), trace
+
+
+async def test_without_controller_gateways_and_no_ingress_mean_gateway_api() -> None:
+    """As ingress-nginx every request would be a 404: the manifests choose Gateway API, and say so."""
+    app = make_app(TRAFFIC, controller=None, start_proxy=True, traffic_factory=fast_proxy())
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await until(pilot, lambda: app.traffic is not None, what="the embedded proxy to listen")
+        assert app.controller == "gateway" and "Gateway API" in app.sub_title
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, RequestsScreen), what="the flow mode")
+        app.screen.query_one("#request-url").value = "http://foo-bar.com/bar/x"
+        app.screen.query_one("#request-url").focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: "via http://127.0.0.1:" in screen_text(app), what="the response")
+        assert response_text(app).startswith("200 OK") and "HTTPRoute default/shop" in response_text(app)
+    with_ingress = make_app(SAMPLES / "article-v1", TRAFFIC, controller=None)
+    async with with_ingress.run_test(size=SIZE) as pilot:  # an Ingress there: ingress-nginx, as before
+        await loaded(pilot)
+        assert with_ingress.controller == "nginx"

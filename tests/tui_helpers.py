@@ -39,7 +39,7 @@ def notifications(app: App[Any]) -> list[str]:
     return list(_NOTIFIED.get(app, []))
 
 
-def make_app(*sources: str | Path, controller: str = "nginx", **kwargs) -> IngressExplorer:
+def make_app(*sources: str | Path, controller: str | None = "nginx", **kwargs) -> IngressExplorer:
     """The app on these manifests; no proxy unless a test asks (kwargs go to create_app)."""
     kwargs.setdefault("start_proxy", False)
     return create_app([str(s) for s in sources], controller=controller, **kwargs)

@@ -27,12 +27,30 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_controller_option(parser: argparse.ArgumentParser, gateway: bool = False) -> None:
-    """--controller; `gateway=True` where the command also answers for Gateway API (Gateway + HTTPRoute)."""
+    """--controller; `gateway=True` where the command also answers for Gateway API (Gateway + HTTPRoute).
+
+    There, without --controller, the manifests decide (`chosen_controller`): Gateway API when they hold
+    Gateways and no Ingress, else ingress-nginx."""
     parser.add_argument(
-        "--controller", choices=("nginx", "gce", "gateway") if gateway else ("nginx", "gce"), default="nginx",
+        "--controller", choices=("nginx", "gce", "gateway") if gateway else ("nginx", "gce"),
+        default=None if gateway else "nginx",
         help="whose behaviour to apply: ingress-nginx (nginx, the default) or GKE Ingress (gce)"
-             + ("; gateway routes through Gateway API Gateways and HTTPRoutes instead of Ingresses" if gateway else ""),
+             + ("; gateway routes through Gateway API Gateways and HTTPRoutes instead of Ingresses (the default "
+                "when the manifests hold Gateways and no Ingress)" if gateway else ""),
     )
+
+
+def chosen_controller(given: str | None, state: "ClusterState", err: TextIO | None = None) -> str:
+    """--controller as given, else what the manifests call for: Gateway API for Gateways without any Ingress
+    (said on `err`: answering them as ingress-nginx would be a confident 404), else ingress-nginx."""
+    if given is not None:
+        return given
+    if state.gateways and not state.ingresses:
+        if err is not None:
+            print("note: the manifests hold Gateway API objects and no Ingress: answering as a Gateway API "
+                  "implementation (--controller gateway; --controller nginx or gce for Ingresses)", file=err)
+        return "gateway"
+    return "nginx"
 
 
 def add_nginx_config_option(parser: argparse.ArgumentParser) -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from explorer.commands.common import add_controller_option, add_source_options, load_sources, use_colour
+from explorer.commands.common import add_controller_option, add_source_options, chosen_controller, load_sources, use_colour
 from explorer.fsio import refuse_overwriting_input, write_atomic
 
 if TYPE_CHECKING:
@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     state = load_sources(args, sys.stderr)  # the stream of now, not of import time (tests swap it)
     if state is None:
         return 2
+    args.controller = chosen_controller(args.controller, state, sys.stderr)
     if args.controller == "gateway":
         found = _gateway_drawn(state, args)
         if found is None:

@@ -7,7 +7,7 @@ import json
 import sys
 
 from explorer.commands.common import (
-    Style, add_cluster_options, add_controller_option, add_nginx_config_option, add_source_options, load_state,
+    Style, add_cluster_options, add_controller_option, chosen_controller, add_nginx_config_option, add_source_options, load_state,
     use_colour,
 )
 
@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     state = load_state(args)
     if state is None:
         return 2
+    args.controller = chosen_controller(args.controller, state, sys.stderr)
     if args.controller == "gateway":
         from explorer.commands.route_gateway import run_gateway
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from explorer.commands import collector
 from explorer.commands.common import (
-    Style, add_cluster_options, add_controller_option, add_nginx_config_option, add_source_options, is_live,
+    Style, add_cluster_options, add_controller_option, chosen_controller, add_nginx_config_option, add_source_options, is_live,
     load_sources, report_problems,
     use_colour,
 )
@@ -97,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if not _is_loopback(args.listen):
         print(f"warning: --listen {args.listen} is not a loopback address: other machines can reach this "
               "proxy and the Pods' answers", file=sys.stderr)
+    args.controller = chosen_controller(args.controller, state, sys.stderr)
     if args.controller == "gateway":  # the Gateway API front end (routing.gateway) instead of Ingresses
         from explorer.routing.gateway.compile import GATEWAY_PROFILE
 

@@ -126,7 +126,7 @@ class IngressExplorer(ExplorerApp):
         self,
         sources: Iterable[str],
         namespace: str = "default",
-        controller: str = "nginx",
+        controller: str | None = "nginx",
         start_proxy: bool = True,
         traffic_factory: Callable[[], TrafficPort] | None = None,
         keymap_file: Path | None = None,
@@ -143,7 +143,10 @@ class IngressExplorer(ExplorerApp):
         self.kubeconfig = kubeconfig  # --kubeconfig, for :ctx; None: KUBECONFIG, then ~/.kube/config
         self._first_state = first_state
         self._problems_told: set[str] = set()  # the cluster's notes already shown as a toast
-        self.controller = controller  # the profile's name (routing is imported after the first frame)
+        #: The profile's name (routing is imported after the first frame). None: the manifests choose
+        #: (Gateway API for Gateways without any Ingress, else ingress-nginx), once, on the first state.
+        self.controller = controller or "nginx"
+        self._controller_chosen = controller is not None
         self.start_proxy = start_proxy
         self.traffic_factory = traffic_factory
         self.keymap_file = keymap_file if keymap_file is not None else keymap_path()
@@ -210,14 +213,30 @@ class IngressExplorer(ExplorerApp):
         self.pipeline = StatePipeline(self._post, lambda text: self._progress(text))
         if self.source is not None and self._first_state is not None:
             first, self._first_state = self._first_state, None  # the workspace holds it from now on
+            self._choose_controller(first)
             self.change_state(lambda: self.workspace.adopt(first, "read"), first=True)
         elif self.first_snapshot is not None:
             snapshot = self.first_snapshot
+            self._choose_controller(snapshot.state)
             self.change_state(lambda: snapshot, first=True, looked=True)
         elif self._first_load is not None:
             self.change_state(self._first_load.result, first=True)  # (the read on_load started, still going)
         else:
             self.change_state(self.workspace.load, first=True)
+
+    def _choose_controller(self, state: ClusterState) -> bool:
+        """Without --controller, Gateways and no Ingress mean Gateway API (as ingress-nginx they would all be
+        404s); said in a toast. True when it changed the controller."""
+        if self._controller_chosen:
+            return False
+        self._controller_chosen = True
+        if not (state.gateways and not state.ingresses) or self.controller == "gateway":
+            return False
+        self.controller = "gateway"
+        self._update_subtitle()
+        self.notify("No Ingress here, only Gateway API objects: requests go through the Gateways "
+                    "(c switches the controller)", title="Controller")
+        return True
 
     def _small(self) -> bool:
         """Manifests small enough to read on the event loop before the first frame (a few ms)."""
@@ -361,6 +380,8 @@ class IngressExplorer(ExplorerApp):
         for event in view.events:
             self.log_event(event.source, f"{event.type} {event.reason} {event.object}: {event.message}",
                            "red" if event.type == "Warning" else "")
+        if first and self._choose_controller(view.state):  # (a large load: known only now)
+            self.change_state(lambda: self.workspace.current, why=f"controller set to {self.profile.title}")
         if first:
             self._report_load(view)
             if self.start_proxy:
@@ -927,7 +948,7 @@ def _migrate_screen() -> Screen:
 def create_app(
     sources: Iterable[str],
     namespace: str = "default",
-    controller: str = "nginx",
+    controller: str | None = "nginx",
     start_proxy: bool = True,
     traffic_factory: Callable[[], TrafficPort] | None = None,
     keymap_file: Path | None = None,
