@@ -134,8 +134,11 @@ async def test_a_weighted_split_is_drawn_as_the_share_that_answered() -> None:
             response = response_text(app)
             answered = "my-nodeport-02" if "my-nodeport-02:8081" in response else "my-nodeport-01"
             other = "my-nodeport-01" if answered == "my-nodeport-02" else "my-nodeport-02"
-            title = rendered(screen.query_one("#request-flow", FlowDiagram)).splitlines()[0]
+            drawn = rendered(screen.query_one("#request-flow", FlowDiagram))
+            title = drawn.splitlines()[0]
             assert answered in title and other not in title, (response, title)  # "GET url → the backend"
+            pod = response.split(" · Pod ", 1)[1].split()[0]
+            assert f"answered: {pod[:6]}" in drawn.replace("\u00a0", " ") and "health not simulated" not in drawn
             seen[answered] = seen.get(answered, 0) + 1
         assert set(seen) == {"my-nodeport-01", "my-nodeport-02"}, seen  # both shares answered, each drawn so
 

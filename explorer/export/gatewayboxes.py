@@ -92,13 +92,14 @@ def _diagram(state: ClusterState, routing: GatewayRouting, key: str, lt: Listene
 
 
 def request_diagram(state: ClusterState, routing: GatewayRouting, request: Request, gateway: str | None = None,
-                    decision: GatewayDecision | None = None) -> Diagram:
+                    decision: GatewayDecision | None = None, answered_by: str = "") -> Diagram:
     """One request's way through a Gateway, drawn from the one evaluator's answer (a lesson's goal and now).
 
     Client, the Gateway listener that took it, the HTTPRoute rule that matched, then what answered:
     the Gateway itself (404, 500, a redirect) or the Service and the workloads behind it. `decision`, when
     given, is the answer the proxy applied to this request (one request, one route: a weighted split drawn
-    as the share that really took it); else the request is routed here."""
+    as the share that really took it); else the request is routed here. `answered_by`: the Pod whose answer
+    the client got, when one did."""
     d = decision if decision is not None else route_gateway(routing, request, gateway)
     boxes = [_client(request.host, request.path, request.method,
                      tuple(h for h in request.headers if h[0].lower() != "host"))]
@@ -121,11 +122,11 @@ def request_diagram(state: ClusterState, routing: GatewayRouting, request: Reque
         boxes.append(Box("HTTPRoute rule", tuple(lines), "ok",
                          extra=(str(entry.match.location),) if entry is not None else ()))
         links.append(Link())
-    return _ending(state, request, d, boxes, links)
+    return _ending(state, request, d, boxes, links, answered_by)
 
 
-def _ending(state: ClusterState, request: Request, d: GatewayDecision, boxes: list[Box], links: list[Link]
-            ) -> Diagram:
+def _ending(state: ClusterState, request: Request, d: GatewayDecision, boxes: list[Box], links: list[Link],
+            answered_by: str = "") -> Diagram:
     """What answered: the Gateway itself, or the Service and the workloads behind it."""
     notes: list[tuple[HopState, str]] = []
     stop = None
@@ -148,8 +149,11 @@ def _ending(state: ClusterState, request: Request, d: GatewayDecision, boxes: li
             service = state.service(b.namespace, b.service)
             for w in state.workloads_for(service) if service is not None else ():
                 pods.append(f"{w.meta.kind} {w.meta.name} ×{w.replicas}")
-        boxes.append(Box("Pods", tuple(pods) or ("(no workload loaded)",), "unknown" if pods else "broken",
-                         "health not simulated"))
+        if answered_by:  # a real request: the Pod that answered it is known, whatever its health
+            boxes.append(Box("Pods", (*pods, f"answered:\u00a0{answered_by}"), "ok"))
+        else:
+            boxes.append(Box("Pods", tuple(pods) or ("(no workload loaded)",), "unknown" if pods else "broken",
+                             "health not simulated"))
         links.append(Link() if pods else Link("broken", "no workload in the manifests matches the selector"))
         notes += [("unknown", e.reason) for e in d.trace if e.verdict == "note" and "GatewayClass" not in e.reason]
     caption = f"{request.method} {request.url} → {_answer(d)}"

@@ -70,10 +70,12 @@ def route_request(state: ClusterState, request: Request) -> GatewayDecision | st
         return str(exc)
 
 
-def decision_diagram(state: ClusterState, decision: GatewayDecision, request: Request | None = None) -> Diagram:
-    """The flow of `decision` as it was made (the proxy's, for a request it answered); `request` as typed."""
+def decision_diagram(state: ClusterState, decision: GatewayDecision, request: Request | None = None,
+                     answered_by: str = "") -> Diagram:
+    """The flow of `decision` as it was made (the proxy's, for a request it answered); `request` as typed;
+    `answered_by` the Pod that answered it."""
     return request_diagram(state, routing_for(state), request or decision.request, decision.gateway or None,
-                           decision)
+                           decision, answered_by)
 
 
 def row_request(item: Any) -> Request | None:

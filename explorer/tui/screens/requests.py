@@ -231,7 +231,7 @@ class RequestsScreen(Screen):
             self.query_one("#response-body", Static).update(Text(decision, style="yellow"))
             return None
         self.decision = decision  # type: ignore[assignment]  # (a GatewayDecision: request, reason and trace alike)
-        diagram = decision_diagram(view.state, decision, request)
+        diagram = decision_diagram(view.state, decision, request, summary.answered_by if summary is not None else "")
         flow.show(diagram)
         if details:
             self._gateway_details(summary)
