@@ -81,15 +81,23 @@ FIRST_FRAME = f"""
 import asyncio, json, sys
 from explorer.tui import create_app
 from explorer.tui.screens.explore import ExploreScreen
+from textual.css.stylesheet import Stylesheet
 
-seen = {{}}
+seen = {{"reparsed": 0}}
 show_first = ExploreScreen.show_first
+reparse = Stylesheet.reparse
 
 def spy(self, state):
     show_first(self, state)
     seen.setdefault("modules", sorted(sys.modules))  # the bundled scenario's rows are drawn now
+    seen.setdefault("reparsed before", seen["reparsed"])
+
+def counted(self):
+    seen["reparsed"] += 1
+    reparse(self)
 
 ExploreScreen.show_first = spy
+Stylesheet.reparse = counted
 app = create_app([{str(SAMPLES / "article-v1")!r}], keymap_file=None, start_proxy=False)
 
 async def main():
@@ -98,7 +106,7 @@ async def main():
             await pilot.pause(0.02)
 
 asyncio.run(main())
-print(json.dumps({{"before": seen["modules"], "after": sorted(sys.modules)}}))
+print(json.dumps({{"before": seen["modules"], "after": sorted(sys.modules), "reparsed": seen["reparsed before"]}}))
 """
 
 #: What the first frame of the TUI does not draw: imported after it (in the state pipeline's thread) or on use.
@@ -113,3 +121,57 @@ def test_the_tuis_first_frame_is_drawn_before_what_it_does_not_show_is_imported(
     seen = fresh(FIRST_FRAME)
     assert loaded(seen["before"], NOT_BEFORE_THE_FIRST_FRAME) == []
     assert "explorer.topology" in loaded(seen["after"], NOT_BEFORE_THE_FIRST_FRAME)  # the check can see them
+
+
+def test_the_first_screen_is_styled_from_the_stylesheet_parsed_once():
+    """Textual parses every stylesheet again for a mode's new screen (IngressExplorer._new_explore_screen)."""
+    assert fresh(FIRST_FRAME)["reparsed"] == 0
+
+
+COLLECTOR_AT_START = f"""
+import asyncio, gc, json, sys
+import explorer.tui
+from explorer.cli import build_parser
+import explorer.commands.tui as command
+
+passes = []
+gc.callbacks.append(lambda phase, info: passes.append(info["generation"]) if phase == "start" else None)
+seen = {{}}
+
+def create_app(*args, **kwargs):  # the command's app, run headless instead of on this terminal
+    seen["paused"] = {{"passes": len(passes), "enabled": gc.isenabled(), "textual": "textual" in sys.modules}}
+    from explorer.tui.app import create_app as real
+    from explorer.tui.screens.explore import ExploreScreen
+
+    show_first = ExploreScreen.show_first
+
+    def spy(self, state):
+        show_first(self, state)
+        seen.setdefault("rows", {{"passes": len(passes), "enabled": gc.isenabled()}})
+
+    ExploreScreen.show_first = spy
+    app = real(*args, **kwargs)
+
+    async def main():
+        async with app.run_test() as pilot:
+            while app.view is None:
+                await pilot.pause(0.02)
+            seen["after"] = {{"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}}
+
+    app.run = lambda: asyncio.run(main())
+    return app
+
+explorer.tui.create_app = create_app
+args = build_parser(listing_only=True).parse_args(["-f", {str(SAMPLES / "article-v1")!r}, "--no-proxy"])
+code = command.run(args)
+print(json.dumps({{"code": code, **seen}}))
+"""
+
+
+def test_the_tui_command_runs_no_garbage_collection_until_the_rows_are_on_screen():
+    """Nothing made while the app starts is garbage; the bare app never reaches the full pass this start did."""
+    seen = fresh(COLLECTOR_AT_START)
+    assert seen["code"] == 0
+    assert seen["paused"] == {"passes": seen["paused"]["passes"], "enabled": False, "textual": False}
+    assert seen["rows"] == {"passes": seen["paused"]["passes"], "enabled": False}  # not one pass in between
+    assert seen["after"]["enabled"] and seen["after"]["frozen"] > 0  # the start's objects frozen, collector back
