@@ -233,9 +233,15 @@ class IngressExplorer(ExplorerApp):
 
         Textual drops frames rendered while the app starts (its start-up batch) and
         afterwards paints only what changed since, so the rows drawn during it
-        would wait for the next full repaint: ask for one now.
+        would wait for the next full repaint. `screen.refresh()` would wait for
+        the screen's update timer (up to three ticks of it, a sixtieth of a
+        second each, before the rows were drawn): paint the whole screen now.
         """
-        self.screen.refresh()
+        screen = self.screen
+        try:
+            self._display(screen, screen._compositor.render_update(full=True))
+        except AttributeError:  # (Textual's internals moved: the next full repaint draws them)
+            screen.refresh()
         explore = self.explore
         if explore is not None:
             self.call_after_refresh(explore.first_frame_shown)
