@@ -175,3 +175,56 @@ def test_the_tui_command_runs_no_garbage_collection_until_the_rows_are_on_screen
     assert seen["paused"] == {"passes": seen["paused"]["passes"], "enabled": False, "textual": False}
     assert seen["rows"] == {"passes": seen["paused"]["passes"], "enabled": False}  # not one pass in between
     assert seen["after"]["enabled"] and seen["after"]["frozen"] > 0  # the start's objects frozen, collector back
+
+
+ON_A_TERMINAL = """
+import json, os, sys
+from textual.app import App
+from explorer.cli import main
+
+shown = []
+display = App._display
+
+def spy(self, screen, update):  # every frame written to the terminal: does it hold the second rule's backend?
+    if update is not None and not self._batch_count:
+        shown.append("my-nodeport-02" in update.render_segments(self.console))
+        if shown[-1]:
+            sys.__stdout__.write("FRAMES " + json.dumps(shown) + "\\n")
+            sys.__stdout__.flush()
+            os._exit(0)
+    display(self, screen, update)
+
+App._display = spy
+main(["--no-proxy"])
+"""
+
+
+def test_on_a_terminal_the_rows_are_in_the_first_full_frame_after_the_start():
+    """Textual drops the frames drawn while it starts; the app's on_ready paints the whole screen then, at once.
+
+    (Before, a refresh waited for the screen's update timer: the rows came in the fourth frame written.)
+    """
+    import os
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+    process = subprocess.Popen([sys.executable, "-c", ON_A_TERMINAL], stdin=slave, stdout=slave, stderr=slave,
+                               cwd=ROOT, env=env, start_new_session=True)
+    os.close(slave)
+    seen = b""
+    try:
+        while b"FRAMES " not in seen or not seen.split(b"FRAMES ", 1)[1].count(b"\n"):
+            readable, _, _ = select.select([master], [], [], 60)
+            assert readable, seen[-500:]
+            try:
+                seen += os.read(master, 65536)
+            except OSError:
+                break
+    finally:
+        process.kill()
+        process.wait()
+        os.close(master)
+    frames = json.loads(seen.split(b"FRAMES ", 1)[1].split(b"\n", 1)[0])
+    assert frames[-1] and len(frames) <= 2, frames  # the rows: in the first frame, or the one right after it
