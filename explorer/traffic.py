@@ -126,6 +126,21 @@ class RequestCompleted:
 
 
 @dataclass(frozen=True, slots=True)
+class MirrorSent:
+    """A Gateway API RequestMirror copy of request `request_id` reached a Pod; its answer was discarded."""
+
+    request_id: int
+    method: str
+    host: str  # the Host the copy carried
+    path: str
+    target: str  # namespace/service:port of the mirror's backendRef
+    pod: str  # the Pod that got the copy, or "-"
+    status: int  # the Pod's status, 0 when the copy failed (reason says why)
+    reason: str = ""
+    time: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True, slots=True)
 class HealthChecked:
     """One real HTTP probe from the proxy to a simulated Pod."""
 
@@ -183,7 +198,7 @@ class HealthChecksStarted:
 
 TrafficEvent = Union[
     RequestReceived, DecisionMade, HopReached, UpstreamResponse, RequestCompleted, HealthChecked, HealthChanged,
-    PodsOnDemand, HealthChecksStarted,
+    PodsOnDemand, HealthChecksStarted, MirrorSent,
 ]
 
 

@@ -121,7 +121,7 @@ def test_routing_table(routing, url: str, service: str | None, status: int | Non
 
 def test_regex_ranks_after_exact_and_prefix_and_says_so(routing) -> None:  # type: ignore[no-untyped-def]
     d = _go(routing, "http://x.example/num/42")
-    assert any(e.verdict == "note" and "implementation-specific" in e.reason and "Python re" in e.reason
+    assert any(e.verdict == "note" and "implementation-specific" in e.reason and "google-re2" in e.reason
                for e in d.trace)
 
 

@@ -51,9 +51,9 @@ def test_stepwise_proof_is_the_proof(name: str, state: ClusterState, controller:
     assert [d.as_dict() for d in parts.differences] == [d.as_dict() for d in whole.proof.differences]
     assert [d.cause for d in parts.differences] == [d.cause for d in whole.proof.differences]
     if whole.migration.gateway_of:
-        assert told[-1][:2] == (len(told), len(told)) and told[-1][2] == whole.proof.probes
-        assert [t[0] for t in told] == list(range(1, len(told) + 1))
-        assert all(a[2] <= b[2] for a, b in zip(told, told[1:]))  # probes only grow
+        assert told[-1][0] == told[-1][1] and told[-1][2] == whole.proof.probes  # the last step: all done
+        assert len({t[1] for t in told}) == 1  # one total throughout
+        assert all(a[0] <= b[0] and a[2] <= b[2] for a, b in zip(told, told[1:]))  # steps and probes only grow
 
 
 def test_gke_is_cut_into_runs_of_ingresses_and_nginx_into_gateways() -> None:
@@ -79,6 +79,24 @@ def test_a_step_that_says_stop_ends_the_proof_there() -> None:
                            lambda done, total, p: (seen.append(done), done < 3)[1])
     assert seen == [1, 2, 3]
     assert 0 < proof.probes < whole.proof.probes
+
+
+def test_one_shared_gateway_is_told_probe_by_probe_and_stops_inside() -> None:
+    """ingress-nginx: every Ingress behind one Gateway is one part, so its probes are the steps."""
+    many = load_texts({"many.yaml": _many_ingresses(120)})
+    state = ClusterState(list(many.objects), many.problems, ("many.yaml",))
+    profile = get_profile("nginx")
+    whole = migrate_and_prove(state, profile)
+    assert len(parts_of(whole.migration, profile)) == 1
+    told: list[tuple[int, int]] = []
+    prove_stepwise(state, profile, whole.migration, whole.generated,
+                   lambda done, total, p: (told.append((done, total)), True)[1])
+    assert len(told) > 3 and told[-1][0] == told[-1][1] and told[0][0] < told[-1][0]
+    stopped: list[int] = []
+    proof = prove_stepwise(state, profile, whole.migration, whole.generated,
+                           lambda done, total, p: (stopped.append(done), len(stopped) < 2)[1])
+    assert len(stopped) == 2 and stopped[-1] < told[-1][0]  # stopped inside the one part, not at its end
+    assert proof.probes == 0 and proof.differences == []  # a part stopped halfway is not reported
 
 
 @pytest.mark.parametrize("controller", ["nginx", "gce"])

@@ -38,3 +38,16 @@ async def test_the_shop_answers_as_its_comments_say() -> None:
     assert big.status == 413 and "413 Request Entity Too Large" in big_body
     assert elsewhere.status == 413  # the storefront keeps nginx's default 1m
     assert old.status == 301 and old.headers["Location"] == "https://shop.example.com/shop"
+
+
+def test_the_trace_names_the_mainline_chosen_not_lost_to_itself() -> None:
+    """A canary pair compiles the mainline's route anew; the trace still marks the rule that answered."""
+    from conftest import run_cli
+
+    for url in ("http://shop.example.com/shop", "http://old-shop.example.com/x"):
+        done = run_cli("route", "-f", str(SHOP), "--controller", "nginx", "-o", "json", url)
+        answer = json.loads(done.stdout)
+        trace = (answer[0] if isinstance(answer, list) else answer)["trace"]
+        chosen = [e for e in trace if e["verdict"] == "chosen"]
+        assert len(chosen) == 1 and chosen[0]["ingress"] in ("default/shop", "default/old-shop"), trace
+        assert not any("oldest Ingress wins" in e["reason"] for e in trace), trace

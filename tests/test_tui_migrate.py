@@ -52,11 +52,14 @@ def status(screen: MigrateScreen) -> str:
 
 
 async def test_4_and_colon_migrate_open_it_and_help_and_footer_list_it():
+    proof = migrate_and_prove(load([SAMPLES / "article-v1"]), get_profile("nginx")).proof
+    assert proof.differences  # (no HTTPS listener without a certificate: see test_migrate)
     for key in ("4", ":migrate"):
         app = make_app(SAMPLES / "article-v1")
         async with app.run_test(size=SIZE) as pilot:
             screen = await open_migrate(pilot, key)
-            assert "ingress-nginx → Gateway API: 1 Gateway, 1 file · 52 probes: 26 differences" in status(screen)
+            assert (f"ingress-nginx → Gateway API: 1 Gateway, 1 file · {proof.probes} probes: "
+                    f"{len(proof.differences)} differences") in status(screen)
     app = make_app(SAMPLES / "article-v1")
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
@@ -120,6 +123,14 @@ async def test_a_request_goes_through_both_sides_with_both_traces_and_the_differ
         assert "why: " in rendered(screen.query_one("#trace-gateway-why"))
         await route(pilot, screen, "http://shop.example.com/shop")
         assert "✔ same answer" in rendered(screen.query_one("#migrate-answer"))
+        # permanent-redirect answers before the backend: no entry says chosen, the cursor is on the rule that answered
+        await route(pilot, screen, "http://old-shop.example.com/x")
+        table = screen.query_one(IngressTraceTable)
+        entry = table.entries[table.cursor_row]
+        assert (entry.host, entry.path, entry.ingress) == ("old-shop.example.com", "/", "default/old-shop")
+        assert table_rows(table)[table.cursor_row][1].startswith("old-shop.exa")  # the row the user sees
+        title = next(line for line in screen_text(app).splitlines() if "ingress-nginx: 301" in line)
+        assert "ingress-nginx: 301 redirect to https://shop.example.com/…" in title, title  # cut, and seen to be
 
 
 async def test_the_proofs_differences_are_listed_and_enter_routes_one():
@@ -133,10 +144,13 @@ async def test_the_proofs_differences_are_listed_and_enter_routes_one():
         assert app.focused is table
         assert sorted(d.url for d in table.items) == sorted(d.url for d in expected) and len(expected) > 20
         assert f"Differences ({len(expected)})" in screen_text(app)
-        by_url = {d.url: d for d in expected}
+        def key(d):
+            return d.method, d.url, tuple(sorted(d.headers.items()))  # (canary probes: one URL, several headers)
+
+        by_key = {key(d): d for d in expected}
         for row, d in zip(table_rows(table), table.items):
-            assert row[1] == by_url[d.url].before_text.partition(" (")[0]
-            assert row[2] == by_url[d.url].after_text.partition(" (")[0]
+            assert row[1] == by_key[key(d)].before_text.partition(" (")[0]
+            assert row[2] == by_key[key(d)].after_text.partition(" (")[0]
         admin = next(i for i, d in enumerate(table.items) if d.url == "http://shop.example.com/admin")
         table.move_cursor(row=admin)
         await pilot.pause()
@@ -167,21 +181,23 @@ async def _ask_to_write(pilot, screen: MigrateScreen) -> WriteScreen:
 
 async def test_w_writes_the_files_after_asking_into_a_new_folder_next_to_the_input(tmp_path):
     source = _copy(tmp_path)
-    expected = migrate_and_prove(load([source]), get_profile("nginx")).files
+    whole = migrate_and_prove(load([source]), get_profile("nginx"))
+    expected = whole.files
     app = make_app(source)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_migrate(pilot)
         dialog = await _ask_to_write(pilot, screen)
         field = dialog.query_one("#write-dir")
         assert field.value == str(tmp_path / "manifests-gateway-api")
-        assert "1 file(s): nginx.yaml" in screen_text(app) and "26 difference(s)" in screen_text(app)
+        assert "1 file(s): nginx.yaml" in screen_text(app)
+        assert f"The proof found {len(whole.proof.differences)} difference(s)" in screen_text(app)
         await pilot.press("escape")  # asked, and said no: nothing written
         await until(pilot, lambda: isinstance(app.screen, MigrateScreen))
         assert not (tmp_path / "manifests-gateway-api").exists()
         dialog = await _ask_to_write(pilot, screen)
         await pilot.press("enter")
         out = tmp_path / "manifests-gateway-api"
-        await until(pilot, lambda: any(str(out.resolve() / "nginx.yaml") in n for n in notifications(app)),
+        await until(pilot, lambda: any(str(out / "nginx.yaml") in n for n in notifications(app)),
                     what="the toast with the full path")
         assert {p.name: p.read_text() for p in out.iterdir()} == expected
         written = load([out])
@@ -220,15 +236,17 @@ async def test_w_refuses_the_input_and_asks_before_a_non_empty_directory(tmp_pat
         await pilot.press("y")
         await until(pilot, lambda: (busy / "nginx.yaml").exists(), what="the file written once confirmed")
         assert (busy / "notes.txt").read_text() == "mine"
-        await until(pilot, lambda: any(str(busy.resolve()) in n for n in notifications(app)))
+        await until(pilot, lambda: any(str(busy / "nginx.yaml") in n for n in notifications(app)))
 
 
-def _sites(count: int) -> str:
+def _sites(count: int, tls: bool = False) -> str:
+    """`count` Ingresses, one host each (with `tls`, each its own certificate: one HTTPS listener each)."""
     docs = ["apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  type: NodePort\n"
             "  ports: [{port: 80, targetPort: 8080}]\n"]
     for n in range(count):
         docs.append(f"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {{name: site{n}}}\nspec:\n"
-                    f"  rules:\n  - host: site{n}.example.com\n    http:\n      paths:\n      - path: /\n"
+                    + (f"  tls: [{{hosts: [site{n}.example.com], secretName: tls{n}}}]\n" if tls else "")
+                    + f"  rules:\n  - host: site{n}.example.com\n    http:\n      paths:\n      - path: /\n"
                     "        pathType: Prefix\n        backend: {service: {name: web, port: {number: 80}}}\n")
     return "---\n".join(docs)
 
@@ -260,6 +278,9 @@ async def test_the_proof_runs_in_a_worker_with_its_progress_shown_and_the_screen
             await until(pilot, lambda: held.is_set(), what="the proof at its second part")
             await until(pilot, lambda: "proving: part 1 of" in status(screen), what="the progress")
             assert screen.proving and not screen.proof_done
+            # a daemon: quitting now does not wait minutes for the proof (a Textual thread worker is joined at exit)
+            proving, = [t for t in threading.enumerate() if t.name == "ingress-explorer migrate"]
+            assert proving.daemon
             await pilot.press("escape", "d")  # the screen answers while the proof runs
             assert screen.query_one("#migrate-tabs").active == "differences"
             assert "Differences (" in screen_text(app) and "…)" in screen_text(app)
@@ -307,7 +328,7 @@ def test_a_large_input_shows_only_the_documents_the_request_used_and_says_so(tmp
         after_lines, before_lines, generated_sections, ingress_sections, route_both,
     )
 
-    (tmp_path / "sites.yaml").write_text(_sites(300))
+    (tmp_path / "sites.yaml").write_text(_sites(300, tls=True))
     state = load([tmp_path / "sites.yaml"])
     profile = get_profile("nginx")
     result = converted(state, profile)
@@ -326,6 +347,9 @@ def test_a_large_input_shows_only_the_documents_the_request_used_and_says_so(tmp
             lines = section.text.split("\n")
             for line in section.marked:
                 assert 0 <= line - section.first < len(lines)
+    gateway_doc = next(s for s in gateway.sections if "kind: Gateway\n" in s.text)
+    assert gateway_doc.text.count("\n") < 300  # the shared Gateway has 301 listeners: cut, and said so
+    assert "long document(s) cut to their start and the lines around those the request used" in gateway.note
     whole = ingress_sections(state, text_of, set(), whole_lines=10**6)
     assert len(whole.sections) == 1 and whole.sections[0].text.count("kind: Ingress") == 300  # one block
 
@@ -341,6 +365,10 @@ def test_the_default_folder_is_new_and_next_to_the_input(tmp_path):
     (tmp_path / "shop-gateway-api-2").mkdir()
     assert default_output_dir([str(tmp_path / "shop")]) == tmp_path / "shop-gateway-api-3"
     assert default_output_dir([], cwd=tmp_path) == tmp_path / "gateway-api"
+    # the bundled scenarios are inside the installed package: the new folder goes in the working directory
+    assert default_output_dir([str(SAMPLES / "article-v1")], cwd=tmp_path) == tmp_path / "article-v1-gateway-api"
+    assert default_output_dir([str(ROOT / "sample-manifests" / "article")], cwd=tmp_path) == \
+        tmp_path / "article-gateway-api"
 
 
 def test_a_long_url_keeps_its_path():
@@ -349,3 +377,35 @@ def test_a_long_url_keeps_its_path():
     assert cut_url("http://old-shop.example.com/ADMIN", 22) == "http://old-shop…/ADMIN"
     assert len(cut_url("http://a.example.com/" + "p" * 40, 20)) == 20
     assert cut_url("http://a.com/x", 30) == "http://a.com/x"
+
+
+async def test_nothing_to_migrate_is_said_not_called_equivalent():
+    app = make_app(SAMPLES / "nginx-annotations", controller="gce")  # ingressClassName nginx: GKE serves none
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_migrate(pilot)
+        assert "nothing converted: GKE Ingress serves none of the 6 Ingresses" in status(screen)
+        assert "equivalent" not in status(screen)
+        await pilot.press("w")
+        await until(pilot, lambda: any("nothing to write" in n for n in notifications(app)))
+        assert not isinstance(app.screen, WriteScreen)
+    app = make_app(SAMPLES / "gateway-api")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("4")
+        await until(pilot, lambda: isinstance(app.screen, MigrateScreen))
+        await until(pilot, lambda: "nothing to migrate: no Ingress" in status(app.screen), what="the status")
+
+
+async def test_a_controller_switch_migrates_again_for_the_new_controller():
+    gce = migrate_and_prove(load([SAMPLES / "article-v1"]), get_profile("gce"))
+    app = make_app(SAMPLES / "article-v1")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_migrate(pilot)
+        assert status(screen).startswith("ingress-nginx → Gateway API")
+        await pilot.press("c")
+        await until(pilot, lambda: status(screen).startswith("GKE Ingress → Gateway API") and screen.proof_done,
+                    timeout=60, what="the GKE migration")
+        assert gce.proof.equivalent  # GKE's article-v1 migrates equivalent (test_migrate)
+        assert f"{gce.proof.probes} probes: equivalent" in status(screen)
+        assert screen.result is not None and list(screen.result.files) == list(gce.files)
+        assert "Gateway API (to write: default-my-ingress.yaml)" in screen_text(app)

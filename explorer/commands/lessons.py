@@ -553,22 +553,40 @@ def _watch(out: Output, lesson, store, args) -> int:
         out.err(f"error: {directory} is not a directory; start the lesson first: {_prog()} lessons start {lesson.id}")
         return EXIT_USAGE
     clear = "\x1b[2J\x1b[H" if out.stdout.isatty() else "─" * 40 + "\n"
+    # One watcher for the whole session, so a save made while a check runs is not lost; it also wakes every
+    # second, and the files are compared with what was checked (a save just before it started counts too).
+    changes = watchfiles.watch(directory, debounce=200, step=50, raise_interrupt=True, yield_on_timeout=True,
+                               rust_timeout=1000,
+                               watch_filter=lambda _change, path: path.endswith((".yaml", ".yml")))
     try:
         while True:
             session = Session(lesson, store)  # another terminal may have moved on, or shown a hint
             out.stdout.write(clear)
+            checked = _yaml_files(directory)
             code = _watch_once(out, session, directory)
             out.stdout.flush()
             if code == EXIT_USAGE or session.done or (code == EXIT_OK and args.until_solved):
                 return code
             out.print(out.style.dim(out.say("watching", dir=_dir_arg(directory))))
             out.stdout.flush()
-            for _ in watchfiles.watch(directory, debounce=200, step=50, raise_interrupt=True,
-                                      watch_filter=lambda _change, path: path.endswith((".yaml", ".yml"))):
-                break
+            for _ in changes:
+                if _yaml_files(directory) != checked:
+                    break
     except KeyboardInterrupt:
         out.print()
         return EXIT_OK
+
+
+def _yaml_files(directory: Path) -> dict[str, bytes]:
+    """What the learner's YAML files hold now (watch compares it with what it checked)."""
+    found: dict[str, bytes] = {}
+    for path in sorted(directory.rglob("*")):
+        if path.suffix in (".yaml", ".yml") and path.is_file():
+            try:
+                found[str(path)] = path.read_bytes()
+            except OSError:
+                found[str(path)] = b""
+    return found
 
 
 def _watch_once(out: Output, session, directory: Path) -> int:

@@ -139,10 +139,10 @@ async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "Cont
     loop = asyncio.get_running_loop()
     for sig in _STOP_SIGNALS:
         loop.add_signal_handler(sig, stop.set)
-    from explorer.traffic import HealthChanged, HealthChecksStarted, PodsOnDemand, RequestCompleted
+    from explorer.traffic import HealthChanged, HealthChecksStarted, MirrorSent, PodsOnDemand, RequestCompleted
 
     # --quiet logs no request: then the proxy makes no RequestCompleted event at all (it makes only what is read)
-    kinds = (HealthChanged, HealthChecksStarted, PodsOnDemand) + (() if args.quiet else (RequestCompleted,))
+    kinds = (HealthChanged, HealthChecksStarted, PodsOnDemand) + (() if args.quiet else (RequestCompleted, MirrorSent))
     events = proxy.subscribe(kinds=kinds)
     tasks = [asyncio.create_task(_log(events, style, args.quiet))]
     if args.watch:
@@ -310,10 +310,10 @@ async def _log(events: "Subscription", style: Style, quiet: bool) -> None:
 
 def log_line(event: "TrafficEvent", style: Style, quiet: bool = False) -> str | None:
     """The access-log line of a finished request, or a health change; None for other events."""
-    from explorer.traffic import HealthChanged, HealthChecksStarted, PodsOnDemand, RequestCompleted
+    from explorer.traffic import HealthChanged, HealthChecksStarted, MirrorSent, PodsOnDemand, RequestCompleted
 
-    if not isinstance(event, (RequestCompleted, HealthChanged, HealthChecksStarted, PodsOnDemand)) \
-            or isinstance(event, RequestCompleted) and quiet:
+    if not isinstance(event, (RequestCompleted, HealthChanged, HealthChecksStarted, PodsOnDemand, MirrorSent)) \
+            or isinstance(event, (RequestCompleted, MirrorSent)) and quiet:
         return None
     stamp = time.strftime("%H:%M:%S", time.localtime(getattr(event, "time", time.time())))
     if isinstance(event, RequestCompleted):
@@ -322,6 +322,9 @@ def log_line(event: "TrafficEvent", style: Style, quiet: bool = False) -> str | 
             else style.yellow(status)
         where = f"-> {event.backend} pod {event.pod}" if event.pod != "-" else f"({event.outcome})"
         return f"{stamp} {event.method} {event.host}{event.path} {status} {where} {event.elapsed_ms:.1f}ms"
+    if isinstance(event, MirrorSent):  # a Gateway API RequestMirror copy
+        answer = f"{event.status} (answer discarded)" if event.status else f"not delivered: {event.reason}"
+        return f"{stamp} mirror {event.method} {event.host}{event.path} -> {event.target} pod {event.pod} {answer}"
     if isinstance(event, HealthChanged):
         return f"{stamp} health: {event.backend} pod {event.pod} is {event.state}"
     if isinstance(event, HealthChecksStarted):

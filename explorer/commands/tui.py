@@ -20,6 +20,7 @@ EXAMPLES = """\
 examples:
   ingress-explorer                                   the article's setup, as ingress-nginx routes it
   ingress-explorer --controller gce                  the same, as GKE routes it
+  ingress-explorer -f gateway/ --controller gateway  Gateways and HTTPRoutes: requests go through them
   ingress-explorer -f k8s/ -n shop                   your own manifests
   ingress-explorer -f ingress.yaml -f services.yaml  several files
   ingress-explorer --context dev -n shop             a live cluster, kept current as it changes (read-only)
@@ -33,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The TUI's options, shared by the top-level parser and the `tui` subcommand."""
     add_source_options(parser)
     add_cluster_options(parser)
-    add_controller_option(parser)
+    add_controller_option(parser, gateway=True)
     parser.add_argument(
         "--no-proxy", action="store_true",
         help="do not start the embedded proxy: requests are routed and explained, but not sent",

@@ -22,6 +22,10 @@ _HINTS = {
 }
 
 
+#: A RegularExpression value the implementations' engine refuses (routing/gateway/regex.py).
+_RE2_HINT = "write the value in RE2 syntax: no backreferences (\\1), no lookahead or lookbehind ((?=, (?!, (?<=)"
+
+
 def check(state: ClusterState) -> list[Finding]:
     if not state.gateways and not state.http_routes:
         return []
@@ -33,6 +37,7 @@ def check(state: ClusterState) -> list[Finding]:
         code = ("IE8001" if c.type == "Accepted" else "IE8002") if route else "IE8003"
         parent = f" on {c.parent}" if c.parent else ""
         out.append(make(code, c.object, c.field, c.location or Location("-"),  # severity and stage: the code's
-                        f"{c.type}={c.status} reason {c.reason}{parent}: {c.message}", _HINTS.get(c.reason, "")))
+                        f"{c.type}={c.status} reason {c.reason}{parent}: {c.message}",
+                        _RE2_HINT if "RE2 refuses" in c.message else _HINTS.get(c.reason, "")))
     return out
 

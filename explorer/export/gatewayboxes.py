@@ -38,6 +38,18 @@ def gateway_diagrams(state: ClusterState, routing: GatewayRouting, gateway: str 
     return out
 
 
+def rule_diagram(state: ClusterState, routing: GatewayRouting, key: str, lt: ListenerTable, entry: Entry) -> Diagram:
+    """One rule on one listener, drawn from the answer to the request it is written for (the TUI's rows)."""
+    return _diagram(state, routing, key, lt, entry)
+
+
+def listener_diagram(routing: GatewayRouting, key: str, lt: ListenerTable) -> Diagram:
+    """A listener no rule is attached to: the client, the Gateway, and why nothing is behind it."""
+    why = _refusals(routing, key, lt)
+    return Diagram([_client(lt.listener.hostname or "example.com", "/"), _gateway_box(key, lt, "broken")],
+                   [Link("broken", why)], f"listener {lt.listener.name}: {why}")
+
+
 def _refusals(routing: GatewayRouting, key: str, lt: ListenerTable) -> str:
     if lt.scheme is None:
         return f"protocol {lt.listener.protocol} is not simulated"
@@ -46,6 +58,11 @@ def _refusals(routing: GatewayRouting, key: str, lt: ListenerTable) -> str:
     if refused:
         return "no route attached: " + "; ".join(f"{c.object} {c.reason}" for c in refused)
     return "no HTTPRoute attached"
+
+
+def example_request(entry: Entry, lt: ListenerTable) -> Request:
+    """The request a rule is written for (its first match's path, a hostname it serves, the listener's port)."""
+    return _example(entry, lt)
 
 
 def _example(entry: Entry, lt: ListenerTable) -> Request:

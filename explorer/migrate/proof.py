@@ -264,11 +264,17 @@ def _by_gateway(table: RouteTable) -> dict[str, list[EntryPoint]]:
     return out
 
 
+#: Told every `TICK_EVERY` probes: (probes routed, probes of this load balancer, the proof so far); False stops.
+Tick = Callable[[int, int, "Proof"], bool]
+TICK_EVERY = 256
+
+
 def prove(original: ClusterState, profile: ControllerProfile, migration: Migration,
-          generated: ClusterState, paths: bool = False) -> Proof:
+          generated: ClusterState, paths: bool = False, tick: Tick | None = None) -> Proof:
     """Route every probe through both sides; `generated` holds the written manifests plus the Services.
 
-    `paths` compares the path the backend is asked for too (see outcome_of)."""
+    `paths` compares the path the backend is asked for too (see outcome_of). `tick`, when given, hears how
+    far the probes of each load balancer got and can stop the proof there (a screen showing progress)."""
     proof = Proof()
     routing = routing_for(generated)
     ingress_table = table_for(original, profile)
@@ -299,12 +305,21 @@ def prove(original: ClusterState, profile: ControllerProfile, migration: Migrati
             return evaluate(routing.routes, r, names[r.scheme] if ":" not in r.host
                             else entry_point_name(gw, request_port(r)))
 
-        for request, b, a, ob, oa in compare(requests, before, original, after, generated,
+        sent: Iterable[Request] = requests if tick is None else _ticking(requests, tick, proof)
+        for request, b, a, ob, oa in compare(sent, before, original, after, generated,
                                              nginx_protocol if profile.reads_nginx_annotations else _http,
                                              after_protocol, paths):
             proof.differences.append(_difference(profile, migration, lost, request, b, routing, gateway, a, ob, oa,
                                                  causes))
     return proof
+
+
+def _ticking(requests: list[Request], tick: Tick, proof: Proof) -> Iterable[Request]:
+    total = len(requests)
+    for done, request in enumerate(requests):
+        if done and done % TICK_EVERY == 0 and not tick(done, total, proof):
+            return
+        yield request
 
 
 def gateway_answer(routing: GatewayRouting, request: Request, gateway: str, d: Decision) -> GatewayDecision:

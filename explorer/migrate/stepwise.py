@@ -59,10 +59,23 @@ def prove_stepwise(original: ClusterState, profile: ControllerProfile, migration
     """`prove(original, profile, migration, generated)`, told part by part; stopped early when `step` says so."""
     proof = Proof()
     parts = parts_of(migration, profile)
+    stopped = False
+
+    def tick(routed: int, total: int, so_far: Proof) -> bool:
+        """One part (ingress-nginx's shared Gateway): its probes in STEPS steps, and a stop between two."""
+        nonlocal stopped
+        shown = Proof(so_far.probes, list(so_far.differences))
+        stopped = not step(max(1, routed * STEPS // max(total, 1)), STEPS + 1, shown)
+        return not stopped
+
+    single = len(parts) == 1
     for done, gateway_of in enumerate(parts, start=1):
-        part = prove(original, profile, dataclasses.replace(migration, gateway_of=gateway_of), generated)
+        part = prove(original, profile, dataclasses.replace(migration, gateway_of=gateway_of), generated,
+                     tick=tick if single else None)
+        if stopped:
+            break
         proof.probes += part.probes
         proof.differences.extend(part.differences)
-        if not step(done, len(parts), proof):
+        if not (step(STEPS + 1, STEPS + 1, proof) if single else step(done, len(parts), proof)):
             break
     return proof

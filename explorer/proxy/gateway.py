@@ -16,7 +16,12 @@ low-discrepancy sequence (the golden ratio's multiples mod 1), so 10 requests to
 90/10 split give 9 and 1, where Envoy-based Gateways draw at random; the shares
 over many requests are the same. The Pod gets X-Forwarded-For appended and
 X-Forwarded-Proto, as Envoy sends them (our choice; the Gateway API spec is silent).
-RequestMirror is not sent yet: the response says so in X-Ingress-Explorer-Reason.
+RequestMirror sends a copy for real, as Envoy's request mirror policy does: the same
+method, path (after URLRewrite), headers (after RequestHeaderModifier) and body to a
+Pod of the mirror's Service, its Host with `-shadow` appended (Envoy's default), started
+before the forward and never waited for; its answer is discarded and published as a
+MirrorSent event (the `serve` log prints it). A percent or fraction copies that share of
+the requests, drawn per mirror from the same low-discrepancy sequence as the weights.
 """
 
 from __future__ import annotations
@@ -34,11 +39,13 @@ from yarl import URL
 from explorer.proxy import pages
 from explorer.routing.decision import BackendRef
 from explorer.routing.gateway import GatewayDecision, GatewaySelectionError, route_gateway, routing_for
+from explorer.routing.gateway.decision import MirrorShare
 from explorer.routing.request import Request, host_of
-from explorer.traffic import BACKEND_HEADER, INGRESS_HEADER, REASON_HEADER, UpstreamResponse
+from explorer.traffic import BACKEND_HEADER, INGRESS_HEADER, REASON_HEADER, MirrorSent, UpstreamResponse
 
 if TYPE_CHECKING:
     from explorer.proxy.handler import Outcome, RequestHandler
+    from explorer.proxy.server import Proxy
 
 #: The golden ratio's fractional part: n * it mod 1 spreads draws evenly over [0, 1) for any n.
 _GOLDEN = 0.6180339887498949
@@ -105,7 +112,10 @@ async def handle(handler: "RequestHandler", request: web.BaseRequest, rid: int, 
         lower = key.lower()
         if lower in HOP_BY_HOP or lower == "content-length" or lower.startswith("x-ingress-explorer-"):
             continue
-        headers.add(key, value)
+        if key in headers:  # one line per name, values joined (RFC 9110 5.3), as `route` shows requestHeaders
+            headers[key] = f"{headers[key]}{'; ' if lower == 'cookie' else ','}{value}"
+        else:
+            headers[key] = value
     client = request.remote or ""
     earlier = request.headers.get("X-Forwarded-For")
     headers["X-Forwarded-For"] = f"{earlier}, {client}" if earlier else client
@@ -114,6 +124,12 @@ async def handle(handler: "RequestHandler", request: web.BaseRequest, rid: int, 
         headers[INGRESS_HEADER] = done.ingress
         headers[BACKEND_HEADER] = done.backend
     path, _, query = (d.upstream_path or target.raw_path or "/").partition("?")
+    for mirror in d.mirror_backends:
+        if mirror.invalid is None and _drawn(proxy, d, mirror):
+            task = asyncio.create_task(_mirror(handler, rid, request.method, mirror, headers, path, query, body,
+                                               d.upstream_host or routed_host))
+            proxy.mirror_tasks.add(task)
+            task.add_done_callback(proxy.mirror_tasks.discard)
     url = URL.build(scheme="http", host=upstream.host, port=upstream.port, encoded=True,
                     path=quote(path, safe="/%:@!$&'()*+,;=-._~"), query_string=query)
     limits = proxy.options.limits
@@ -139,10 +155,54 @@ async def handle(handler: "RequestHandler", request: web.BaseRequest, rid: int, 
         if key.lower() not in HOP_BY_HOP and key.lower() != "content-length":
             response.headers.add(key, value)
     _modify_response(response, d)
-    if d.mirrors:
-        response.headers[REASON_HEADER] = f"RequestMirror to {', '.join(d.mirrors)} is not sent by serve yet"
     handler._tag(response, done)
     return response
+
+
+def _drawn(proxy: "Proxy", d: GatewayDecision, mirror: MirrorShare) -> bool:
+    """Whether this request is one of the mirror's percent (every one at 100)."""
+    if mirror.percent >= 100:
+        return True
+    key = f"{d.route_namespace}/{d.route_name}/{d.rule_index}/{mirror.target}"
+    n = proxy.mirror_draws.get(key, 0) + 1
+    proxy.mirror_draws[key] = n
+    return (n * _GOLDEN) % 1.0 < mirror.percent / 100
+
+
+async def _mirror(handler: "RequestHandler", rid: int, method: str, mirror: MirrorShare, sent: CIMultiDict[str],
+                  path: str, query: str, body: bytes, host: str) -> None:
+    """Send the copy to a Pod of the mirror's Service; publish what happened, discard the answer."""
+    proxy = handler.proxy
+    name = host_of(host)
+    shadow = f"{name}-shadow{host[len(name):]}" if host.startswith(name) else f"{host}-shadow"
+    pod, status, why = "-", 0, ""
+    ref = BackendRef(mirror.namespace, mirror.service, str(mirror.port or ""))
+    try:
+        await proxy.pool.prepare_ref(ref)
+        choice = proxy.pool.choose_ref(ref)
+        upstream = await proxy.pool.open(choice) if choice.pod is not None else None
+        if upstream is None:
+            why = f"no healthy Pod for the mirror: {choice.why or 'its Pod is gone'}"
+        else:
+            pod = upstream.name
+            headers = CIMultiDict(sent)
+            headers["Host"] = shadow
+            url = URL.build(scheme="http", host=upstream.host, port=upstream.port, encoded=True,
+                            path=quote(path, safe="/%:@!$&'()*+,;=-._~"), query_string=query)
+            timeout = aiohttp.ClientTimeout(sock_connect=proxy.options.limits.upstream_connect_timeout,
+                                            sock_read=proxy.options.limits.upstream_read_timeout
+                                            or proxy.snapshot.profile.upstream_timeout)
+            async with proxy.session.request(method, url, headers=headers, data=body or None,
+                                             allow_redirects=False, timeout=timeout) as answer:
+                await answer.read()  # discarded, as the Gateway discards a mirror's answer
+                status = answer.status
+    except asyncio.TimeoutError:
+        why = f"Pod {pod} did not answer the mirrored copy in time"
+    except aiohttp.ClientError as exc:
+        why = f"the mirrored copy failed: {exc.__class__.__name__}"
+    if proxy.hub.wants(MirrorSent):
+        proxy.hub.publish(MirrorSent(rid, method, shadow, path + (f"?{query}" if query else ""), mirror.target, pod,
+                                     status, why))
 
 
 def _modify_response(response: web.Response, d: GatewayDecision) -> None:

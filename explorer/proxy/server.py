@@ -202,6 +202,8 @@ class Proxy:
         self._lock = asyncio.Lock()
         self._request_ids = 0
         self.gateway_draws = 0  # Gateway API: requests that drew a weighted backendRef share (proxy/gateway.py)
+        self.mirror_draws: dict[str, int] = {}  # Gateway API: requests that drew a RequestMirror percent, per mirror
+        self.mirror_tasks: set[asyncio.Task[None]] = set()  # RequestMirror copies in flight (proxy/gateway.py)
         self._sent = 0  # requests send() made
         self._answers: dict[str, Outcome | None] = {}  # send()'s requests in flight: token -> the answer
         self.started_at = 0.0
@@ -257,6 +259,9 @@ class Proxy:
             for listener in list(self._listeners.values()):
                 await listener.stop()
             self._listeners.clear()
+            for task in list(self.mirror_tasks):  # copies nobody waits for
+                task.cancel()
+            await asyncio.gather(*self.mirror_tasks, return_exceptions=True)
             if self._status is not None:
                 await self._status.cleanup()
                 self._status, self.status_port = None, None

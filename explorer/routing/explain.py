@@ -88,7 +88,10 @@ def _route_entry(decision: Decision, result: "RouteResult", r: Route, winner: Ro
         return TraceEntry("other-host", host_reason, **common)  # type: ignore[arg-type]
     if r.skip:
         return TraceEntry("skipped", r.skip, **common)  # type: ignore[arg-type]
-    if r is winner:
+    # The same rule may answer as another Route object (a canary pair compiles the mainline's route anew with
+    # its canary): the rule written in the Ingress is what the trace lists.
+    if r is winner or (winner is not None and hp is not None and winner.origin.http_path is hp
+                       and winner.origin.key == r.origin.key):
         return TraceEntry("chosen", _match_text(r, result.matched_path)[1] + _forward_text(decision),
                           **common)  # type: ignore[arg-type]
     matched, text = _match_text(r, result.matched_path)

@@ -44,7 +44,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, Literal, Union
+from typing import TYPE_CHECKING, Any, Callable, Literal, Protocol, Union
 
 from explorer.model.location import Location
 from explorer.model.objects import HTTPIngressPath, Ingress
@@ -88,13 +88,19 @@ class Origin:
 # ---------------------------------------------------------------- matches
 
 
+class Matcher(Protocol):
+    """A compiled pattern: Python's `re` (nginx's PCRE-like regexes) or RE2 (Gateway API's)."""
+
+    def match(self, value: str) -> object | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class PathMatch:
     """How a route's path is compared. `value` is as written; index keys come from the compiler."""
 
     kind: PathKind
     value: str
-    regex: re.Pattern[str] | None = None  # kind "regex"
+    regex: Matcher | None = None  # kind "regex"
     patterns: tuple[str, ...] = ()  # kind "url-map": the URL-map paths (`/foo`, `/foo/*`)
 
 
@@ -103,13 +109,21 @@ class HeaderMatch:
     name: str  # compared case-insensitively
     value: str
     kind: Literal["exact", "regex", "present", "absent"] = "exact"
+    #: kind "regex": the front end's compiled full-match pattern (Gateway API: RE2); None: Python's re.fullmatch.
+    pattern: Matcher | None = field(default=None, compare=False)
+    #: A repeated header's values are matched as one comma-joined value (Gateway API, as Envoy does).
+    join: bool = False
 
     def accepts(self, values: list[str]) -> bool:
         if self.kind == "present":
             return bool(values)
         if self.kind == "absent":
             return not values
+        if self.join and len(values) > 1:
+            values = [",".join(values)]
         if self.kind == "regex":
+            if self.pattern is not None:
+                return any(self.pattern.match(v) is not None for v in values)
             return any(re.fullmatch(self.value, v) for v in values)
         return self.value in values
 

@@ -393,7 +393,8 @@ class _Sync:
             plans: list[_Plan] = []
             for lt in table.listeners_of(gateway):
                 for entry in lt.entries:
-                    for backend in entry.backends:
+                    mirrors = (*entry.mirrors, *(m for own in entry.backend_mirrors for m in own))
+                    for backend in (*entry.backends, *(m.backend for m in mirrors)):  # a mirror's Pods take copies
                         plan = self._gateway_plan(backend.invalid, backend.ref.ref.namespace, backend.ref.ref.name,
                                                   backend.ref.ref.port)
                         if plan is not None:

@@ -98,9 +98,10 @@ class IngressExplorer(ExplorerApp):
         Binding("question_mark,f1", "help", "Help", id="app.help",
                 tooltip="Help for the focused panel and every key that works here"),
         Binding("colon", "command_bar", "Command", id="app.command",
-                tooltip="Type a command: :ing :svc :pod :ns NAME :ctx [NAME] :controller gce"),
+                tooltip="Type a command: :ing :svc :pod :gtw :httproute :ns NAME :ctx [NAME] :controller gce"),
         Binding("c", "switch_controller", "Controller", id="app.controller",
-                tooltip="Switch between ingress-nginx and GKE Ingress; everything redraws"),
+                tooltip="Switch between ingress-nginx and GKE Ingress (and Gateway API where there are Gateways); "
+                        "everything redraws"),
         Binding("1", "switch_mode('explore')", "Explore", id="app.explore",
                 tooltip="The resource table, with the selected rule's flow and manifest"),
         Binding("2", "switch_mode('flow')", "Flow", id="app.flow",
@@ -164,8 +165,9 @@ class IngressExplorer(ExplorerApp):
     @property
     def profiles(self) -> dict[str, ControllerProfile]:
         from explorer.routing import PROFILES
+        from explorer.routing.gateway.compile import GATEWAY_PROFILE  # Gateway API: Gateways and HTTPRoutes
 
-        return PROFILES
+        return {**PROFILES, GATEWAY_PROFILE.name: GATEWAY_PROFILE}
 
     @property
     def profile(self) -> ControllerProfile:
@@ -509,6 +511,11 @@ class IngressExplorer(ExplorerApp):
         port = self.traffic
         if port is None or self.view is None:
             return None
+        if self.view.profile.front_end == "gateway":  # the Gateway listener the URL's port and host reach
+            from explorer.tui.gateway_flow import listener_name
+
+            found = port.listeners.get(listener_name(self.view.state, request) or "")
+            return found.base_url(request.scheme) if found else None
         decision = route(self.view.state, self.view.profile, request)
         listener = port.listeners.get(decision.load_balancer)
         return listener.base_url(request.scheme) if listener else None
@@ -646,7 +653,9 @@ class IngressExplorer(ExplorerApp):
     # ------------------------------------------------------------ actions
 
     def action_switch_controller(self) -> None:
-        names = list(self.profiles)
+        state = self.view.state if self.view is not None else None  # gateway: only where there are Gateways
+        names = [n for n in self.profiles if n != "gateway" or (state is not None and state.gateways)
+                 or n == self.controller]
         self.controller = names[(names.index(self.controller) + 1) % len(names)]
         self._update_subtitle()
         self.notify(f"now routing as {self.profile.title}", title="Controller")
@@ -745,14 +754,27 @@ class IngressExplorer(ExplorerApp):
         from explorer.tui.screens.requests import RequestsScreen
         from explorer.tui.widgets.request_bar import RequestBar
 
+        item = self.explore.table.current_item() if self.explore is not None and self.view is not None else None
         await self.switch_mode("flow")
         screen = self.screen
         if isinstance(screen, RequestsScreen):
             screen.query_one(RequestBar).url = url
+            if self.view is not None and self.view.state.gateways:
+                from explorer.tui.gateway_flow import row_request  # a rule's method and header matches too
+
+                request = row_request(item)
+                if request is not None:
+                    screen.query_one(RequestBar).suggest(request.method, request.headers)
             screen.action_focus_url()
 
     def suggested_url(self) -> str:
         """The selected rule's own request, or the first rule's."""
+        if self.explore is not None and self.view is not None and (self.view.state.gateways or self.view.state.http_routes):
+            from explorer.tui.gateway_flow import row_url  # a Gateway listener or HTTPRoute rule row
+
+            url = row_url(self.explore.table.current_item())
+            if url is not None:
+                return url
         row = self._selected_row()
         if row is None and self.view is not None and self.view.rows:
             row = self.view.rows[0]

@@ -9,7 +9,7 @@ No textual here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Collection
+from typing import Any, Callable, Collection
 
 from explorer.diagnostics import Finding, check
 from explorer.model import ClusterState
@@ -72,12 +72,19 @@ class View:
         namespace, _, name = row.ingress.partition("/")
         return self.state.ingress(namespace, name)
 
-    def object_of(self, item: IngressRow | Service | PodView) -> Model | None:
-        """The manifest object behind a table row: the Ingress, the Service, or the Pod's workload."""
+    def object_of(self, item: IngressRow | Service | PodView | Any) -> Model | None:
+        """The manifest object behind a table row: the Ingress, the Service, the Pod's workload, or the
+        Gateway or HTTPRoute of a Gateway API row."""
         if isinstance(item, IngressRow):
             return self.ingress_of(item)
         if isinstance(item, PodView):
             return item.owner
+        from explorer.tui.gateway_rows import GatewayRow, RouteRow
+
+        if isinstance(item, GatewayRow):
+            return item.gateway  # (a Gateway API object: meta and location as a Model has them)
+        if isinstance(item, RouteRow):
+            return item.route
         return item
 
     def pods_of(self, service: Service) -> tuple[PodView, ...]:

@@ -18,10 +18,11 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from explorer.model.gateway import HTTPRouteRule, RouteFilter, RouteMatch
+from explorer.model.gateway import HTTPRouteRule, RouteFilter, RouteMatch, ValueMatch
 from explorer.model.state import ClusterState, Slot
 from explorer.profiles import NGINX, ControllerProfile
 from explorer.routing.decision import BackendRef
+from explorer.routing.gateway.regex import compile_re2
 from explorer.routing.gateway.table import Backend, Entry, GatewayTable, ListenerTable, compile_gateways
 from explorer.routing.paths import prefix_key
 from explorer.routing.table import (
@@ -119,21 +120,31 @@ def _route(entry: Entry, host: str) -> Route:
 
 
 def _match(m: RouteMatch) -> Match:
+    """RegularExpression values are RE2, matched whole (regex.py); one RE2 refuses leaves the route unaccepted
+    (table.py), so a None here never routes."""
     kind = {"Exact": "exact", "PathPrefix": "prefix", "RegularExpression": "regex"}[m.path.type]
-    regex = re.compile(f"(?:{m.path.value})\\Z") if kind == "regex" and _compiles(m.path.value) else None
+    regex = compile_re2(m.path.value)[0] if kind == "regex" else None
     return Match(PathMatch(kind, m.path.value, regex),  # type: ignore[arg-type]
-                 tuple(HeaderMatch(h.name, h.value, "exact" if h.type == "Exact" else "regex") for h in m.headers),
-                 tuple(HeaderMatch(q.name, q.value, "exact" if q.type == "Exact" else "regex")
-                       for q in m.query_params),
+                 tuple(dataclasses.replace(_value_match(h), join=True) for h in m.headers),
+                 tuple(_value_match(q) for q in m.query_params),
                  m.method)
 
 
-def _compiles(pattern: str) -> bool:
-    try:
-        re.compile(pattern)
-    except re.error:
-        return False
-    return True
+def _value_match(v: ValueMatch) -> HeaderMatch:
+    if v.type == "Exact":
+        return HeaderMatch(v.name, v.value, "exact")
+    compiled = compile_re2(v.value)[0]
+    return HeaderMatch(v.name, v.value, "regex", compiled or _NEVER)
+
+
+class _Never:
+    """The pattern of a value RE2 refuses: it matches nothing (its route is not accepted anyway)."""
+
+    def match(self, value: str) -> None:
+        return None
+
+
+_NEVER = _Never()
 
 
 def _index(vhost: VirtualHost, pairs: list[tuple[Entry, Route]]) -> None:

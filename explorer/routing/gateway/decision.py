@@ -52,6 +52,27 @@ class BackendShare:
                 "status": self.status, "reason": self.reason}
 
 
+@dataclass(frozen=True, slots=True)
+class MirrorShare:
+    """A RequestMirror of the answering rule or backendRef: where a copy of the request goes, and how often."""
+
+    namespace: str
+    service: str
+    port: int | None
+    percent: float  # the share of requests copied (percent or fraction; 100 when neither is written)
+    #: None when the copy is sent; else the ResolvedRefs reason (BackendNotFound, RefNotPermitted, InvalidKind).
+    invalid: str | None
+    reason: str
+
+    @property
+    def target(self) -> str:
+        return f"{self.namespace}/{self.service}:{self.port or ''}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"namespace": self.namespace, "service": self.service, "port": self.port, "percent": self.percent,
+                "sent": self.invalid is None, "reason": self.reason}
+
+
 @dataclass(eq=False)
 class GatewayDecision:
     request: Request
@@ -74,6 +95,7 @@ class GatewayDecision:
     request_headers: list[tuple[str, str]] = field(default_factory=list)
     response_headers: dict[str, Any] = field(default_factory=dict)
     mirrors: list[str] = field(default_factory=list)
+    mirror_backends: list[MirrorShare] = field(default_factory=list)
     implementation: str = "conformance"
     trace: list[GatewayTraceEntry] = field(default_factory=list)
     #: the route's source line, for the text output
@@ -111,6 +133,7 @@ class GatewayDecision:
             "requestHeaders": joined(self.request_headers) if self.outcome == "forward" else None,
             "responseHeaders": self.response_headers or None,
             "mirrors": self.mirrors,
+            "mirrorBackends": [m.as_dict() for m in self.mirror_backends],
             "reason": self.reason,
             "trace": [e.as_dict() for e in self.trace],
         }

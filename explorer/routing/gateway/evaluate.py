@@ -15,17 +15,18 @@ the precedence the table was sorted in; then the rule's filters and backends.
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from explorer.model.gateway import HeaderModifier, PathModifier, RouteFilter, RouteMatch
 from explorer.routing.gateway import hostnames
-from explorer.routing.gateway.decision import BackendShare, GatewayDecision, GatewayTraceEntry, GatewayVerdict
+from explorer.routing.gateway.regex import full_match
+from explorer.routing.gateway.decision import (
+    BackendShare, GatewayDecision, GatewayTraceEntry, GatewayVerdict, MirrorShare,
+)
 from explorer.routing.decision import Decision
 from explorer.routing.evaluate import route as evaluate
 from explorer.routing.gateway.compile import GatewayRouting, entry_point_name
-from explorer.routing.gateway.table import Backend, Entry, GatewayTable, ListenerTable
+from explorer.routing.gateway.table import Backend, Entry, GatewayTable, ListenerTable, Mirror
 from explorer.routing.request import Request
 from explorer.routing.table import Filters, Forward, HeaderEdit, Redirect
 
@@ -198,6 +199,9 @@ def _match(d: GatewayDecision, lt: ListenerTable, request: Request, host: str, f
         d.reason = (f"no rule of the routes attached to listener {lt.listener.name!r} matches "
                     f"{request.method} {host}{path}" if lt.routes else
                     f"no HTTPRoute is attached to listener {lt.listener.name!r}")
+        unattached = sorted({e.route for e in trace if e.verdict == "not-attached" and e.route})
+        if unattached:
+            d.reason += f"; not attached (see the trace): HTTPRoute {', '.join(unattached)}"
         return d
     return _act(d, winner, request, path, answer)
 
@@ -212,17 +216,8 @@ def _uses_regex(m: RouteMatch) -> bool:
         v.type == "RegularExpression" for v in (*m.headers, *m.query_params))
 
 
-@lru_cache(maxsize=4096)
-def _regex(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return None
-
-
 def _full(pattern: str, value: str) -> bool:
-    compiled = _regex(pattern)
-    return bool(compiled and compiled.fullmatch(value))
+    return full_match(pattern, value)
 
 
 def path_matches(kind: str, value: str, path: str) -> bool:
@@ -344,6 +339,9 @@ def _act(d: GatewayDecision, e: Entry, request: Request, path: str, answer: Deci
         d.mirrors += [str(m) for m in filters.mirror]
         for f in origin:
             d.trace.append(_explain_filter(f, e, d))
+    own_mirrors = e.backend_mirrors[index] if index < len(e.backend_mirrors) else ()
+    for m in (*e.mirrors, *own_mirrors):
+        d.mirror_backends.append(_mirror_share(m))
     d.request_headers = [("Host", d.upstream_host or request.host), *headers]
     d.response_headers = response
     d.reason = (f"{where} forwards to Service {chosen.namespace}/{chosen.service} port {chosen.port}"
@@ -376,10 +374,21 @@ def _explain_filter(f: RouteFilter, e: Entry, d: GatewayDecision) -> GatewayTrac
     if f.request_mirror is not None:
         m = f.request_mirror
         share = f" {m.percent}%" if m.percent is not None else f" {m.fraction[0]}/{m.fraction[1]}" if m.fraction else ""
-        return _filter_note(f, e, f"RequestMirror{share} to {m.backend}: a copy is sent, its answer ignored")
+        resolved = next((r for r in (*e.mirrors, *(x for own in e.backend_mirrors for x in own)) if r.filter is f), None)
+        if resolved is not None and resolved.backend.invalid:
+            return _filter_note(f, e, f"RequestMirror{share} to {m.backend} is not sent: {resolved.backend.invalid}: "
+                                f"{resolved.backend.message} (the forward is not affected)", "note")
+        return _filter_note(f, e, f"RequestMirror{share} to {m.backend}: a copy is sent (`serve` sends it to "
+                            "a Pod of that Service, its Host with -shadow appended as Envoy does), its answer discarded")
     what = NOT_SIMULATED_FILTERS.get(f.type, "this filter")
     return _filter_note(f, e, f"{f.type} filter is NOT simulated ({what}); the real Gateway may answer "
                         "differently", "note")
+
+
+def _mirror_share(m: Mirror) -> MirrorShare:
+    r = m.backend.ref.ref
+    return MirrorShare(r.namespace, r.name, r.port, m.percent, m.backend.invalid,
+                       m.backend.message if not m.backend.invalid else f"{m.backend.invalid}: {m.backend.message}")
 
 
 def _share(b: Backend) -> BackendShare:

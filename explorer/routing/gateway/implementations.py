@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from explorer.routing.gateway.regex import FLAVOUR
+
 
 @dataclass(frozen=True, slots=True)
 class GatewayImplementation:
@@ -34,8 +36,7 @@ CONFORMANCE = GatewayImplementation(
     title="Gateway API (as the conformance suite expects)",
     gateway_classes=(),
     controller_names=(),
-    regex_flavour="RE2 syntax, full match (evaluated with Python re: RE2 and re agree on the common syntax; "
-                  "backreferences and lookaround, which RE2 refuses, are accepted here)",
+    regex_flavour=FLAVOUR + " (Envoy's safe_regex, as Envoy Gateway, Istio and Cilium configure it)",
     path_type_order=("Exact", "PathPrefix", "RegularExpression"),
     supported_filters=("RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect", "URLRewrite",
                        "RequestMirror", "ExtensionRef", "CORS", "ExternalAuth"),
@@ -51,7 +52,7 @@ GKE = GatewayImplementation(
                      "gke-l7-gxlb", "gke-l7-global-external-managed-mc", "gke-l7-regional-external-managed-mc",
                      "gke-l7-rilb-mc", "gke-l7-gxlb-mc"),
     controller_names=("networking.gke.io/gateway",),
-    regex_flavour="RE2 (Google Cloud URL maps), full match",
+    regex_flavour=FLAVOUR + " (Google Cloud URL maps)",
     path_type_order=("Exact", "PathPrefix", "RegularExpression"),
     # The GKE Gateway feature table names no ExtensionRef, CORS or ExternalAuth for HTTPRoute filters;
     # not verified against a live GKE here: the trace says so when one decides an answer.

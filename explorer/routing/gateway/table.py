@@ -21,6 +21,7 @@ from explorer.model.location import Location
 from explorer.model.state import ClusterState
 from explorer.routing.gateway import hostnames
 from explorer.routing.gateway.implementations import GatewayImplementation, implementation_for
+from explorer.routing.gateway.regex import compile_re2
 
 #: Listener protocols whose traffic is simulated, and the scheme a request uses to reach them.
 SCHEMES = {"HTTP": "http", "HTTPS": "https"}
@@ -61,6 +62,25 @@ class Backend:
 
 
 @dataclass(frozen=True, slots=True)
+class Mirror:
+    """One RequestMirror filter and its backendRef, resolved as a backendRef is (a copy goes to a valid one)."""
+
+    filter: RouteFilter
+    backend: Backend
+
+    @property
+    def percent(self) -> float:
+        """The share of requests copied: percent, else fraction, else all (the CRD's default)."""
+        m = self.filter.request_mirror
+        assert m is not None
+        if m.percent is not None:
+            return float(m.percent)
+        if m.fraction is not None:
+            return 100.0 * m.fraction[0] / m.fraction[1] if m.fraction[1] else 0.0
+        return 100.0
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One match of one rule of one route attached to one listener, in precedence order."""
 
@@ -73,6 +93,8 @@ class Entry:
     backends: tuple[Backend, ...]
     key: tuple[object, ...]  # the precedence key (smaller first)
     notes: tuple[str, ...] = ()
+    mirrors: tuple[Mirror, ...] = ()  # the rule's RequestMirror filters
+    backend_mirrors: tuple[tuple[Mirror, ...], ...] = ()  # per backendRef, its own RequestMirror filters
 
 
 @dataclass
@@ -148,6 +170,16 @@ def _resolve(state: ClusterState, route: HTTPRoute, ref: HTTPBackendRef) -> Back
     return Backend(ref, None, f"Service {r.namespace}/{r.name} port {r.port}")
 
 
+def _mirrors(state: ClusterState, route: HTTPRoute, filters: tuple[RouteFilter, ...]) -> tuple[Mirror, ...]:
+    out = []
+    for f in filters:
+        if f.request_mirror is not None:
+            ref = HTTPBackendRef(f.request_mirror.backend, 1, (), f"{f.field}.requestMirror.backendRef",
+                                 f.location or route.meta.location)
+            out.append(Mirror(f, _resolve(state, route, ref)))
+    return tuple(out)
+
+
 def _granted(state: ClusterState, route: HTTPRoute, namespace: str, name: str) -> bool:
     return any(g.meta.namespace == namespace and g.allows(GROUP, "HTTPRoute", route.meta.namespace, "", "Service", name)
                for g in state.reference_grants)
@@ -207,9 +239,12 @@ def compile_gateways(state: ClusterState) -> GatewayTable:
                 on_listener = hostnames.intersect(lt.listener.hostname, route.hostnames)
                 for ri, rule in enumerate(route.rules):
                     backends = tuple(_resolve(state, route, b) for b in rule.backend_refs)
+                    mirrors = _mirrors(state, route, rule.filters)
+                    own = tuple(_mirrors(state, route, b.filters) for b in rule.backend_refs)
                     for mi, match in enumerate(rule.matches):
                         lt.entries.append(Entry(route, ri, rule, mi, match, on_listener, backends,
-                                                _precedence(impl, route, ri, mi, match)))
+                                                _precedence(impl, route, ri, mi, match), mirrors=mirrors,
+                                                backend_mirrors=own))
             lt.entries.sort(key=lambda e: e.key)
     return table
 
@@ -219,6 +254,8 @@ def _attach(state: ClusterState, table: GatewayTable, route: HTTPRoute, by_key: 
     """Attach a route through each parentRef; write Accepted and ResolvedRefs as a controller would."""
     ref_name = f"HTTPRoute/{route.meta.key}"
     resolved = [_resolve(state, route, b) for rule in route.rules for b in rule.backend_refs]
+    resolved += [m.backend for rule in route.rules for filters in (rule.filters, *(b.filters for b in rule.backend_refs))
+                 for m in _mirrors(state, route, filters)]  # a mirror's backendRef counts for ResolvedRefs too
     if not route.parent_refs:
         table.conditions.append(Condition(ref_name, "", "Accepted", "False", "NoMatchingParent",
                                           "the route names no parentRefs: it is attached to no Gateway",
@@ -253,10 +290,10 @@ def _attach(state: ClusterState, table: GatewayTable, route: HTTPRoute, by_key: 
                 f"none of the route's hostnames ({', '.join(route.hostnames)}) intersects the listeners' ({listed})",
                 "spec.hostnames", route.meta.location))
             continue
-        unsupported = _unsupported(table.implementations[gateway.meta.key], route)
+        unsupported, where = _unsupported(table.implementations[gateway.meta.key], route)
         if unsupported:
             table.conditions.append(Condition(ref_name, str(ref), "Accepted", "False", "UnsupportedValue",
-                                              unsupported, ref.field, ref.location))
+                                              unsupported, *(where or (ref.field, ref.location))))
             continue
         for lt in table.listeners[gateway.meta.key]:
             if lt.listener in fitting:
@@ -273,15 +310,35 @@ def _attach(state: ClusterState, table: GatewayTable, route: HTTPRoute, by_key: 
                                               "all backendRefs resolved", ref.field, ref.location))
 
 
-def _unsupported(impl: GatewayImplementation, route: HTTPRoute) -> str:
+def _unsupported(impl: GatewayImplementation, route: HTTPRoute) -> tuple[str, tuple[str, Location] | None]:
+    """Why the implementation refuses the route (UnsupportedValue), and the field and line to point at."""
     for rule in route.rules:
         for f in _all_filters(rule):
             if f.type not in impl.supported_filters:
-                return f"{impl.title} does not support filter type {f.type} ({f.field})"
+                return f"{impl.title} does not support filter type {f.type} ({f.field})", None
         for m in rule.matches:
             if m.path.type not in impl.supported_path_types:
-                return f"{impl.title} does not support path match type {m.path.type} ({m.field})"
-    return ""
+                return f"{impl.title} does not support path match type {m.path.type} ({m.field})", None
+            refused = _refused_regex(impl, m)
+            if refused:
+                return refused
+    return "", None
+
+
+def _refused_regex(impl: GatewayImplementation, m: RouteMatch) -> tuple[str, tuple[str, Location]] | None:
+    """A RegularExpression value the implementation's engine (RE2) refuses: the route is not accepted (as
+    Envoy Gateway reports an invalid regex), rather than a rule that silently never matches."""
+    values = [(f"{m.field}.path.value", m.path.value)] if m.path.type == "RegularExpression" else []
+    values += [(f"{m.field}.headers[{i}].value", h.value) for i, h in enumerate(m.headers)
+               if h.type == "RegularExpression"]
+    values += [(f"{m.field}.queryParams[{i}].value", q.value) for i, q in enumerate(m.query_params)
+               if q.type == "RegularExpression"]
+    for where, value in values:
+        compiled, why = compile_re2(value)
+        if compiled is None:
+            return (f"{where} is not a valid {impl.regex_flavour.split(' ', 1)[0]} expression ({why})",
+                    (where, m.location))
+    return None
 
 
 def _all_filters(rule: HTTPRouteRule) -> Iterable[RouteFilter]:

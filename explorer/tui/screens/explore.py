@@ -66,6 +66,7 @@ class ExploreScreen(Screen):
         self._loading_timer: Timer | None = None
         self._loading_since = 0.0
         self.ready = False  # the panels below the table are mounted (after the first frame)
+        self._drawn_profile: str | None = None  # the profile of the last view drawn (a switch picks the kind)
         self._rest_scheduled = False
 
     def compose(self) -> ComposeResult:
@@ -169,7 +170,8 @@ class ExploreScreen(Screen):
                 if table.cursor_row in redrawn:
                     self.follow_cursor()
                 return
-        table.show(view)
+        kind = self._kind_for(view)
+        table.show(view, kind, None if kind is not None else False)
         self.show_title()
         if view is not None:
             self.query_one(FindingsTable).show(view.findings)
@@ -177,6 +179,20 @@ class ExploreScreen(Screen):
             count = len(view.findings)
             self.query_one(TabbedContent).get_tab("findings").label = f"Findings ({count})" if count else "Findings"
         self.follow_cursor()
+
+    def _kind_for(self, view: View) -> Kind | None:
+        """A new controller (or the first view): Gateway API's listeners for the gateway controller, or where
+        there are Gateways and no Ingress; back to Ingresses when leaving it. None: keep what is listed."""
+        before, self._drawn_profile = self._drawn_profile, view.profile.name
+        if before == view.profile.name:
+            return None
+        self.back_stack.clear()
+        gateways = bool(view.state.gateways)
+        if gateways and (view.profile.front_end == "gateway" or (before is None and not view.state.ingresses)):
+            return "gtw"
+        if self.table.kind in ("gtw", "httproute") and before == "gateway" and view.state.ingresses:
+            return "ing"
+        return None
 
     # ------------------------------------------------------------ following the cursor
 
@@ -198,6 +214,12 @@ class ExploreScreen(Screen):
 
         if isinstance(item, IngressRow):
             flow.show(diagram_for_row(view.profile, item).diagram)
+        else:
+            from explorer.tui.gateway_flow import row_diagram
+
+            gateway_flow = row_diagram(view.state, item)
+            if gateway_flow is not None:
+                flow.show(gateway_flow)
         self.show_manifest(view, item)
 
     def show_manifest(self, view: View, item: Any, line: int | None = None) -> None:
@@ -206,7 +228,10 @@ class ExploreScreen(Screen):
         obj = view.object_of(item)
         if obj is None:
             return
-        row_line = item.location.line if isinstance(item, IngressRow) and item.location else None
+        from explorer.tui.gateway_rows import GatewayRow, RouteRow
+
+        row_line = item.location.line if isinstance(item, (IngressRow, GatewayRow, RouteRow)) and item.location \
+            else None
         here = line or row_line or obj.meta.location.line
         file = obj.meta.location.file
         first = obj.meta.location.line or 1
@@ -245,6 +270,17 @@ class ExploreScreen(Screen):
                                           _key_in(keys)))
         elif isinstance(item, PodView):
             self.query_one(TabbedContent).active = "manifest"
+        else:
+            from explorer.tui.gateway_flow import drill
+
+            step = drill(view.state, item)
+            if step is None:
+                return
+            kind, label, keep, empty = step
+            if empty:
+                self.notify(empty, severity="warning")
+                return
+            self._push(view, kind, Scope(label, keep))
         self.show_title()
 
     def _push(self, view: View, kind: Kind, scope: Scope) -> None:

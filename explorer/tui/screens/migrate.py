@@ -1,8 +1,8 @@
 """Migrate mode: the Ingress and the Gateway API made from it side by side, one request through both, the proof.
 
 What `ingress-explorer migrate` does, on the snapshot on screen: the Gateway
-API manifests are made at once (converting is quick), then the proof routes
-its probe requests through both sides in a worker thread, step by step
+API manifests are made first, then the proof routes its probe requests
+through both sides, all in a (daemon) thread, step by step
 (`explorer.migrate.stepwise`), with its progress on screen; a large input
 takes minutes, and the screen stays usable meanwhile. A new snapshot or a
 controller switch starts again (the old proof is stopped at its next step).
@@ -16,6 +16,8 @@ directory that is not empty only once the user has said so.
 from __future__ import annotations
 
 import asyncio
+import gc
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +30,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Header, Input, Select, Static, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import get_current_worker
 
 from explorer.tui.base import ExplorerApp
 from explorer.tui.widgets.command_bar import CommandBar, SetNamespace, ShowKind
@@ -127,6 +129,10 @@ files (it asks where first).
     MigrateScreen.-narrow .pair > YamlPane:first-child, MigrateScreen.-narrow .pair > .side:first-child {
         border-right: none;
     }
+    MigrateScreen .side > .panel-title {
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
     MigrateScreen .side-why {
         height: auto;
         max-height: 3;
@@ -186,6 +192,8 @@ files (it asks where first).
         self._spin = 0
         self._timer: Timer | None = None
         self._pending: tuple[str, str, list[tuple[str, str]]] | None = None  # a request typed before it was ready
+        self._cancel: threading.Event | None = None  # set: the running migration stops at its next step
+        self._thread: threading.Thread | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -256,34 +264,62 @@ files (it asks where first).
         self._tab_titles()
         self._migrate(view.state, view.profile)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="migrate", description="migrate and prove")
     def _migrate(self, state: ClusterState, profile: ControllerProfile) -> None:
-        """Convert, load back, compile the Gateway side, then prove part by part (stopped when a newer run starts)."""
+        """Start the migration in a daemon thread; the one before it is told to stop at its next step.
+
+        Not a Textual thread worker: those are joined when the app ends, and a
+        proof of 2,000 Ingresses on one shared Gateway runs for minutes, so `q`
+        would leave a blank terminal until it ended (the state pipeline's
+        threads are daemons for the same reason).
+        """
+        if self._cancel is not None:
+            self._cancel.set()
+        cancel = self._cancel = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(state, profile, cancel),
+                                        name="ingress-explorer migrate", daemon=True)
+        self._thread.start()
+
+    def _run(self, state: ClusterState, profile: ControllerProfile, cancel: threading.Event) -> None:
+        """Convert, load back, compile the Gateway side, then prove part by part (stopped when `cancel` is set)."""
         from explorer.migrate.stepwise import converted, prove_stepwise
         from explorer.routing.gateway import routing_for
 
-        worker = get_current_worker()
         basis = (state, profile)
-        if not state.ingresses:
-            self._tell(self._nothing, basis)
-            return
-        result = converted(state, profile)
-        self._tell(self._progress, basis, "compiling the Gateway API side")
-        routing_for(result.generated)
-        if worker.is_cancelled:
-            return
-        self._tell(self._converted, basis, result)
+        try:
+            if not state.ingresses:
+                self._tell(self._nothing, basis)
+                return
+            result = converted(state, profile)
+            self._tell(self._progress, basis, "compiling the Gateway API side")
+            routing_for(result.generated)
+            if cancel.is_set():
+                return
+            self._tell(self._converted, basis, result)
 
-        def step(done: int, total: int, proof: Any) -> bool:
-            if worker.is_cancelled:
-                return False
-            self._tell(self._proved_part, basis, done, total, proof.probes, list(proof.differences))
-            return True
+            def step(done: int, total: int, proof: Any) -> bool:
+                if cancel.is_set():
+                    return False
+                self._tell(self._proved_part, basis, done, total, proof.probes, list(proof.differences))
+                return True
 
-        self._tell(self._progress, basis, "proving: routing probe requests through both sides")
-        proof = prove_stepwise(state, profile, result.migration, result.generated, step)
-        if not worker.is_cancelled:
-            self._tell(self._proved, basis, proof.probes, list(proof.differences))
+            self._tell(self._progress, basis, "proving: routing probe requests through both sides")
+            proof = prove_stepwise(state, profile, result.migration, result.generated, step)
+            if not cancel.is_set():
+                self._tell(self._proved, basis, proof.probes, list(proof.differences))
+        except Exception as exc:  # a toast and the status line, never a traceback
+            if not cancel.is_set():
+                self._tell(self._failed, basis, exc)
+
+    def on_unmount(self) -> None:
+        """The app ends: a proof still running is abandoned, and frozen out of the exit's garbage collections.
+
+        As the state pipeline does: the interpreter's last collections walk every
+        object the abandoned proof holds (both route tables, every probe), for seconds.
+        """
+        if self._cancel is not None:
+            self._cancel.set()
+        if self._thread is not None and self._thread.is_alive():
+            gc.freeze()
 
     def _tell(self, callback: Any, *args: Any) -> None:
         """From the worker thread: run `callback` on the event loop (dropped once the app has stopped)."""
@@ -358,12 +394,13 @@ files (it asks where first).
         self._detail()
         self._status(self._summary())
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed proof says so here (the app's toast says it too)."""
-        if event.worker.group == "migrate" and event.state == WorkerState.ERROR:
-            self.proving = False
-            self._stop_timer()
-            self._status(Text(f"the migration failed: {event.worker.error}", "bold red"))
+    def _failed(self, basis: tuple[ClusterState, ControllerProfile], error: Exception) -> None:
+        if not self._current(basis):
+            return
+        self.proving = False
+        self._stop_timer()
+        self._status(Text(f"the migration failed: {error}", "bold red"))
+        self.notify(str(error), title="Migrate failed", severity="error", timeout=10)
 
     def _tick(self) -> None:
         if not self.proving:
@@ -388,6 +425,9 @@ files (it asks where first).
             return Text("")
         m = result.migration
         lost = sum(1 for a in m.annotations if a.handling != "converted")
+        if not m.gateways:
+            return Text(f"nothing converted: {basis[1].title} serves none of the {len(basis[0].ingresses):,} "
+                        "Ingresses, so there is nothing to prove (a lists why)", "yellow")
         verdict = (Text("equivalent", "bold green") if not self.differences
                    else Text(_n(len(self.differences), "difference"), "bold red"))
         return Text.assemble(
@@ -580,8 +620,8 @@ files (it asks where first).
             self.notify(f"could not write into {path}: {exc.strerror or exc}", title="Write", severity="error",
                         timeout=10)
             return
-        self.notify("\n".join(str(p) for p in written), title=f"Gateway API written into {path.resolve()}",
-                    timeout=12)
+        self.notify("\n".join(str(path.absolute() / p.name) for p in written),
+                    title=f"Gateway API written into {path.absolute()}", timeout=12)
 
 
 def _n(count: int, word: str) -> str:

@@ -35,6 +35,17 @@ HOP_SECONDS = 0.18
 class RequestsScreen(Screen):
     app = getters.app(ExplorerApp)
 
+    # At 80x24 the wrapped "why" of the highlighted candidate took the whole Trace tab: the table keeps rows.
+    DEFAULT_CSS = """
+    RequestsScreen #trace-table {
+        height: 1fr;
+        min-height: 4;
+    }
+    RequestsScreen #trace-why {
+        max-height: 2;
+    }
+    """
+
     BINDINGS = [
         Binding("r", "focus_url", "Request", id="flow.request", tooltip="Type a URL and send it (enter)"),
         Binding("escape", "leave_input", "Leave", id="flow.leave", show=False,
@@ -79,6 +90,9 @@ class RequestsScreen(Screen):
     def redraw(self, view: View | None) -> None:
         """A new snapshot or profile: the last request is routed again and redrawn (not re-sent)."""
         if view is None or self.decision is None:
+            return
+        if view.profile.front_end == "gateway":
+            self._draw_gateway(view, self.decision.request, None)
             return
         self.decision = route(view.state, view.profile, self.decision.request)
         self.drawn = diagram_for(view.state, view.profile, self.decision, view.health)
@@ -168,6 +182,18 @@ class RequestsScreen(Screen):
             except Exception as exc:  # the proxy's failure is shown, never raised into the app
                 self.notify(f"the request could not be sent through the proxy: {exc}", title="Request",
                             severity="error")
+        if view.profile.front_end == "gateway":
+            reached = self._draw_gateway(view, request, summary, details=False)
+            if reached is not None:
+                flow = self.query_one("#request-flow", FlowDiagram)
+                for index in range(reached + 1):
+                    flow.lit = index
+                    await asyncio.sleep(hop_seconds(self.app, HOP_SECONDS))
+                flow.lit = None
+                flow.passed = reached
+                self._gateway_details(summary)
+                flow.focus()  # single keys (t, o, 1, c) work again; r goes back to the URL
+            return
         # One request, one route: the proxy's answer carries its Decision (and its flow, when it made one).
         decision = summary.decision if summary is not None else None
         if decision is None:
@@ -186,6 +212,35 @@ class RequestsScreen(Screen):
         self.query_one(TraceTable).show(self.decision)
         self.query_one("#response-body", Static).update(_response_text(self.decision, summary))
         flow.focus()  # single keys (t, o, 1, c) work again; r goes back to the URL
+
+
+    def _draw_gateway(self, view: View, request: Request, summary: ResponseSummary | None,
+                      details: bool = True) -> int | None:
+        """Gateway API: the answer of `route_gateway` (the one the proxy applies), its flow, trace and response;
+        the box the request got to, or None when no Gateway takes it."""
+        from explorer.tui.gateway_flow import decision_diagram, route_request
+
+        decision = route_request(view.state, request)
+        flow = self.query_one("#request-flow", FlowDiagram)
+        if isinstance(decision, str):
+            self.decision = None
+            flow.show(None)
+            self.query_one(TraceTable).show(None)
+            self.query_one("#response-body", Static).update(Text(decision, style="yellow"))
+            return None
+        self.decision = decision  # type: ignore[assignment]  # (a GatewayDecision: request, reason and trace alike)
+        diagram = decision_diagram(view.state, decision)
+        flow.show(diagram)
+        if details:
+            self._gateway_details(summary)
+        if summary is not None and decision.outcome == "forward" and not summary.answered_by:
+            return max(0, len(diagram.boxes) - 2)  # no Pod answered (a 502 or 503)
+        return diagram.reached
+
+
+    def _gateway_details(self, summary: ResponseSummary | None) -> None:
+        self.query_one(TraceTable).show(self.decision)
+        self.query_one("#response-body", Static).update(_response_text(self.decision, summary))
 
 
 def _reached(drawn: DrawnFlow, summary: ResponseSummary | None) -> int:
@@ -210,7 +265,8 @@ def _response_text(decision: Decision | None, summary: ResponseSummary | None) -
     head = Text()
     head.append(f"{summary.status} {summary.reason}", style=style)
     head.append(f"   {summary.elapsed_ms:.1f} ms   via {summary.sent_to}", style="dim")
-    who = Text(f"Ingress {summary.ingress} · backend {summary.backend} · Pod {summary.pod}")
+    routed_by = summary.ingress if summary.ingress.startswith(("HTTPRoute ", "Gateway ")) else f"Ingress {summary.ingress}"
+    who = Text(f"{routed_by} · backend {summary.backend} · Pod {summary.pod}")
     headers = Text("\n".join(f"{name}: {value}" for name, value in summary.headers), style="cyan")
     body = Text(summary.body or "(empty body)")
     return Group(head, who, why, Text(""), headers, Text(""), body)

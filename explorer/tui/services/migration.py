@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+import explorer
 from explorer.fsio import WriteRefused, refuse_overwriting_input, write_atomic
 from explorer.migrate.proof import Result, gateway_outcome, outcome_of
 from explorer.model.redact import redact_text
@@ -24,7 +25,12 @@ from explorer.routing import ControllerProfile, Decision, Request, route
 from explorer.routing.gateway import GatewayDecision, GatewaySelectionError, route_gateway, routing_for
 
 #: A pane shows every document while they are this many lines at most; past it, only those the request used.
-WHOLE_LINES = 1500
+WHOLE_LINES = 1000
+#: A document longer than this (a shared Gateway with 2,000 HTTPS listeners) is cut to its start and the lines
+#: around those the request used: highlighting is done on the event loop, and 400,000 characters held it a minute.
+DOCUMENT_LINES = 300
+#: Lines kept above and below each line the request used, in a cut document.
+AROUND = 12
 #: The name the written folder gets, after the input's own: `manifests/` -> `manifests-gateway-api/`.
 OUTPUT_SUFFIX = "-gateway-api"
 
@@ -166,8 +172,9 @@ def ingress_sections(state: ClusterState, text_of: Callable[[str], str | None],
             last.text += "\n" + "\n".join([*between, *body])  # the next document in the file: one block
         else:
             sections.append(Section(file, "\n".join(body), first))
+    sections, cut = _cut_long(sections, marked) if note else (sections, "")  # (whole: at most WHOLE_LINES)
     _mark(sections, marked)
-    return Shown(sections, note)
+    return Shown(sections, _joined(note, cut))
 
 
 def generated_sections(files: Mapping[str, str], marked: set[tuple[str, int]],
@@ -189,10 +196,41 @@ def generated_sections(files: Mapping[str, str], marked: set[tuple[str, int]],
             if any(start < line <= end for line in lines_used) or (not marked and not sections):
                 body = lines[start:end - 1] if end <= len(lines) else lines[start:]
                 sections.append(Section(name, "\n".join(body), start + 1))
-    _mark(sections, marked)
     shown = len(sections)
-    return Shown(sections, f"showing {shown} of {documents:,} documents ({total:,} lines): those the request "
-                           "used; w writes them all")
+    sections, cut = _cut_long(sections, marked)
+    _mark(sections, marked)
+    return Shown(sections, _joined(f"showing {shown} of {documents:,} documents ({total:,} lines): those the "
+                                   "request used; w writes them all", cut))
+
+
+def _cut_long(sections: list[Section], marked: set[tuple[str, int]]) -> tuple[list[Section], str]:
+    """Sections past DOCUMENT_LINES cut to their first lines and those around the lines the request used."""
+    out: list[Section] = []
+    cut = 0
+    for section in sections:
+        lines = section.text.split("\n")
+        if len(lines) <= DOCUMENT_LINES:
+            out.append(section)
+            continue
+        cut += 1
+        keep = set(range(min(AROUND, len(lines))))
+        for f, line in marked:
+            at = line - section.first
+            if f == section.file and 0 <= at < len(lines):
+                keep.update(range(max(0, at - AROUND), min(len(lines), at + AROUND + 1)))
+        start = None
+        for i in range(len(lines) + 1):
+            if i in keep and start is None:
+                start = i
+            elif i not in keep and start is not None:
+                out.append(Section(section.file, "\n".join(lines[start:i]), section.first + start))
+                start = None
+    return out, (f"{cut} long document(s) cut to their start and the lines around those the request used"
+                 if cut else "")
+
+
+def _joined(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
 
 
 def _document(lines: list[str]) -> list[str]:
@@ -215,7 +253,11 @@ def _mark(sections: list[Section], marked: set[tuple[str, int]]) -> None:
 # ---------------------------------------------------------------- writing
 
 def default_output_dir(sources: Iterable[str], cwd: Path | None = None) -> Path:
-    """A new folder next to the (first) input: `manifests/` -> `manifests-gateway-api/` (then -2, -3, ...)."""
+    """A new folder next to the (first) input: `manifests/` -> `manifests-gateway-api/` (then -2, -3, ...).
+
+    The bundled scenarios live inside the installed package (and a folder may
+    not be writable): then the new folder goes in the working directory.
+    """
     base = cwd or Path.cwd()
     first = next((Path(s) for s in sources if s != "-"), None)
     if first is None:
@@ -225,6 +267,9 @@ def default_output_dir(sources: Iterable[str], cwd: Path | None = None) -> Path:
         path = Path(os.path.normpath(path))
         stem = (path.name if path.is_dir() else path.stem) + OUTPUT_SUFFIX
         parent = path.parent
+        package = os.path.realpath(Path(explorer.__file__).parent)
+        if os.path.realpath(parent).startswith(package + os.sep) or not os.access(parent, os.W_OK):
+            parent = base
     candidate = parent / stem
     n = 2
     while candidate.exists():

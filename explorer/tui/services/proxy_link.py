@@ -14,8 +14,8 @@ import importlib
 from typing import Any, Callable
 
 from explorer.traffic import (
-    HealthChanged, HealthChecked, HealthChecksStarted, PodsOnDemand, RequestCompleted, Subscription, TrafficEvent,
-    TrafficPort,
+    HealthChanged, HealthChecked, HealthChecksStarted, MirrorSent, PodsOnDemand, RequestCompleted, Subscription,
+    TrafficEvent, TrafficPort,
 )
 from explorer.tui.services.health import HealthBook
 from explorer.tui.services.news import HealthNews, Logged, PodsOnDemandChanged, Post, ProxyListening, ProxyStopped
@@ -79,6 +79,10 @@ class ProxyLink:
             self._post(Logged("request", f"{event.method} {event.host}{event.path} → {event.status} via "
                               f"{event.ingress} {event.backend} Pod {event.pod} ({event.elapsed_ms:.1f} ms)",
                               style, event.time))
+        elif isinstance(event, MirrorSent):  # a Gateway API RequestMirror copy; its answer was discarded
+            answer = f"{event.status} (answer discarded)" if event.status else f"not delivered: {event.reason}"
+            self._post(Logged("mirror", f"{event.method} {event.host}{event.path} copied to {event.target} Pod "
+                              f"{event.pod}: {answer}", "cyan" if event.status else "red", event.time))
         elif isinstance(event, HealthChecked):
             return self._probes_feed_health and self._health.record(event)
         elif isinstance(event, HealthChanged):

@@ -9,18 +9,20 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
-KIND_WORDS: dict[str, Literal["ing", "svc", "pod"]] = {
+KIND_WORDS: dict[str, Literal["ing", "svc", "pod", "gtw", "httproute"]] = {
     "ing": "ing", "ingress": "ing", "ingresses": "ing",
+    "gtw": "gtw", "gateway": "gtw", "gateways": "gtw",
+    "httproute": "httproute", "httproutes": "httproute", "hr": "httproute",
     "svc": "svc", "service": "svc", "services": "svc",
     "po": "pod", "pod": "pod", "pods": "pod",
 }
-COMMANDS_HELP = (":ing  :svc  :pod  :ns [NAME|all]  :ctx [NAME]  :controller nginx|gce  :flow  :explore  "
-                 ":lesson [N]  :migrate  :q")
+COMMANDS_HELP = (":ing  :svc  :pod  :gtw  :httproute  :ns [NAME|all]  :ctx [NAME]  :controller nginx|gce|gateway  "
+                 ":flow  :explore  :lesson [N]  :migrate  :q")
 
 
 @dataclass
 class ShowKind(Message):
-    kind: Literal["ing", "svc", "pod"]
+    kind: Literal["ing", "svc", "pod", "gtw", "httproute"]
 
 
 @dataclass

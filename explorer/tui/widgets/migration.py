@@ -167,6 +167,12 @@ API engine's trace for the same request.
                          Cell(entry.backend or ""), Cell(entry.reason), Cell(shown_location(entry.location))))
         self.fill(self.COLUMNS, rows, capped(self, self.COLUMNS, rows, {"RULE": 0.3, "INGRESS": 0.2, "BACKEND": 0.2}))
         first_chosen(self, self.entries)
+        if decision is not None and not any(e.verdict == "chosen" for e in self.entries) and decision.path:
+            # no entry says chosen (a canary's mainline, an annotation's answer): the cursor on the rule that answered
+            answered = decision.path.location
+            rows_at = [i for i, e in enumerate(self.entries) if e.location == answered and e.path is not None]
+            if rows_at:
+                self.move_cursor(row=rows_at[0], animate=False)
 
     def refit(self) -> None:
         self.show(self.decision)

@@ -85,6 +85,13 @@ then the response and the decision trace appear below. **y** copies it as curl.
     def url(self, value: str) -> None:
         self.query_one("#request-url", Input).value = value
 
+    def suggest(self, method: str, headers: tuple[tuple[str, str], ...]) -> None:
+        """The method and headers a selected rule asks for (a Gateway API match: method, header matches)."""
+        if method in METHODS:
+            self.query_one("#request-method", Select).value = method
+        self.query_one("#request-headers", Input).value = "; ".join(f"{n}: {v}" for n, v in headers
+                                                                   if n.lower() != "host")
+
     def headers(self) -> list[tuple[str, str]]:
         return parse_headers(self.query_one("#request-headers", Input).value)
 

@@ -14,10 +14,12 @@ from explorer.tui.widgets.fixed_table import Cell, FixedWidthTable, column_width
 
 if TYPE_CHECKING:
     from explorer.topology import IngressRow, PodView
+    from explorer.tui.gateway_rows import GatewayRow, RouteRow
     from explorer.tui.view import RowsChanged, View
 
-Kind = Literal["ing", "svc", "pod"]
-KIND_TITLE = {"ing": "Ingresses", "svc": "Services", "pod": "Pods"}
+Kind = Literal["ing", "svc", "pod", "gtw", "httproute"]
+KIND_TITLE = {"ing": "Ingresses", "svc": "Services", "pod": "Pods", "gtw": "Gateway listeners",
+              "httproute": "HTTPRoute rules"}
 
 
 class FirstRow(NamedTuple):
@@ -52,18 +54,21 @@ class Scope(NamedTuple):
 
 class ResourceTable(FixedWidthTable):
     PRIORITY = ("HOST", "PATH", "BACKEND", "HEALTH", "PODS", "INGRESS", "WHY", "PATHTYPE", "NODEPORT",
-                "SERVICE", "POD", "READY", "TYPE", "PORTS", "SELECTOR", "IP", "NODE", "OWNER")
+                "SERVICE", "POD", "READY", "TYPE", "PORTS", "SELECTOR", "IP", "NODE", "OWNER",
+                "GATEWAY", "LISTENER", "HTTPROUTE", "RULE", "MATCHES", "BACKENDS", "STATUS", "PORT", "HOSTNAME",
+                "PROTOCOL", "ROUTES", "HOSTNAMES", "CLASS")
     FLEXIBLE = "WHY"
 
     HELP = """\
 ## Resource table
 
-`:ing`, `:svc`, `:pod` choose what is listed; **/** filters the rows by any text in them.
+`:ing`, `:svc`, `:pod`, `:gtw`, `:httproute` choose what is listed; **/** filters the rows by any text in them.
 
 - **Ingresses**: one row per host + path (and per defaultBackend): the backend
   Service:port, its nodePort, how many Pods are ready behind it, its health in
   words, and the reason when it is broken.
-- **enter** goes down one level (rule → its Service → its Pods), **esc** comes back.
+- **enter** goes down one level (rule → its Service → its Pods; a Gateway listener → its
+  HTTPRoute rules → their Services), **esc** comes back.
 - The flow diagram and the manifest below follow the highlighted row.
 """
 
@@ -228,6 +233,11 @@ class _Listing(NamedTuple):
             pairs = [(r, _ingress_cells(r)) for r in view.rows]
         elif kind == "svc":
             pairs = [(s, _service_cells(view, s)) for s in view.state.services.values()]
+        elif kind in ("gtw", "httproute"):
+            from explorer.tui.gateway_rows import gateway_rows, route_rows  # (routing: after the first frame)
+
+            pairs = ([(g, _gateway_cells(g)) for g in gateway_rows(view.state)] if kind == "gtw"
+                     else [(r, _route_cells(r)) for r in route_rows(view.state)])
         else:
             pairs = [(p, _pod_cells(p)) for p in _all_pods(view)]
         items = [item for item, _ in pairs]
@@ -264,6 +274,12 @@ def _identity(item: Any) -> tuple[str, ...] | None:
         return ("pod", item.key)
     if isinstance(item, Service):
         return ("svc", item.meta.key)
+    from explorer.tui.gateway_rows import GatewayRow, RouteRow
+
+    if isinstance(item, GatewayRow):
+        return ("gtw", item.key, item.listener.listener.name)
+    if isinstance(item, RouteRow):
+        return ("httproute", item.key, str(item.rule_index))
     return None
 
 
@@ -276,6 +292,10 @@ def _namespace(item: Any) -> str:
         return item.ingress.partition("/")[0]
     if isinstance(item, PodView):
         return item.namespace
+    from explorer.tui.gateway_rows import GatewayRow, RouteRow
+
+    if isinstance(item, (GatewayRow, RouteRow)):
+        return item.key.partition("/")[0]
     return item.meta.namespace
 
 
@@ -291,6 +311,8 @@ _COLUMNS: dict[Kind, tuple[str, ...]] = {
     "ing": ("HOST", "PATH", "PATHTYPE", "BACKEND", "NODEPORT", "PODS", "HEALTH", "INGRESS", "WHY"),
     "svc": ("SERVICE", "TYPE", "PORTS", "SELECTOR", "PODS"),
     "pod": ("POD", "READY", "IP", "NODE", "OWNER", "WHY"),
+    "gtw": ("GATEWAY", "LISTENER", "PROTOCOL", "PORT", "HOSTNAME", "ROUTES", "STATUS", "CLASS", "WHY"),
+    "httproute": ("HTTPROUTE", "RULE", "HOSTNAMES", "MATCHES", "BACKENDS", "STATUS", "WHY"),
 }
 
 HEALTH = {"ok": ("✔ ok", "green"), "broken": ("✘ broken", "bold red"), "unknown": ("? unknown", "yellow")}
@@ -319,3 +341,27 @@ def _pod_cells(pod: PodView) -> tuple[Cell, ...]:
     ready = Cell("✔ Ready", style="green") if pod.ready else Cell("✘ NotReady", style="bold red")
     return (Cell(pod.key), ready, Cell(pod.ip), Cell(pod.node), Cell(pod.owner_ref),
             Cell(pod.ready_reason, style="dim"))
+
+
+def _gateway_cells(row: GatewayRow) -> tuple[Cell, ...]:
+    li = row.listener.listener
+    label, style = HEALTH[row.state]
+    return (Cell(row.key), Cell(li.name), Cell(li.protocol), Cell(str(li.port)), Cell(li.hostname or "*"),
+            Cell(str(len(row.routes)), style="" if row.routes else "red"), Cell(label, style=style),
+            Cell(row.gateway.gateway_class_name), Cell(row.reason, style=style if row.state != "ok" else "dim"))
+
+
+def _route_cells(row: RouteRow) -> tuple[Cell, ...]:
+    rule = row.route.rules[row.rule_index]
+    label, style = HEALTH[row.state]
+    name = f"{row.rule_index}" + (f" {rule.name}" if rule.name else "")
+    from explorer.tui.gateway_rows import match_text
+
+    matches = " | ".join(match_text(m) for m in rule.matches)
+    redirect = next((f for f in rule.filters if f.request_redirect is not None), None)
+    backends = ", ".join(f"{b.ref.name}:{b.ref.port}" + (f" w{b.weight}" if len(rule.backend_refs) > 1 else "")
+                         for b in rule.backend_refs)
+    if redirect is not None and redirect.request_redirect is not None:
+        backends = f"redirect {redirect.request_redirect.status_code}" + (f", {backends}" if backends else "")
+    return (Cell(row.key), Cell(name), Cell(", ".join(row.route.hostnames) or "*"), Cell(matches),
+            Cell(backends or "-"), Cell(label, style=style), Cell(row.reason, style=style if row.state != "ok" else "dim"))

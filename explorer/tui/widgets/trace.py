@@ -5,8 +5,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
+from typing import TYPE_CHECKING
+
 from explorer.routing import Decision, TraceEntry
 from explorer.tui.shown import shown_location
+
+if TYPE_CHECKING:
+    from explorer.routing.gateway import GatewayDecision
 
 VERDICT = {
     "chosen": ("✔ chosen", "bold green"),
@@ -17,7 +22,12 @@ VERDICT = {
     "skipped": ("! skipped", "bold yellow"),
     "not-served": ("! not served", "bold yellow"),
     "note": ("i note", "cyan"),
+    "other-listener": ("· other listener", "dim"),
+    "not-attached": ("! not attached", "bold yellow"),
 }
+INGRESS_COLUMNS = ("VERDICT", "INGRESS", "HOST", "PATH", "PATHTYPE", "BACKEND", "WHY", "SOURCE")
+#: Gateway API decisions: listeners, then the routes' matches (routing.gateway's trace).
+GATEWAY_COLUMNS = ("VERDICT", "HTTPROUTE", "RULE", "LISTENER", "WHY", "SOURCE")
 
 
 class TraceTable(DataTable):
@@ -37,10 +47,21 @@ not match, and why. The last column is the file:line of the rule.
         return self.entries[self.cursor_row] if 0 <= self.cursor_row < len(self.entries) else None
 
     def on_mount(self) -> None:
-        self.add_columns("VERDICT", "INGRESS", "HOST", "PATH", "PATHTYPE", "BACKEND", "WHY", "SOURCE")
+        self._columns(INGRESS_COLUMNS)
 
-    def show(self, decision: Decision | None) -> None:
+    def _columns(self, labels: tuple[str, ...]) -> None:
+        if tuple(str(c.label) for c in self.columns.values()) != labels:
+            self.clear(columns=True)
+            self.add_columns(*labels)
+
+    def show(self, decision: "Decision | GatewayDecision | None") -> None:
+        from explorer.routing.gateway import GatewayDecision
+
         self.clear()
+        if isinstance(decision, GatewayDecision):
+            self._show_gateway(decision)
+            return
+        self._columns(INGRESS_COLUMNS)
         self.entries = list(decision.trace) if decision is not None else []
         for entry in self.entries:
             label, style = VERDICT.get(entry.verdict, (entry.verdict, ""))
@@ -49,3 +70,12 @@ not match, and why. The last column is the file:line of the rule.
                 Text(label, style=style), entry.ingress or "", host, entry.path or "", entry.path_type or "",
                 entry.backend or "", entry.reason, shown_location(entry.location),
             )
+
+    def _show_gateway(self, decision: "GatewayDecision") -> None:
+        self._columns(GATEWAY_COLUMNS)
+        self.entries = list(decision.trace)  # type: ignore[arg-type]  # (reason and location, as TraceEntry)
+        for entry in decision.trace:
+            label, style = VERDICT.get(entry.verdict, (entry.verdict, ""))
+            rule = "" if entry.rule is None else f"{entry.rule}" + ("" if entry.match is None else f".{entry.match}")
+            self.add_row(Text(label, style=style), entry.route, rule, entry.listener, entry.reason,
+                         shown_location(entry.location))
