@@ -114,6 +114,7 @@ NOT_BEFORE_THE_FIRST_FRAME = (
     "explorer.routing", "explorer.topology", "explorer.diagnostics", "explorer.export", "explorer.lessons",
     "explorer.proxy", "explorer.sim", "explorer.live", "explorer.model.gateway", "explorer.commands.serve",
     "explorer.commands.lint", "aiohttp", "kubernetes", "importlib.resources", "tomllib", "secrets",
+    "textual.widgets._tabbed_content",  # (the detail tabs: mounted after the first frame)
 )
 
 
