@@ -71,12 +71,14 @@ def build_parser(command: str | None = None, listing_only: bool = False) -> argp
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; `argv` None: the process's own (`sys.argv`), which ends when main returns."""
+    whole_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
     if command not in COMMANDS:
         command = None
-    if command in ONE_SHOT:
-        with collector.off():  # the process ends with the answer (commands/collector.py)
+    if command in ONE_SHOT:  # the process ends with the answer (commands/collector.py)
+        with collector.off_until_exit() if whole_process else collector.off():
             return _run(argv, command)
     return _run(argv, command)
 

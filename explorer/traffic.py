@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from explorer.model.state import ClusterState
     from explorer.profiles import ControllerProfile
     from explorer.routing.decision import Decision
+    from explorer.routing.gateway import GatewayDecision
     from explorer.topology.flow import Flow
 
 #: Header names every proxied response carries ('-' when there is none).
@@ -222,6 +223,8 @@ class ResponseSummary:
     flow: "Flow | None" = None
     #: The Pod whose answer the client got ("" when no Pod answered: the controller, a 502, a 503).
     answered_by: str = ""
+    #: With the Gateway API front end: the proxy's GatewayDecision for it (as `decision` for Ingress).
+    gateway_decision: "GatewayDecision | None" = None
 
 
 class Subscription:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import subprocess
+import sys
 import weakref
 from typing import Iterator
 
@@ -56,6 +58,17 @@ def test_a_one_shot_command_runs_without_cyclic_collection_and_gives_the_collect
     assert "my-nodeport-01" in capsys.readouterr().out
     assert seen == {"enabled": False, "passes": 0}
     assert gc.isenabled()
+
+
+def test_a_one_shot_command_that_is_the_process_leaves_its_objects_frozen_for_the_exit() -> None:
+    """`main()` with no argv is the process's own command line: no collector given back to walk the start's objects."""
+    code = (f"import gc, sys; sys.argv = ['ingress-explorer', 'route', '-f', {str(SAMPLES / 'article-v1')!r}, "
+            "'http://foo-bar.com/foo']\n"
+            "from explorer.cli import main\n"
+            "code = main(); print(code, gc.isenabled(), gc.get_freeze_count() > 1000)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "my-nodeport-01" in done.stdout and done.stdout.splitlines()[-1] == "0 False True"
 
 
 class Snapshot:

@@ -27,6 +27,7 @@ print(json.dumps({{"code": code, "out": out.getvalue(), "modules": sorted(sys.mo
 #: Never on the route command's path for Ingresses on ingress-nginx: other commands and edges, the Gateway
 #: API half of the model, GKE's translator, and the stdlib modules only a rare case needs. Of the topology
 #: only the Pods (explorer.topology.pods: which Pods are ready endpoints, for nginx's 503) and what they use.
+#: The upstream policies (rate limits, auth, mirrors...) only for an Ingress whose annotations ask for one.
 NOT_ON_THE_ROUTE_PATH = (
     "textual", "rich", "aiohttp", "kubernetes", "asyncio", "tempfile", "difflib", "importlib.resources",
     "explorer.commands.lint", "explorer.commands.serve", "explorer.commands.tui", "explorer.commands.lessons",
@@ -36,7 +37,7 @@ NOT_ON_THE_ROUTE_PATH = (
     "explorer.topology.healthcheck", "explorer.diagnostics", "explorer.export", "explorer.lessons", "explorer.migrate",
     "explorer.proxy", "explorer.sim", "explorer.live", "explorer.tui", "explorer.fsio",
     "explorer.model.gateway", "explorer.model.gateway_decode", "explorer.model.gateway_schema",
-    "explorer.routing.gateway", "explorer.routing.ingress.gke",
+    "explorer.routing.gateway", "explorer.routing.ingress.gke", "explorer.routing.nginx_upstream",
 )
 
 

@@ -113,6 +113,33 @@ async def test_a_request_from_the_bar_goes_through_the_gateway_and_shows_its_tra
         assert flow.passed == flow.diagram.stop
 
 
+async def test_a_weighted_split_is_drawn_as_the_share_that_answered() -> None:
+    """One request, one route: the flow shows the backend the proxy chose for this request (90/10 split)."""
+    app = make_app(TRAFFIC, controller="gateway", start_proxy=True, traffic_factory=fast_proxy())
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await until(pilot, lambda: app.traffic is not None, what="the embedded proxy to listen")
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, RequestsScreen), what="the flow mode")
+        screen = app.screen
+        screen.query_one("#request-headers").value = ""
+        bar = screen.query_one("#request-url")
+        seen: dict[str, int] = {}
+        for _ in range(12):  # the proxy's draws give the 10 % share within the first ten requests
+            screen.query_one("#response-body").update("")  # (the response is written once the hops are lit)
+            bar.value = "http://foo-bar.com/foo"
+            bar.focus()
+            await pilot.press("enter")
+            await until(pilot, lambda: response_text(app).startswith("200"), what="the response")
+            response = response_text(app)
+            answered = "my-nodeport-02" if "my-nodeport-02:8081" in response else "my-nodeport-01"
+            other = "my-nodeport-01" if answered == "my-nodeport-02" else "my-nodeport-02"
+            title = rendered(screen.query_one("#request-flow", FlowDiagram)).splitlines()[0]
+            assert answered in title and other not in title, (response, title)  # "GET url → the backend"
+            seen[answered] = seen.get(answered, 0) + 1
+        assert set(seen) == {"my-nodeport-01", "my-nodeport-02"}, seen  # both shares answered, each drawn so
+
+
 async def test_route_status_conditions_are_findings_and_the_rule_row_says_why() -> None:
     app = make_app(CONFORMANCE / "base.yaml", CONFORMANCE / "hostname-intersection.yaml")
     async with app.run_test(size=SIZE) as pilot:

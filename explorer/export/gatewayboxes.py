@@ -91,13 +91,15 @@ def _diagram(state: ClusterState, routing: GatewayRouting, key: str, lt: Listene
     return _ending(state, request, d, boxes, links)
 
 
-def request_diagram(state: ClusterState, routing: GatewayRouting, request: Request, gateway: str | None = None
-                    ) -> Diagram:
+def request_diagram(state: ClusterState, routing: GatewayRouting, request: Request, gateway: str | None = None,
+                    decision: GatewayDecision | None = None) -> Diagram:
     """One request's way through a Gateway, drawn from the one evaluator's answer (a lesson's goal and now).
 
     Client, the Gateway listener that took it, the HTTPRoute rule that matched, then what answered:
-    the Gateway itself (404, 500, a redirect) or the Service and the workloads behind it."""
-    d = route_gateway(routing, request, gateway)
+    the Gateway itself (404, 500, a redirect) or the Service and the workloads behind it. `decision`, when
+    given, is the answer the proxy applied to this request (one request, one route: a weighted split drawn
+    as the share that really took it); else the request is routed here."""
+    d = decision if decision is not None else route_gateway(routing, request, gateway)
     boxes = [_client(request.host, request.path, request.method,
                      tuple(h for h in request.headers if h[0].lower() != "host"))]
     gw = next((g for g in routing.gateways.gateways if g.meta.key == d.gateway), None)

@@ -6,13 +6,14 @@ each object (and of each field, where YAML gives one) travels with the data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from explorer.model.value import value
 
 Severity = Literal["error", "warning", "info"]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Location:
     file: str
     line: int = 0  # 1-based; 0 when unknown
@@ -26,7 +27,7 @@ class Location:
         return f"{self.file}:{self.line}"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Problem:
     """Something the loader could not take as written.
 

@@ -7,16 +7,19 @@ missing pathType) is remembered so messages can speak the author's words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Mapping
 
 from explorer.model.location import Location
+from explorer.model.value import value
 
 PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ObjectMeta:
+    """What every object has: its kind, name, namespace, labels and annotations, and where it was read."""
+
     api_version: str
     kind: str
     name: str
@@ -43,8 +46,10 @@ class ObjectMeta:
 # ---------------------------------------------------------------- Ingress
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ServiceBackend:
+    """An Ingress backend's `service`: a Service and its port, by number or by name."""
+
     name: str
     port_number: int | None = None
     port_name: str | None = None
@@ -60,8 +65,10 @@ class ServiceBackend:
         return f"{self.name}:{self.port}"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ResourceBackend:
+    """An Ingress backend's `resource`: an object of another kind (a bucket, say) instead of a Service."""
+
     kind: str
     name: str
     api_group: str = ""
@@ -71,8 +78,10 @@ class ResourceBackend:
         return f"{group}{self.kind}/{self.name}"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class IngressBackend:
+    """One backend an Ingress names (a path's or the default), with the field that wrote it."""
+
     service: ServiceBackend | None
     resource: ResourceBackend | None
     field: str  # e.g. spec.rules[0].http.paths[1].backend
@@ -86,8 +95,10 @@ class IngressBackend:
         return "(no backend)"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class HTTPIngressPath:
+    """One `paths` entry of a rule: the path, its pathType and its backend."""
+
     path: str | None  # None when a v1beta1 manifest left it out
     path_type: str  # as written, or "ImplementationSpecific" when v1beta1 left it out
     backend: IngressBackend
@@ -100,24 +111,30 @@ class HTTPIngressPath:
         return self.path if self.path is not None else "(no path)"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class IngressRule:
+    """One `rules` entry: a host (or none) and its paths."""
+
     host: str  # "" when the rule names no host
     paths: tuple[HTTPIngressPath, ...] | None  # None when the rule has no `http`
     field: str
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class IngressTLS:
+    """One `tls` entry: the hosts a Secret's certificate is served for."""
+
     hosts: tuple[str, ...]
     secret_name: str
     field: str
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Ingress:
+    """An Ingress in its v1 shape, whatever apiVersion it was written in (`spelled` says how it was)."""
+
     meta: ObjectMeta
     ingress_class_name: str | None
     default_backend: IngressBackend | None
@@ -142,8 +159,10 @@ class Ingress:
         return self.meta.annotations.get(name)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class IngressClass:
+    """An IngressClass: which controller serves the Ingresses of that class, and whether it is the default."""
+
     meta: ObjectMeta
     controller: str
     is_default: bool
@@ -152,8 +171,10 @@ class IngressClass:
 # ---------------------------------------------------------------- Service
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ServicePort:
+    """One port of a Service: the port clients use, where it leads in the Pods, and its nodePort."""
+
     name: str  # "" when unnamed
     port: int
     target_port: int | str  # defaults to `port`
@@ -167,8 +188,10 @@ class ServicePort:
         return f"{self.port} ({self.name})" if self.name else str(self.port)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Service:
+    """A Service: its type, ports and selector (which Pods answer for it)."""
+
     meta: ObjectMeta
     type: str
     ports: tuple[ServicePort, ...]
@@ -197,15 +220,19 @@ class Service:
 # ---------------------------------------------------------------- Pods
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ContainerPort:
+    """One port a container declares (by name, a Service's targetPort can point at it)."""
+
     name: str
     container_port: int
     protocol: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Probe:
+    """A container's readiness or liveness probe, as the kubelet (and GKE's health check) reads it."""
+
     kind: str  # httpGet, tcpSocket, exec, grpc
     path: str | None = None
     port: int | str | None = None
@@ -221,8 +248,10 @@ class Probe:
     location: Location | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Container:
+    """One container of a Pod template: its ports and probes."""
+
     name: str
     image: str
     ports: tuple[ContainerPort, ...]
@@ -240,15 +269,17 @@ class Container:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PodTemplate:
+    """The Pods a workload makes: their labels (what Services select) and containers."""
+
     labels: Mapping[str, str]
     annotations: Mapping[str, str]
     containers: tuple[Container, ...]
     field: str  # "spec.template" for workloads, "" for a bare Pod
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Workload:
     """A Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController or a bare Pod."""
 
@@ -269,7 +300,7 @@ class Workload:
 # ---------------------------------------------------------------- others
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Secret:
     """A Secret's type and key names. Its data is never read into the model."""
 
@@ -278,14 +309,16 @@ class Secret:
     keys: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class EndpointAddress:
+    """One address of an Endpoints object or EndpointSlice, and whether it is ready."""
+
     ip: str
     ready: bool
     target: str  # "Pod/name" or ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Endpoints:
     """Endpoints or an EndpointSlice, reduced to addresses per Service."""
 
@@ -295,7 +328,7 @@ class Endpoints:
     ports: tuple[tuple[str, int], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class OtherObject:
     """Any kind the tool does not model; kept so it can be listed and linted."""
 

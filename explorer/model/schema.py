@@ -23,11 +23,12 @@ import json
 import os
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Iterator
+
+from explorer.model.value import value
 
 S, I, B, IS, SM, ANY = "str", "int", "bool", "intstr", "strmap", "any"
 
@@ -54,7 +55,7 @@ def _ingress_spec(backend: dict[str, Any], default_field: str) -> dict[str, Any]
 _TOP = {"apiVersion": S, "kind": S, "metadata": METADATA}
 INGRESS_BETA = {**_TOP, "spec": _ingress_spec(_BACKEND_BETA, "backend"), "status": ANY}
 
-@dataclass(frozen=True, slots=True)
+@value
 class FieldError:
     field: str
     message: str
@@ -268,7 +269,7 @@ def _root_name(defs: dict[str, Any], api_version: str, kind: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class KindSchema:
     root: str  # definition name, e.g. io.k8s.api.apps.v1.Deployment
     defs: dict[str, Any]
@@ -343,18 +344,53 @@ def _package_type(name: str) -> str:
 
 
 class _Node:
-    """One schema node, $refs resolved and types read once (decoding visits every value of every object)."""
+    """One schema node, $refs resolved and types read once (decoding visits every value of every object).
 
-    __slots__ = ("raw", "name", "types", "props", "extra", "closed", "items")
+    Its children are made on first use: an object uses a few of its kind's fields, and making every node of
+    a Deployment's schema (some 800) was about a twentieth of the route command's start.
+    """
 
-    def __init__(self, raw: dict[str, Any], name: str | None) -> None:
+    __slots__ = ("raw", "name", "types", "closed", "_compiler", "_props", "_extra", "_items")
+
+    def __init__(self, raw: dict[str, Any], name: str | None, compiler: _Compiler) -> None:
         self.raw = raw
         self.name = name
         self.types: frozenset[str] = frozenset()
-        self.props: dict[str, _Node] | None = None
-        self.extra: _Node | None = None  # the values of a map
-        self.closed = False  # properties listed and no others allowed (strict)
-        self.items: _Node | None = None
+        # properties listed and no others allowed (strict)
+        self.closed = isinstance(raw.get("properties"), dict) and raw.get("additionalProperties") is False
+        self._compiler: _Compiler | None = compiler  # None once the children are made
+        self._props: dict[str, _Node] | None = None
+        self._extra: _Node | None = None  # the values of a map
+        self._items: _Node | None = None
+
+    def _made(self) -> None:
+        compiler, self._compiler = self._compiler, None
+        if compiler is None:
+            return
+        raw = self.raw
+        properties = raw.get("properties")
+        extra = raw.get("additionalProperties")
+        if isinstance(properties, dict):
+            self._props = {key: compiler.node(child) for key, child in properties.items()}
+        if isinstance(extra, dict):
+            self._extra = compiler.node(extra)
+        if isinstance(raw.get("items"), dict):
+            self._items = compiler.node(raw["items"])
+
+    @property
+    def props(self) -> dict[str, _Node] | None:
+        self._made()
+        return self._props
+
+    @property
+    def extra(self) -> _Node | None:
+        self._made()
+        return self._extra
+
+    @property
+    def items(self) -> _Node | None:
+        self._made()
+        return self._items
 
 
 class _Compiler:
@@ -369,19 +405,10 @@ class _Compiler:
             if name in self.named:
                 return self.named[name]
             raw = self.defs.get(name, {})
-        node = _Node(raw, name)
+        node = _Node(raw, name, self)
         if name is not None:
-            self.named[name] = node  # before the children: definitions may refer to themselves
+            self.named[name] = node  # definitions may refer to themselves
         node.types = frozenset(self._types(raw))
-        properties = raw.get("properties")
-        extra = raw.get("additionalProperties")
-        if isinstance(properties, dict):
-            node.props = {key: self.node(child) for key, child in properties.items()}
-            node.closed = extra is False
-        if isinstance(extra, dict):
-            node.extra = self.node(extra)
-        if isinstance(raw.get("items"), dict):
-            node.items = self.node(raw["items"])
         return node
 
     def _types(self, raw: dict[str, Any]) -> set[str]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator
+
+from explorer.model.value import value
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -53,7 +54,7 @@ class LList(list[Any]):
         self.item_lines: list[int] = []
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Document:
     data: Any
     line: int  # first line of the document's content

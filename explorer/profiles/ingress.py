@@ -7,11 +7,12 @@ the profile; it never asks which controller it is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
+from explorer.model.value import value
 
-@dataclass(frozen=True, slots=True)
+
+@value
 class ControllerProfile:
     name: str  # "nginx" | "gce": what --controller takes
     title: str

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
 from typing import Callable, Literal, cast
+
+from explorer.model.value import value
 
 PREFIX = "nginx.ingress.kubernetes.io/"
 
@@ -44,43 +45,67 @@ _ALNUM = r"\-\.\_\~a-zA-Z0-9\/:"
 _EXTENDED = _ALNUM + ", "
 _REGEX_CHARS = re.escape(r"^$[](){}*+?|&=\\")
 _URL_CHARS = re.escape(",:?&=")
-_MALICIOUS = re.compile(r"\r|\n")
+class _Lazy:
+    """A validator's pattern, compiled on its first use: the catalog names some forty, most never run.
 
-IS_VALID_REGEX = re.compile("^[/" + _ALNUM + _REGEX_CHARS + "]*$")
-SIZE = re.compile(r"^\d+[bkmg]?$", re.IGNORECASE)
-URL_IS_VALID = re.compile("^[" + _ALNUM + _URL_CHARS + "]*$")
-BASIC_CHARS = re.compile("^[/" + _ALNUM + "]*$")
-EXTENDED_CHARS = re.compile("^[/" + _EXTENDED + "]*$")
-CHARS_WITH_SPACE = re.compile("^[/" + _ALNUM + " ]*$")
-NGINX_VARIABLE = re.compile(r"^[A-Za-z0-9\-\_\$\{\}]*$")
-REGEX_PATH_WITH_CAPTURE = re.compile(r"^/?[" + _ALNUM + r"\/\$]*$")
-HEADERS_VARIABLE = re.compile(r"^[A-Za-z0-9-_, ]*$")
-URL_WITH_NGINX_VARIABLE = re.compile("^[" + _EXTENDED + _URL_CHARS + "$]*$")
+    (Compiling them all at import was about a tenth of the route command's start.)
+    """
+
+    __slots__ = ("_source", "_flags", "_compiled")
+
+    def __init__(self, source: str, flags: int = 0) -> None:
+        self._source, self._flags = source, flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def _pattern(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self._source, self._flags)
+        return self._compiled
+
+    def search(self, value: str) -> re.Match[str] | None:
+        return self._pattern().search(value)
+
+    def match(self, value: str) -> re.Match[str] | None:
+        return self._pattern().match(value)
+
+
+_MALICIOUS = _Lazy(r"\r|\n")
+
+IS_VALID_REGEX = _Lazy("^[/" + _ALNUM + _REGEX_CHARS + "]*$")
+SIZE = _Lazy(r"^\d+[bkmg]?$", re.IGNORECASE)
+URL_IS_VALID = _Lazy("^[" + _ALNUM + _URL_CHARS + "]*$")
+BASIC_CHARS = _Lazy("^[/" + _ALNUM + "]*$")
+EXTENDED_CHARS = _Lazy("^[/" + _EXTENDED + "]*$")
+CHARS_WITH_SPACE = _Lazy("^[/" + _ALNUM + " ]*$")
+NGINX_VARIABLE = _Lazy(r"^[A-Za-z0-9\-\_\$\{\}]*$")
+REGEX_PATH_WITH_CAPTURE = _Lazy(r"^/?[" + _ALNUM + r"\/\$]*$")
+HEADERS_VARIABLE = _Lazy(r"^[A-Za-z0-9-_, ]*$")
+URL_WITH_NGINX_VARIABLE = _Lazy("^[" + _EXTENDED + _URL_CHARS + "$]*$")
 # the parsers' own patterns
-AUTH_TYPE = re.compile(r"basic|digest")  # unanchored in auth/main.go: "xbasicx" passes
-AUTH_SECRET_TYPE = re.compile(r"auth-file|auth-map")
-AUTH_METHODS = re.compile(r"^(GET|HEAD|POST|PUT|PATCH|DELETE|CONNECT|OPTIONS|TRACE)$")
-AUTH_VERIFY_CLIENT = re.compile(r"^(on|off|optional|optional_no_ca)$")
-AUTH_TLS_ERROR_PAGE = re.compile(r"^(@[A-Za-z0-9_-]+|((https?://)?[A-Za-z0-9\-.]+(:\d+)?)?(/[A-Za-z0-9\-_.]+)*/?)$")
-CONNECTION_HEADER = re.compile(r"^(close|keep-alive)$")
-CORS_ORIGIN = re.compile(r"^((((([a-z]+://)?(\*\.)?[A-Za-z0-9\-.]*(:\d+)?,?)|null)+)|\*)?$")
-CORS_METHODS = re.compile(r"^([A-Za-z]+,?\s?)+$")
-CORS_EXPOSE_HEADERS = re.compile(r"^(([A-Za-z0-9\-\_]+|\*),?\s?)+$")
-HTTP_ERRORS = re.compile(r"^(?:[4,5]\d{2},?)*$")
-FASTCGI_INDEX = re.compile(r"^[A-Za-z0-9.\-\_]+$")
-ON_OFF = re.compile(r"^(on|off)$")
-UPSTREAM_NEXT = re.compile(
+AUTH_TYPE = _Lazy(r"basic|digest")  # unanchored in auth/main.go: "xbasicx" passes
+AUTH_SECRET_TYPE = _Lazy(r"auth-file|auth-map")
+AUTH_METHODS = _Lazy(r"^(GET|HEAD|POST|PUT|PATCH|DELETE|CONNECT|OPTIONS|TRACE)$")
+AUTH_VERIFY_CLIENT = _Lazy(r"^(on|off|optional|optional_no_ca)$")
+AUTH_TLS_ERROR_PAGE = _Lazy(r"^(@[A-Za-z0-9_-]+|((https?://)?[A-Za-z0-9\-.]+(:\d+)?)?(/[A-Za-z0-9\-_.]+)*/?)$")
+CONNECTION_HEADER = _Lazy(r"^(close|keep-alive)$")
+CORS_ORIGIN = _Lazy(r"^((((([a-z]+://)?(\*\.)?[A-Za-z0-9\-.]*(:\d+)?,?)|null)+)|\*)?$")
+CORS_METHODS = _Lazy(r"^([A-Za-z]+,?\s?)+$")
+CORS_EXPOSE_HEADERS = _Lazy(r"^(([A-Za-z0-9\-\_]+|\*),?\s?)+$")
+HTTP_ERRORS = _Lazy(r"^(?:[4,5]\d{2},?)*$")
+FASTCGI_INDEX = _Lazy(r"^[A-Za-z0-9.\-\_]+$")
+ON_OFF = _Lazy(r"^(on|off)$")
+UPSTREAM_NEXT = _Lazy(
     r"^((error|timeout|invalid_header|http_500|http_502|http_503|http_504|http_403|http_404|http_429"
     r"|non_idempotent|off)\s?)+$"
 )
-COOKIE_DOMAIN = re.compile(r"^(off|[" + _ALNUM + r"]+\s+[" + _ALNUM + r"]+)$")
-PROXY_SSL_PROTOCOLS = re.compile(r"^(TLSv1\.2|TLSv1\.3| )*$")
-PROXY_SSL_CIPHERS = re.compile(r"^[A-Za-z0-9\+:\_\-!]*$")
-COOKIE_EXPIRES = re.compile(r"(^0|-?[1-9]\d*$)")
-SSL_CIPHER = re.compile(r"^(?:(?:[A-Za-z0-9!:+\-_])*(?:@STRENGTH)*(?:@SECLEVEL=[0-5])*(?:@STRENGTH)*)*$")
-OPERATION_NAME = re.compile(r"^[A-Za-z0-9_\-]*$")
-HASH_BY = re.compile(r"^[A-Za-z0-9\-" + re.escape("_${}") + "]*$")
-DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+COOKIE_DOMAIN = _Lazy(r"^(off|[" + _ALNUM + r"]+\s+[" + _ALNUM + r"]+)$")
+PROXY_SSL_PROTOCOLS = _Lazy(r"^(TLSv1\.2|TLSv1\.3| )*$")
+PROXY_SSL_CIPHERS = _Lazy(r"^[A-Za-z0-9\+:\_\-!]*$")
+COOKIE_EXPIRES = _Lazy(r"(^0|-?[1-9]\d*$)")
+SSL_CIPHER = _Lazy(r"^(?:(?:[A-Za-z0-9!:+\-_])*(?:@STRENGTH)*(?:@SECLEVEL=[0-5])*(?:@STRENGTH)*)*$")
+OPERATION_NAME = _Lazy(r"^[A-Za-z0-9_\-]*$")
+HASH_BY = _Lazy(r"^[A-Za-z0-9\-" + re.escape("_${}") + "]*$")
+DNS1035 = _Lazy(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 
 _GO_BOOLS = {"1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"}
 
@@ -147,7 +172,7 @@ def _null(value: str) -> str | None:
     return None
 
 
-def _regex(pattern: re.Pattern[str], remove_space: bool, what: str = "") -> Validator:
+def _regex(pattern: _Lazy, remove_space: bool, what: str = "") -> Validator:
     def check(value: str) -> str | None:
         if remove_space:
             value = value.replace(" ", "")
@@ -229,7 +254,7 @@ SIZE_VALUE = _regex(SIZE, True, "a size is digits with an optional b, k, m or g"
 # ------------------------------------------------------------------ the catalog
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class NginxAnnotation:
     name: str  # without the prefix
     group: str  # the parser directory in internal/ingress/annotations
@@ -556,7 +581,7 @@ NOT_ROUTING_PREFIXES: tuple[tuple[str, str], ...] = (
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class AnnotationReport:
     """One annotation of one Ingress, as the trace, JSON and lint report it."""
 

@@ -75,6 +75,7 @@ async def handle(handler: "RequestHandler", request: web.BaseRequest, rid: int, 
     except GatewaySelectionError as exc:  # the Gateway went away between snapshot and listener sync
         return handler._own(500, pages.plain(500, str(exc)), done)
     done.outcome = d.outcome
+    done.gateway = d  # one request, one route: the sender draws this answer (the share that took it)
     done.ingress = f"HTTPRoute {d.route_namespace}/{d.route_name}" if d.route_name else f"Gateway {d.gateway}"
     done.backend = f"{d.backend.namespace}/{d.backend.service}:{d.backend.port}" if d.backend else "-"
     if d.rule_index is not None:

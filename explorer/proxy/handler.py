@@ -52,6 +52,7 @@ from explorer.traffic import (
 if TYPE_CHECKING:
     from explorer.profiles import ControllerProfile
     from explorer.proxy.server import Proxy, Snapshot
+    from explorer.routing.gateway import GatewayDecision
 
 #: RFC 7230 6.1: meaningful for one connection only, never forwarded.
 HOP_BY_HOP = frozenset({
@@ -71,6 +72,7 @@ class Outcome:
         self._rule: str | None = None  # worded from the decision when read (the access log, the sender)
         self.outcome = "error"
         self.decision: Decision | None = None
+        self.gateway: GatewayDecision | None = None  # the Gateway API front end's answer (proxy/gateway.py)
         self.flow: Flow | None = None
         self.answered_by = ""  # the Pod whose answer was passed on
 

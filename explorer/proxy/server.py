@@ -300,7 +300,7 @@ class Proxy:
             response.headers.get(INGRESS_HEADER, "-"), response.headers.get(BACKEND_HEADER, "-"),
             response.headers.get(POD_HEADER, "-"), int(rid) if rid and rid.isdigit() else None, target,
             answer.decision if answer else None, answer.flow if answer else None,
-            answer.answered_by if answer else "",
+            answer.answered_by if answer else "", answer.gateway if answer else None,
         )
 
     async def terminate_pod(self, pod: str, stop_after: float, leave_after: float) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from explorer.model.location import Location
 from explorer.model.objects import HTTPIngressPath, Ingress, IngressBackend
+from explorer.model.value import value
 from explorer.routing.request import Request
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ Verdict = Literal[
 Outcome = Literal["forward", "redirect", "answer", "refused"]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class TraceEntry:
     verdict: Verdict
     reason: str
@@ -52,7 +52,7 @@ class TraceEntry:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class BackendRef:
     """A Service backend as the Ingress wrote it, with the namespace it lives in."""
 

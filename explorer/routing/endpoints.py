@@ -11,14 +11,14 @@ compiler says readiness is unknown, in the trace, and assumes the Pods are ready
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 from explorer.model.objects import Service
 from explorer.model.state import ClusterState
+from explorer.model.value import value
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Endpoints:
     """The Pods a Service's selector picks, and which of them are ready (namespace/name each)."""
 

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 from explorer.model.objects import Ingress
 from explorer.model.redact import reveal
 from explorer.model.state import ClusterState
+from explorer.model.value import value
 from explorer.profiles.nginx_annotations import (
     DEFAULT_RISK_LEVEL, NGINX_ANNOTATIONS, PREFIX, AnnotationReport, classify_all, denial, parse_bool, parse_cidrs, parse_int,
     parse_size, refusal,
@@ -74,7 +75,7 @@ def nginx_page(status: int) -> str:
 # ------------------------------------------------------------------ the controller's ConfigMap
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class ControllerConfig:
     """The ingress-nginx-controller ConfigMap's keys that change answers, each with where it came from."""
 
@@ -124,7 +125,7 @@ def config_from_data(data: Any, origin: str) -> ControllerConfig:
 # ------------------------------------------------------------------ one Ingress's annotations, parsed once
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class Canary:
     header: str = ""
     header_value: str = ""
@@ -134,7 +135,7 @@ class Canary:
     weight_total: int = 100
 
 
-@dataclass(frozen=True)
+@value(slots=False)
 class BasicAuth:
     realm: str
     secret: str  # namespace/name

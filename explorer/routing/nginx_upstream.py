@@ -33,12 +33,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Callable, Union
 from urllib.parse import urlsplit
 
+from explorer.model.value import value
 from explorer.profiles.nginx_annotations import PREFIX, parse_bool, parse_cidrs, parse_int
 from explorer.routing.decision import BackendRef
+from explorer.routing.upstream_keys import TIMEOUT_DEFAULTS, has_policy
 
 if TYPE_CHECKING:
     from explorer.model.objects import Ingress
@@ -53,15 +55,13 @@ ConfigGetName = Callable[[str], str]
 ReadyCheck = Callable[[str, str], "tuple[BackendRef | None, str]"]
 
 DEFAULT_BURST_MULTIPLIER = 5  # ratelimit/main.go defBurst
-#: config.go defaults; a location keeps the proxy's own timeouts unless an annotation or the ConfigMap changes them.
-_TIMEOUT_DEFAULTS = {"proxy-connect-timeout": "5", "proxy-send-timeout": "60", "proxy-read-timeout": "60"}
 DEFAULT_COOKIE = "INGRESSCOOKIE"  # sessionaffinity/main.go defaultAffinityCookieName
 #: Headers nginx sets on the request to a custom default backend (nginx.tmpl CUSTOM_ERRORS and the location).
 ERROR_HEADERS = ("X-Code", "X-Format", "X-Original-URI", "X-Namespace", "X-Ingress-Name", "X-Service-Name",
                  "X-Service-Port", "X-Request-ID")
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class RateLimit:
     zone: str  # namespace/name of the Ingress: every path of it shares the zones
     rps: int = 0
@@ -72,7 +72,7 @@ class RateLimit:
     status: int = 503
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Affinity:
     name: str = DEFAULT_COOKIE
     path: str | None = None  # None: the location's path
@@ -86,7 +86,7 @@ class Affinity:
     change_on_failure: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ServiceURL:
     """A URL that names a Service of the snapshot (http://svc.ns.svc.cluster.local:port/path)."""
 
@@ -96,7 +96,7 @@ class ServiceURL:
     path: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ExternalAuth:
     target: ServiceURL
     method: str = "GET"
@@ -105,14 +105,14 @@ class ExternalAuth:
     signin_param: str = "rd"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Mirror:
     target: ServiceURL
     host: str
     body: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class UpstreamPolicy:
     """One location's upstream behaviour that serve carries out and route names (see the module docstring)."""
 
@@ -218,10 +218,9 @@ class UpstreamPolicy:
 def upstream_policy(ingress: "Ingress", path: str, state: "ClusterState", config_get: ConfigGet,
                     default_backend_ready: ReadyCheck) -> UpstreamPolicy | None:
     """The policy of one location of `ingress` (None when none of its annotations asks for one)."""
-    ann = {k[len(PREFIX):]: v for k, v in ingress.meta.annotations.items() if k.startswith(PREFIX)}
-    if not ann.keys() & _READ and not config_get("custom-http-errors") and \
-            all(config_get(k) == v for k, v in _TIMEOUT_DEFAULTS.items()):
+    if not has_policy(ingress, config_get):
         return None  # most Ingresses: nothing for serve to do around the forward
+    ann = {k[len(PREFIX):]: v for k, v in ingress.meta.annotations.items() if k.startswith(PREFIX)}
 
     def get(name: str) -> str:
         return ann.get(name, "")
@@ -244,7 +243,7 @@ def upstream_policy(ingress: "Ingress", path: str, state: "ClusterState", config
             timeouts_set.append(f"{key} {value}")
         else:
             configured = parse_int(config_get(key))
-            if configured is not None and configured > 0 and config_get(key) != _TIMEOUT_DEFAULTS[key]:
+            if configured is not None and configured > 0 and config_get(key) != TIMEOUT_DEFAULTS[key]:
                 kw[attr] = float(configured)
                 timeouts_set.append(f"{key} {configured} (the ConfigMap's)")
     kw["timeouts_set"] = tuple(timeouts_set)
@@ -288,14 +287,6 @@ def upstream_policy(ingress: "Ingress", path: str, state: "ClusterState", config
         kw["cors"], kw["cors_origins"] = _cors(get)
     policy = UpstreamPolicy(ingress.meta.key, ns, name, path, notes=tuple(notes), **kw)  # type: ignore[arg-type]
     return policy if policy.acts_in_serve or policy.default_backend or policy.notes else None
-
-
-#: The annotations (without the prefix) upstream_policy reads.
-_READ = frozenset({
-    "limit-rps", "limit-rpm", "limit-connections", "proxy-connect-timeout", "proxy-send-timeout", "proxy-read-timeout",
-    "affinity", "upstream-hash-by", "mirror-target", "auth-url", "backend-protocol", "service-upstream",
-    "custom-http-errors", "default-backend", "enable-cors",
-})
 
 
 def _samesite(value: str) -> str:

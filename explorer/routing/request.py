@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from explorer.model.value import value
+
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import field
 from urllib.parse import unquote, urlsplit
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Request:
     host: str  # the Host header as sent (may carry a port or capitals)
     path: str = "/"

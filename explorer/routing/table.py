@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, Protocol, Union
 
 from explorer.model.location import Location
 from explorer.model.objects import HTTPIngressPath, Ingress
+from explorer.model.value import value
 from explorer.profiles import ControllerProfile
 from explorer.routing.decision import BackendRef
 from explorer.routing.paths import wildcard_covers
@@ -73,7 +74,7 @@ ConditionKind = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Origin:
     """Where an entry of the table comes from: the object, the field path and file:line."""
 
@@ -94,7 +95,7 @@ class Matcher(Protocol):
     def match(self, value: str) -> object | None: ...
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PathMatch:
     """How a route's path is compared. `value` is as written; index keys come from the compiler."""
 
@@ -104,7 +105,7 @@ class PathMatch:
     patterns: tuple[str, ...] = ()  # kind "url-map": the URL-map paths (`/foo`, `/foo/*`)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class HeaderMatch:
     name: str  # compared case-insensitively
     value: str
@@ -128,7 +129,7 @@ class HeaderMatch:
         return self.value in values
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Match:
     """Everything beyond host and path a route may ask of a request (Gateway API, nginx canary)."""
 
@@ -183,7 +184,7 @@ def _in_networks(address: str, networks: tuple[Network, ...]) -> bool:
 # ---------------------------------------------------------------- actions
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class WeightedBackend:
     ref: BackendRef
     weight: int = 1
@@ -194,7 +195,7 @@ class WeightedBackend:
     filters: "Filters | None" = None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class RewritePath:
     """Upstream path: replace it whole, replace the matched prefix, or substitute a regex's groups ($1..)."""
 
@@ -204,7 +205,7 @@ class RewritePath:
     replacement: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class HeaderEdit:
     """Set, add or remove headers (Gateway API RequestHeaderModifier / ResponseHeaderModifier)."""
 
@@ -213,7 +214,7 @@ class HeaderEdit:
     remove: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Filters:
     rewrite: RewritePath | None = None
     host: str | None = None  # the Host the backend sees (nginx upstream-vhost, Gateway URLRewrite hostname)
@@ -222,13 +223,13 @@ class Filters:
     mirror: tuple[BackendRef, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Forward:
     backends: tuple[WeightedBackend, ...]
     filters: Filters = Filters()
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Redirect:
     """A redirect. None keeps the request's part: no scheme and no port keep its Host as sent; a new
     scheme with no port drops the port (the scheme's default, as Gateway API says)."""
@@ -247,7 +248,7 @@ class Redirect:
     explicit_port: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Respond:
     status: int
     body: str = ""
@@ -258,7 +259,7 @@ class Respond:
     content_type: str = "text/plain"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Refuse:
     """No HTTP answer at all: nothing listens, or the connection is closed."""
 
@@ -268,7 +269,7 @@ class Refuse:
 Action = Union[Forward, Redirect, Respond, Refuse]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Condition:
     """Answers before the action when it applies; the trace says `why`.
 
@@ -363,7 +364,7 @@ class Route:
         return f"{self.match.path.kind} {self.match.path.value}"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Remark:
     """A note at its place among the routes, in origin order (a rule with no http section)."""
 
@@ -420,7 +421,7 @@ class HostIndex:
         return list(unique.values())
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Certificate:
     hosts: tuple[str, ...]
     secret: str  # namespace/name, or the name of a cloud certificate
@@ -487,7 +488,7 @@ class EntryPoint:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Served:
     """Whether the front end serves one object, and why (the trace's class notes)."""
 

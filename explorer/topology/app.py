@@ -32,7 +32,7 @@ proxy-read-timeout 60 s -> 504; GKE backend service timeout 30 s -> 502).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Mapping
 
 import yaml
@@ -40,6 +40,7 @@ import yaml
 from explorer.model.fields import line_of
 from explorer.model.location import Location, Problem
 from explorer.model.objects import Workload
+from explorer.model.value import value
 
 APP_ANNOTATION = "ingress-explorer/app"
 MAX_DELAY = 3600  # seconds: longer than any controller waits for an answer, so "hangs" is expressible
@@ -49,7 +50,7 @@ class AppSpecError(ValueError):
     """The annotation's value cannot be read; the message says where in it and what to write."""
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class AppResponse:
     status: int = 200
     headers: tuple[tuple[str, str], ...] = ()
@@ -64,7 +65,7 @@ class AppResponse:
 ECHO = AppResponse()
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class AppSpec:
     exact: Mapping[str, AppResponse] = field(default_factory=dict)
     prefixes: tuple[tuple[str, AppResponse], ...] = ()  # ("/api/", response), longest first

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Iterator, Mapping
 
 from explorer.model.location import Location, Problem
@@ -26,6 +26,7 @@ from explorer.model.objects import (
     Container, ContainerPort, ObjectMeta, PodTemplate, Probe, Service, ServicePort, Workload,
 )
 from explorer.model.state import ClusterState, Slot
+from explorer.model.value import value
 from explorer.routing.endpoints import Endpoints, register
 from explorer.profiles import ControllerProfile
 from explorer.topology import names
@@ -41,7 +42,7 @@ KUBELET_SUCCESS = (200, 399)
 SIMULATED_REPLICAS = 5000
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class PodView:
     name: str
     namespace: str

@@ -70,8 +70,10 @@ def route_request(state: ClusterState, request: Request) -> GatewayDecision | st
         return str(exc)
 
 
-def decision_diagram(state: ClusterState, decision: GatewayDecision) -> Diagram:
-    return request_diagram(state, routing_for(state), decision.request, decision.gateway or None)
+def decision_diagram(state: ClusterState, decision: GatewayDecision, request: Request | None = None) -> Diagram:
+    """The flow of `decision` as it was made (the proxy's, for a request it answered); `request` as typed."""
+    return request_diagram(state, routing_for(state), request or decision.request, decision.gateway or None,
+                           decision)
 
 
 def row_request(item: Any) -> Request | None:

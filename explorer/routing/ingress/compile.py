@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import TYPE_CHECKING
 
 from explorer.model.objects import HTTPIngressPath, Ingress, IngressBackend, IngressTLS
 from explorer.model.state import ClusterState
@@ -25,14 +26,17 @@ from explorer.routing.nginx import (
     ControllerConfig, IngressAnnotations, canary_routes, conditions_before, config_from_state, parse_ingress,
 )
 from explorer.routing.endpoints import endpoints_of, judged
-from explorer.routing.nginx_upstream import ERROR_HEADERS, UpstreamPolicy, upstream_policy
 from explorer.routing.paths import prefix_key, url_map_paths, wildcard_covers
+from explorer.routing.upstream_keys import has_policy
 from explorer.routing.table import (
     Action, Certificate, Condition, EntryPoint, Filters, Forward, HeaderEdit, HostIndex, Listener, Match, Origin,
     PathKind,
     PathMatch, Redirect, Refuse, Remark, Respond, RewritePath, Route, RouteTable, Served, VirtualHost,
     WeightedBackend,
 )
+
+if TYPE_CHECKING:
+    from explorer.routing.nginx_upstream import UpstreamPolicy
 
 _REDIRECT_CODES = {
     "MOVED_PERMANENTLY_DEFAULT": 301, "FOUND": 302, "SEE_OTHER": 303,
@@ -387,8 +391,13 @@ class _Compiler:
         assert self.nginx is not None
         key = id(ingress)
         if key not in self._policies:
-            self._policies[key] = upstream_policy(ingress, path, self.state, self.nginx.get,
-                                                  self._default_backend_ready)
+            if has_policy(ingress, self.nginx.get):
+                from explorer.routing.nginx_upstream import upstream_policy  # only for an Ingress that has one
+
+                self._policies[key] = upstream_policy(ingress, path, self.state, self.nginx.get,
+                                                      self._default_backend_ready)
+            else:
+                self._policies[key] = None
         base = self._policies[key]
         return base if base is None or base.location_path == path else dataclasses.replace(base, location_path=path)
 
@@ -467,6 +476,8 @@ class _Compiler:
     def _to_default_backend(self, route: Route, ref: BackendRef, policy: UpstreamPolicy, problem: str) -> None:
         """controller.go: an upstream with no endpoints hands its location to the default-backend Service,
         and nginx.tmpl sends it X-Code 503 and which Ingress and Service it stands in for."""
+        from explorer.routing.nginx_upstream import ERROR_HEADERS
+
         assert isinstance(route.action, Forward) and policy.default_backend is not None
         values = dict(zip(ERROR_HEADERS, ("503", "", "", ref.namespace, policy.ingress_name, ref.service, ref.port,
                                           "")))

@@ -220,7 +220,9 @@ class RequestsScreen(Screen):
         the box the request got to, or None when no Gateway takes it."""
         from explorer.tui.gateway_flow import decision_diagram, route_request
 
-        decision = route_request(view.state, request)
+        # One request, one route: the proxy's own answer when it answered this request, else routed here.
+        sent = summary.gateway_decision if summary is not None else None
+        decision = sent if sent is not None else route_request(view.state, request)
         flow = self.query_one("#request-flow", FlowDiagram)
         if isinstance(decision, str):
             self.decision = None
@@ -229,7 +231,7 @@ class RequestsScreen(Screen):
             self.query_one("#response-body", Static).update(Text(decision, style="yellow"))
             return None
         self.decision = decision  # type: ignore[assignment]  # (a GatewayDecision: request, reason and trace alike)
-        diagram = decision_diagram(view.state, decision)
+        diagram = decision_diagram(view.state, decision, request)
         flow.show(diagram)
         if details:
             self._gateway_details(summary)
