@@ -89,3 +89,56 @@ def test_a_settled_snapshot_is_frozen_and_freed_once_the_next_one_replaces_it(pa
         second = Snapshot()
     assert gone() is None, "the replaced snapshot (a cycle) was never freed"
     assert second.me is second and gc.isenabled()
+
+
+def test_the_tuis_start_pause_and_a_pipeline_pause_in_another_thread_give_the_collector_back_once_both_end(
+        passes: list[int]) -> None:
+    import threading
+
+    from explorer.tui import gcpause
+
+    gcpause.start_paused()  # the tui command, before textual is imported
+    assert not gc.isenabled()
+    inside, go_on = threading.Event(), threading.Event()
+
+    def job() -> None:  # the state pipeline's first job: it opens its pause while the app starts
+        with gcpause.gc_paused():
+            inside.set()
+            go_on.wait(5)
+
+    worker = threading.Thread(target=job)
+    worker.start()
+    assert inside.wait(5)
+    gcpause.end_start_pause()  # the first frame is on screen; the job still runs
+    assert not gc.isenabled()
+    go_on.set()
+    worker.join(5)
+    assert gc.isenabled() and passes == []
+    gcpause.end_start_pause()  # a second end (the app's unmount) changes nothing
+    assert gc.isenabled()
+
+
+def test_a_large_snapshot_made_inside_the_start_pause_is_still_collected_once_and_frozen(
+        passes: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    from explorer.tui import gcpause
+
+    monkeypatch.setattr(gcpause, "COLLECT_AFTER", 1_000)
+    told: list[str] = []
+    gcpause.start_paused()
+    with gcpause.gc_paused(told.append):  # a large first load: the first frame is drawn while it goes on
+        gcpause.end_start_pause()
+        assert not gc.isenabled()
+        made = [Snapshot() for _ in range(5_000)]
+    assert told == ["collecting garbage"] and passes == [2]  # one full pass, by the last pause to end
+    assert gc.isenabled() and len(made) == 5_000
+
+
+def test_without_the_start_pause_its_end_leaves_the_collector_alone(passes: list[int]) -> None:
+    from explorer.tui import gcpause
+
+    gc.disable()  # someone else's pause (a one-shot command's)
+    try:
+        gcpause.end_start_pause()
+        assert not gc.isenabled() and gc.get_freeze_count() == 0
+    finally:
+        gc.enable()

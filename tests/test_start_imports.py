@@ -82,15 +82,23 @@ FIRST_FRAME = f"""
 import asyncio, json, sys
 from explorer.tui import create_app
 from explorer.tui.screens.explore import ExploreScreen
+from textual.css.stylesheet import Stylesheet
 
-seen = {{}}
+seen = {{"reparsed": 0}}
 show_first = ExploreScreen.show_first
+reparse = Stylesheet.reparse
 
 def spy(self, state):
     show_first(self, state)
     seen.setdefault("modules", sorted(sys.modules))  # the bundled scenario's rows are drawn now
+    seen.setdefault("reparsed before", seen["reparsed"])
+
+def counted(self):
+    seen["reparsed"] += 1
+    reparse(self)
 
 ExploreScreen.show_first = spy
+Stylesheet.reparse = counted
 app = create_app([{str(SAMPLES / "article-v1")!r}], keymap_file=None, start_proxy=False)
 
 async def main():
@@ -99,7 +107,7 @@ async def main():
             await pilot.pause(0.02)
 
 asyncio.run(main())
-print(json.dumps({{"before": seen["modules"], "after": sorted(sys.modules)}}))
+print(json.dumps({{"before": seen["modules"], "after": sorted(sys.modules), "reparsed": seen["reparsed before"]}}))
 """
 
 #: What the first frame of the TUI does not draw: imported after it (in the state pipeline's thread) or on use.
@@ -107,6 +115,7 @@ NOT_BEFORE_THE_FIRST_FRAME = (
     "explorer.routing", "explorer.topology", "explorer.diagnostics", "explorer.export", "explorer.lessons",
     "explorer.proxy", "explorer.sim", "explorer.live", "explorer.model.gateway", "explorer.commands.serve",
     "explorer.commands.lint", "aiohttp", "kubernetes", "importlib.resources", "tomllib", "secrets",
+    "textual.widgets._tabbed_content",  # (the detail tabs: mounted after the first frame)
 )
 
 
@@ -114,3 +123,110 @@ def test_the_tuis_first_frame_is_drawn_before_what_it_does_not_show_is_imported(
     seen = fresh(FIRST_FRAME)
     assert loaded(seen["before"], NOT_BEFORE_THE_FIRST_FRAME) == []
     assert "explorer.topology" in loaded(seen["after"], NOT_BEFORE_THE_FIRST_FRAME)  # the check can see them
+
+
+def test_the_first_screen_is_styled_from_the_stylesheet_parsed_once():
+    """Textual parses every stylesheet again for a mode's new screen (IngressExplorer._new_explore_screen)."""
+    assert fresh(FIRST_FRAME)["reparsed"] == 0
+
+
+COLLECTOR_AT_START = f"""
+import asyncio, gc, json, sys
+import explorer.tui
+from explorer.cli import build_parser
+import explorer.commands.tui as command
+
+passes = []
+gc.callbacks.append(lambda phase, info: passes.append(info["generation"]) if phase == "start" else None)
+seen = {{}}
+
+def create_app(*args, **kwargs):  # the command's app, run headless instead of on this terminal
+    seen["paused"] = {{"passes": len(passes), "enabled": gc.isenabled(), "textual": "textual" in sys.modules}}
+    from explorer.tui.app import create_app as real
+    from explorer.tui.screens.explore import ExploreScreen
+
+    show_first = ExploreScreen.show_first
+
+    def spy(self, state):
+        show_first(self, state)
+        seen.setdefault("rows", {{"passes": len(passes), "enabled": gc.isenabled()}})
+
+    ExploreScreen.show_first = spy
+    app = real(*args, **kwargs)
+
+    async def main():
+        async with app.run_test() as pilot:
+            while app.view is None:
+                await pilot.pause(0.02)
+            seen["after"] = {{"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}}
+
+    app.run = lambda: asyncio.run(main())
+    return app
+
+explorer.tui.create_app = create_app
+args = build_parser(listing_only=True).parse_args(["-f", {str(SAMPLES / "article-v1")!r}, "--no-proxy"])
+code = command.run(args)
+print(json.dumps({{"code": code, **seen}}))
+"""
+
+
+def test_the_tui_command_runs_no_garbage_collection_until_the_rows_are_on_screen():
+    """Nothing made while the app starts is garbage; the bare app never reaches the full pass this start did."""
+    seen = fresh(COLLECTOR_AT_START)
+    assert seen["code"] == 0
+    assert seen["paused"] == {"passes": seen["paused"]["passes"], "enabled": False, "textual": False}
+    assert seen["rows"] == {"passes": seen["paused"]["passes"], "enabled": False}  # not one pass in between
+    assert seen["after"]["enabled"] and seen["after"]["frozen"] > 0  # the start's objects frozen, collector back
+
+
+ON_A_TERMINAL = """
+import json, os, sys
+from textual.app import App
+from explorer.cli import main
+
+shown = []
+display = App._display
+
+def spy(self, screen, update):  # every frame written to the terminal: does it hold the second rule's backend?
+    if update is not None and not self._batch_count:
+        shown.append("my-nodeport-02" in update.render_segments(self.console))
+        if shown[-1]:
+            sys.__stdout__.write("FRAMES " + json.dumps(shown) + "\\n")
+            sys.__stdout__.flush()
+            os._exit(0)
+    display(self, screen, update)
+
+App._display = spy
+main(["--no-proxy"])
+"""
+
+
+def test_on_a_terminal_the_rows_are_in_the_first_full_frame_after_the_start():
+    """Textual drops the frames drawn while it starts; the app's on_ready paints the whole screen then, at once.
+
+    (Before, a refresh waited for the screen's update timer: the rows came in the fourth frame written.)
+    """
+    import os
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+    process = subprocess.Popen([sys.executable, "-c", ON_A_TERMINAL], stdin=slave, stdout=slave, stderr=slave,
+                               cwd=ROOT, env=env, start_new_session=True)
+    os.close(slave)
+    seen = b""
+    try:
+        while b"FRAMES " not in seen or not seen.split(b"FRAMES ", 1)[1].count(b"\n"):
+            readable, _, _ = select.select([master], [], [], 60)
+            assert readable, seen[-500:]
+            try:
+                seen += os.read(master, 65536)
+            except OSError:
+                break
+    finally:
+        process.kill()
+        process.wait()
+        os.close(master)
+    frames = json.loads(seen.split(b"FRAMES ", 1)[1].split(b"\n", 1)[0])
+    assert frames[-1] and len(frames) <= 2, frames  # the rows: in the first frame, or the one right after it

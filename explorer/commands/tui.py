@@ -70,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
               "save the manifests to a file and pass -f FILE", file=sys.stderr)
         return 2
 
+    from explorer.tui.gcpause import start_paused
+
+    start_paused()  # no garbage collection until the first frame is on screen (the app ends the pause then)
     from explorer.tui import create_app
 
     app = create_app(sources, namespace=str(args.namespace), controller=args.controller,

@@ -39,6 +39,7 @@ from explorer.model.location import Problem
 from explorer.model.source import ClusterSource, SourceError
 from explorer.tui.base import ExplorerApp
 from explorer.tui.config import keymap_path, load_keymap, screenshots_dir
+from explorer.tui.gcpause import end_start_pause
 from explorer.tui.screens.dialogs import HelpScreen
 from explorer.tui.screens.explore import ExploreScreen
 from explorer.tui.services.health import HealthBook
@@ -253,9 +254,15 @@ class IngressExplorer(ExplorerApp):
 
         Textual drops frames rendered while the app starts (its start-up batch) and
         afterwards paints only what changed since, so the rows drawn during it
-        would wait for the next full repaint: ask for one now.
+        would wait for the next full repaint. `screen.refresh()` would wait for
+        the screen's update timer (up to three ticks of it, a sixtieth of a
+        second each, before the rows were drawn): paint the whole screen now.
         """
-        self.screen.refresh()
+        screen = self.screen
+        try:
+            self._display(screen, screen._compositor.render_update(full=True))
+        except AttributeError:  # (Textual's internals moved: the next full repaint draws them)
+            screen.refresh()
         explore = self.explore
         if explore is not None:
             self.call_after_refresh(explore.first_frame_shown)
@@ -270,6 +277,7 @@ class IngressExplorer(ExplorerApp):
 
     async def on_unmount(self) -> None:
         """Stop the pipeline, the watchers and the proxy (its listeners and Pods), then let go of the cluster."""
+        end_start_pause()  # (if the app ends before its first frame)
         if self.pipeline is not None:
             self.pipeline.close()
         if self._file_watcher is not None:
@@ -353,6 +361,7 @@ class IngressExplorer(ExplorerApp):
             self._go_on_after_paint()
 
     def first_frame_done(self) -> None:
+        end_start_pause()  # (the tui command's: the collector runs again, the start's objects frozen)
         self._explore_ready = True
         self._go_on_after_paint()
 
@@ -650,8 +659,17 @@ class IngressExplorer(ExplorerApp):
         return self._explore
 
     def _new_explore_screen(self) -> ExploreScreen:
-        self._explore = ExploreScreen()
-        return self._explore
+        screen = ExploreScreen()
+        if self._explore is None:
+            # The first screen, made while the app starts: its styles are the app's, just parsed. Textual takes a
+            # mode's new screen for one made after a theme change and parses every stylesheet again (about a tenth
+            # of the first frame); the default screen of a bare app is spared it, and so is this one. What that
+            # refresh did and the screen needs: the app's own styles (its text colour), before the screen's
+            # widgets cache theirs (Textual styles the app only after its first screen is mounted).
+            screen._css_update_count = self._css_update_count
+            self.stylesheet.apply(self)
+        self._explore = screen
+        return screen
 
     # ------------------------------------------------------------ actions
 

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Input, Static
 
 from explorer.model import ClusterState
 from explorer.model.redact import redact_text
@@ -29,6 +29,8 @@ from explorer.tui.base import ExplorerApp
 from explorer.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
+    from textual.widgets import TabbedContent
+
     from explorer.topology import IngressRow, PodView
     from explorer.tui.view import View
 
@@ -99,6 +101,8 @@ class ExploreScreen(Screen):
 
     async def _mount_rest(self) -> None:
         """The filter, the detail tabs and the command bar, after the first frame; then the view is drawn."""
+        from textual.widgets import TabbedContent, TabPane  # (about 5 ms to import, the tabs' CSS: not for the first frame)
+
         footer = self.query_one(KeysFooter)
         await self.query_one("#explore-top").mount(Input(placeholder="filter rows (esc clears)", id="filter"),
                                                    before=self.table)
@@ -146,6 +150,13 @@ class ExploreScreen(Screen):
     def table(self) -> ResourceTable:
         return self.query_one(ResourceTable)
 
+    @property
+    def details(self) -> TabbedContent:
+        """The tabs below the table (mounted after the first frame)."""
+        from textual.widgets import TabbedContent
+
+        return self.query_one("#details", TabbedContent)
+
     def show_first(self, state: ClusterState) -> None:
         """The first snapshot's rules as written, while the view that resolves them is made."""
         self.table.show_first(state)
@@ -177,7 +188,7 @@ class ExploreScreen(Screen):
             self.query_one(FindingsTable).show(view.findings)
             self._finding_highlighted()  # the detail follows the new findings (after c, the other controller's)
             count = len(view.findings)
-            self.query_one(TabbedContent).get_tab("findings").label = f"Findings ({count})" if count else "Findings"
+            self.details.get_tab("findings").label = f"Findings ({count})" if count else "Findings"
         self.follow_cursor()
 
     def _kind_for(self, view: View) -> Kind | None:
@@ -269,7 +280,7 @@ class ExploreScreen(Screen):
             self._push(view, "pod", Scope(f"selected by Service {service.meta.name}",
                                           _key_in(keys)))
         elif isinstance(item, PodView):
-            self.query_one(TabbedContent).active = "manifest"
+            self.details.active = "manifest"
         else:
             from explorer.tui.gateway_flow import drill
 
@@ -295,7 +306,7 @@ class ExploreScreen(Screen):
         if self.maximized is not None:
             self.minimize()
             return
-        self.query_one(TabbedContent).active = "flow"
+        self.details.active = "flow"
         self.maximize(self.query_one("#explore-flow", FlowDiagram), container=False)
 
     def action_back(self) -> None:
@@ -355,7 +366,7 @@ class ExploreScreen(Screen):
     def action_tab(self, tab: str) -> None:
         if not self.ready:
             return
-        self.query_one(TabbedContent).active = tab
+        self.details.active = tab
 
     def on_show_kind(self, message: ShowKind) -> None:
         self.back_stack.clear()
@@ -388,7 +399,7 @@ class ExploreScreen(Screen):
             self.notify(f"{finding.location}: no object of this file was loaded", severity="warning")
             return
         self.show_manifest(view, obj, finding.location.line)
-        self.query_one(TabbedContent).active = "manifest"
+        self.details.active = "manifest"
 
     def selected_file(self) -> str | None:
         """The file of the selected object, for the editor."""

@@ -24,6 +24,7 @@ class KeysFooter(Footer):
         super().__init__()
         self._fitted_width = 0
         self._shown: tuple[object, ...] | None = None  # what the mounted keys say (see recompose)
+        self._made: list[Widget] | None = None  # keys recompose made to compare, for compose to mount
 
     async def recompose(self) -> None:
         """Recompose only when the keys shown would change.
@@ -32,12 +33,15 @@ class KeysFooter(Footer):
         mounts: three times before the first frame), and mounting and styling its keys again costs
         about 15 ms each time.
         """
-        if self.is_attached and self._shown is not None and _signature(self._fitting()) == self._shown:
-            return
+        if self.is_attached and self._shown is not None:
+            fitting = self._fitting()
+            if _signature(fitting) == self._shown:
+                return
+            self._made = fitting  # (compose mounts these rather than making every key again)
         await super().recompose()
 
     def compose(self) -> ComposeResult:
-        shown = self._fitting()
+        shown, self._made = self._made if self._made is not None else self._fitting(), None
         self._shown = _signature(shown)
         yield from shown
 
