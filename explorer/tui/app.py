@@ -89,6 +89,7 @@ class IngressExplorer(ExplorerApp):
     MODES = {"flow": lambda: _requests_screen(), "lessons": lambda: _lessons_screen(),
              "migrate": lambda: _migrate_screen()}  # explore: see __init__
     DEFAULT_MODE = "explore"
+    ALLOW_IN_MAXIMIZED_VIEW = "Footer, KeysFooter"  # (z zooms the flow: the footer stays, as Textual's does)
 
     BINDINGS = [
         Binding("q", "ask_quit", "Quit", id="app.quit",
