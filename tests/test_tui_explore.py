@@ -107,6 +107,22 @@ async def test_command_bar_switches_kind_and_namespace_and_refuses_nonsense():
                     what="a toast for an unknown command")
 
 
+async def test_listing_commands_from_flow_and_migrate_go_to_explore():
+    """`:svc` and `:ns` list in Explore, from whichever mode the command bar was opened in."""
+    app = make_app(SAMPLES / "article-v1")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        table = app.screen.query_one(ResourceTable)
+        await pilot.press("2")
+        await until(pilot, lambda: app.current_mode == "flow", what="the flow mode")
+        await pilot.press("escape", "colon", *"svc", "enter")  # (esc: out of the URL field, which has focus)
+        await until(pilot, lambda: app.current_mode == "explore" and table.kind == "svc", what=":svc from Flow")
+        await pilot.press("4")
+        await until(pilot, lambda: app.current_mode == "migrate", what="the migrate mode")
+        await pilot.press("escape", "colon", *"ns shop", "enter")
+        await until(pilot, lambda: app.current_mode == "explore" and table.row_count == 0, what=":ns from Migrate")
+
+
 async def test_broken_backend_is_drawn_red_with_its_reason_and_listed_in_findings():
     app = make_app(TUI_DATA / "wrong-port")
     async with app.run_test(size=SIZE) as pilot:

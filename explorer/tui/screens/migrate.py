@@ -27,13 +27,14 @@ from textual import events, getters, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Header, Input, Select, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from explorer.tui.base import ExplorerApp
-from explorer.tui.widgets.command_bar import CommandBar, SetNamespace, ShowKind
+from explorer.tui.screens.forward import ForwardsListingsToExplore
+from explorer.tui.widgets.command_bar import CommandBar
 from explorer.tui.widgets.footer import KeysFooter
 from explorer.tui.widgets.migration import (
     AnnotationsTable, DifferencesTable, GatewayTraceTable, GatewayYaml, IngressTraceTable, IngressYaml, YamlPane,
@@ -83,7 +84,7 @@ class TraceSide(Vertical):
     ALLOW_MAXIMIZE = True
 
 
-class MigrateScreen(Screen):
+class MigrateScreen(ForwardsListingsToExplore):
     app = getters.app(ExplorerApp)
 
     HELP = """\
@@ -580,14 +581,6 @@ files (it asks where first).
         focus = {"differences": "#differences-table", "traces": "#trace-ingress", "annotations": "#annotations-table",
                  "manifests": "#yaml-ingress .yaml-scroll"}
         self.query_one(focus.get(tab, "#yaml-ingress .yaml-scroll")).focus()
-
-    def on_show_kind(self, message: ShowKind) -> None:
-        self.app.switch_mode("explore")
-        self.app.screen.post_message(message)
-
-    def on_set_namespace(self, message: SetNamespace) -> None:
-        self.app.switch_mode("explore")
-        self.app.screen.post_message(message)
 
     @work(exclusive=True, exit_on_error=False, group="migrate-write")
     async def action_write(self) -> None:

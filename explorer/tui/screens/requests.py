@@ -13,7 +13,6 @@ from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from explorer.routing import Decision, Request, route
@@ -21,7 +20,8 @@ from explorer.traffic import ResponseSummary
 from explorer.export.flowboxes import DrawnFlow, diagram_for
 from explorer.tui.shown import shown_location
 from explorer.tui.view import View
-from explorer.tui.widgets.command_bar import CommandBar, SetNamespace, ShowKind
+from explorer.tui.screens.forward import ForwardsListingsToExplore
+from explorer.tui.widgets.command_bar import CommandBar
 from explorer.tui.widgets.flow import FlowDiagram, hop_seconds
 from explorer.tui.widgets.request_bar import RequestBar
 from explorer.tui.widgets.trace import TraceTable
@@ -32,7 +32,7 @@ from explorer.tui.widgets.footer import KeysFooter
 HOP_SECONDS = 0.18
 
 
-class RequestsScreen(Screen):
+class RequestsScreen(ForwardsListingsToExplore):
     app = getters.app(ExplorerApp)
 
     # At 80x24 the wrapped "why" of the highlighted candidate took the whole Trace tab: the table keeps rows.
@@ -130,14 +130,6 @@ class RequestsScreen(Screen):
 
     def on_request_bar_send(self, message: RequestBar.Send) -> None:
         self.send(message.method, message.url, message.headers)
-
-    def on_show_kind(self, message: ShowKind) -> None:
-        self.app.switch_mode("explore")
-        self.app.screen.post_message(message)
-
-    def on_set_namespace(self, message: SetNamespace) -> None:
-        self.app.switch_mode("explore")
-        self.app.screen.post_message(message)
 
     def curl_line(self) -> str | None:
         """The request in the bar as a curl command against the embedded proxy's listener."""
