@@ -28,6 +28,15 @@ def _own_state_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
 
 
+@pytest.fixture
+def lesson_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lesson test's own progress and lesson folders, in English (the lesson screen tests use it)."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+
+
 def run_cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run `python -m explorer ARGS` as a user would, in a subprocess."""
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}

@@ -13,11 +13,7 @@ from tui_helpers import ROOT, SAMPLES, loaded, make_app, screen_text, until
 
 
 @pytest.fixture(autouse=True)
-def own_state(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setenv("LANG", "en_US.UTF-8")
-    monkeypatch.delenv("LC_ALL", raising=False)
-    monkeypatch.delenv("LC_MESSAGES", raising=False)
+def own_state(lesson_state, monkeypatch):
     monkeypatch.chdir(ROOT)
 
 

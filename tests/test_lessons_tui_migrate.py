@@ -12,12 +12,7 @@ from explorer.tui.screens.dialogs import ConfirmScreen
 from tui_helpers import SAMPLES, SIZE, loaded, make_app, rendered, screen_text, until
 
 
-@pytest.fixture(autouse=True)
-def own_state(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setenv("LANG", "en_US.UTF-8")
-    monkeypatch.delenv("LC_ALL", raising=False)
-    monkeypatch.delenv("LC_MESSAGES", raising=False)
+pytestmark = pytest.mark.usefixtures("lesson_state")  # (conftest: own progress, English)
 
 
 async def open_lesson(pilot, order: int) -> LessonsScreen:

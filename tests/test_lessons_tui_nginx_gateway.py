@@ -14,12 +14,7 @@ from test_lessons_tui import apply_and_wait, lessons_mode, open_lesson, passed
 from tui_helpers import SAMPLES, SIZE, make_app, rendered, screen_text, until
 
 
-@pytest.fixture(autouse=True)
-def own_state(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setenv("LANG", "en_US.UTF-8")
-    monkeypatch.delenv("LC_ALL", raising=False)
-    monkeypatch.delenv("LC_MESSAGES", raising=False)
+pytestmark = pytest.mark.usefixtures("lesson_state")  # (conftest: own progress, English)
 
 
 async def test_the_gateway_lesson_shows_the_route_status_error_first_and_passes_after_the_learners_fix():
