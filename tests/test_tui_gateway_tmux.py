@@ -3,28 +3,17 @@ HTTPRoute rules, a request through the Gateway from the request bar, and q."""
 
 from __future__ import annotations
 
-import os
-import sys
 import time
-import uuid
 
 import pytest
 
-from test_tui_tmux import _own_server, pytestmark, tmux, wait_for  # noqa: F401 (the module's tmux server, skip)
-from tui_helpers import ROOT
+from test_tui_tmux import _own_server, explorer_session, pytestmark, tmux, wait_for  # noqa: F401 (the module's tmux server, skip)
 
 
 @pytest.fixture
 def session():
-    name = f"ie-test-{uuid.uuid4().hex[:8]}"
-    command = (f"cd {ROOT} && env -u COLUMNS -u LINES {sys.executable} -m explorer "
-               "-f sample-manifests/gateway-api-traffic --controller gateway")
-    tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40",
-         "-e", f"XDG_STATE_HOME={os.environ['XDG_STATE_HOME']}", command)
-    try:
+    with explorer_session("-f", "sample-manifests/gateway-api-traffic", "--controller", "gateway") as name:
         yield name
-    finally:
-        tmux("kill-session", "-t", name, check=False)
 
 
 def test_gateway_listeners_rules_a_request_and_quit(session):

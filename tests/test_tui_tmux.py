@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -50,10 +53,12 @@ def wait_for(session: str, text: str, timeout: float = 30.0) -> str:
     raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
 
 
-@pytest.fixture
-def session():
+@contextlib.contextmanager
+def explorer_session(*args: str) -> Iterator[str]:
+    """`ingress-explorer ARGS` in a new 120x40 session of this module's server; its name, killed after."""
     name = f"ie-test-{uuid.uuid4().hex[:8]}"
-    command = f"cd {ROOT} && env -u COLUMNS -u LINES {sys.executable} -m explorer"  # the size is the pane's
+    command = " ".join([f"cd {ROOT} && env -u COLUMNS -u LINES {sys.executable} -m explorer",  # the pane's size
+                        *map(shlex.quote, args)])
     # The app's lesson progress goes to the suite's own state dir (conftest), not the user's.
     tmux("new-session", "-d", "-s", name, "-x", "120", "-y", "40",
          "-e", f"XDG_STATE_HOME={os.environ['XDG_STATE_HOME']}", command)
@@ -61,6 +66,12 @@ def session():
         yield name
     finally:
         tmux("kill-session", "-t", name, check=False)
+
+
+@pytest.fixture
+def session():
+    with explorer_session() as name:
+        yield name
 
 
 def test_bundled_scenario_send_a_request_switch_controller_and_quit(session):
