@@ -1,11 +1,22 @@
 """Routing speed: the compiled router against a straightforward scan of every rule, and the command's start.
 
     .venv/bin/python benchmarks/route_bench.py [--ingresses 2000] [--paths-per-ingress 5] [--requests 100000]
+    .venv/bin/python benchmarks/route_bench.py --router-only --against DIR   # this checkout's router against DIR's
 
 Both are measured in the same run on the same generated manifests and the
 same requests; the ratio is the figure that matters (machines differ).
 The scan is what a router without compiled state would do: look at every
 rule of every Ingress for each request, using the same matching helpers.
+
+The compiled router is timed twice: the decision made (which route answers,
+what the scan gives too) and the decision with its answer read (`.backend`, as
+the proxy and `route` read it): the goal's figure, since a request's decision
+is the backend it reaches. Each figure is a rate in this process's CPU time,
+over --rounds rounds (the router, its answer read and the scan in turn in
+each round, after one untimed pass that makes each route's shared answer), and
+the median of the rounds is printed, with each round's ratio. --against DIR
+times another checkout's router (e.g. a `git archive main`) with this same
+script in alternating child processes.
 
 Last, `ingress-explorer route -f sample-manifests/article-v1 URL` as a whole
 process against `python -c "import yaml, json"` (wall and user+sys CPU, the
@@ -17,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import random
 import resource
@@ -26,7 +38,9 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+#: The checkout whose router is timed: this one, or `--code DIR` (how --against runs another one's).
+CODE = Path(sys.argv[sys.argv.index("--code") + 1] if "--code" in sys.argv else Path(__file__).resolve().parent.parent)
+sys.path.insert(0, str(CODE))
 
 from explorer.model import load_text  # noqa: E402
 from explorer.routing import NGINX, Request, route, table_for  # noqa: E402
@@ -99,18 +113,36 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--scan-requests", type=int, default=2_000,
                         help="the scan is slow; it is timed on this many of the same requests")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of each router figure (the median is printed)")
     parser.add_argument("--runs", type=int, default=9, help="runs of each process for the start-up figure")
     parser.add_argument("--start-only", action="store_true",
                         help="only the route command's start against `import yaml, json` (and its top imports)")
+    parser.add_argument("--router-only", action="store_true", help="only the router figures, not the command's start")
     parser.add_argument("--imports", type=int, default=0, metavar="N",
                         help="with the start figure, list the route command's N costliest imports (-X importtime)")
     parser.add_argument("--against", metavar="DIR",
-                        help="also time the route command of another checkout (e.g. `git archive main`) in the same run")
+                        help="also time another checkout (e.g. `git archive main`) in the same run: its router "
+                             "(alternating child processes) and its route command")
+    parser.add_argument("--pairs", type=int, default=2, help="with --against: child processes of each checkout")
+    parser.add_argument("--code", metavar="DIR", help=argparse.SUPPRESS)  # the checkout timed (read before imports)
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # a child's figures, for --against
     args = parser.parse_args()
-    if args.start_only:
+    if not args.start_only:
+        if args.against:
+            against(args)
+        else:
+            figures = router_figures(args)
+            if args.json:
+                print(json.dumps(figures))
+                return 0
+            show(figures, args)
+    if not args.router_only:
         process_start(args.runs, args.imports, args.against)
-        return 0
+    return 0
 
+
+def router_figures(args: argparse.Namespace) -> dict:
+    """Every router figure of this process's checkout, by name (rates: one per round)."""
     text = manifests(args.ingresses, args.paths_per_ingress)
     started = time.perf_counter()
     state = load_text(text, "generated.yaml")
@@ -127,34 +159,80 @@ def main() -> int:
         scanned = scan_route(state, r)
         if (decision.path is None) != (scanned is None) or (scanned and decision.path.path != scanned.path):
             if decision.status != 301:  # nginx's trailing-slash redirect has no twin in the scan
-                print(f"disagree on {r.url}: {decision.reason} / {scanned}", file=sys.stderr)
-                return 1
+                raise SystemExit(f"disagree on {r.url}: {decision.reason} / {scanned}")
 
-    compiled = rate(lambda r: route(state, NGINX, r), reqs)
-    # The same, with the answer read (outcome, reason, backend: the Decision words them on first read, as
-    # the proxy and `route` read them; a caller asking only which route answered does not pay for it).
-    answered = rate(lambda r: route(state, NGINX, r).backend, reqs)
-    scanned = rate(lambda r: scan_route(state, r), reqs[: args.scan_requests])
-    paths = args.ingresses * args.paths_per_ingress
-    print(f"{args.ingresses} Ingresses, {paths} paths; loaded in {load_s:.2f} s, compiled in {compile_s * 1000:.0f} ms")
-    print(f"compiled router : {compiled:12,.0f} decisions/s  ({args.requests:,} requests)")
-    print(f"  answer read   : {answered:12,.0f} decisions/s")
-    print(f"scan of all rules: {scanned:12,.0f} decisions/s  ({args.scan_requests:,} requests)")
-    print(f"ratio            : {compiled / scanned:12,.1f}x  (answer read: {answered / scanned:.1f}x)")
+    made = lambda r: route(state, NGINX, r)  # noqa: E731
+    # The answer read (outcome, reason, backend: as the proxy and `route` read them; a caller asking only
+    # which route answered may pay less). The scan's answer is its path's backend, one attribute away.
+    read = lambda r: route(state, NGINX, r).backend  # noqa: E731
+    scan = lambda r: scan_route(state, r)  # noqa: E731
+    for r in reqs:  # one untimed pass: each route's shared answer is made on its first request
+        read(r)
+    out: dict = {"load_s": load_s, "compile_s": compile_s, "made": [], "read": [], "scan": []}
+    for _ in range(args.rounds):
+        out["made"].append(rate(made, reqs))
+        out["read"].append(rate(read, reqs))
+        out["scan"].append(rate(scan, reqs[: args.scan_requests]))
+    del state, reqs
 
-    # Scale: the same router at 10 and at 10,000 paths (goal: within 2x).
-    rates = {}
+    # Scale: the same router at 10 and at 10,000 paths (goal: within 2x), alternating rounds.
+    tables = {}
     for n in (10, 10_000):
         ing = max(1, n // args.paths_per_ingress)
         small = load_text(manifests(ing, args.paths_per_ingress), "scale.yaml")
         table_for(small, NGINX)
-        settle()
-        rates[n] = rate(lambda r: route(small, NGINX, r), requests(50_000, ing, args.paths_per_ingress))
-    print(f"compiled at 10 paths    : {rates[10]:12,.0f} decisions/s")
-    print(f"compiled at 10,000 paths: {rates[10_000]:12,.0f} decisions/s  "
-          f"({rates[10] / rates[10_000]:.2f}x slower; goal <= 2x)")
-    process_start(args.runs, args.imports, args.against)
-    return 0
+        tables[n] = small, requests(50_000, ing, args.paths_per_ingress)
+    settle()
+    for n, (small, rs) in tables.items():
+        for r in rs:
+            route(small, NGINX, r).backend
+        out[f"made {n}"], out[f"read {n}"] = [], []
+    for _ in range(args.rounds):
+        for n, (small, rs) in tables.items():
+            out[f"made {n}"].append(rate(lambda r: route(small, NGINX, r), rs))
+            out[f"read {n}"].append(rate(lambda r: route(small, NGINX, r).backend, rs))
+    return out
+
+
+def show(f: dict, args: argparse.Namespace, name: str = "") -> None:
+    """The figures of one checkout: medians of the rounds, and each round's ratio."""
+    med = statistics.median
+    paths = args.ingresses * args.paths_per_ingress
+    rounds = len(f["made"])
+    print(f"{name}{args.ingresses} Ingresses, {paths} paths; loaded in {f['load_s']:.2f} s, "
+          f"compiled in {f['compile_s'] * 1000:.0f} ms; median of {rounds} rounds (rates in CPU time)")
+    print(f"compiled router, answer read: {med(f['read']):12,.0f} decisions/s  ({args.requests:,} requests)")
+    print(f"  decision made (route found): {med(f['made']):12,.0f} decisions/s")
+    print(f"scan of all rules           : {med(f['scan']):12,.0f} decisions/s  ({args.scan_requests:,} requests)")
+    read = [r / s for r, s in zip(f["read"], f["scan"])]
+    made = [m / s for m, s in zip(f["made"], f["scan"])]
+    print(f"ratio, answer read          : {med(read):12,.1f}x  (goal >= 50x; rounds: "
+          f"{', '.join(f'{x:.1f}' for x in read)})")
+    print(f"ratio, decision made        : {med(made):12,.1f}x  (rounds: {', '.join(f'{x:.1f}' for x in made)})")
+    for what in ("read", "made"):
+        slower = [a / b for a, b in zip(f[f"{what} 10"], f[f"{what} 10000"])]
+        print(f"{'answer read' if what == 'read' else 'decision made'} at 10 / 10,000 paths: "
+              f"{med(f[f'{what} 10']):10,.0f} / {med(f[f'{what} 10000']):10,.0f} decisions/s  "
+              f"({med(slower):.2f}x slower; goal <= 2x; rounds: {', '.join(f'{x:.2f}' for x in slower)})")
+
+
+def against(args: argparse.Namespace) -> None:
+    """This checkout's router and another's, each in its own child processes of this script, alternating."""
+    here = Path(__file__).resolve().parent.parent
+    other = Path(args.against).resolve()
+    passed = [a for a in sys.argv[1:] if a not in ("--router-only", "--json")]
+    passed = [a for i, a in enumerate(passed) if a != "--against" and (i == 0 or passed[i - 1] != "--against")]
+    seen: dict[Path, list[dict]] = {here: [], other: []}
+    for _ in range(args.pairs):
+        for code in seen:
+            out = subprocess.run([sys.executable, __file__, *passed, "--router-only", "--json", "--code", str(code)],
+                                 capture_output=True, text=True, check=True).stdout
+            seen[code].append(json.loads(out))
+    for code, runs in seen.items():
+        merged = {k: ([x for run in runs for x in run[k]] if isinstance(runs[0][k], list)
+                      else statistics.median(run[k] for run in runs)) for k in runs[0]}
+        show(merged, args, f"{code} ({len(runs)} processes): ")
+        print()
 
 
 def process_start(runs: int, imports: int = 0, against: str | None = None) -> None:

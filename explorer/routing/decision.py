@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from explorer.model.location import Location
 from explorer.model.objects import HTTPIngressPath, Ingress, IngressBackend
@@ -10,7 +11,7 @@ from explorer.model.value import value
 from explorer.routing.request import Request
 
 if TYPE_CHECKING:
-    from explorer.routing.table import Route, WeightedBackend
+    from explorer.routing.table import Condition, EntryPoint, Route, RouteTable, WeightedBackend
 
 Verdict = Literal[
     "chosen",  # this path (or default backend) answers the request
@@ -73,26 +74,90 @@ ANSWER_DEFAULTS: dict[str, Any] = {
 }
 
 
+class Answer:
+    """What a route answers a request: the Decision's answer fields, read through the Decision.
+
+    The evaluator makes one per request, or one per route (and condition) when the answer depends on the
+    request only through its path: that one is shared by every Decision it answers, so it is never changed
+    once made, and its reason is then `around[0] + path + around[1]` (None: `reason` is whole) and its
+    upstream path the request's matched path when `upstream_is_path`. Its fields are one dict, set whole.
+    """
+
+    outcome: Outcome
+    reason: str | None
+    ingress: Ingress | None
+    path: HTTPIngressPath | None
+    rule_host: str | None
+    backend: BackendRef | None
+    status: int | None
+    location: str | None
+    upstream_path: str | None
+    used_default_backend: Literal["ingress", "controller"] | None
+    body: str | None
+    backends: "tuple[WeightedBackend, ...]"
+    response_headers: tuple[tuple[str, str], ...]
+    content_type: str
+    upstream_headers: tuple[tuple[str, str], ...]
+    max_body: int | None
+    annotations: tuple[Any, ...]
+    #: The route's or entry point's condition that answered (auth 401, no endpoints 503...), if one did.
+    condition: "Condition | None"
+    around: tuple[str, str] | None
+    upstream_is_path: bool
+
+    #: What an Answer holds beyond ANSWER_DEFAULTS (and outcome and reason, which every answer sets).
+    EXTRAS: ClassVar[dict[str, Any]] = {"condition": None, "around": None, "upstream_is_path": False}
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self.__dict__ = fields  # every field (ANSWER_DEFAULTS, EXTRAS, outcome, reason): the evaluator's dict
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.__dict__!r})"
+
+
+class SharedAnswer(Answer):
+    """A route's answer to every request that reaches it through its path only, and whose body is at most
+    `within` bytes: made once, read by every Decision it answers (its fields are slots, the first ones those
+    a request reads, so a read touches one object and few cache lines on a large table)."""
+
+    __slots__ = ("within", "backend", "outcome", "reason", "around", "upstream_is_path", "status", "condition",
+                 *(name for name in ANSWER_DEFAULTS if name not in ("backend", "status")))
+
+    #: The body size (bytes) up to which it answers: a body-size condition answers a larger one.
+    within: int
+
+    def __init__(self, fields: dict[str, Any], within: int) -> None:
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.within = within
+
+    def __repr__(self) -> str:
+        return f"SharedAnswer({ {name: getattr(self, name) for name in self.__slots__}!r})"
+
+
 class Decision:
     """The routing answer for one request.
 
     The evaluator makes one (`explorer.routing.evaluate.RouteResult`, which also keeps
-    what the trace needs) from the route it found; what the route answers (outcome,
-    reason, backend, headers: the fields below) is worked out on the first read of any
-    of them, and the trace on the first read of `trace`, so a caller that only asks
-    which route answered pays for neither. Reading is then plain attribute access.
+    what the trace needs) from the route it found. What the route answers (outcome,
+    reason, backend, headers: the fields below) is an Answer the route made once when
+    it depends on the request only through its path (most routes: the Decision then
+    points at it, nothing is copied), else worded on the first read of any field; the
+    trace is built on the first read of `trace`. The answer fields are read-only.
     """
 
-    # The answer fields live in the instance dict, set whole by `_fill` (one dict, not 17 attribute writes).
-    __slots__ = ("request", "profile", "load_balancer", "route", "matched_path", "_trace", "__dict__")
+    # `_a` is unset until the answer is known (route() sets it when the route's shared answer applies).
+    __slots__ = ("request", "table", "entry_point", "route", "matched_path", "_a", "__dict__")
 
     request: Request
-    profile: str
-    load_balancer: str  # which front end answered: "shared" or namespace/name
+    #: The RouteTable that answered, and the entry point (load balancer, Gateway listener) the request reached.
+    table: "RouteTable"
+    entry_point: "EntryPoint | None"
     #: The RouteTable entry that answered (a rule, a fallback, the controller's own), when one did.
     route: "Route | None"
     #: The path the controller matched on (the request's, normalised as the profile says).
     matched_path: str
+    _a: Answer
     outcome: Outcome
     reason: str
     ingress: Ingress | None
@@ -115,22 +180,39 @@ class Decision:
     max_body: int | None
     #: Every annotation of the deciding Ingress(es), with its handling (explorer.profiles.nginx_annotations).
     annotations: tuple[Any, ...]
-    _trace: list[TraceEntry] | None  # built on first read of `trace`
+    #: The condition that answered (of the route, its listener or entry point), if one did.
+    condition: "Condition | None"
+    _trace: list[TraceEntry] | None = None  # built on first read of `trace` (then in the instance dict)
 
-    def _answer(self) -> dict[str, Any]:
-        """Every answer field (outcome, reason and each of ANSWER_DEFAULTS) by name: the evaluator words them."""
+    def _answer(self) -> Answer:
+        """The answer of this request (outcome, reason and each of ANSWER_DEFAULTS): the evaluator words it."""
         raise NotImplementedError
 
     def _explain(self) -> list[TraceEntry]:
         """The trace: the evaluator builds it."""
         raise NotImplementedError
 
-    def _fill(self) -> None:
-        """Word the answer: every answer field at once, into the instance dict (where reads then find them)."""
-        fields = self._answer()
-        if self.__dict__:  # a field set before any was read stays as set
-            fields.update(self.__dict__)
-        self.__dict__ = fields
+    if not TYPE_CHECKING:  # (hidden from mypy, which would otherwise accept any attribute name on a Decision)
+        def __getattr__(self, name: str) -> Any:
+            """An answer field read before the answer is known: `_a` is unset, so the field's property raised
+            AttributeError and Python asks here. Word the answer once, then read the field again."""
+            if name in _ANSWERED:
+                try:
+                    _ANSWER_SLOT.__get__(self, Decision)
+                except AttributeError:
+                    self._a = self._answer()
+                    return getattr(self, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property
+    def profile(self) -> str:
+        """The controller profile's name ("nginx", "gce", the Gateway's implementation)."""
+        return self.table.profile.name
+
+    @property
+    def load_balancer(self) -> str:
+        """Which front end answered: "shared" or namespace/name ("" when none did)."""
+        return self.entry_point.name if self.entry_point is not None else ""
 
     def __repr__(self) -> str:
         return (f"Decision({self.request.url!r}, {self.profile!r}, outcome={self.outcome!r}, "
@@ -195,24 +277,28 @@ class Decision:
         }
 
 
-class _Answered:
-    """An answer field of Decision: its first read words the whole answer, after which the instance dict
-    answers (a descriptor with only __get__ yields to it)."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __get__(self, decision: Decision | None, owner: type | None = None) -> Any:
-        if decision is None:
-            return self
-        decision._fill()
-        return decision.__dict__[self.name]
+def _reason(decision: Decision) -> str:
+    answer = decision._a
+    around = answer.around
+    if around is None:
+        assert answer.reason is not None
+        return answer.reason
+    return around[0] + decision.matched_path + around[1]
 
 
-for _name in ("outcome", "reason", *ANSWER_DEFAULTS):
-    setattr(Decision, _name, _Answered(_name))
+def _upstream_path(decision: Decision) -> str | None:
+    answer = decision._a
+    return decision.matched_path if answer.upstream_is_path else answer.upstream_path
+
+
+# Each answer field reads the Decision's Answer (one C-level attribute chain for most, no setter: read-only);
+# reason and upstream_path join the request's path where the Answer is the route's shared one.
+_ANSWERED = frozenset(("outcome", "reason", "condition", *ANSWER_DEFAULTS))
+_ANSWER_SLOT: Any = Decision.__dict__["_a"]
+for _name in _ANSWERED - {"reason", "upstream_path"}:
+    setattr(Decision, _name, property(attrgetter("_a." + _name)))
+setattr(Decision, "reason", property(_reason))
+setattr(Decision, "upstream_path", property(_upstream_path))
 
 
 def _port_value(port: str) -> int | str:

@@ -12,57 +12,75 @@ on its first read (`explorer.routing.explain`).
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from functools import cached_property
+from typing import Any, Literal
 
-from explorer.routing.decision import ANSWER_DEFAULTS, BackendRef, Decision, TraceEntry
+from explorer.routing.decision import ANSWER_DEFAULTS, Answer, BackendRef, Decision, SharedAnswer, TraceEntry
 from explorer.routing.paths import url_map_glob_keys
-from explorer.routing.request import HOST_MEMO, Request, host_of, normalize_path
+from explorer.routing.request import Request, host_of, normalize_path
 from explorer.routing.table import (
-    Action, Condition, EntryPoint, Forward, HostIndex, Redirect, Refuse, Respond, Route, RouteTable, VirtualHost,
-    WeightedBackend,
+    UNTESTED_CONDITIONS, Action, Condition, EntryPoint, Forward, HostIndex, Redirect, Refuse, Respond, Route,
+    RouteTable, VirtualHost, WeightedBackend,
 )
 
 
 class RouteResult(Decision):
-    """The Decision the evaluator makes: what it found, from which the answer is worded on first read
-    and the trace (`explorer.routing.explain`) is built."""
+    """The Decision the evaluator makes: what it found, from which the answer is worded (unless the route's
+    shared Answer applies) and the trace (`explorer.routing.explain`) is built. What only a trace or a rare
+    path needs is worked out when read, or set in the instance dict over the class's defaults."""
 
-    __slots__ = ("table", "entry_point", "lb_why", "vhost", "condition", "hosts", "hostname", "early", "unheard")
+    __slots__ = ()
 
-    def __init__(self, request: Request, table: RouteTable, entry_point: EntryPoint | None, lb_why: str,
-                 path: str) -> None:
+    #: How the entry point was picked, when that needs saying (several load balancers, --ingress).
+    lb_why = ""
+    #: A condition of the entry point or listener that answers before any route (found with the route).
+    early: Condition | None = None
+    #: No listener for the request's scheme.
+    unheard = False
+
+    def __init__(self, request: Request, table: RouteTable, entry_point: EntryPoint | None, path: str,
+                 found: Route | None) -> None:
         self.request = request
-        self.profile = table.profile.name
-        self.load_balancer = entry_point.name if entry_point is not None else ""
-        self.matched_path = path  # the path matched against (after normalisation)
-        self.route = None  # the route that answered (a rule, a fallback, an implicit route)
-        self._trace = None
         self.table = table
         self.entry_point = entry_point
-        self.lb_why = lb_why
-        self.vhost: VirtualHost | None = None
-        #: The condition that answered, if one did (known once the answer is worded).
-        self.condition: Condition | None = None
-        #: The listener whose host index was asked, and the host asked for: `vhost_why` is worded from them.
-        self.hosts: HostIndex | None = None
-        self.hostname = ""
-        #: A condition of the entry point or listener that answers before any route (found with the route).
-        self.early: Condition | None = None
-        #: No listener for the request's scheme.
-        self.unheard = False
+        self.matched_path = path  # the path matched against (after normalisation)
+        self.route = found  # the route that answered (a rule, a fallback, an implicit route)
+
+    @property
+    def hosts(self) -> HostIndex | None:
+        """The host index of the listener the request reached (None when it answered before the hosts)."""
+        ep = self.entry_point
+        if ep is None or self.early is not None or self.unheard:
+            return None
+        listener = ep.listeners.get(self.request.scheme)
+        return listener.hosts if listener is not None else None
+
+    @cached_property
+    def hostname(self) -> str:
+        """The request's host as routing compares it."""
+        return host_of(self.request.host)
+
+    @cached_property
+    def vhost(self) -> VirtualHost | None:
+        """The virtual host that took the request, if the request reached the hosts and one did."""
+        hosts = self.hosts
+        return hosts.virtual_host(self.hostname)[0] if hosts is not None else None
 
     @property
     def vhost_why(self) -> str:
         """How the virtual host was picked, worded only when a trace is read (a string per request saved)."""
-        return self.hosts.virtual_host(self.hostname)[1] if self.hosts is not None else ""
+        hosts = self.hosts
+        return hosts.virtual_host(self.hostname)[1] if hosts is not None else ""
 
-    def _answer(self) -> dict[str, Any]:
+    def _answer(self) -> Answer:
         ep, request = self.entry_point, self.request
         if self.early is not None:
-            return _complete(_condition(self, None, self.early, request), None)
+            return Answer(_complete(_condition(self, None, self.early, request), None))
         if self.unheard:
             assert ep is not None
-            return _complete({"outcome": "refused", "reason": f"{ep.name} has no {request.scheme} listener"}, None)
+            return Answer(_complete({"outcome": "refused", "reason": f"{ep.name} has no {request.scheme} listener"},
+                                    None))
         assert self.route is not None
         return _answer(self, self.route, request)
 
@@ -75,54 +93,86 @@ class RouteResult(Decision):
 def route(table: RouteTable, request: Request, entry_point: str | None = None) -> Decision:
     """Route one request. `entry_point` names the load balancer (or Gateway) it is sent to, when several exist.
 
-    Finds the answering route (or the condition that answers first); the Decision words
-    the answer when it is first read.
+    Finds the answering route (or the condition that answers first); when the route's answer is one it
+    gives every such request (`_shared`), the Decision points at it, else it words the answer when first read.
     """
     if table.forwarded_headers:
         request = _forwarded(request)
     path = request.path
     if path[:1] != "/" or "%" in path or "//" in path or "/." in path:  # else nothing to normalise: most requests
         path = normalize_path(path, table.decode_percent, table.merge_slashes)
-    hostname = HOST_MEMO.get(request.host) or host_of(request.host)  # host_of's memo, without its call
     ep = table.single
-    if ep is not None and entry_point is None:
-        result = RouteResult(request, table, ep, "", path)
-    else:
-        ep, lb_why = _pick_entry_point(table, hostname, entry_point)
-        result = RouteResult(request, table, ep, lb_why, path)
+    lb_why = ""
+    if ep is None or entry_point is not None:
+        ep, lb_why = _pick_entry_point(table, host_of(request.host), entry_point)
         if ep is None:
             assert table.nothing is not None
-            result.route = table.nothing
-            return result
-    # The route (or the condition) that answers; the answer's words wait for a read (RouteResult._answer).
+            return _decided(RouteResult(request, table, None, path, table.nothing), table.nothing, request, lb_why)
+    # The route (or the condition) that answers; the answer is the route's shared one, or waits for a read.
     for condition in ep.conditions:
         if condition.applies(request):
-            result.early = condition
-            return result
+            return _early(RouteResult(request, table, ep, path, None), condition, lb_why)
     listener = ep.listeners.get(request.scheme)
     if listener is None:
+        result = RouteResult(request, table, ep, path, None)
         result.unheard = True
+        if lb_why:
+            result.lb_why = lb_why
         return result
     for condition in listener.conditions:
         if condition.applies(request):
-            result.early = condition
-            return result
-    hosts = result.hosts = listener.hosts
-    result.hostname = hostname
-    vhost = hosts.hosts.get(hostname)  # the common case, as virtual_host() starts; it also words the why
+            return _early(RouteResult(request, table, ep, path, None), condition, lb_why)
+    hosts = listener.hosts
+    vhost = hosts.by_header.get(request.host)  # the Host header as sent, to its virtual host: one lookup
     if vhost is None:
-        vhost = hosts.virtual_host(hostname)[0]
-    result.vhost = vhost
-    if vhost is None:
-        assert ep.fallback is not None
-        result.route = ep.fallback
-        return result
-    found = _match(vhost, path, request)
-    if found is None:
-        assert vhost.fallback is not None
-        found = vhost.fallback
-    result.route = found
+        vhost = _virtual_host(hosts, request.host)
+    if vhost is False:
+        found = ep.fallback
+        assert found is not None
+    else:
+        found = _match(vhost, path, request)
+        if found is None:
+            found = vhost.fallback
+            assert found is not None
+    result = RouteResult(request, table, ep, path, found)
+    if lb_why:
+        result.lb_why = lb_why
+    # The answer this route gives every request within its body limits, if it has one (found on first use).
+    shared = found.shared
+    if shared is None:
+        shared = found.shared = _shared(found, table)
+    if shared is not False and (request.content_length or 0) <= shared.within:
+        result._a = shared
     return result
+
+
+def _decided(result: RouteResult, found: Route, request: Request, lb_why: str) -> RouteResult:
+    """`result` with route `found`'s shared answer where it applies (route()'s end, for the rarer ways)."""
+    if lb_why:
+        result.lb_why = lb_why
+    shared = found.shared
+    if shared is None:
+        shared = found.shared = _shared(found, result.table)
+    if shared is not False and (request.content_length or 0) <= shared.within:
+        result._a = shared
+    return result
+
+
+def _early(result: RouteResult, condition: Condition, lb_why: str) -> RouteResult:
+    result.early = condition
+    if lb_why:
+        result.lb_why = lb_why
+    return result
+
+
+def _virtual_host(hosts: HostIndex, header: str) -> VirtualHost | Literal[False]:
+    """The virtual host answering Host header `header` (False: none does), memoised in the index by the header
+    as sent (bounded, so a client sending random hosts cannot grow it)."""
+    by_header = hosts.by_header
+    if len(by_header) >= 4096:
+        by_header.clear()
+    vhost = by_header[header] = hosts.virtual_host(host_of(header))[0] or False
+    return vhost
 
 
 def _match(vhost: VirtualHost, path: str, request: Request) -> Route | None:
@@ -221,28 +271,17 @@ def _accepts(r: Route, request: Request) -> bool:
 # ---------------------------------------------------------------- answers
 
 
-def _answer(result: RouteResult, r: Route, request: Request) -> dict[str, Any]:
-    """The answer fields of route `r` for `request` (every field: the Decision takes the dict whole)."""
-    result.route = r
+def _answer(result: RouteResult, r: Route, request: Request) -> Answer:
+    """The answer of route `r` for `request`: its shared one when the request reaches it through its path
+    only (made once per route and condition), else worded for this request."""
     condition = None
     for c in r.conditions:
         if c.applies(request):
-            condition = result.condition = c
+            condition = c
             break
-    key = id(condition)
-    known = r.answers.get(key, _UNKNOWN)
-    if known is _UNKNOWN:
-        # nginx use-forwarded-headers (the client's addresses reach the Pod) and a route's upstream policy
-        # (CORS headers by the request's Origin) make every answer depend on more than the path.
-        varies = result.table.forwarded_headers or r.policy is not None
-        known = r.answers[key] = None if varies else _constant(r, condition)
-    if known is not None:  # the answer is the route's whatever the request, but for its path
-        fields, tail, whole = known
-        path = result.matched_path
-        if whole is None:
-            whole = (r.why or r.matches_text + path) + tail
-        return {**fields, "reason": whole, "upstream_path": path} if fields["outcome"] == "forward" \
-            else {**fields, "reason": whole}
+    known = _known(r, condition, result.table)
+    if known is not None:
+        return known
     if condition is not None:
         fields = _condition(result, r, condition, request)
     else:
@@ -251,28 +290,66 @@ def _answer(result: RouteResult, r: Route, request: Request) -> dict[str, Any]:
         if r.default is not None:
             fields["used_default_backend"] = r.default
         fields.update(_action(r.action, reason, result, request, r))
-    return _complete(fields, r)
+    return Answer(_complete(fields, r))
 
 
 _UNKNOWN: Any = object()
 
 
+def _known(r: Route, condition: Condition | None, table: RouteTable) -> SharedAnswer | None:
+    """Route `r`'s answer under `condition` (None: none applies) when it depends on the request only through
+    its path, made on first use and kept in `r.answers`; None when the request matters more."""
+    key = id(condition)
+    known = r.answers.get(key, _UNKNOWN)
+    if known is _UNKNOWN:
+        # nginx use-forwarded-headers (the client's addresses reach the Pod) and a route's upstream policy
+        # (CORS headers by the request's Origin) make every answer depend on more than the path.
+        varies = table.forwarded_headers or r.policy is not None
+        known = r.answers[key] = None if varies else _constant(r, condition)
+    return known  # type: ignore[no-any-return]
+
+
+def _shared(r: Route, table: RouteTable) -> SharedAnswer | Literal[False]:
+    """The answer route `r` gives every request whose body is at most its `within`, when the conditions
+    that decide which answer it gives test nothing but the body's size; False when they test more (a
+    scheme, the client's address, credentials, the method) or the request matters more.
+
+    Which condition answers is what `_answer` finds for such a request: the first that applies, where a
+    body-size condition does not (the body is within its limit: `_constant` takes the smallest as the
+    answer's `within`) and a condition of a kind `Condition.applies` tests nothing of
+    (UNTESTED_CONDITIONS, on every scheme) does."""
+    condition = None
+    for c in r.conditions:
+        if c.schemes:
+            return False
+        if c.kind == "body-size":
+            continue
+        if c.kind not in UNTESTED_CONDITIONS:
+            return False
+        condition = c
+        break
+    known = _known(r, condition, table)
+    return known if known is not None else False
+
+
 def _complete(fields: dict[str, Any], r: Route | None) -> dict[str, Any]:
-    """Every field of a Decision's answer: the route's annotations and body limit, the rest's defaults."""
+    """Every field of an Answer: the route's annotations and body limit, the rest's defaults."""
     if r is not None:
         fields.setdefault("annotations", r.annotations)
         if r.body_limit is not None:
             fields.setdefault("max_body", r.body_limit.max_body_bytes)
-    return {**ANSWER_DEFAULTS, **fields}
+    return {**ANSWER_DEFAULTS, **Answer.EXTRAS, **fields}
 
 
-def _constant(r: Route, condition: Condition | None) -> tuple[dict[str, Any], str, str | None] | None:
+def _constant(r: Route, condition: Condition | None) -> SharedAnswer | None:
     """What route `r` answers (under `condition`, when one applies) if that depends on the request only
-    through its path: the fields but the reason (the same `_condition` and `_action` give), the reason's end
-    after the route's own words, or the whole reason when it is fixed. None when the request matters more
-    (a redirect's location, a weighted backend, a rewrite, a `$http_` header, a share that answers)."""
+    through its path: the fields the same `_condition` and `_action` give, the reason as the route's own
+    words, the path and the end (`around`) or whole when it is fixed, the upstream path the request's. None
+    when the request matters more (a redirect's location, a weighted backend, a rewrite, a `$http_` header,
+    a share that answers)."""
     action = condition.answer if condition is not None else r.action
     fields = _about(r)
+    fields["condition"] = condition
     tail = ""
     if condition is not None:
         if r.default == "ingress":
@@ -292,7 +369,8 @@ def _constant(r: Route, condition: Condition | None) -> tuple[dict[str, Any], st
         f = action.filters
         fields.update({"outcome": "forward", "backend": chosen.ref, "backends": action.backends,
                        "upstream_headers": ((("Host", f.host),) if f.host else ())
-                       + (f.request_headers.set if f.request_headers else ())})
+                       + (f.request_headers.set if f.request_headers else ()),
+                       "upstream_is_path": True})
         tail = f"; forwarded to {chosen.ref}"
     elif isinstance(action, Respond):
         if any(value.startswith("$http_") for _, value in action.headers):
@@ -303,17 +381,25 @@ def _constant(r: Route, condition: Condition | None) -> tuple[dict[str, Any], st
         fields["outcome"] = "refused"
     else:
         return None
-    whole = None
     if condition is not None and not condition.joins:
-        whole = condition.why
+        fields["reason"] = condition.why
     elif r.why:
-        whole = r.why + tail
-    return _complete(fields, r), tail, whole
+        fields["reason"] = r.why + tail
+    else:
+        fields["reason"] = None
+        fields["around"] = (r.matches_text, tail)
+    within = sys.maxsize  # the body sizes for which no body-size condition before `condition` answers
+    for c in r.conditions:
+        if c is condition:
+            break
+        if c.kind == "body-size" and c.max_body_bytes is not None:
+            within = min(within, c.max_body_bytes)
+    return SharedAnswer(_complete(fields, r), within)
 
 
 def _condition(result: RouteResult, r: Route | None, condition: Condition, request: Request) -> dict[str, Any]:
-    result.condition = condition
     fields = _about(r) if r is not None else {}
+    fields["condition"] = condition
     reason = condition.why
     if condition.joins and r is not None:
         reason = f"{_reason(r, result.matched_path)}, but {condition.why}"

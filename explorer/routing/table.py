@@ -312,13 +312,23 @@ class Condition:
         return True
 
 
+#: The kinds `Condition.applies` tests nothing of the request for but its scheme: the evaluator shares one
+#: answer between the requests of a route whose deciding conditions are of these kinds (or body-size).
+UNTESTED_CONDITIONS: frozenset[str] = frozenset(
+    {"not-programmed", "listener", "https-redirect", "dropped", "no-endpoints", "denied", "redirect"})
+
+
 # ---------------------------------------------------------------- routes and hosts
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Route:
     """One ordered entry: a host predicate, a match, conditions, an action."""
 
+    #: The answer it gives every request whose body is at most the answer's bound, if its conditions test
+    #: nothing else (explorer.routing.evaluate._shared): made on first use (None), False when there is none.
+    #: First, so the evaluator's read of it and the route's reference count share a cache line.
+    shared: Any = field(default=None, init=False, repr=False)
     origin: Origin
     host: str  # the host predicate as written: "" any host, "*.foo.com" a wildcard
     match: Match
@@ -344,15 +354,15 @@ class Route:
     #: the condition that answers (of None when none does): made on first use (None: the request matters more).
     answers: dict[int, Any] = field(default_factory=dict, init=False, repr=False)
 
-    @cached_property
+    @property
     def matches_text(self) -> str:
         """The start of the reason a path match gives: "host H and Prefix /foo in ns/name matches " (then the path)."""
         text = f"{self.label} in {self.origin.key} matches "
         return f"host {self.host} and {text}" if self.host else text
 
-    @cached_property
+    @property
     def body_limit(self) -> "Condition | None":
-        """Its body-size condition, if any (the decision's max_body; looked up once, after compiling)."""
+        """Its body-size condition, if any (the decision's max_body)."""
         return next((c for c in self.conditions if c.kind == "body-size"), None)
 
     @property
@@ -377,6 +387,9 @@ class Remark:
 class VirtualHost:
     """An nginx server block, a URL-map host rule, a Gateway listener hostname: one host's routes."""
 
+    #: The evaluator's flattened exact and prefix indexes, made on first use (False: walked as compiled).
+    #: First, so the evaluator's read of it and the reference count share a cache line.
+    lookup: "tuple[dict[str, Any], dict[str, Any]] | bool | None" = field(default=None, init=False, repr=False)
     host: str  # "" is the catch-all (nginx `_`, GCE `*`)
     routes: list[Route] = field(default_factory=list)  # origin order, usable or not
     exact: dict[str, list[Route]] = field(default_factory=dict)
@@ -386,8 +399,6 @@ class VirtualHost:
     regex_because: str = ""
     fallback: Route | None = None  # what answers when no route matches
     notes: list[str] = field(default_factory=list)
-    #: The evaluator's flattened exact and prefix indexes, made on first use (False: walked as compiled).
-    lookup: "tuple[dict[str, Any], dict[str, Any]] | bool | None" = field(default=None, init=False, repr=False)
 
 
 @dataclass(eq=False)
@@ -399,6 +410,8 @@ class HostIndex:
     wildcard_labels: Literal["one", "many"] = "one"
     #: The catch-all answers hosts no rule names only when it has routes or a fallback of its own.
     catch_all_used: bool = False
+    #: The evaluator's memo: a Host header as sent (port, capitals) -> its virtual host (False: none).
+    by_header: "dict[str, VirtualHost | Literal[False]]" = field(default_factory=dict, init=False, repr=False)
 
     def virtual_host(self, host: str) -> tuple[VirtualHost | None, str]:
         """The virtual host answering `host`, and how it was picked."""
