@@ -12,11 +12,13 @@ The compiled router is timed twice: the decision made (which route answers,
 what the scan gives too) and the decision with its answer read (`.backend`, as
 the proxy and `route` read it): the goal's figure, since a request's decision
 is the backend it reaches. Each figure is a rate in this process's CPU time,
-over --rounds rounds (the router, its answer read and the scan in turn in
-each round, after one untimed pass that makes each route's shared answer), and
-the median of the rounds is printed, with each round's ratio. --against DIR
-times another checkout's router (e.g. a `git archive main`) with this same
-script in alternating child processes.
+in --rounds rounds after one untimed pass (which makes each route's shared
+answer); a round times the answer read, the scan and the decision made one
+after the other, each whole (interleaving them finely would make the scan
+start cold again and again: 10-20% slower here). The median of the rounds is
+printed, with each round's ratio. --against DIR times another checkout's
+router (e.g. a `git archive main`) with this same script, in alternating
+child processes.
 
 Last, `ingress-explorer route -f sample-manifests/article-v1 URL` as a whole
 process against `python -c "import yaml, json"` (wall and user+sys CPU, the
@@ -169,10 +171,10 @@ def router_figures(args: argparse.Namespace) -> dict:
     for r in reqs:  # one untimed pass: each route's shared answer is made on its first request
         read(r)
     out: dict = {"load_s": load_s, "compile_s": compile_s, "made": [], "read": [], "scan": []}
-    for _ in range(args.rounds):
-        out["made"].append(rate(made, reqs))
+    for _ in range(args.rounds):  # each round's ratio is of rates timed one after the other
         out["read"].append(rate(read, reqs))
         out["scan"].append(rate(scan, reqs[: args.scan_requests]))
+        out["made"].append(rate(made, reqs))
     del state, reqs
 
     # Scale: the same router at 10 and at 10,000 paths (goal: within 2x), alternating rounds.
@@ -189,8 +191,8 @@ def router_figures(args: argparse.Namespace) -> dict:
         out[f"made {n}"], out[f"read {n}"] = [], []
     for _ in range(args.rounds):
         for n, (small, rs) in tables.items():
-            out[f"made {n}"].append(rate(lambda r: route(small, NGINX, r), rs))
             out[f"read {n}"].append(rate(lambda r: route(small, NGINX, r).backend, rs))
+            out[f"made {n}"].append(rate(lambda r: route(small, NGINX, r), rs))
     return out
 
 

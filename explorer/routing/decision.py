@@ -120,19 +120,26 @@ class SharedAnswer(Answer):
     `within` bytes: made once, read by every Decision it answers (its fields are slots, the first ones those
     a request reads, so a read touches one object and few cache lines on a large table)."""
 
-    __slots__ = ("within", "backend", "outcome", "reason", "around", "upstream_is_path", "status", "condition",
-                 *(name for name in ANSWER_DEFAULTS if name not in ("backend", "status")))
+    __slots__ = ("within", "backend", "route", "outcome", "reason", "around", "upstream_is_path", "status",
+                 "condition", *(name for name in ANSWER_DEFAULTS if name not in ("backend", "status")))
 
     #: The body size (bytes) up to which it answers: a body-size condition answers a larger one.
     within: int
+    #: The route it is the answer of.
+    route: "Route"
 
-    def __init__(self, fields: dict[str, Any], within: int) -> None:
+    def __init__(self, fields: dict[str, Any], within: int, route: "Route") -> None:
         for name, value in fields.items():
             setattr(self, name, value)
         self.within = within
+        self.route = route
 
     def __repr__(self) -> str:
         return f"SharedAnswer({ {name: getattr(self, name) for name in self.__slots__}!r})"
+
+
+#: Decision._route when the Decision's route is its shared Answer's (one reference fewer to take per request).
+VIA_ANSWER: Any = object()
 
 
 class Decision:
@@ -147,14 +154,13 @@ class Decision:
     """
 
     # `_a` is unset until the answer is known (route() sets it when the route's shared answer applies).
-    __slots__ = ("request", "table", "entry_point", "route", "matched_path", "_a", "__dict__")
+    __slots__ = ("request", "table", "entry_point", "_route", "matched_path", "_a", "__dict__")
 
     request: Request
     #: The RouteTable that answered, and the entry point (load balancer, Gateway listener) the request reached.
     table: "RouteTable"
     entry_point: "EntryPoint | None"
-    #: The RouteTable entry that answered (a rule, a fallback, the controller's own), when one did.
-    route: "Route | None"
+    _route: "Route | None | Any"  # the route, or VIA_ANSWER: the route of the shared Answer `_a`
     #: The path the controller matched on (the request's, normalised as the profile says).
     matched_path: str
     _a: Answer
@@ -203,6 +209,12 @@ class Decision:
                     self._a = self._answer()
                     return getattr(self, name)
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    @property
+    def route(self) -> "Route | None":
+        """The RouteTable entry that answered (a rule, a fallback, the controller's own), when one did."""
+        found = self._route
+        return self._a.route if found is VIA_ANSWER else found  # type: ignore[attr-defined]
 
     @property
     def profile(self) -> str:

@@ -16,7 +16,9 @@ import sys
 from functools import cached_property
 from typing import Any, Literal
 
-from explorer.routing.decision import ANSWER_DEFAULTS, Answer, BackendRef, Decision, SharedAnswer, TraceEntry
+from explorer.routing.decision import (
+    ANSWER_DEFAULTS, VIA_ANSWER, Answer, BackendRef, Decision, SharedAnswer, TraceEntry,
+)
 from explorer.routing.paths import url_map_glob_keys
 from explorer.routing.request import Request, host_of, normalize_path
 from explorer.routing.table import (
@@ -40,12 +42,12 @@ class RouteResult(Decision):
     unheard = False
 
     def __init__(self, request: Request, table: RouteTable, entry_point: EntryPoint | None, path: str,
-                 found: Route | None) -> None:
+                 found: Route | None | Any) -> None:
         self.request = request
         self.table = table
         self.entry_point = entry_point
         self.matched_path = path  # the path matched against (after normalisation)
-        self.route = found  # the route that answered (a rule, a fallback, an implicit route)
+        self._route = found  # the route that answered (a rule, a fallback, an implicit route), or VIA_ANSWER
 
     @property
     def hosts(self) -> HostIndex | None:
@@ -101,6 +103,73 @@ def route(table: RouteTable, request: Request, entry_point: str | None = None) -
     path = request.path
     if path[:1] != "/" or "%" in path or "//" in path or "/." in path:  # else nothing to normalise: most requests
         path = normalize_path(path, table.decode_percent, table.merge_slashes)
+    plain = table.plain
+    if plain is None:
+        plain = table.plain = _plain(table)
+    reached: Any = plain.get(request.scheme) if entry_point is None else None
+    if reached is None:  # several entry points, a condition before the hosts, no listener: the longer way
+        reached = _before_hosts(table, request, entry_point, path)
+        if reached.__class__ is RouteResult:
+            return reached
+    ep, hosts, lb_why = reached
+    vhost = hosts.by_header.get(request.host)  # the Host header as sent, to its virtual host: one lookup
+    if vhost is None:
+        vhost = _virtual_host(hosts, request.host)
+    if vhost is False:
+        hit: Any = ep.fallback
+    else:
+        index = vhost.flat
+        if index is None:
+            index = _flatten(vhost, table)
+        if index is False:
+            hit = _walk(vhost, path, request)
+        else:
+            # The flattened index (`_flatten`): the path itself (an exact key, or a prefix key when no exact
+            # one is the same), then the path's element prefixes, longest first, passing exact-only keys.
+            hit = index.get(path)
+            if hit is None:
+                key: str | None = path.rstrip("/")
+                if key == path:
+                    key = key[: key.rfind("/")] if key else None
+                while key is not None:
+                    hit = index.get(key)
+                    if hit is not None and hit.__class__ is not tuple:
+                        break
+                    hit = None
+                    key = key[: key.rfind("/")] if key else None
+            elif hit.__class__ is tuple:
+                hit = hit[0]
+            if hit.__class__ is list:  # a guarded route first, or an exact and a prefix key alike
+                hit = _walk(vhost, path, request)
+        if hit is None:
+            hit = vhost.fallback
+    if hit.__class__ is not SharedAnswer:  # a fallback, or a route whose answer is worded per request
+        hit = _hit(hit, table)
+    if hit.__class__ is SharedAnswer:
+        if (request.content_length or 0) <= hit.within:
+            result = RouteResult(request, table, ep, path, VIA_ANSWER)
+            result._a = hit
+        else:  # a body-size condition answers
+            result = RouteResult(request, table, ep, path, hit.route)
+    else:
+        result = RouteResult(request, table, ep, path, hit)
+    if lb_why:
+        result.lb_why = lb_why
+    return result
+
+
+def _plain(table: RouteTable) -> dict[str, tuple[EntryPoint, HostIndex, str]]:
+    """RouteTable.plain: where the one entry point and a listener have no condition, the way to its hosts."""
+    ep = table.single
+    if ep is None or ep.conditions:
+        return {}
+    return {scheme: (ep, listener.hosts, "") for scheme, listener in ep.listeners.items() if not listener.conditions}
+
+
+def _before_hosts(table: RouteTable, request: Request, entry_point: str | None,
+                  path: str) -> tuple[EntryPoint, HostIndex, str] | RouteResult:
+    """The entry point and host index a request reaches, and how the entry point was picked; or the Decision,
+    when it is made before the hosts (no entry point, a condition of the entry point or listener, no listener)."""
     ep = table.single
     lb_why = ""
     if ep is None or entry_point is not None:
@@ -108,7 +177,6 @@ def route(table: RouteTable, request: Request, entry_point: str | None = None) -
         if ep is None:
             assert table.nothing is not None
             return _decided(RouteResult(request, table, None, path, table.nothing), table.nothing, request, lb_why)
-    # The route (or the condition) that answers; the answer is the route's shared one, or waits for a read.
     for condition in ep.conditions:
         if condition.applies(request):
             return _early(RouteResult(request, table, ep, path, None), condition, lb_why)
@@ -122,28 +190,7 @@ def route(table: RouteTable, request: Request, entry_point: str | None = None) -
     for condition in listener.conditions:
         if condition.applies(request):
             return _early(RouteResult(request, table, ep, path, None), condition, lb_why)
-    hosts = listener.hosts
-    vhost = hosts.by_header.get(request.host)  # the Host header as sent, to its virtual host: one lookup
-    if vhost is None:
-        vhost = _virtual_host(hosts, request.host)
-    if vhost is False:
-        found = ep.fallback
-        assert found is not None
-    else:
-        found = _match(vhost, path, request)
-        if found is None:
-            found = vhost.fallback
-            assert found is not None
-    result = RouteResult(request, table, ep, path, found)
-    if lb_why:
-        result.lb_why = lb_why
-    # The answer this route gives every request within its body limits, if it has one (found on first use).
-    shared = found.shared
-    if shared is None:
-        shared = found.shared = _shared(found, table)
-    if shared is not False and (request.content_length or 0) <= shared.within:
-        result._a = shared
-    return result
+    return ep, listener.hosts, lb_why
 
 
 def _decided(result: RouteResult, found: Route, request: Request, lb_why: str) -> RouteResult:
@@ -175,58 +222,49 @@ def _virtual_host(hosts: HostIndex, header: str) -> VirtualHost | Literal[False]
     return vhost
 
 
-def _match(vhost: VirtualHost, path: str, request: Request) -> Route | None:
-    """The first route of the virtual host's path index that accepts the request.
+def _flatten(vhost: VirtualHost, table: RouteTable) -> dict[str, Any] | Literal[False]:
+    """VirtualHost.flat: the exact and prefix indexes in one dict, each key to what route() needs of it (fewer
+    objects read per request: a 10,000-path table is memory-bound); False for a regex or URL-map virtual host
+    (walked as compiled).
 
-    The per-request hot loop, on the virtual host's flattened index (`_flatten`): a key whose
-    first route asks no more than host and path gives that route straight, without touching
-    its list or its match (fewer objects read per request: a 10,000-path table is memory-bound).
+    A key's first route, when it asks nothing beyond host and path, stands for its list: as its shared
+    answer (`_shared`; the route otherwise), in a 1-tuple for an exact key (bare when the same route is the
+    first of the same prefix key too). A list (the key's routes, or empty) sends route() to `_walk`: a
+    guarded route first, or an exact and a prefix key alike with different routes.
     """
-    index = vhost.lookup
-    if index is None:
-        index = vhost.lookup = _flatten(vhost)
-    if index is False:
-        return _walk(vhost, path, request)
-    assert not isinstance(index, bool)
-    exact, prefix = index
-    hit = exact.get(path)
-    if hit is not None:
-        if hit.__class__ is not list:
-            return hit  # type: ignore[no-any-return]
-        found = _first(hit, request)
-        if found is not None:
-            return found
-    if prefix:
-        # element_prefixes(path), longest first, walked without making the list
-        key = path.rstrip("/")
-        while True:
-            hit = prefix.get(key)
-            if hit is not None:
-                if hit.__class__ is not list:
-                    return hit  # type: ignore[no-any-return]
-                found = _first(hit, request)
-                if found is not None:
-                    return found
-            if not key:
-                return None
-            key = key[: key.rfind("/")]
-    return None
+    flat: dict[str, Any] | Literal[False] = False
+    if vhost.regex is None and not vhost.globs:
+        flat = {}
+        for key, routes in vhost.exact.items():
+            if routes:
+                flat[key] = routes if routes[0].match.guarded else (_hit(routes[0], table),)
+        for key, routes in vhost.prefix.items():
+            if not routes:
+                continue
+            hit = routes if routes[0].match.guarded else _hit(routes[0], table)
+            given = flat.get(key)
+            if given is None:
+                flat[key] = hit
+            elif given.__class__ is tuple and given[0] is hit:
+                flat[key] = hit  # the same route both ways (nginx's exact location for a prefix path)
+            else:
+                flat[key] = []
+    vhost.flat = flat
+    return flat
 
 
-def _flatten(vhost: VirtualHost) -> tuple[dict[str, Any], dict[str, Any]] | bool:
-    """The exact and prefix indexes with each key's route list replaced by its first route when that one
-    accepts every request (unguarded); False for a regex or URL-map virtual host (walked as compiled)."""
-    if vhost.regex is not None or vhost.globs:
-        return False
-
-    def flat(index: dict[str, list[Route]]) -> dict[str, Any]:
-        return {key: routes if routes[0].match.guarded else routes[0] for key, routes in index.items() if routes}
-
-    return flat(vhost.exact), flat(vhost.prefix)
+def _hit(r: Route | None, table: RouteTable) -> Route | SharedAnswer:
+    """Route `r`'s shared answer (made on first use), or `r` when it has none."""
+    assert r is not None
+    shared = r.shared
+    if shared is None:
+        shared = r.shared = _shared(r, table)
+    return shared if shared is not False else r
 
 
 def _walk(vhost: VirtualHost, path: str, request: Request) -> Route | None:
-    """`_match` on the indexes as compiled: the regex list, or exact, URL-map globs and prefix in turn."""
+    """The first route of the virtual host's indexes, as compiled, that accepts the request: the regex list,
+    or exact, URL-map globs and prefix in turn (what the flattened index stands for)."""
     if vhost.regex is not None:
         for r in vhost.regex:
             regex = r.match.path.regex
@@ -394,7 +432,7 @@ def _constant(r: Route, condition: Condition | None) -> SharedAnswer | None:
             break
         if c.kind == "body-size" and c.max_body_bytes is not None:
             within = min(within, c.max_body_bytes)
-    return SharedAnswer(_complete(fields, r), within)
+    return SharedAnswer(_complete(fields, r), within, r)
 
 
 def _condition(result: RouteResult, r: Route | None, condition: Condition, request: Request) -> dict[str, Any]:

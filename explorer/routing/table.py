@@ -387,9 +387,10 @@ class Remark:
 class VirtualHost:
     """An nginx server block, a URL-map host rule, a Gateway listener hostname: one host's routes."""
 
-    #: The evaluator's flattened exact and prefix indexes, made on first use (False: walked as compiled).
-    #: First, so the evaluator's read of it and the reference count share a cache line.
-    lookup: "tuple[dict[str, Any], dict[str, Any]] | bool | None" = field(default=None, init=False, repr=False)
+    #: The evaluator's flattened index, made on first use (None before; False: walked as compiled): the
+    #: exact and prefix keys in one dict (explorer.routing.evaluate._flatten). First, so the evaluator's read
+    #: of it and the reference count share a cache line.
+    flat: "dict[str, Any] | Literal[False] | None" = field(default=None, init=False, repr=False)
     host: str  # "" is the catch-all (nginx `_`, GCE `*`)
     routes: list[Route] = field(default_factory=list)  # origin order, usable or not
     exact: dict[str, list[Route]] = field(default_factory=dict)
@@ -528,6 +529,9 @@ class RouteTable:
     merge_slashes: bool = False
     #: ingress-nginx use-forwarded-headers: the client address and scheme come from X-Forwarded-For/-Proto.
     forwarded_headers: bool = False
+    #: The evaluator's way in, made on first use: scheme -> (the one entry point, its listener's host index,
+    #: "") where nothing answers before the hosts are looked at (no condition of the entry point or listener).
+    plain: "dict[str, tuple[EntryPoint, HostIndex, str]] | None" = field(default=None, init=False, repr=False)
 
     @property
     def title(self) -> str:
