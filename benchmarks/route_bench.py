@@ -49,9 +49,14 @@ from explorer.routing import NGINX, Request, route, table_for  # noqa: E402
 from explorer.routing.paths import prefix_matches  # noqa: E402
 
 
-def manifests(ingresses: int, paths_per_ingress: int) -> str:
+def manifests(ingresses: int, paths_per_ingress: int, services: bool = False) -> str:
+    """`ingresses` Ingresses of one host each; `services`: with a Service behind every backend (no Pods,
+    so readiness is unknown and nginx forwards; without, every rule answers 503: no such Service)."""
     docs = []
     for i in range(ingresses):
+        if services:
+            docs.extend(f"apiVersion: v1\nkind: Service\nmetadata: {{name: svc-{i}-{j}}}\nspec: {{ports: [{{port: 80}}]}}\n"
+                        for j in range(paths_per_ingress))
         paths = "\n".join(
             f"          - path: /app{j}/v{i % 7}\n            pathType: {'Exact' if j % 4 == 3 else 'Prefix'}\n"
             f"            backend: {{service: {{name: svc-{i}-{j}, port: {{number: 80}}}}}}"
@@ -145,37 +150,44 @@ def main() -> int:
 
 def router_figures(args: argparse.Namespace) -> dict:
     """Every router figure of this process's checkout, by name (rates: one per round)."""
-    text = manifests(args.ingresses, args.paths_per_ingress)
-    started = time.perf_counter()
-    state = load_text(text, "generated.yaml")
-    settle()
-    load_s = time.perf_counter() - started
-    started = time.perf_counter()
-    table_for(state, NGINX)
-    compile_s = time.perf_counter() - started
-    reqs = requests(args.requests, args.ingresses, args.paths_per_ingress)
+    out: dict = {}
+    for services, suffix in ((False, ""), (True, " svc")):
+        text = manifests(args.ingresses, args.paths_per_ingress, services)
+        started = time.perf_counter()
+        state = load_text(text, "generated.yaml")
+        settle()
+        out["load_s" + suffix] = time.perf_counter() - started
+        started = time.perf_counter()
+        table_for(state, NGINX)
+        out["compile_s" + suffix] = time.perf_counter() - started
+        reqs = requests(args.requests, args.ingresses, args.paths_per_ingress)
 
-    # Agreement first: the two must give the same winner where both speak.
-    for r in reqs[: args.scan_requests]:
-        decision = route(state, NGINX, r)
-        scanned = scan_route(state, r)
-        if (decision.path is None) != (scanned is None) or (scanned and decision.path.path != scanned.path):
-            if decision.status != 301:  # nginx's trailing-slash redirect has no twin in the scan
-                raise SystemExit(f"disagree on {r.url}: {decision.reason} / {scanned}")
+        # Agreement first: the two must give the same winner where both speak.
+        answers: dict[str, int] = {}
+        for r in reqs[: args.scan_requests]:
+            decision = route(state, NGINX, r)
+            scanned = scan_route(state, r)
+            if (decision.path is None) != (scanned is None) or (scanned and decision.path.path != scanned.path):
+                if decision.status != 301:  # nginx's trailing-slash redirect has no twin in the scan
+                    raise SystemExit(f"disagree on {r.url}: {decision.reason} / {scanned}")
+            answer = decision.outcome if decision.status is None else str(decision.status)
+            answers[answer] = answers.get(answer, 0) + 1
+        out["answers" + suffix] = answers
 
-    made = lambda r: route(state, NGINX, r)  # noqa: E731
-    # The answer read (outcome, reason, backend: as the proxy and `route` read them; a caller asking only
-    # which route answered may pay less). The scan's answer is its path's backend, one attribute away.
-    read = lambda r: route(state, NGINX, r).backend  # noqa: E731
-    scan = lambda r: scan_route(state, r)  # noqa: E731
-    for r in reqs:  # one untimed pass: each route's shared answer is made on its first request
-        read(r)
-    out: dict = {"load_s": load_s, "compile_s": compile_s, "made": [], "read": [], "scan": []}
-    for _ in range(args.rounds):  # each round's ratio is of rates timed one after the other
-        out["read"].append(rate(read, reqs))
-        out["scan"].append(rate(scan, reqs[: args.scan_requests]))
-        out["made"].append(rate(made, reqs))
-    del state, reqs
+        made = lambda r: route(state, NGINX, r)  # noqa: E731
+        # The answer read (outcome, reason, backend: as the proxy and `route` read them; a caller asking only
+        # which route answered may pay less). The scan's answer is its path's backend, one attribute away.
+        read = lambda r: route(state, NGINX, r).backend  # noqa: E731
+        scan = lambda r: scan_route(state, r)  # noqa: E731
+        for r in reqs:  # one untimed pass: each route's shared answer is made on its first request
+            read(r)
+        for name in ("made", "read", "scan"):
+            out[name + suffix] = []
+        for _ in range(args.rounds):  # each round's ratio is of rates timed one after the other
+            out["read" + suffix].append(rate(read, reqs))
+            out["scan" + suffix].append(rate(scan, reqs[: args.scan_requests]))
+            out["made" + suffix].append(rate(made, reqs))
+        del state, reqs, made, read, scan
 
     # Scale: the same router at 10 and at 10,000 paths (goal: within 2x), alternating rounds.
     tables = {}
@@ -203,14 +215,20 @@ def show(f: dict, args: argparse.Namespace, name: str = "") -> None:
     rounds = len(f["made"])
     print(f"{name}{args.ingresses} Ingresses, {paths} paths; loaded in {f['load_s']:.2f} s, "
           f"compiled in {f['compile_s'] * 1000:.0f} ms; median of {rounds} rounds (rates in CPU time)")
-    print(f"compiled router, answer read: {med(f['read']):12,.0f} decisions/s  ({args.requests:,} requests)")
-    print(f"  decision made (route found): {med(f['made']):12,.0f} decisions/s")
-    print(f"scan of all rules           : {med(f['scan']):12,.0f} decisions/s  ({args.scan_requests:,} requests)")
-    read = [r / s for r, s in zip(f["read"], f["scan"])]
-    made = [m / s for m, s in zip(f["made"], f["scan"])]
-    print(f"ratio, answer read          : {med(read):12,.1f}x  (goal >= 50x; rounds: "
-          f"{', '.join(f'{x:.1f}' for x in read)})")
-    print(f"ratio, decision made        : {med(made):12,.1f}x  (rounds: {', '.join(f'{x:.1f}' for x in made)})")
+    for suffix, what in (("", "no Service exists"), (" svc", "a Service behind every backend")):
+        answers = f["answers" + suffix]
+        mix = ", ".join(f"{n * 100 / sum(answers.values()):.0f}% {a}" for a, n in sorted(answers.items()))
+        print(f"{what} (answers: {mix}):")
+        print(f"  compiled router, answer read: {med(f['read' + suffix]):12,.0f} decisions/s  "
+              f"({args.requests:,} requests)")
+        print(f"    decision made (route found): {med(f['made' + suffix]):12,.0f} decisions/s")
+        print(f"  scan of all rules           : {med(f['scan' + suffix]):12,.0f} decisions/s  "
+              f"({args.scan_requests:,} requests)")
+        read = [r / s for r, s in zip(f["read" + suffix], f["scan" + suffix])]
+        made = [m / s for m, s in zip(f["made" + suffix], f["scan" + suffix])]
+        print(f"  ratio, answer read          : {med(read):12,.1f}x  (goal >= 50x; rounds: "
+              f"{', '.join(f'{x:.1f}' for x in read)})")
+        print(f"  ratio, decision made        : {med(made):12,.1f}x  (rounds: {', '.join(f'{x:.1f}' for x in made)})")
     for what in ("read", "made"):
         slower = [a / b for a, b in zip(f[f"{what} 10"], f[f"{what} 10000"])]
         print(f"{'answer read' if what == 'read' else 'decision made'} at 10 / 10,000 paths: "
@@ -231,8 +249,8 @@ def against(args: argparse.Namespace) -> None:
                                  capture_output=True, text=True, check=True).stdout
             seen[code].append(json.loads(out))
     for code, runs in seen.items():
-        merged = {k: ([x for run in runs for x in run[k]] if isinstance(runs[0][k], list)
-                      else statistics.median(run[k] for run in runs)) for k in runs[0]}
+        merged = {k: ([x for run in runs for x in run[k]] if isinstance(runs[0][k], list) else runs[0][k]
+                      if isinstance(runs[0][k], dict) else statistics.median(run[k] for run in runs)) for k in runs[0]}
         show(merged, args, f"{code} ({len(runs)} processes): ")
         print()
 
