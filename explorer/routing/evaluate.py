@@ -142,7 +142,7 @@ def route(table: RouteTable, request: Request, entry_point: str | None = None) -
             if hit.__class__ is list:  # a guarded route first, or an exact and a prefix key alike
                 hit = _walk(vhost, path, request)
         if hit is None:
-            hit = vhost.fallback
+            hit = vhost.flat_fallback if index is not False else _hit(vhost.fallback, table)
     if hit.__class__ is not SharedAnswer:  # a fallback, or a route whose answer is worded per request
         hit = _hit(hit, table)
     if hit.__class__ is SharedAnswer:
@@ -249,6 +249,8 @@ def _flatten(vhost: VirtualHost, table: RouteTable) -> dict[str, Any] | Literal[
                 flat[key] = hit  # the same route both ways (nginx's exact location for a prefix path)
             else:
                 flat[key] = []
+    if flat is not False and vhost.fallback is not None:
+        vhost.flat_fallback = _hit(vhost.fallback, table)
     vhost.flat = flat
     return flat
 

@@ -388,9 +388,11 @@ class VirtualHost:
     """An nginx server block, a URL-map host rule, a Gateway listener hostname: one host's routes."""
 
     #: The evaluator's flattened index, made on first use (None before; False: walked as compiled): the
-    #: exact and prefix keys in one dict (explorer.routing.evaluate._flatten). First, so the evaluator's read
-    #: of it and the reference count share a cache line.
+    #: exact and prefix keys in one dict (explorer.routing.evaluate._flatten). First, so the evaluator's reads
+    #: and the reference count share a cache line.
     flat: "dict[str, Any] | Literal[False] | None" = field(default=None, init=False, repr=False)
+    #: ... and its fallback's shared answer (or the fallback itself, when it has none), made with it.
+    flat_fallback: Any = field(default=None, init=False, repr=False)
     host: str  # "" is the catch-all (nginx `_`, GCE `*`)
     routes: list[Route] = field(default_factory=list)  # origin order, usable or not
     exact: dict[str, list[Route]] = field(default_factory=dict)
