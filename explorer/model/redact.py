@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import yaml
 
+from explorer.model.value import field, record
 from explorer.model.yamldoc import json_as_yaml
 
 try:
@@ -152,7 +152,7 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class _Frame:
     """One mapping or sequence open in the event stream."""
 

@@ -42,13 +42,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Literal, Protocol, Union
 
 from explorer.model.location import Location
 from explorer.model.objects import HTTPIngressPath, Ingress
-from explorer.model.value import value
+from explorer.model.value import field, record, value
 from explorer.profiles import ControllerProfile
 from explorer.routing.decision import BackendRef
 from explorer.routing.paths import wildcard_covers
@@ -315,7 +314,7 @@ class Condition:
 # ---------------------------------------------------------------- routes and hosts
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Route:
     """One ordered entry: a host predicate, a match, conditions, an action."""
 
@@ -373,7 +372,7 @@ class Remark:
     host: str | None = None
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class VirtualHost:
     """An nginx server block, a URL-map host rule, a Gateway listener hostname: one host's routes."""
 
@@ -390,7 +389,7 @@ class VirtualHost:
     lookup: "tuple[dict[str, Any], dict[str, Any]] | bool | None" = field(default=None, init=False, repr=False)
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class HostIndex:
     hosts: dict[str, VirtualHost] = field(default_factory=dict)
     wildcards: dict[str, VirtualHost] = field(default_factory=dict)  # "*.foo.com" -> host
@@ -428,7 +427,7 @@ class Certificate:
     origin: Origin
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Listener:
     scheme: Literal["http", "https"]
     port: int
@@ -444,7 +443,7 @@ class Listener:
         return not any(c.kind == "listener" and not c.schemes for c in self.conditions)
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class EntryPoint:
     """A load balancer or a Gateway: one address."""
 
@@ -497,7 +496,7 @@ class Served:
     why: str
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class RouteTable:
     """Everything one front end answers, for one snapshot."""
 
