@@ -28,10 +28,12 @@ print(json.dumps({{"code": code, "out": out.getvalue(), "modules": sorted(sys.mo
 #: API half of the model, GKE's translator, and the stdlib modules only a rare case needs. Of the topology
 #: only the Pods (explorer.topology.pods: which Pods are ready endpoints, for nginx's 503) and what they use.
 #: The upstream policies (rate limits, auth, mirrors...) only for an Ingress whose annotations ask for one.
-#: No dataclasses (nor the inspect it imports): the model's classes are explorer.model.value's.
+#: No dataclasses (nor the inspect it imports): the model's classes are explorer.model.value's. No hashlib
+#: (OpenSSL): the simulated names hash with CPython's own SHA-256. No shutil (with zlib, bz2, lzma): argparse's
+#: formatters get the terminal's width from explorer.cli.
 NOT_ON_THE_ROUTE_PATH = (
     "textual", "rich", "aiohttp", "kubernetes", "asyncio", "tempfile", "difflib", "importlib.resources",
-    "dataclasses", "inspect",
+    "dataclasses", "inspect", "hashlib", "shutil",
     "explorer.commands.lint", "explorer.commands.serve", "explorer.commands.tui", "explorer.commands.lessons",
     "explorer.commands.migrate", "explorer.commands.diagram", "explorer.commands.web", "explorer.commands.record",
     "explorer.commands.convert", "explorer.commands.route_gateway",
