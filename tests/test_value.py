@@ -17,7 +17,7 @@ from typing import ClassVar
 import pytest
 
 from conftest import ROOT
-from explorer.model.value import field, record, replace, value
+from explorer.model.value import COMPILE_AFTER, field, record, replace, value
 
 
 @value
@@ -187,6 +187,11 @@ def test_a_recursive_repr_is_cut():
     assert repr(box) == "Box(name='loop', items=[...], count=0)"
 
 
+def compiled(method) -> bool:
+    """True for a method made from generated source (`exec`), False for value.py's stand-in."""
+    return method.__code__.co_filename == "<string>"
+
+
 def test_methods_are_compiled_on_first_use_and_then_are_the_classes_own():
     @value
     class Lazy:
@@ -194,15 +199,47 @@ def test_methods_are_compiled_on_first_use_and_then_are_the_classes_own():
         b: int = 1
 
     stubs = {name: Lazy.__dict__[name] for name in ("__init__", "__repr__", "__eq__", "__hash__")}
-    assert all(f.__code__.co_name == "stub" for f in stubs.values())  # nothing compiled yet
+    assert not any(compiled(f) for f in stubs.values())  # nothing compiled when the class is made
     first = Lazy(1)
-    assert Lazy.__dict__["__init__"] is not stubs["__init__"]
-    assert Lazy.__dict__["__init__"].__code__.co_varnames[:3] == ("self", "a", "b")  # the real signature
+    assert Lazy.__dict__["__init__"] is stubs["__init__"]  # the first calls are answered without compiling
     assert Lazy.__dict__["__repr__"] is stubs["__repr__"]  # not asked yet
     shown = f"{Lazy.__qualname__}(a=1, b=1)"
     assert first == Lazy(1) and hash(first) == hash((1, 1)) and repr(first) == shown
-    assert all(Lazy.__dict__[name] is not stub for name, stub in stubs.items())
-    assert first == Lazy(1) and hash(Lazy(1)) == hash(first) and repr(first) == shown  # installed
+    for name in ("__repr__", "__eq__", "__hash__"):  # compiled on their first call, installed in their place
+        assert Lazy.__dict__[name] is not stubs[name] and compiled(getattr(Lazy.__dict__[name], "__wrapped__",
+                                                                           Lazy.__dict__[name]))
+    for _ in range(COMPILE_AFTER + 1):
+        Lazy(2)
+    assert compiled(Lazy.__dict__["__init__"])
+    assert Lazy.__dict__["__init__"].__code__.co_varnames[:3] == ("self", "a", "b")  # the real signature
+    assert first == Lazy(1) and hash(Lazy(1)) == hash(first) and repr(first) == shown
+
+
+CALLS = [((1,), {}), ((1, "x"), {}), ((), {"a": 1}), ((1,), {"c": [5]}), ((), {"d": 2.0, "a": 3, "b": "k"}),
+         ((1, "x", [2], 3.0), {})]
+BAD_CALLS = [((), {}), ((1, "x", [], 1.0, 9), {}), ((1,), {"a": 2}), ((1,), {"e": 1}), ((), {"b": "x"})]
+
+
+def test_the_first_calls_set_what_the_compiled_init_sets_and_fail_as_it_fails():
+    plain, _ = twins()
+    warm, _ = twins()
+    for _ in range(COMPILE_AFTER + 1):
+        warm(0)
+    assert not compiled(plain.__dict__["__init__"]) and compiled(warm.__dict__["__init__"])
+    for args, kwargs in CALLS:
+        a, b = plain(*args, **kwargs), warm(*args, **kwargs)
+        assert (a.a, a.b, a.c, a.d) == (b.a, b.b, b.c, b.d)
+    assert plain(1).c is not plain(1).c  # the factory is called for each
+    assert not compiled(plain.__dict__["__init__"])  # all of them were answered by the stand-in
+    for args, kwargs in BAD_CALLS:
+        fresh, _ = twins()
+        with pytest.raises(TypeError) as ours:
+            fresh(*args, **kwargs)
+        with pytest.raises(TypeError) as theirs:
+            warm(*args, **kwargs)
+        assert str(ours.value).split("__init__()")[1] == str(theirs.value).split("__init__()")[1]
+    box = Box("b")  # init=False fields: a factory is called, a plain default stays the class's (no slots)
+    assert box.count == 0 and "count" not in vars(box) and vars(box)["items"] == []
 
 
 def test_mistakes_fail_when_the_class_is_made():
@@ -224,16 +261,17 @@ def test_mistakes_fail_when_the_class_is_made():
 
 
 def test_the_route_command_compiles_no_dataclass():
-    """A fresh interpreter: routing imports neither dataclasses nor inspect, and compiles only what it calls."""
+    """A fresh interpreter: routing imports neither dataclasses nor inspect, and compiles only what it calls often."""
     code = (
         "import io, contextlib, sys\n"
         "from explorer.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    main(['route', '-f', 'sample-manifests/article-v1', 'http://foo-bar.com/foo'])\n"
+        "from explorer.model.location import Location\n"
         "from explorer.routing import table\n"
         "print(sorted({'dataclasses', 'inspect'} & set(sys.modules)),"
-        " table.Route.__dict__['__init__'].__code__.co_name, table.Certificate.__dict__['__init__'].__code__.co_name)\n"
+        " *(c.__dict__['__init__'].__code__.co_filename == '<string>' for c in (Location, table.RouteTable)))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["[]", "__init__", "stub"]  # a Route was made; no Certificate was
+    assert done.stdout.split() == ["[]", "True", "False"]  # many Locations were made: compiled; one RouteTable

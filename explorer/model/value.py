@@ -6,8 +6,10 @@ and `__hash__` with `exec` when the class is made, and importing it costs
 methods of a dozen. Here a class gets the same fields, defaults and slots at
 once, and a stub for each method that compiles the real one (from the source
 a dataclass would write), installs it on the class and calls it: a method
-never called is never compiled, and from the second call on it is the
-dataclass's own code.
+never called is never compiled, and from the next call on it is the
+dataclass's own code. `__init__` waits longer: its first COMPILE_AFTER calls
+set the fields from a plan (most classes are made a few times per command,
+and compiling one costs some twenty such calls), then it is compiled too.
 
 `@value` is `dataclass(slots=True, unsafe_hash=True)`: hashable, equal by
 fields, and read-only by rule only, the type checker's: mypy sees a frozen
@@ -161,7 +163,9 @@ def _make(cls: type, slots: bool, eq: bool, hashed: bool) -> type:
     setattr(cls, "__value_fields__", fields)
     if "__match_args__" not in cls.__dict__:
         setattr(cls, "__match_args__", tuple(f.name for f in fields if f.init))
-    for name, maker in (("__init__", _init_source), ("__repr__", _repr_source), ("__eq__", _eq_source)):
+    if "__init__" not in cls.__dict__:
+        setattr(cls, "__init__", _init_stub(cls, slots))
+    for name, maker in (("__repr__", _repr_source), ("__eq__", _eq_source)):
         if name == "__eq__" and not eq:
             continue
         if name not in cls.__dict__:
@@ -190,6 +194,74 @@ def _stub(cls: type, name: str, maker: Callable[[type, bool], tuple[str, dict[st
     stub.__name__ = name
     stub.__qualname__ = f"{cls.__qualname__}.{name}"
     return stub
+
+
+#: Calls of a class's `__init__` answered by `_fill` before its own is compiled: most classes of one route
+#: command are made fewer times (a profile, a table, a listener), and compiling costs some twenty calls.
+COMPILE_AFTER = 8
+
+
+def _init_stub(cls: type, slots: bool) -> Any:
+    """`__init__` for the first calls: the fields set from the class's plan, as the compiled `__init__` would set
+    them; past COMPILE_AFTER calls, or for a call that is not plain (a missing or unknown argument: the compiled
+    one raises the error Python words), the compiled one takes over, installed on the class."""
+    calls = 0
+    plan: tuple[Any, ...] | None = None
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        nonlocal calls, plan
+        calls += 1
+        if calls <= COMPILE_AFTER:
+            if plan is None:
+                plan = _init_plan(cls, slots)
+            if _fill(self, plan, args, kwargs):
+                return
+        method = _compile(cls, "__init__", _init_source, slots)
+        setattr(cls, "__init__", method)
+        method(self, *args, **kwargs)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    return __init__
+
+
+def _init_plan(cls: type, slots: bool) -> tuple[Any, ...]:
+    """What `__init__` sets, in order: (name, in the signature, default, factory) for each field it sets,
+    the number of parameters, and whether `__post_init__` follows."""
+    sets = tuple((f.name, f.init, f.default, f.default_factory) for f in cls.__dict__["__value_fields__"]
+                 if f.init or f.default_factory is not MISSING or (slots and f.default is not MISSING))
+    return sets, sum(1 for s in sets if s[1]), hasattr(cls, "__post_init__")
+
+
+def _fill(self: Any, plan: tuple[Any, ...], args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Set the fields of a plain call as the compiled `__init__` would; False (let it raise) for any other."""
+    sets, count, post_init = plan
+    given = len(args)
+    if given > count:
+        return False
+    position = taken = 0
+    for name, init, default, factory in sets:
+        if not init:
+            value = factory() if factory is not MISSING else default
+        elif position < given:
+            if name in kwargs:
+                return False
+            value = args[position]
+            position += 1
+        elif name in kwargs:
+            value = kwargs[name]
+            taken += 1
+        elif factory is not MISSING:
+            value = factory()
+        elif default is not MISSING:
+            value = default
+        else:
+            return False
+        setattr(self, name, value)
+    if taken != len(kwargs):
+        return False
+    if post_init:
+        self.__post_init__()
+    return True
 
 
 def _compile(cls: type, name: str, maker: Callable[[type, bool], tuple[str, dict[str, Any]]], slots: bool) -> Any:
