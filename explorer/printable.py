@@ -21,8 +21,9 @@ from typing import Any, TextIO
 #: has none and the pattern (0.6 ms to compile) is compiled only for text that might.
 _CONTROL_CHARS = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 _control: re.Pattern[str] | None = None
-#: Select Graphic Rendition: colour, bold, reset, as Style and rich write them.
-_SGR = re.compile(r"\x1b\[([0-9;]*)m")
+#: Select Graphic Rendition: colour, bold, reset, as Style and rich write them (compiled by `re` on first use:
+#: only output to a terminal keeps colour).
+_SGR = r"\x1b\[([0-9;]*)m"
 
 
 def _harmless(params: str) -> bool:
@@ -63,7 +64,7 @@ def printable_keeping_colour(text: str) -> str:
     """As `printable`, but colour sequences (SGR) stay, for output whose colour we wrote."""
     out: list[str] = []
     at = 0
-    for match in _SGR.finditer(text):
+    for match in re.finditer(_SGR, text):
         if not _harmless(match.group(1)):
             continue
         out.append(printable(text[at:match.start()]))
