@@ -22,6 +22,10 @@ plain `dataclass(eq=..., slots=...)`: mutable, for what a compiler fills in.
 asks `dataclasses` itself (`replace`, `fields`, `asdict`, `is_dataclass`)
 still works: `__dataclass_fields__` and `__dataclass_params__` are made on
 first read, by letting `dataclasses` describe a twin class.
+
+Not offered, as nothing here uses them: InitVar, KW_ONLY and kw_only, order,
+a run-time frozen guard, and the `__doc__` a dataclass writes for a class
+without a docstring. Asking for any of the first four fails when the class is made (TypeError).
 """
 
 from __future__ import annotations
