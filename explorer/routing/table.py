@@ -43,7 +43,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, Literal, Protocol, Union
+from typing import TYPE_CHECKING, Any, Callable, Literal, Protocol, TypeAlias, Union
 
 from explorer.model.location import Location
 from explorer.model.objects import HTTPIngressPath, Ingress
@@ -55,9 +55,10 @@ from explorer.routing.paths import wildcard_covers
 if TYPE_CHECKING:
     from explorer.routing.request import Request
 
-Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
-PathKind = Literal["exact", "prefix", "regex", "url-map", "any"]
-ConditionKind = Literal[
+#: Type aliases are strings: importing the module builds no typing object (each costs the start ~0.1 ms).
+Network: TypeAlias = "Union[ipaddress.IPv4Network, ipaddress.IPv6Network]"
+PathKind: TypeAlias = 'Literal["exact", "prefix", "regex", "url-map", "any"]'
+ConditionKind: TypeAlias = """Literal[
     "not-programmed",  # the controller could not translate the object: nothing is programmed
     "listener",  # a listener answers everything itself (HTTP switched off, port closed)
     "https-redirect",  # plain HTTP is redirected to HTTPS
@@ -70,7 +71,7 @@ ConditionKind = Literal[
     "denied",  # the controller denied the location (an invalid annotation, a missing auth Secret): 503
     "redirect",  # the location redirects every request (nginx permanent-redirect / temporal-redirect)
     "preflight",  # a CORS preflight (OPTIONS) the controller answers itself (nginx enable-cors)
-]
+]"""
 
 
 @value
@@ -265,7 +266,7 @@ class Refuse:
     why: str = ""
 
 
-Action = Union[Forward, Redirect, Respond, Refuse]
+Action: TypeAlias = "Union[Forward, Redirect, Respond, Refuse]"
 
 
 @value
