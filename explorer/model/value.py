@@ -275,6 +275,7 @@ def _compile(cls: type, name: str, maker: Callable[[type, bool], tuple[str, dict
     exec(source, names, space)
     method = space[name]
     method.__qualname__ = f"{cls.__qualname__}.{name}"
+    method.__module__ = cls.__module__
     if name == "__repr__":
         method = _recursive_repr(method)
     return method
