@@ -14,9 +14,12 @@ if TYPE_CHECKING:
     from hashlib import sha256
 else:
     try:  # CPython's own SHA-256: the same digests as hashlib's, without loading OpenSSL (2 ms of every start)
-        from _sha256 import sha256
-    except ImportError:  # another Python, or 3.12+ (_sha2)
-        from hashlib import sha256
+        from _sha256 import sha256  # 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # 3.12 and later
+        except ImportError:  # another Python
+            from hashlib import sha256
 
 #: The characters Kubernetes uses in generated names (k8s.io/apimachinery rand.SafeEncodeString):
 #: no vowels, no 0/1/3, so no words and no look-alikes.
