@@ -124,6 +124,11 @@ class Pool:
         until = self._leaving.get(pod)
         return until is not None and time.monotonic() >= until
 
+    def at_hand(self, choice: Choice) -> Upstream | None:
+        """`open`'s answer when it needs no waiting (a running simulated Pod); None: ask `open`."""
+        assert choice.pod is not None
+        return self.upstreams.at_hand(choice.pod, choice.port)
+
     async def open(self, choice: Choice) -> Upstream | None:
         """Where to connect for the chosen Pod (a port-forward is opened here, on first use)."""
         assert choice.pod is not None
