@@ -120,6 +120,9 @@ NOT_BEFORE_THE_FIRST_FRAME = (
     "explorer.proxy", "explorer.sim", "explorer.live", "explorer.model.gateway", "explorer.commands.serve",
     "explorer.commands.lint", "aiohttp", "kubernetes", "importlib.resources", "tomllib", "secrets",
     "textual.widgets._tabbed_content",  # (the detail tabs: mounted after the first frame)
+    "explorer.tui.widgets.command_bar", "explorer.tui.widgets.findings", "explorer.tui.widgets.flow",
+    "explorer.tui.widgets.manifest", "explorer.tui.screens.dialogs",  # (the panels below the table, the help)
+    "rich._emoji_codes",  # (column labels are Text: no markup parsed, so no emoji table)
 )
 
 
