@@ -15,7 +15,10 @@ costs behind a proxy (the Pod's cost when hit straight, which is lower, is also
 printed, and the ratio with it). Where `wrk` is installed it makes the load
 (else an aiohttp client here, which is itself a bottleneck), and where
 `nginx` is installed too, nginx as a reverse proxy to the same Pod is
-measured as the reference (Debian: apt-get install wrk nginx-light).
+measured as the reference (Debian: apt-get install wrk nginx-light), and
+then, as a breakdown of the rate, the bare proxy and a hello Pod sharing one
+process (cohost_bench.py's), which bounds what any proxy that runs its Pods in
+its own event loop, as serve does, can reach on this machine.
 """
 
 from __future__ import annotations
@@ -173,6 +176,18 @@ def start_bare(pod: str) -> tuple[subprocess.Popen, int]:
     return proc, int(found.group(1))
 
 
+def start_cohosted() -> tuple[subprocess.Popen, int]:
+    """cohost_bench.py's bare proxy and hello Pod in one process (one event loop, as serve hosts its Pods)."""
+    proc = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "cohost_bench.py"), "--child", "both"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    found = re.match(r"listening (\d+)", proc.stdout.readline())
+    if not found:
+        proc.kill()
+        raise SystemExit("the co-hosted bare proxy did not start")
+    return proc, int(found.group(1))
+
+
 def start_nginx(pod: str, workdir: Path) -> tuple[subprocess.Popen, int] | None:
     if not shutil.which("nginx"):
         return None
@@ -249,6 +264,15 @@ def main() -> int:
             if nginx is not None:
                 results.append(measure("nginx reverse proxy (reference)", f"http://127.0.0.1:{nginx[1]}/hello",
                                        args, HOST))
+                # A breakdown, not a comparison: serve runs its Pods in its own process, so its rate is bounded
+                # by proxy + Pod on one core. The bare proxy and a hello Pod in one process show that bound.
+                cohosted = start_cohosted()
+                try:
+                    results.append(measure("bare proxy + hello Pod, one process",
+                                           f"http://127.0.0.1:{cohosted[1]}/hello", args, HOST))
+                finally:
+                    cohosted[0].kill()
+                    cohosted[0].wait(10)
         finally:
             if bare is not None:
                 bare[0].kill()
@@ -268,6 +292,9 @@ def main() -> int:
     print(f"proxy rate / bare aiohttp proxy rate: {proxied.rps / plain.rps:.2f}")
     if len(results) > 3:
         print(f"proxy rate / nginx rate: {proxied.rps / results[3].rps:.2f}")
+    if len(results) > 4:
+        print(f"bare proxy + hello Pod in one process / nginx rate: {results[4].rps / results[3].rps:.2f} (the most a "
+              "proxy that hosts its Pods in its own process could reach here)")
     ratios, straight_ratios = [], []
     for number, (direct, proxied, plain) in enumerate(rounds, 1):
         assert direct.cpu and proxied.cpu and plain.cpu

@@ -46,6 +46,20 @@ def test_printable_escapes_controls_and_keeps_lines():
     assert printable_keeping_colour("\x1b[38;5;8mgrey\x1b[0m") == "\x1b[38;5;8mgrey\x1b[0m"  # colour 8 is a colour
 
 
+def test_every_control_character_is_escaped_alone_or_among_printable_text():
+    """Each code point is escaped exactly when it is a control (C0 but newline and tab, DEL, C1, the
+    line/paragraph separators, the bidi overrides and isolates, a surrogate), alone or inside a line."""
+    controls = {*range(0x00, 0x09), *range(0x0b, 0x20), *range(0x7f, 0xa0), 0x2028, 0x2029,
+                *range(0x202a, 0x202f), *range(0x2066, 0x206a), *range(0xd800, 0xe000)}
+    for code in (*range(0x10000), *range(0x10000, sys.maxunicode + 1, 97), sys.maxunicode):
+        char = chr(code)
+        for text in (char, f"route → {char}\n"):
+            escaped = printable(text) != text
+            assert escaped == (code in controls), hex(code)
+            if escaped:
+                assert char not in printable(text)
+
+
 @pytest.mark.parametrize("argv", [
     ["lint"], ["lint", "--controller", "gce"], ["route", "http://a.com/x"], ["route", "--trace", "http://a.com/y"],
     ["diagram"], ["diagram", "--format", "mermaid"], ["diagram", "--format", "dot"],

@@ -28,8 +28,12 @@ print(json.dumps({{"code": code, "out": out.getvalue(), "modules": sorted(sys.mo
 #: API half of the model, GKE's translator, and the stdlib modules only a rare case needs. Of the topology
 #: only the Pods (explorer.topology.pods: which Pods are ready endpoints, for nginx's 503) and what they use.
 #: The upstream policies (rate limits, auth, mirrors...) only for an Ingress whose annotations ask for one.
+#: No dataclasses (nor the inspect it imports): the model's classes are explorer.model.value's. No hashlib
+#: (OpenSSL): the simulated names hash with CPython's own SHA-256. No shutil (with zlib, bz2, lzma): argparse's
+#: formatters get the terminal's width from explorer.cli.
 NOT_ON_THE_ROUTE_PATH = (
     "textual", "rich", "aiohttp", "kubernetes", "asyncio", "tempfile", "difflib", "importlib.resources",
+    "dataclasses", "inspect", "hashlib", "shutil",
     "explorer.commands.lint", "explorer.commands.serve", "explorer.commands.tui", "explorer.commands.lessons",
     "explorer.commands.migrate", "explorer.commands.diagram", "explorer.commands.web", "explorer.commands.record",
     "explorer.commands.convert", "explorer.commands.route_gateway",
@@ -116,6 +120,9 @@ NOT_BEFORE_THE_FIRST_FRAME = (
     "explorer.proxy", "explorer.sim", "explorer.live", "explorer.model.gateway", "explorer.commands.serve",
     "explorer.commands.lint", "aiohttp", "kubernetes", "importlib.resources", "tomllib", "secrets",
     "textual.widgets._tabbed_content",  # (the detail tabs: mounted after the first frame)
+    "explorer.tui.widgets.command_bar", "explorer.tui.widgets.findings", "explorer.tui.widgets.flow",
+    "explorer.tui.widgets.manifest", "explorer.tui.screens.dialogs",  # (the panels below the table, the help)
+    "rich._emoji_codes",  # (column labels are Text: no markup parsed, so no emoji table)
 )
 
 

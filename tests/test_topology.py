@@ -79,6 +79,17 @@ def test_pod_names_and_ips_are_stable_and_look_like_a_deployments(article):
     assert first[0][0] != first[1][0] and first[0][1] != first[1][1]
 
 
+def test_simulated_names_are_the_sha256_hashlib_gives():
+    """names.py hashes with CPython's own SHA-256 (no OpenSSL at start): the names are those hashlib makes."""
+    import hashlib
+
+    from explorer.topology import names
+
+    parts = ("pod", "Deployment", "default", "site01", 0)
+    assert names.digest(*parts) == hashlib.sha256("\x00".join(map(str, parts)).encode()).digest()
+    assert names.CLUSTER_UID == hashlib.sha256(b"ingress-explorer cluster").hexdigest()[:16]
+
+
 # ------------------------------------------------------------------ broken links, with reasons
 
 

@@ -6,11 +6,12 @@ each object (and of each field, where YAML gives one) travels with the data.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeAlias
 
 from explorer.model.value import value
 
-Severity = Literal["error", "warning", "info"]
+#: Type aliases are strings: importing the module builds no typing object (each costs the start ~0.1 ms).
+Severity: TypeAlias = 'Literal["error", "warning", "info"]'
 
 
 @value

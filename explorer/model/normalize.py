@@ -6,7 +6,6 @@ the author used are kept in `Ingress.spelled` and in the problems' wording.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, TypeAlias
 
 from explorer.model.fields import line_of
@@ -18,6 +17,7 @@ from explorer.model.objects import (
     Probe, ResourceBackend, Secret, Service, ServiceBackend, ServicePort, Workload,
 )
 from explorer.model.schema import field_errors
+from explorer.model.value import field, record
 
 #: Kinds that live outside namespaces (the ones people put in manifests).
 CLUSTER_SCOPED = frozenset({
@@ -47,7 +47,7 @@ else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@dataclass
+@record
 class Normalized:
     obj: Model | None
     problems: list[Problem] = field(default_factory=list)

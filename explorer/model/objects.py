@@ -7,11 +7,10 @@ missing pathType) is remembered so messages can speak the author's words.
 
 from __future__ import annotations
 
-from dataclasses import field
 from typing import Any, Mapping
 
 from explorer.model.location import Location
-from explorer.model.value import value
+from explorer.model.value import field, value
 
 PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
 

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import yaml
 
+from explorer.model.value import field, record
 from explorer.model.yamldoc import json_as_yaml
 
 try:
@@ -152,7 +152,7 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class _Frame:
     """One mapping or sequence open in the event stream."""
 
@@ -267,7 +267,8 @@ def _secret_spans(text: str) -> tuple[list[tuple[int, int]], int]:
 # ------------------------------------------------------------------ what the parser could not read
 
 
-_SECTION_KEY = re.compile(r"""["']?\b(?:data|stringData)\b["']?\s*:""")
+#: Compiled by `re` on first use: only a text the parser could not read is searched for it.
+_SECTION_KEY = r"""["']?\b(?:data|stringData)\b["']?\s*:"""
 
 
 def _redact_unparsed(tail: str) -> str:
@@ -280,7 +281,7 @@ def _redact_unparsed(tail: str) -> str:
     i = 0
     while i < len(lines):
         line = lines[i]
-        match = _SECTION_KEY.search(line)
+        match = re.search(_SECTION_KEY, line)
         i += 1
         if match is None or line.lstrip().startswith("#"):
             continue

@@ -226,7 +226,8 @@ def _key_text(value: Any) -> str:
     return str(value)
 
 
-_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
+#: A surrogate pair's two escapes (compiled by `re` on the first JSON text that has one; most have none).
+_PAIR = r"(?i)(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})"
 
 
 def json_as_yaml(text: str) -> tuple[str, list[int]]:
@@ -250,7 +251,7 @@ def json_as_yaml(text: str) -> tuple[str, list[int]]:
         ends.append(match.end() - shift)
         return f"{match[1]}\\U{code:08x}"
 
-    return _PAIR.sub(pair, text), ends
+    return re.sub(_PAIR, pair, text), ends
 
 
 def _opened_at(text: str, exc: yaml.MarkedYAMLError) -> Any:

@@ -37,6 +37,7 @@ from yarl import URL
 
 from explorer.proxy import gateway, nginx_policy, pages
 from explorer.proxy.limits import header_problem
+from explorer.proxy.protocol import HeaderDeadlineProtocol
 from explorer.proxy.tls import FALLBACK_NAME
 from explorer.proxy.upstreams import Upstream
 from explorer.routing.decision import Decision
@@ -60,6 +61,10 @@ HOP_BY_HOP = frozenset({
     "trailer", "transfer-encoding", "upgrade",
 })
 _BODY_EXCERPT = 2048
+#: Request headers the Pod never gets from the client: hop-by-hop, and those the proxy sets itself.
+_NOT_PASSED = HOP_BY_HOP | {"host", "content-length"}
+#: Response headers the client never gets from the Pod: hop-by-hop, and the length (the proxy's own framing).
+_NOT_RETURNED = HOP_BY_HOP | {"content-length"}
 
 
 class Outcome:
@@ -99,36 +104,44 @@ class RequestHandler:
         self._timeouts: dict[tuple[float, float | None], aiohttp.ClientTimeout] = {}
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
-        proxy = self.proxy
-        rid = proxy.next_request_id()
-        started = time.perf_counter()
-        host = _host_of(request)
-        target = request.rel_url
-        hub = proxy.hub
-        if hub.wants(RequestReceived):  # events nobody reads are not even made (serve's log reads few)
-            hub.publish(RequestReceived(rid, request.method, self._url(host, target), self.load_balancer,
-                                        request.remote or ""))
-        done = Outcome()
+        # The listener's DeadlineServer leaves marking the request's start and end to this handler
+        # (handler_marks): one coroutine per request less than its wrapper.
+        protocol = request.protocol
+        assert isinstance(protocol, HeaderDeadlineProtocol)
+        protocol.request_started()
         try:
-            response = await self._handle(request, rid, host, done)
-        except Exception as exc:  # never a traceback to the client: a 502 that says what broke
-            proxy.log_error(f"request {rid} {self._url(host, target)}: {exc!r}")
-            response = self._own(500, pages.plain(500, f"the proxy failed on this request: {exc!r}"), done)
-        if not response.prepared:  # a websocket's headers went with its 101
-            response.headers[REQUEST_ID_HEADER] = str(rid)
-            if self.scheme == "https":
-                response.headers[CERTIFICATE_HEADER] = self._certificate(request)
-        if request.body_exists and not request.content.at_eof():
-            response.force_close()  # an unread body must not be taken for the next request
-        elapsed = (time.perf_counter() - started) * 1000
-        if hub.wants(RequestCompleted):
-            hub.publish(RequestCompleted(
-                rid, request.method, host, target.raw_path, response.status, elapsed, done.ingress, done.backend,
-                done.pod, done.rule, done.outcome))
-        token = request.headers.get(ANSWER_HEADER)
-        if token is not None:
-            proxy.answered(token, done)
-        return response
+            proxy = self.proxy
+            rid = proxy.next_request_id()
+            started = time.perf_counter()
+            host = _host_of(request)
+            target = request.rel_url
+            hub = proxy.hub
+            if hub.wants(RequestReceived):  # events nobody reads are not even made (serve's log reads few)
+                hub.publish(RequestReceived(rid, request.method, self._url(host, target), self.load_balancer,
+                                            request.remote or ""))
+            done = Outcome()
+            try:
+                response = await self._handle(request, rid, host, done)
+            except Exception as exc:  # never a traceback to the client: a 502 that says what broke
+                proxy.log_error(f"request {rid} {self._url(host, target)}: {exc!r}")
+                response = self._own(500, pages.plain(500, f"the proxy failed on this request: {exc!r}"), done)
+            if not response.prepared:  # a websocket's headers went with its 101
+                response.headers[REQUEST_ID_HEADER] = str(rid)
+                if self.scheme == "https":
+                    response.headers[CERTIFICATE_HEADER] = self._certificate(request)
+            if request.body_exists and not request.content.at_eof():
+                response.force_close()  # an unread body must not be taken for the next request
+            if hub.wants(RequestCompleted):
+                elapsed = (time.perf_counter() - started) * 1000
+                hub.publish(RequestCompleted(
+                    rid, request.method, host, target.raw_path, response.status, elapsed, done.ingress,
+                    done.backend, done.pod, done.rule, done.outcome))
+            token = request.headers.get(ANSWER_HEADER)
+            if token is not None:
+                proxy.answered(token, done)
+            return response
+        finally:
+            protocol.request_finished()
 
     def _url(self, host: str, target: URL) -> str:
         query = target.raw_query_string
@@ -137,6 +150,7 @@ class RequestHandler:
     async def _handle(self, request: web.BaseRequest, rid: int, host: str, done: Outcome) -> web.StreamResponse:
         proxy = self.proxy
         limits = proxy.options.limits
+        snap = proxy.snapshot
         if request.method == "CONNECT":
             # A load balancer is not a forward proxy: nginx answers 400 and never opens a tunnel. aiohttp
             # hands the rest of the connection over as the "body", so it must be closed, not read.
@@ -145,12 +159,12 @@ class RequestHandler:
             response.force_close()
             return response
         method, refused = request.method, None
-        for refused_method, status in proxy.snapshot.profile.refused_methods:  # TRACE: one pair, no dict per request
+        for refused_method, status in snap.profile.refused_methods:  # TRACE: one pair, no dict per request
             if refused_method == method:
                 refused = status
         if refused is not None:  # nginx answers TRACE itself, before any location (and so any rule) is chosen
             return self._own(refused, pages.plain(refused, f"{request.method} is refused by "
-                                                           f"{proxy.snapshot.profile.title} itself"), done)
+                                                           f"{snap.profile.title} itself"), done)
         if len(request.raw_path) > limits.max_request_target:
             return self._own(414, pages.plain(414, f"the request-target is {len(request.raw_path)} bytes; "
                                                    f"the limit is {limits.max_request_target}"), done)
@@ -162,10 +176,9 @@ class RequestHandler:
             return self._own(413, pages.plain(413, f"the body is {request.content_length} bytes; "
                                                    f"the limit is {limits.max_body}"), done)
 
-        if proxy.snapshot.profile.front_end == "gateway":  # a Gateway listener: Gateway API routing and filters
+        if snap.profile.front_end == "gateway":  # a Gateway listener: Gateway API routing and filters
             return await gateway.handle(self, request, rid, host, done)
 
-        snap = proxy.snapshot
         target = request.rel_url
         # client address for allow/deny lists, Content-Length for body limits, and a draw for weighted backends
         routed = Request(host, target.raw_path or "/", request.method, self.scheme, target.raw_query_string,
@@ -215,16 +228,18 @@ class RequestHandler:
                 response.headers[name] = value
             return response
 
-        body = await self._read_body(request, decision.max_body)
+        body = await self._read_body(request, decision.max_body) if request.body_exists else b""
         if isinstance(body, web.Response):
             return self._own(body.status, body.text or "", done)
-        await proxy.pool.prepare(decision)  # on demand, the backend's first request starts its checks
-        choice = proxy.pool.choose(decision)
+        pool = proxy.pool
+        if pool.on_demand:
+            await pool.prepare(decision)  # on demand, the backend's first request starts its checks
+        choice = pool.choose(decision)
         why = choice.why
         upstream = None
         if choice.pod is not None:
             try:
-                upstream = await proxy.pool.open(choice)
+                upstream = pool.at_hand(choice) or await pool.open(choice)
             except Exception as exc:  # the port-forward could not even listen: say so, as a 502
                 done.pod = choice.pod.partition("/")[2]
                 return self._own(502, pages.plain(502, f"no port-forward to Pod {choice.pod}: {exc}"), done)
@@ -305,9 +320,10 @@ class RequestHandler:
                 rid, answer.status, tuple(answer.headers.items()),
                 payload[:_BODY_EXCERPT].decode("utf-8", "replace"), elapsed, pod))
         response = web.Response(status=answer.status, reason=answer.reason, body=payload)
+        add = response.headers.add
         for name, value in answer.headers.items():
-            if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
-                response.headers.add(name, value)
+            if name.lower() not in _NOT_RETURNED:
+                add(name, value)
         self._tag(response, done)
         return response
 
@@ -420,7 +436,8 @@ def _upstream_failure(exc: aiohttp.ClientError) -> str:
 
 def _host_of(request: web.BaseRequest) -> str:
     """The host the request is for: the authority of an absolute-form target, else the Host header."""
-    if "://" in request.raw_path.split("?", 1)[0]:
+    raw = request.raw_path
+    if "://" in raw and "://" in raw.split("?", 1)[0]:
         return request.host
     return request.headers.get("Host", "")
 
@@ -445,7 +462,7 @@ def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision
     headers: CIMultiDict[str] = CIMultiDict()
     for name, value in request.headers.items():
         lower = name.lower()
-        if lower in HOP_BY_HOP or lower in ("host", "content-length") or lower.startswith("x-ingress-explorer-"):
+        if lower in _NOT_PASSED or lower.startswith("x-ingress-explorer-"):
             continue
         headers.add(name, value)
     headers["Host"] = host

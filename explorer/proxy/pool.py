@@ -59,10 +59,10 @@ class Pool:
         self.on_demand = False  # see the module docstring
         self._turn: dict[str, int] = {}
         #: Per health state (replaced whole when health changes): a backend ref -> its backend, the endpoints
-        #: serving it and their Pods' names.
+        #: serving it, their Pods' names, and the Choice of each (made once, not per request).
         self._serving_for: ControllerState | None = None
-        self._serving: dict[tuple[str, str, str],
-                            tuple[BackendService | None, tuple[Endpoint, ...], tuple[str, ...]]] = {}
+        self._serving: dict[tuple[str, str, str], tuple[BackendService | None, tuple[Endpoint, ...],
+                                                        tuple[str, ...], tuple[Choice, ...]]] = {}
         #: Pods being deleted: namespace/name -> when (time.monotonic()) the load balancer stops sending to them.
         self._leaving: dict[str, float] = {}
         self._stopping: set[asyncio.Task[bool]] = set()
@@ -124,6 +124,11 @@ class Pool:
         until = self._leaving.get(pod)
         return until is not None and time.monotonic() >= until
 
+    def at_hand(self, choice: Choice) -> Upstream | None:
+        """`open`'s answer when it needs no waiting (a running simulated Pod); None: ask `open`."""
+        assert choice.pod is not None
+        return self.upstreams.at_hand(choice.pod, choice.port)
+
     async def open(self, choice: Choice) -> Upstream | None:
         """Where to connect for the chosen Pod (a port-forward is opened here, on first use)."""
         assert choice.pod is not None
@@ -150,22 +155,24 @@ class Pool:
         if found is None:
             backend = cs.find_backend(ref.namespace, ref.service, ref.port)
             endpoints = tuple(sorted(cs.serving_endpoints(backend.id), key=lambda e: e.pod)) if backend else ()
-            found = self._serving[index] = (backend, endpoints, tuple(e.pod for e in endpoints))
-        backend, endpoints, serving = found
+            serving = tuple(e.pod for e in endpoints)
+            choices = tuple(Choice(backend.id, serving, e.pod, e.port) for e in endpoints) if backend else ()
+            found = self._serving[index] = (backend, endpoints, serving, choices)
+        backend, endpoints, serving, choices = found
         if backend is None:
             return Choice("", (), None, why=f"the controller made no backend for {ref}")
-        running = [e for e in endpoints if self.upstreams.running(e.pod) and not (self._leaving and self._left(e.pod))]
+        running_ = self.upstreams.running
+        leaving = self._leaving
+        running = [i for i, e in enumerate(endpoints) if running_(e.pod) and not (leaving and self._left(e.pod))]
         if not running:
             state = cs.backend_health(backend.id)
             return Choice(backend.id, serving, None,
                           why=f"no Pod of {ref} passes its health check (backend {backend.id} is {state})")
         if key is not None:
-            endpoint = max(running, key=lambda e: zlib.crc32(f"{key}|{e.pod}".encode()))
-            return Choice(backend.id, serving, endpoint.pod, endpoint.port)
+            return choices[max(running, key=lambda i: zlib.crc32(f"{key}|{endpoints[i].pod}".encode()))]
         turn = self._turn.get(backend.id, 0)
         self._turn[backend.id] = turn + 1
-        endpoint = running[turn % len(running)]
-        return Choice(backend.id, serving, endpoint.pod, endpoint.port)
+        return choices[running[turn % len(running)]]
 
     def status(self) -> dict[str, object]:
         cs = self.health.controller

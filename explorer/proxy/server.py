@@ -160,7 +160,7 @@ class Listener:
         limits = self.proxy.options.limits
         server = DeadlineServer(
             RequestHandler(self.proxy, self.name, scheme), header_timeout=limits.client_header_timeout,
-            access_log=None, keepalive_timeout=limits.keepalive_timeout,
+            handler_marks=True, access_log=None, keepalive_timeout=limits.keepalive_timeout,
             max_line_size=limits.parser_line_limit, max_field_size=limits.parser_line_limit,
             max_headers=limits.parser_max_headers, lingering_time=limits.lingering_time,
         )
@@ -233,8 +233,10 @@ class Proxy:
             raise ProxyError("the proxy is already started; use apply() for a new snapshot")
         self.started_at = time.time()
         self._certs = CertificateStore()
+        # No cookie jar: a proxy passes the Pods' cookies on, it never keeps them (aiohttp's own jar refused
+        # them anyway, every upstream being a loopback address, but filtered its empty self on every request).
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=0, force_close=False),
+            connector=aiohttp.TCPConnector(limit=0, force_close=False), cookie_jar=aiohttp.DummyCookieJar(),
             auto_decompress=False, skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
         )
         try:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from explorer.model.source import PortForward
-from explorer.sim.pod import PodIdentity
+from explorer.sim.pod import PodIdentity, SimPod
 from explorer.sim.pods import SimPods, WantedPod
 from explorer.topology.pods import PodView
 
@@ -78,6 +78,12 @@ class Upstreams(ABC):
     async def open(self, namespace: str, name: str, port: int) -> Upstream | None:
         """Where to connect for `port` of a Pod; None when the Pod is not there."""
 
+    def at_hand(self, key: str, port: int) -> Upstream | None:
+        """What `open` would answer for the Pod namespace/name, when that needs no waiting; None: ask `open`.
+
+        Per request, before `open`: a running simulated Pod's address without two coroutines."""
+        return None
+
     @abstractmethod
     async def stop(self) -> None:
         """Close everything this opened."""
@@ -94,6 +100,7 @@ class SimulatedUpstreams(Upstreams):
 
     def __init__(self, sims: SimPods) -> None:
         self.sims = sims
+        self._at_hand: dict[str, tuple[SimPod, Upstream]] = {}  # namespace/name -> its running server's Upstream
 
     @property
     def description(self) -> str:
@@ -112,6 +119,19 @@ class SimulatedUpstreams(Upstreams):
             return False
         await sim.stop()  # the port closes; the Pod stays in the snapshot: a connection to it is refused
         return True
+
+    def at_hand(self, key: str, port: int) -> Upstream | None:
+        sim = self.sims.pods.get(key)
+        if sim is None:
+            return None  # not running (on demand: not started yet): `open` starts it
+        known = self._at_hand.get(key)
+        if known is not None and known[0] is sim and known[1].port == sim.port:
+            return known[1]
+        upstream = Upstream(sim.identity.key, sim.name, sim.host, sim.port, simulated=True)
+        if len(self._at_hand) > 4 * len(self.sims.pods) + 64:  # Pods that went: start afresh
+            self._at_hand.clear()
+        self._at_hand[key] = (sim, upstream)
+        return upstream
 
     async def open(self, namespace: str, name: str, port: int) -> Upstream | None:
         sim = await self.sims.ensure(namespace, name)

@@ -11,7 +11,7 @@ compiler says readiness is unknown, in the trace, and assumes the Pods are ready
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, TypeAlias
 
 from explorer.model.objects import Service
 from explorer.model.state import ClusterState
@@ -27,7 +27,8 @@ class Endpoints:
     why: str  # why the first unready Pod is not ready ("" when every Pod is)
 
 
-Oracle = Callable[[ClusterState, Service], Endpoints]
+#: Type aliases are strings: importing the module builds no typing object (each costs the start ~0.1 ms).
+Oracle: TypeAlias = "Callable[[ClusterState, Service], Endpoints]"
 _ORACLE: list[Oracle] = []
 
 

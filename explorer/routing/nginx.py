@@ -18,18 +18,16 @@ rootfs/etc/nginx/template/nginx.tmpl and rootfs/etc/nginx/lua (kubernetes/ingres
 from __future__ import annotations
 
 import base64
-import dataclasses
 import binascii
 import ipaddress
 import re
-from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from explorer.model.objects import Ingress
 from explorer.model.redact import reveal
 from explorer.model.state import ClusterState
-from explorer.model.value import value
+from explorer.model.value import field, record, replace, value
 from explorer.profiles.nginx_annotations import (
     DEFAULT_RISK_LEVEL, NGINX_ANNOTATIONS, PREFIX, AnnotationReport, classify_all, denial, parse_bool, parse_cidrs, parse_int,
     parse_size, refusal,
@@ -142,7 +140,7 @@ class BasicAuth:
     secret_type: str  # auth-file | auth-map
 
 
-@dataclass
+@record
 class IngressAnnotations:
     """What one Ingress's annotations make nginx do (internal/ingress/annotations/*, Parse)."""
 
@@ -457,7 +455,7 @@ def canary_routes(canary: Canary, main: WeightedBackend, alt: WeightedBackend, p
         # balancer.lua reads ngx.var["http_" .. header with "-" made "_"]: nginx's $http_ variables name a header
         # lower-cased with "-" as "_", so X_Canary and x-canary both read the request header X-Canary; a request
         # header spelled with "_" never arrives (underscores_in_headers off: nginx drops it)
-        canary = dataclasses.replace(canary, header=canary.header.replace("_", "-"))
+        canary = replace(canary, header=canary.header.replace("_", "-"))
         if canary.header_value:
             out.append((Match(path, headers=(HeaderMatch(canary.header, canary.header_value),)), alt,
                         f"header {canary.header}: {canary.header_value} (canary-by-header-value): the canary"))

@@ -33,11 +33,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import field
 from typing import TYPE_CHECKING, Callable, Union
 from urllib.parse import urlsplit
 
-from explorer.model.value import value
+from explorer.model.value import field, value
 from explorer.profiles.nginx_annotations import PREFIX, parse_bool, parse_cidrs, parse_int
 from explorer.routing.decision import BackendRef
 from explorer.routing.upstream_keys import TIMEOUT_DEFAULTS, has_policy

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from explorer.model.value import value
-
 import posixpath
-from dataclasses import field
 from urllib.parse import unquote, urlsplit
+
+from explorer.model.value import field, value
 
 
 @value

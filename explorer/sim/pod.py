@@ -22,8 +22,9 @@ import json
 from dataclasses import dataclass
 
 from aiohttp import web
+from multidict import CIMultiDictProxy
 
-from explorer.topology.app import ECHO_APP, AppSpec, echo_body
+from explorer.topology.app import ECHO_APP, AppResponse, AppSpec, echo_body
 from explorer.traffic import BACKEND_HEADER, INGRESS_HEADER
 
 #: Request header the proxy uses to hand the echo app the winning rule (JSON), removed before echoing.
@@ -49,11 +50,23 @@ class SimPod:
 
     def __init__(self, identity: PodIdentity, app: AppSpec = ECHO_APP) -> None:
         self.identity = identity
-        self.app = app
+        self._app = app
+        #: A declared body's answer as aiohttp words it (headers as sent, body encoded), made once per
+        #: AppResponse of the current app rather than per request (its charset read from Content-Type each time).
+        self._fixed: dict[int, tuple[AppResponse, CIMultiDictProxy[str], bytes]] = {}
         self.host = ""
         self.port = 0
         self.requests = 0  # every request it answered, probes included
         self._runner: web.ServerRunner | None = None
+
+    @property
+    def app(self) -> AppSpec:
+        return self._app
+
+    @app.setter
+    def app(self, app: AppSpec) -> None:
+        self._app = app
+        self._fixed = {}
 
     @property
     def name(self) -> str:
@@ -80,14 +93,21 @@ class SimPod:
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         self.requests += 1
-        if request.headers.get("Upgrade", "").lower() == "websocket":
+        upgrade = request.headers.get("Upgrade")
+        if upgrade is not None and upgrade.lower() == "websocket":
             return await self._websocket(request)
-        async for _ in request.content.iter_any():  # read whole, at any size: the limit is the controller's
-            pass
+        if request.body_exists:
+            async for _ in request.content.iter_any():  # read whole, at any size: the limit is the controller's
+                pass
         path = request.raw_path.split("?", 1)[0]
-        answer = self.app.answer(path)
+        answer = self._app.answer(path)
         if answer.delay:
             await asyncio.sleep(answer.delay)
+        if answer.body is not None and request.method != "HEAD":
+            fixed = self._fixed.get(id(answer))
+            if fixed is None or fixed[0] is not answer:
+                fixed = self._fixed[id(answer)] = self._word(answer)
+            return web.Response(status=answer.status, headers=fixed[1], body=fixed[2])
         headers = dict(answer.headers)
         if answer.body is not None:
             body = answer.body
@@ -98,6 +118,16 @@ class SimPod:
         if request.method == "HEAD":
             return web.Response(status=answer.status, headers=headers)
         return web.Response(status=answer.status, headers=headers, text=body)
+
+    @staticmethod
+    def _word(answer: AppResponse) -> tuple[AppResponse, CIMultiDictProxy[str], bytes]:
+        """A declared answer as `_handle` words it per request (the same Response, its text encoded by aiohttp)."""
+        assert answer.body is not None
+        headers = dict(answer.headers)
+        headers.setdefault("Content-Type", "text/plain; charset=utf-8")
+        worded = web.Response(status=answer.status, headers=headers, text=answer.body)
+        assert isinstance(worded.body, bytes)
+        return answer, CIMultiDictProxy(worded.headers), worded.body
 
     async def _websocket(self, request: web.BaseRequest) -> web.StreamResponse:
         """A websocket echo: each message comes back prefixed with the Pod's name, so a client sees who answered."""

@@ -32,7 +32,6 @@ proxy-read-timeout 60 s -> 504; GKE backend service timeout 30 s -> 502).
 from __future__ import annotations
 
 import json
-from dataclasses import field
 from typing import Any, Mapping
 
 import yaml
@@ -40,7 +39,7 @@ import yaml
 from explorer.model.fields import line_of
 from explorer.model.location import Location, Problem
 from explorer.model.objects import Workload
-from explorer.model.value import value
+from explorer.model.value import field, value
 
 APP_ANNOTATION = "ingress-explorer/app"
 MAX_DELAY = 3600  # seconds: longer than any controller waits for an answer, so "hangs" is expressible

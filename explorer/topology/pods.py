@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import field
 from typing import Iterator, Mapping
 
 from explorer.model.location import Location, Problem
@@ -26,7 +25,7 @@ from explorer.model.objects import (
     Container, ContainerPort, ObjectMeta, PodTemplate, Probe, Service, ServicePort, Workload,
 )
 from explorer.model.state import ClusterState, Slot
-from explorer.model.value import value
+from explorer.model.value import field, value
 from explorer.routing.endpoints import Endpoints, register
 from explorer.profiles import ControllerProfile
 from explorer.topology import names

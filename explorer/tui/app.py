@@ -40,7 +40,6 @@ from explorer.model.source import ClusterSource, SourceError
 from explorer.tui.base import ExplorerApp
 from explorer.tui.config import keymap_path, load_keymap, screenshots_dir
 from explorer.tui.gcpause import end_start_pause
-from explorer.tui.screens.dialogs import HelpScreen
 from explorer.tui.screens.explore import ExploreScreen
 from explorer.tui.services.health import HealthBook
 from explorer.tui.services.news import (
@@ -49,9 +48,6 @@ from explorer.tui.services.news import (
 )
 from explorer.tui.services.pipeline import Basis, Job, StatePipeline
 from explorer.tui.services.watch import ClusterWatcher, FileWatcher
-from explorer.tui.widgets.command_bar import (
-    CommandBar, GoToMode, ListNamespaces, OpenLesson, QuitCommand, SetController, SwitchContext,
-)
 from explorer.tui.workspace import Snapshot, Workspace
 
 if TYPE_CHECKING:  # imported after the first frame (routing, topology, the proxy's port, the views)
@@ -60,6 +56,9 @@ if TYPE_CHECKING:  # imported after the first frame (routing, topology, the prox
     from explorer.traffic import TrafficPort
     from explorer.tui.services.proxy_link import ProxyLink
     from explorer.tui.view import View
+    from explorer.tui.widgets.command_bar import (  # (mounted after the first frame)
+        GoToMode, ListNamespaces, OpenLesson, QuitCommand, SetController, SwitchContext,
+    )
     from explorer.tui.widgets.resources import ResourceTable
 
 #: Seconds the first frame waits for small manifests to be read (then it shows progress instead).
@@ -754,11 +753,15 @@ class IngressExplorer(ExplorerApp):
         await screen.open_lesson(lesson)
 
     def action_command_bar(self) -> None:
+        from explorer.tui.widgets.command_bar import CommandBar
+
         bars = self.screen.query(CommandBar)
         if bars:
             bars.first().open()
 
     def action_help(self) -> None:
+        from explorer.tui.screens.dialogs import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         bindings = []

@@ -13,9 +13,8 @@ sent it, written out only when it is shown.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, NamedTuple
 
 import yaml
 
@@ -33,17 +32,18 @@ UNDO_DEPTH = 50
 UNDO_OBJECTS = 200_000
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """One state of the workspace: the texts it was made from, and why it exists."""
+class Snapshot(NamedTuple):
+    """One state of the workspace: the texts it was made from, and why it exists.
+
+    (Named tuples, not frozen dataclasses, here: this module is imported before the first frame.)
+    """
 
     state: ClusterState
     texts: Mapping[str, str]  # file name (as the loader names it) -> text
     why: str  # "loaded", "applied your edit to x.yaml", "x.yaml changed on disk"
 
 
-@dataclass(frozen=True)
-class FileStamp:
+class FileStamp(NamedTuple):
     mtime_ns: int
     size: int
 

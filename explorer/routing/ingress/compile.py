@@ -9,12 +9,12 @@ section 4); the evaluator never asks which controller it is.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import TYPE_CHECKING
 
 from explorer.model.objects import HTTPIngressPath, Ingress, IngressBackend, IngressTLS
 from explorer.model.state import ClusterState
+from explorer.model.value import replace
 from explorer.profiles import ControllerProfile
 from explorer.routing.classes import serves
 from explorer.routing.decision import BackendRef
@@ -399,7 +399,7 @@ class _Compiler:
             else:
                 self._policies[key] = None
         base = self._policies[key]
-        return base if base is None or base.location_path == path else dataclasses.replace(base, location_path=path)
+        return base if base is None or base.location_path == path else replace(base, location_path=path)
 
     def _default_backend_ready(self, namespace: str, name: str) -> tuple[BackendRef | None, str]:
         """The default-backend annotation's Service: used only when it exists and has ready endpoints
@@ -443,7 +443,7 @@ class _Compiler:
             before, after = conditions_before(parsed, owner.meta.key, self.state)
             out += before
             if parsed.satisfied is not None and route.policy is not None:  # satisfy any with auth-url: serve asks
-                route.policy = dataclasses.replace(route.policy, satisfied=parsed.satisfied)
+                route.policy = replace(route.policy, satisfied=parsed.satisfied)
         redirect = self._tls_redirect(vhost, tls, owner) if vhost is not None else None
         if redirect is not None:
             if parsed is not None:  # lua_ingress: one trailing slash of the request_uri goes, unless preserved
@@ -485,7 +485,7 @@ class _Compiler:
         edit = route.action.filters.request_headers
         merged = HeaderEdit(set=(edit.set if edit else ()) + headers)
         route.action = Forward((WeightedBackend(policy.default_backend),),
-                               dataclasses.replace(route.action.filters, request_headers=merged))
+                               replace(route.action.filters, request_headers=merged))
         route.why = (f"{route.why or _reason_of(route)}, but {problem}: nginx hands the location to the default-backend Service "
                      f"{policy.default_backend} ({policy.owner}), which gets X-Code: 503")
 
@@ -668,7 +668,7 @@ class _Compiler:
                 if target and isinstance(r.action, Forward):
                     rewrite = RewritePath(regex=re.compile(regex.pattern.lstrip("^"), re.IGNORECASE),
                                           replacement=target)
-                    r.action = Forward(r.action.backends, dataclasses.replace(r.action.filters, rewrite=rewrite))
+                    r.action = Forward(r.action.backends, replace(r.action.filters, rewrite=rewrite))
                 compiled.append(r)
             vhost.regex = sorted(compiled, key=lambda r: -len(r.match.path.value))
             root = self._app_root(vhost, regex=True)

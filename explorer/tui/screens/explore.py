@@ -20,19 +20,17 @@ from textual.widgets import DataTable, Header, Input, Static
 from explorer.model import ClusterState
 from explorer.model.redact import redact_text
 from explorer.model.objects import Secret, Service
-from explorer.tui.widgets.command_bar import CommandBar, SetNamespace, ShowKind
-from explorer.tui.widgets.findings import FindingsTable, finding_text
-from explorer.tui.widgets.flow import FlowDiagram
-from explorer.tui.widgets.manifest import ManifestView, Mark
 from explorer.tui.widgets.resources import KIND_TITLE, Kind, ResourceTable, Scope
 from explorer.tui.base import ExplorerApp
 from explorer.tui.widgets.footer import KeysFooter
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the panels below the table: imported with them, after the first frame (_mount_rest)
     from textual.widgets import TabbedContent
 
     from explorer.topology import IngressRow, PodView
     from explorer.tui.view import View
+    from explorer.tui.widgets.command_bar import SetNamespace, ShowKind
+    from explorer.tui.widgets.findings import FindingsTable
 
 #: Seconds the filter waits after the last key before it refills the table.
 FILTER_DELAY = 0.15
@@ -103,6 +101,11 @@ class ExploreScreen(Screen):
         """The filter, the detail tabs and the command bar, after the first frame; then the view is drawn."""
         from textual.widgets import TabbedContent, TabPane  # (about 5 ms to import, the tabs' CSS: not for the first frame)
 
+        from explorer.tui.widgets.command_bar import CommandBar
+        from explorer.tui.widgets.findings import FindingsTable
+        from explorer.tui.widgets.flow import FlowDiagram
+        from explorer.tui.widgets.manifest import ManifestView
+
         footer = self.query_one(KeysFooter)
         await self.query_one("#explore-top").mount(Input(placeholder="filter rows (esc clears)", id="filter"),
                                                    before=self.table)
@@ -150,6 +153,12 @@ class ExploreScreen(Screen):
     def table(self) -> ResourceTable:
         return self.query_one(ResourceTable)
 
+    def _findings(self) -> FindingsTable:
+        """The Findings tab's table (mounted after the first frame)."""
+        from explorer.tui.widgets.findings import FindingsTable
+
+        return self.query_one(FindingsTable)
+
     @property
     def details(self) -> TabbedContent:
         """The tabs below the table (mounted after the first frame)."""
@@ -185,7 +194,7 @@ class ExploreScreen(Screen):
         table.show(view, kind, None if kind is not None else False)
         self.show_title()
         if view is not None:
-            self.query_one(FindingsTable).show(view.findings)
+            self._findings().show(view.findings)
             self._finding_highlighted()  # the detail follows the new findings (after c, the other controller's)
             count = len(view.findings)
             self.details.get_tab("findings").label = f"Findings ({count})" if count else "Findings"
@@ -216,6 +225,8 @@ class ExploreScreen(Screen):
             return
         view: View | None = self.app.view
         item = self.table.current_item()
+        from explorer.tui.widgets.flow import FlowDiagram
+
         flow = self.query_one("#explore-flow", FlowDiagram)
         if view is None or item is None:
             flow.show(None)
@@ -247,6 +258,8 @@ class ExploreScreen(Screen):
         file = obj.meta.location.file
         first = obj.meta.location.line or 1
         last = self._documents.end(view, file, first)
+        from explorer.tui.widgets.manifest import ManifestView, Mark
+
         marks = [Mark(here, "here", "")]
         marks += [Mark(f.location.line, f.severity, f"{f.code} {f.message}") for f in view.findings
                   if f.location.file == file and first <= f.location.line <= (last or 10**9)]
@@ -306,6 +319,8 @@ class ExploreScreen(Screen):
         if self.maximized is not None:
             self.minimize()
             return
+        from explorer.tui.widgets.flow import FlowDiagram
+
         self.details.active = "flow"
         self.maximize(self.query_one("#explore-flow", FlowDiagram), container=False)
 
@@ -383,12 +398,14 @@ class ExploreScreen(Screen):
 
     @on(DataTable.RowHighlighted, "#findings-table")
     def _finding_highlighted(self) -> None:
-        finding = self.query_one(FindingsTable).current()
+        from explorer.tui.widgets.findings import finding_text
+
+        finding = self._findings().current()
         self.query_one("#finding-detail", Static).update(finding_text(finding) if finding else "")
 
     @on(DataTable.RowSelected, "#findings-table")
     def _open_finding(self) -> None:
-        finding = self.query_one(FindingsTable).current()
+        finding = self._findings().current()
         view: View | None = self.app.view
         if finding is None or view is None:
             return

@@ -85,8 +85,8 @@ class FixedWidthTable(DataTable):
         kept, shown = self._fit(labels, widths, room)
         self._kept = None if len(kept) == len(labels) else kept
         self._fitted = shown != list(widths) or self._kept is not None  # no room to widen columns later
-        for index in kept:
-            self.add_column(labels[index], width=shown[index])
+        for index in kept:  # (a label as Text: a str would be parsed as Rich markup, emoji codes and all)
+            self.add_column(Text(labels[index]), width=shown[index])
         if self._kept is None:
             self.add_rows(rows)
         else:

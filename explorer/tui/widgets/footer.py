@@ -8,8 +8,7 @@ and maps a click's column back to the key, which it presses as Textual's footer 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.style import Style
 from rich.segment import Segment
@@ -29,9 +28,11 @@ ORDER = (
 )
 
 
-@dataclass(frozen=True)
-class FooterItem:
-    """One key as the footer shows it, and what a click on it presses."""
+class FooterItem(NamedTuple):
+    """One key as the footer shows it, and what a click on it presses.
+
+    (A named tuple: the footer is in the first frame, and a frozen dataclass compiles its methods at import.)
+    """
 
     key: str
     key_display: str
