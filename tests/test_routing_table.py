@@ -175,3 +175,22 @@ def test_a_route_note_reaches_the_trace():
     r.notes = ("filter ExtensionRef is recognised but not simulated",)
     decision = route(table(r), req())
     assert any(e.verdict == "note" and "not simulated" in e.reason for e in decision.trace)
+
+
+def test_a_routes_answer_shared_by_its_requests_is_still_each_requests_own():
+    """What a route answers every request but for its path is made once and shared (evaluate._shared); each
+    Decision still reads its own path in its reason and upstream path, a body over the limit still gets the
+    413, and no Decision can change the shared answer (its fields are read-only)."""
+    limit = Condition("body-size", Respond(413, "too large"), "the body is over 10 bytes", max_body_bytes=10)
+    t = table(make_route("/shop", backend("shop")), conditions=(limit,))
+    a, b = route(t, req("/shop/a")), route(t, req("/shop/b/"))
+    assert (a.outcome, a.backend, a.upstream_path) == ("forward", BackendRef("default", "shop", "80"), "/shop/a")
+    assert b.upstream_path == "/shop/b/" and "/shop/b/" in b.reason and "/shop/a" not in b.reason
+    assert a.route is b.route is not None
+    big = route(t, req("/shop/a", content_length=11))
+    assert (big.outcome, big.status, big.route) == ("answer", 413, a.route)
+    assert "the body is over 10 bytes" in big.reason
+    assert route(t, req("/shop/a", content_length=10)).outcome == "forward"
+    with pytest.raises(AttributeError):
+        a.backend = None  # type: ignore[misc]
+    assert route(t, req("/shop/c")).backend == BackendRef("default", "shop", "80")
