@@ -459,13 +459,12 @@ def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision
     A simulated Pod also gets which Ingress, backend and rule routed the request (its echo
     shows them); a live Pod's app gets nothing nginx would not send.
     """
-    headers: CIMultiDict[str] = CIMultiDict()
+    headers: CIMultiDict[str] = CIMultiDict(Host=host)  # Host first, as aiohttp sends it (proxy/client.py)
     for name, value in request.headers.items():
         lower = name.lower()
         if lower in _NOT_PASSED or lower.startswith("x-ingress-explorer-"):
             continue
         headers.add(name, value)
-    headers["Host"] = host
     client = request.remote or ""
     earlier = request.headers.get("X-Forwarded-For")
     if snap.profile.forwarded_for == "replace":  # ingress-nginx: the client cannot choose the address the Pod sees
