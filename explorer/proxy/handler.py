@@ -43,7 +43,7 @@ from explorer.proxy.upstreams import Upstream
 from explorer.routing.decision import Decision
 from explorer.routing.request import Request, normalize_path
 from explorer.routing.route import route
-from explorer.sim.pod import RULE_HEADER
+from explorer.sim.pod import ROUTE_HEADER, route_token
 from explorer.topology.flow import Flow
 from explorer.traffic import (
     ANSWER_HEADER, BACKEND_HEADER, CERTIFICATE_HEADER, INGRESS_HEADER, POD_HEADER, REASON_HEADER, REQUEST_ID_HEADER, DecisionMade, HopReached, RequestCompleted,
@@ -65,6 +65,9 @@ _BODY_EXCERPT = 2048
 _NOT_PASSED = HOP_BY_HOP | {"host", "content-length"}
 #: Response headers the client never gets from the Pod: hop-by-hop, and the length (the proxy's own framing).
 _NOT_RETURNED = HOP_BY_HOP | {"content-length"}
+#: Request headers the proxy sets for the Pod (a client's own are replaced where they stand).
+_SET_HERE = frozenset({"x-forwarded-for", "x-real-ip", "x-original-forwarded-for", "x-forwarded-proto",
+                       "x-forwarded-host"})
 
 
 class Outcome:
@@ -457,31 +460,42 @@ def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision
     """What the Pod receives: the client's headers and X-Forwarded-*, as ingress-nginx sends them.
 
     A simulated Pod also gets which Ingress, backend and rule routed the request (its echo
-    shows them); a live Pod's app gets nothing nginx would not send.
+    shows them), in one token (sim/pod.py); a live Pod's app gets nothing nginx would not send.
     """
     headers: CIMultiDict[str] = CIMultiDict(Host=host)  # Host first, as aiohttp sends it (proxy/client.py)
+    forwarded = False  # the client sent one of the headers set below: set them in its place, as before
     for name, value in request.headers.items():
         lower = name.lower()
         if lower in _NOT_PASSED or lower.startswith("x-ingress-explorer-"):
             continue
+        if lower in _SET_HERE:
+            forwarded = True
         headers.add(name, value)
     client = request.remote or ""
     earlier = request.headers.get("X-Forwarded-For")
     if snap.profile.forwarded_for == "replace":  # ingress-nginx: the client cannot choose the address the Pod sees
-        headers["X-Forwarded-For"] = client
-        headers["X-Real-IP"] = client
+        added = [("X-Forwarded-For", client), ("X-Real-IP", client)]
         if earlier:
-            headers["X-Original-Forwarded-For"] = earlier
+            added.append(("X-Original-Forwarded-For", earlier))
     else:
-        headers["X-Forwarded-For"] = f"{earlier}, {client}" if earlier else client
-    headers["X-Forwarded-Proto"] = scheme
-    headers["X-Forwarded-Host"] = host
+        added = [("X-Forwarded-For", f"{earlier}, {client}" if earlier else client)]
+    added += (("X-Forwarded-Proto", scheme), ("X-Forwarded-Host", host))
+    _put(headers, added, forwarded)
     for name, value in decision.upstream_headers:  # upstream-vhost (Host), x-forwarded-prefix
         headers[name] = value
     if not simulated:
         return headers
-    headers[INGRESS_HEADER] = decision.ingress.meta.key if decision.ingress else "-"
-    headers[BACKEND_HEADER] = str(decision.backend) if decision.backend else "-"
-    if decision.path is not None:
-        headers[RULE_HEADER] = snap.rule_header(decision)
+    token = route_token(decision.ingress.meta.key if decision.ingress else "-",
+                        str(decision.backend) if decision.backend else "-",
+                        snap.rule_header(decision) if decision.path is not None else None)
+    _put(headers, [(ROUTE_HEADER, token)], bool(decision.upstream_headers))
     return headers
+
+
+def _put(headers: CIMultiDict[str], added: list[tuple[str, str]], present: bool) -> None:
+    """Set each header; `present`: some may be there already (replaced where they stand), else one call adds all."""
+    if present:
+        for name, value in added:
+            headers[name] = value
+    else:
+        headers.extend(added)  # none of them is there yet: no search for an earlier value
