@@ -284,7 +284,8 @@ class RequestHandler:
         snap = proxy.snapshot
         limits = proxy.options.limits
         pod = upstream.name
-        headers = _upstream_headers(request, host, self.scheme, decision, upstream.simulated, snap)
+        headers = _upstream_headers(request, host, self.scheme, decision, upstream.simulated, snap,
+                                    (done.ingress, done.backend))
         url = URL.build(scheme="http", host=upstream.host, port=upstream.port, encoded=True,
                         path=_upstream_path(request, decision, snap), query_string=request.rel_url.raw_query_string)
         if _wants_websocket(request):
@@ -456,11 +457,12 @@ def _upstream_path(request: web.BaseRequest, decision: Decision, snap: "Snapshot
 
 
 def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision: Decision,
-                      simulated: bool, snap: "Snapshot") -> CIMultiDict[str]:
+                      simulated: bool, snap: "Snapshot", named: tuple[str, str] | None = None) -> CIMultiDict[str]:
     """What the Pod receives: the client's headers and X-Forwarded-*, as ingress-nginx sends them.
 
     A simulated Pod also gets which Ingress, backend and rule routed the request (its echo
     shows them), in one token (sim/pod.py); a live Pod's app gets nothing nginx would not send.
+    `named`: the decision's Ingress and backend as the handler already wrote them (not worded twice).
     """
     headers: CIMultiDict[str] = CIMultiDict(Host=host)  # Host first, as aiohttp sends it (proxy/client.py)
     forwarded = False  # the client sent one of the headers set below: set them in its place, as before
@@ -485,9 +487,10 @@ def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision
         headers[name] = value
     if not simulated:
         return headers
-    token = route_token(decision.ingress.meta.key if decision.ingress else "-",
-                        str(decision.backend) if decision.backend else "-",
-                        snap.rule_header(decision) if decision.path is not None else None)
+    if named is None:
+        named = (decision.ingress.meta.key if decision.ingress else "-",
+                 str(decision.backend) if decision.backend else "-")
+    token = route_token(*named, snap.rule_header(decision) if decision.path is not None else None)
     _put(headers, [(ROUTE_HEADER, token)], bool(decision.upstream_headers))
     return headers
 
