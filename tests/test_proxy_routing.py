@@ -246,3 +246,16 @@ async def test_a_websocket_to_nothing_gets_the_controllers_own_answer():
             with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
                 await session.ws_connect(base + "/", headers={"Host": "nothing.example.com"})
     assert refused.value.status == 404
+
+
+async def test_a_client_cannot_tell_the_echo_which_rule_routed_it():
+    """The proxy names the routing to its simulated Pods itself (one token header); a client's own is dropped."""
+    async with running(NGINX, ARTICLE) as proxy:
+        await get(proxy, "foo-bar.com", "/bar/baz")  # another rule's token exists in this process
+        foo, body = await get(proxy, "foo-bar.com", "/foo", headers={
+            "X-Ingress-Explorer-Route": "0", "X-Ingress-Explorer-Rule": '{"path": "/forged"}',
+            "X-Ingress-Explorer-Ingress": "default/forged"})
+    echo = json.loads(body)
+    assert foo.status == 200 and echo["service"] == "my-nodeport-01" and echo["ingress"] == "default/my-ingress"
+    assert echo["rule"] == {"host": "foo-bar.com", "path": "/foo", "pathType": "Prefix"}
+    assert not any(name.startswith("X-Ingress-Explorer") for name in echo["headers"])

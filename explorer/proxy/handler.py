@@ -43,7 +43,7 @@ from explorer.proxy.upstreams import Upstream
 from explorer.routing.decision import Decision
 from explorer.routing.request import Request, normalize_path
 from explorer.routing.route import route
-from explorer.sim.pod import RULE_HEADER
+from explorer.sim.pod import ROUTE_HEADER, route_token
 from explorer.topology.flow import Flow
 from explorer.traffic import (
     ANSWER_HEADER, BACKEND_HEADER, CERTIFICATE_HEADER, INGRESS_HEADER, POD_HEADER, REASON_HEADER, REQUEST_ID_HEADER, DecisionMade, HopReached, RequestCompleted,
@@ -65,6 +65,9 @@ _BODY_EXCERPT = 2048
 _NOT_PASSED = HOP_BY_HOP | {"host", "content-length"}
 #: Response headers the client never gets from the Pod: hop-by-hop, and the length (the proxy's own framing).
 _NOT_RETURNED = HOP_BY_HOP | {"content-length"}
+#: Request headers the proxy sets for the Pod (a client's own are replaced where they stand).
+_SET_HERE = frozenset({"x-forwarded-for", "x-real-ip", "x-original-forwarded-for", "x-forwarded-proto",
+                       "x-forwarded-host"})
 
 
 class Outcome:
@@ -281,7 +284,8 @@ class RequestHandler:
         snap = proxy.snapshot
         limits = proxy.options.limits
         pod = upstream.name
-        headers = _upstream_headers(request, host, self.scheme, decision, upstream.simulated, snap)
+        headers = _upstream_headers(request, host, self.scheme, decision, upstream.simulated, snap,
+                                    (done.ingress, done.backend))
         url = URL.build(scheme="http", host=upstream.host, port=upstream.port, encoded=True,
                         path=_upstream_path(request, decision, snap), query_string=request.rel_url.raw_query_string)
         if _wants_websocket(request):
@@ -453,36 +457,48 @@ def _upstream_path(request: web.BaseRequest, decision: Decision, snap: "Snapshot
 
 
 def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision: Decision,
-                      simulated: bool, snap: "Snapshot") -> CIMultiDict[str]:
+                      simulated: bool, snap: "Snapshot", named: tuple[str, str] | None = None) -> CIMultiDict[str]:
     """What the Pod receives: the client's headers and X-Forwarded-*, as ingress-nginx sends them.
 
     A simulated Pod also gets which Ingress, backend and rule routed the request (its echo
-    shows them); a live Pod's app gets nothing nginx would not send.
+    shows them), in one token (sim/pod.py); a live Pod's app gets nothing nginx would not send.
+    `named`: the decision's Ingress and backend as the handler already wrote them (not worded twice).
     """
-    headers: CIMultiDict[str] = CIMultiDict()
+    headers: CIMultiDict[str] = CIMultiDict(Host=host)  # Host first, as aiohttp sends it (proxy/client.py)
+    forwarded = False  # the client sent one of the headers set below: set them in its place, as before
     for name, value in request.headers.items():
         lower = name.lower()
         if lower in _NOT_PASSED or lower.startswith("x-ingress-explorer-"):
             continue
+        if lower in _SET_HERE:
+            forwarded = True
         headers.add(name, value)
-    headers["Host"] = host
     client = request.remote or ""
     earlier = request.headers.get("X-Forwarded-For")
     if snap.profile.forwarded_for == "replace":  # ingress-nginx: the client cannot choose the address the Pod sees
-        headers["X-Forwarded-For"] = client
-        headers["X-Real-IP"] = client
+        added = [("X-Forwarded-For", client), ("X-Real-IP", client)]
         if earlier:
-            headers["X-Original-Forwarded-For"] = earlier
+            added.append(("X-Original-Forwarded-For", earlier))
     else:
-        headers["X-Forwarded-For"] = f"{earlier}, {client}" if earlier else client
-    headers["X-Forwarded-Proto"] = scheme
-    headers["X-Forwarded-Host"] = host
+        added = [("X-Forwarded-For", f"{earlier}, {client}" if earlier else client)]
+    added += (("X-Forwarded-Proto", scheme), ("X-Forwarded-Host", host))
+    _put(headers, added, forwarded)
     for name, value in decision.upstream_headers:  # upstream-vhost (Host), x-forwarded-prefix
         headers[name] = value
     if not simulated:
         return headers
-    headers[INGRESS_HEADER] = decision.ingress.meta.key if decision.ingress else "-"
-    headers[BACKEND_HEADER] = str(decision.backend) if decision.backend else "-"
-    if decision.path is not None:
-        headers[RULE_HEADER] = snap.rule_header(decision)
+    if named is None:
+        named = (decision.ingress.meta.key if decision.ingress else "-",
+                 str(decision.backend) if decision.backend else "-")
+    token = route_token(*named, snap.rule_header(decision) if decision.path is not None else None)
+    _put(headers, [(ROUTE_HEADER, token)], bool(decision.upstream_headers))
     return headers
+
+
+def _put(headers: CIMultiDict[str], added: list[tuple[str, str]], present: bool) -> None:
+    """Set each header; `present`: some may be there already (replaced where they stand), else one call adds all."""
+    if present:
+        for name, value in added:
+            headers[name] = value
+    else:
+        headers.extend(added)  # none of them is there yet: no search for an earlier value

@@ -35,6 +35,7 @@ from aiohttp import web
 from yarl import URL
 
 from explorer.model.state import ClusterState
+from explorer.proxy.client import SKIPPED, UpstreamRequest
 from explorer.proxy.handler import Outcome, RequestHandler
 from explorer.proxy.limits import Limits
 from explorer.proxy.pool import Pool
@@ -237,7 +238,7 @@ class Proxy:
         # them anyway, every upstream being a loopback address, but filtered its empty self on every request).
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0, force_close=False), cookie_jar=aiohttp.DummyCookieJar(),
-            auto_decompress=False, skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
+            auto_decompress=False, skip_auto_headers=SKIPPED, request_class=UpstreamRequest,
         )
         try:
             await self.apply(state, profile)

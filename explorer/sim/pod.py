@@ -12,7 +12,11 @@ answers 502 for them, which is what a real controller's clients see.
 
 The proxy tells the echo app which Ingress, rule and backend routed the
 request in `X-Ingress-Explorer-*` request headers; the app takes them out of
-the headers it echoes, so the echo shows what a real app would receive.
+the headers it echoes, so the echo shows what a real app would receive. The
+proxy's Ingress front end sends one short `X-Ingress-Explorer-Route` token
+for the three (`route_token`: the Pods run in the proxy's process), each header
+costing the proxy and the Pod a write and a parse per request; the Gateway
+front end and any client may still send the three headers themselves.
 """
 
 from __future__ import annotations
@@ -29,7 +33,22 @@ from explorer.traffic import BACKEND_HEADER, INGRESS_HEADER
 
 #: Request header the proxy uses to hand the echo app the winning rule (JSON), removed before echoing.
 RULE_HEADER = "X-Ingress-Explorer-Rule"
-_INTERNAL = {INGRESS_HEADER.lower(), BACKEND_HEADER.lower(), RULE_HEADER.lower()}
+#: Request header naming, by a token of `route_token`, the Ingress, backend and rule (JSON) in one.
+ROUTE_HEADER = "X-Ingress-Explorer-Route"
+_INTERNAL = {INGRESS_HEADER.lower(), BACKEND_HEADER.lower(), RULE_HEADER.lower(), ROUTE_HEADER.lower()}
+#: token -> (ingress, backend, rule JSON); one token per distinct three, kept for the process (a few per rule).
+_ROUTES: dict[str, tuple[str, str, str | None]] = {}
+_TOKENS: dict[tuple[str, str, str | None], str] = {}
+
+
+def route_token(ingress: str, backend: str, rule: str | None) -> str:
+    """The ROUTE_HEADER value that names these three to a simulated Pod of this process."""
+    key = (ingress, backend, rule)
+    token = _TOKENS.get(key)
+    if token is None:
+        token = _TOKENS[key] = str(len(_ROUTES))
+        _ROUTES[token] = key
+    return token
 #: Seconds a stopping Pod lets requests in flight finish (aiohttp reads 0 as "wait forever", so keep it > 0).
 STOP_GRACE = 0.5
 
@@ -141,9 +160,15 @@ class SimPod:
         return socket
 
     def _echo(self, request: web.BaseRequest, path: str) -> str:
-        backend = request.headers.get(BACKEND_HEADER, "")
+        token = request.headers.get(ROUTE_HEADER)
+        routed = _ROUTES.get(token) if token is not None else None
+        ingress: str | None
+        if routed is not None:
+            ingress, backend, rule_text = routed
+        else:
+            backend = request.headers.get(BACKEND_HEADER, "")
+            ingress, rule_text = request.headers.get(INGRESS_HEADER), request.headers.get(RULE_HEADER)
         service = backend.split("/", 1)[-1].split(":", 1)[0] if backend else ""
-        rule_text = request.headers.get(RULE_HEADER)
         try:
             rule = json.loads(rule_text) if rule_text else None
         except ValueError:
@@ -152,5 +177,5 @@ class SimPod:
             pod=self.identity.name, namespace=self.identity.namespace, service=service,
             method=request.method, path=path,
             headers=tuple((k, v) for k, v in request.headers.items() if k.lower() not in _INTERNAL),
-            ingress=request.headers.get(INGRESS_HEADER), rule=rule,
+            ingress=ingress, rule=rule,
         )
