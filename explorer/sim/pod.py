@@ -49,6 +49,8 @@ def route_token(ingress: str, backend: str, rule: str | None) -> str:
         token = _TOKENS[key] = str(len(_ROUTES))
         _ROUTES[token] = key
     return token
+
+
 #: Seconds a stopping Pod lets requests in flight finish (aiohttp reads 0 as "wait forever", so keep it > 0).
 STOP_GRACE = 0.5
 
