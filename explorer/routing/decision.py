@@ -75,7 +75,37 @@ ANSWER_DEFAULTS: dict[str, Any] = {
 }
 
 
-class Answer:
+class AnswerFields:
+    """The answer fields an Answer holds and a Decision reads through it (read-only): declared once for both."""
+
+    __slots__ = ()
+
+    outcome: Outcome
+    ingress: Ingress | None
+    path: HTTPIngressPath | None  # the winning path, when a path won
+    rule_host: str | None  # host of the winning rule ("" host-less)
+    backend: BackendRef | None
+    status: int | None  # what the controller answers itself; None when it forwards
+    location: str | None  # for redirects
+    upstream_path: str | None
+    used_default_backend: Literal["ingress", "controller"] | None
+    body: str | None  # the controller's own body for status answers
+    #: Every backend of a weighted forward; `backend` is the one this request goes to.
+    backends: "tuple[WeightedBackend, ...]"
+    #: Headers the controller sends with its own answer (WWW-Authenticate), and that answer's type.
+    response_headers: tuple[tuple[str, str], ...]
+    content_type: str
+    #: Headers the controller sets on the request to the Pod (X-Forwarded-Prefix; Host from upstream-vhost).
+    upstream_headers: tuple[tuple[str, str], ...]
+    #: The controller's body limit for this request (nginx client_max_body_size); None: none known.
+    max_body: int | None
+    #: Every annotation of the deciding Ingress(es), with its handling (explorer.profiles.nginx_annotations).
+    annotations: tuple[Any, ...]
+    #: The condition that answered (of the route, its listener or entry point), if one did.
+    condition: "Condition | None"
+
+
+class Answer(AnswerFields):
     """What a route answers a request: the Decision's answer fields, read through the Decision.
 
     The evaluator makes one per request, or one per route (and condition) when the answer depends on the
@@ -84,25 +114,8 @@ class Answer:
     upstream path the request's matched path when `upstream_is_path`. Its fields are one dict, set whole.
     """
 
-    outcome: Outcome
+    #: Whole, or None when `around` words it with the request's path.
     reason: str | None
-    ingress: Ingress | None
-    path: HTTPIngressPath | None
-    rule_host: str | None
-    backend: BackendRef | None
-    status: int | None
-    location: str | None
-    upstream_path: str | None
-    used_default_backend: Literal["ingress", "controller"] | None
-    body: str | None
-    backends: "tuple[WeightedBackend, ...]"
-    response_headers: tuple[tuple[str, str], ...]
-    content_type: str
-    upstream_headers: tuple[tuple[str, str], ...]
-    max_body: int | None
-    annotations: tuple[Any, ...]
-    #: The route's or entry point's condition that answered (auth 401, no endpoints 503...), if one did.
-    condition: "Condition | None"
     around: tuple[str, str] | None
     upstream_is_path: bool
 
@@ -143,12 +156,12 @@ class SharedAnswer(Answer):
 VIA_ANSWER: Any = object()
 
 
-class Decision:
+class Decision(AnswerFields):
     """The routing answer for one request.
 
     The evaluator makes one (`explorer.routing.evaluate.RouteResult`, which also keeps
     what the trace needs) from the route it found. What the route answers (outcome,
-    reason, backend, headers: the fields below) is an Answer the route made once when
+    reason, backend, headers: AnswerFields) is an Answer the route made once when
     it depends on the request only through its path (most routes: the Decision then
     points at it, nothing is copied), else worded on the first read of any field; the
     trace is built on the first read of `trace`. The answer fields are read-only.
@@ -165,30 +178,7 @@ class Decision:
     #: The path the controller matched on (the request's, normalised as the profile says).
     matched_path: str
     _a: Answer
-    outcome: Outcome
     reason: str
-    ingress: Ingress | None
-    path: HTTPIngressPath | None  # the winning path, when a path won
-    rule_host: str | None  # host of the winning rule ("" host-less)
-    backend: BackendRef | None
-    status: int | None  # what the controller answers itself; None when it forwards
-    location: str | None  # for redirects
-    upstream_path: str | None
-    used_default_backend: Literal["ingress", "controller"] | None
-    body: str | None  # the controller's own body for status answers
-    #: Every backend of a weighted forward; `backend` is the one this request goes to.
-    backends: "tuple[WeightedBackend, ...]"
-    #: Headers the controller sends with its own answer (WWW-Authenticate), and that answer's type.
-    response_headers: tuple[tuple[str, str], ...]
-    content_type: str
-    #: Headers the controller sets on the request to the Pod (X-Forwarded-Prefix; Host from upstream-vhost).
-    upstream_headers: tuple[tuple[str, str], ...]
-    #: The controller's body limit for this request (nginx client_max_body_size); None: none known.
-    max_body: int | None
-    #: Every annotation of the deciding Ingress(es), with its handling (explorer.profiles.nginx_annotations).
-    annotations: tuple[Any, ...]
-    #: The condition that answered (of the route, its listener or entry point), if one did.
-    condition: "Condition | None"
     _trace: list[TraceEntry] | None = None  # built on first read of `trace` (then in the instance dict)
 
     def _answer(self) -> Answer:
