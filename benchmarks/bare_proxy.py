@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Awaitable, Callable
 
 import aiohttp
 from aiohttp import web
@@ -21,10 +22,10 @@ HOP_BY_HOP = frozenset({
 })
 
 
-async def main(upstream: str) -> None:
+def proxy_to(base: str) -> Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]:
+    """The bare proxy's handler: every request passed to `base` (http://host:port) through one ClientSession."""
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), auto_decompress=False,
                                     skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"))
-    base = f"http://{upstream}"
 
     async def handle(request: web.BaseRequest) -> web.StreamResponse:
         body = await request.read()
@@ -39,6 +40,11 @@ async def main(upstream: str) -> None:
                 response.headers.add(name, value)
         return response
 
+    return handle
+
+
+async def main(upstream: str) -> None:
+    handle = proxy_to(f"http://{upstream}")
     runner = web.ServerRunner(web.Server(handle), handle_signals=True)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

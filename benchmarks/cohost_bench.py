@@ -27,9 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 async def _serve(role: str, upstream: str = "") -> None:
     """One child process: the hello Pod, the proxy in front of `upstream`, or both in one event loop."""
-    import aiohttp
     from aiohttp import web
-    from bare_proxy import HOP_BY_HOP
+    from bare_proxy import proxy_to  # the same proxy code on both sides
 
     async def hello(request: web.BaseRequest) -> web.StreamResponse:
         return web.Response(text="hello")
@@ -39,25 +38,6 @@ async def _serve(role: str, upstream: str = "") -> None:
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()
         return runner.addresses[0][1]
-
-    def proxy_to(base: str):  # type: ignore[no-untyped-def]
-        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), auto_decompress=False,
-                                        skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"))
-
-        async def handle(request: web.BaseRequest) -> web.StreamResponse:  # as bare_proxy.py's
-            body = await request.read()
-            headers = {k: v for k, v in request.headers.items()
-                       if k.lower() not in HOP_BY_HOP and k.lower() != "content-length"}
-            async with session.request(request.method, base + request.raw_path, headers=headers,
-                                       data=body or None, allow_redirects=False) as answer:
-                payload = await answer.read()
-            response = web.Response(status=answer.status, reason=answer.reason, body=payload)
-            for name, value in answer.headers.items():
-                if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
-                    response.headers.add(name, value)
-            return response
-
-        return handle
 
     if role == "pod":
         ports = [await listen(hello)]
