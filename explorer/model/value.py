@@ -31,7 +31,7 @@ without a docstring. Asking for any of the first four fails when the class is ma
 from __future__ import annotations
 
 import sys
-from _thread import get_ident
+from reprlib import recursive_repr
 from typing import Any, Callable, TypeVar, dataclass_transform, overload
 
 __all__ = ["field", "record", "replace", "value"]
@@ -277,7 +277,9 @@ def _compile(cls: type, name: str, maker: Callable[[type, bool], tuple[str, dict
     method.__qualname__ = f"{cls.__qualname__}.{name}"
     method.__module__ = cls.__module__
     if name == "__repr__":
-        method = _recursive_repr(method)
+        shown = recursive_repr()(method)  # "..." for an object already being shown, as a dataclass does
+        shown.__wrapped__ = method  # type: ignore[attr-defined]  # (3.11's reprlib does not set it)
+        return shown
     return method
 
 
@@ -330,25 +332,6 @@ def _hash_source(cls: type, slots: bool) -> tuple[str, dict[str, Any]]:
     hashed = "".join(f"self.{f.name}," for f in cls.__dict__["__value_fields__"]
                      if (f.compare if f.hash is None else f.hash))
     return f"def __hash__(self):\n    return hash(({hashed}))\n", {}
-
-
-def _recursive_repr(method: Callable[[Any], str]) -> Callable[[Any], str]:
-    """`...` for an object already being shown in this thread (a dataclass's `__repr__` guard)."""
-    showing: set[tuple[int, int]] = set()
-
-    def __repr__(self: Any) -> str:
-        key = id(self), get_ident()
-        if key in showing:
-            return "..."
-        showing.add(key)
-        try:
-            return method(self)
-        finally:
-            showing.discard(key)
-
-    __repr__.__qualname__ = method.__qualname__
-    __repr__.__wrapped__ = method  # type: ignore[attr-defined]
-    return __repr__
 
 
 # ---------------------------------------------------------------- what dataclasses' own functions read
