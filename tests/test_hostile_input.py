@@ -121,6 +121,13 @@ def test_an_unclosed_brace_is_reported_where_it_opened(tmp_path):
     assert "not closed" in problem.message and "line 13" in problem.message
 
 
+def test_an_unclosed_brace_is_reported_even_when_a_bracket_opens_after_where_the_parser_gave_up():
+    text = 'kind: Ingress\nmetadata:\n  name: x\n  annotations: {\n    a: "1"\nspec: [\n'  # `{` line 4, `[` line 6
+    [problem] = load_text(text, "late.yaml").problems
+    assert str(problem).startswith("late.yaml:4:16:"), str(problem)
+    assert "not closed" in problem.message and "line 6" in problem.message
+
+
 def test_an_unclosed_quote_is_reported_where_it_opened():
     state = load_text('apiVersion: v1\nkind: "ConfigMap\nmetadata: {}\n\n', "q.yaml")
     assert str(state.problems[0]).startswith("q.yaml:2:7:"), str(state.problems[0])

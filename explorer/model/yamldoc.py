@@ -255,17 +255,23 @@ def json_as_yaml(text: str) -> tuple[str, list[int]]:
 
 
 def _opened_at(text: str, exc: yaml.MarkedYAMLError) -> Any:
-    """Where the quote, `{` or `[` that an error ran into the end of was opened (None if it is not that)."""
+    """Where the quote, `{` or `[` that an error ran into the end of was opened (None if it is not that):
+    the innermost one still open where the parser gave up (the scanner reads on past that point, and what it
+    opens there is not what the parser complained of)."""
     context = exc.context or ""
     if context.startswith("while scanning a quoted"):
         return exc.context_mark
     if not context.startswith("while parsing a flow"):
         return None
+    problem = exc.problem_mark
+    gave_up = (problem.line, problem.column) if problem is not None else None
     openers: list[Any] = []
     loader = _Loader(text)
     try:
         while loader.check_token():
             token = loader.get_token()
+            if token is None or gave_up is not None and (token.start_mark.line, token.start_mark.column) >= gave_up:
+                break
             if isinstance(token, (yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)):
                 openers.append(token.start_mark)
             elif isinstance(token, (yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)) and openers:
