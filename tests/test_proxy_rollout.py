@@ -51,8 +51,9 @@ async def _statuses(proxy: Proxy, n: int) -> list[tuple[int, str]]:
     return out
 
 
-async def test_a_leaving_pod_is_refused_after_it_stops_and_chosen_until_it_leaves():
-    proxy = Proxy(ProxyOptions())
+@pytest.mark.parametrize("pods_process", [False, True], ids=["pods-in-process", "pods-process"])
+async def test_a_leaving_pod_is_refused_after_it_stops_and_chosen_until_it_leaves(pods_process):
+    proxy = Proxy(ProxyOptions(pods_process=pods_process))
     await proxy.start(load_texts({"site.yaml": SITE}), GCE)
     try:
         before = await _statuses(proxy, 6)
@@ -73,8 +74,9 @@ async def test_a_leaving_pod_is_refused_after_it_stops_and_chosen_until_it_leave
         await proxy.stop()
 
 
-async def test_a_pod_with_time_to_leave_answers_every_request():
-    proxy = Proxy(ProxyOptions())
+@pytest.mark.parametrize("pods_process", [False, True], ids=["pods-in-process", "pods-process"])
+async def test_a_pod_with_time_to_leave_answers_every_request(pods_process):
+    proxy = Proxy(ProxyOptions(pods_process=pods_process))
     await proxy.start(load_texts({"site.yaml": SITE}), GCE)
     try:
         pods = sorted({pod for _, pod in await _statuses(proxy, 3)})

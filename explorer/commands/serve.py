@@ -130,7 +130,7 @@ async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "Cont
     style = Style(use_colour(sys.stdout))
     options = ProxyOptions(listen=args.listen, http_port=args.http_port, https_port=args.https_port,
                            status_port=args.status_port, time_scale=args.time_scale,
-                           forward=source.forward if source is not None else None)
+                           forward=source.forward if source is not None else None, pods_process=True)
     try:
         proxy = await start_proxy(state, profile, options)
     except ProxyError as exc:

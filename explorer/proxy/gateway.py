@@ -37,6 +37,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from explorer.proxy import pages
+from explorer.proxy.client import ConnectTimeout, ReadTimeout, UpstreamFailure
 from explorer.routing.decision import BackendRef
 from explorer.routing.gateway import GatewayDecision, GatewaySelectionError, route_gateway, routing_for
 from explorer.routing.gateway.decision import MirrorShare
@@ -56,7 +57,7 @@ _BODY_EXCERPT = 2048
 async def handle(handler: "RequestHandler", request: web.BaseRequest, rid: int, host: str,
                  done: "Outcome") -> web.StreamResponse:
     """Route by the Gateway listener this handler's port stands for, then answer or forward."""
-    from explorer.proxy.handler import HOP_BY_HOP, _upstream_failure
+    from explorer.proxy.handler import HOP_BY_HOP
 
     proxy = handler.proxy
     snap = proxy.snapshot
@@ -131,28 +132,30 @@ async def handle(handler: "RequestHandler", request: web.BaseRequest, rid: int, 
                                                d.upstream_host or routed_host))
             proxy.mirror_tasks.add(task)
             task.add_done_callback(proxy.mirror_tasks.discard)
-    url = URL.build(scheme="http", host=upstream.host, port=upstream.port, encoded=True,
-                    path=quote(path, safe="/%:@!$&'()*+,;=-._~"), query_string=query)
+    target_path = quote(path, safe="/%:@!$&'()*+,;=-._~")
     limits = proxy.options.limits
     read_timeout = limits.upstream_read_timeout or snap.profile.upstream_timeout
-    timeout = aiohttp.ClientTimeout(sock_connect=limits.upstream_connect_timeout, sock_read=read_timeout)
     started = time.perf_counter()
     try:
-        async with proxy.session.request(request.method, url, headers=headers, data=body or None,
-                                         allow_redirects=False, timeout=timeout) as answer:
-            payload = await answer.read()
-    except asyncio.TimeoutError:
+        answer = await proxy.upstream.request(
+            request.method, upstream.host, upstream.port, f"{target_path}?{query}" if query else target_path,
+            headers.items(), body, connect_timeout=limits.upstream_connect_timeout, read_timeout=read_timeout)
+    except ConnectTimeout:
+        return handler._own(504, pages.plain(504, f"Pod {upstream.name} did not accept the connection within "
+                                                  f"{limits.upstream_connect_timeout:g}s"), done)
+    except ReadTimeout:
         return handler._own(504, pages.plain(504, f"Pod {upstream.name} did not answer within {read_timeout:g}s"),
                             done)
-    except aiohttp.ClientError as exc:
-        return handler._own(502, pages.plain(502, f"Pod {upstream.name} {_upstream_failure(exc)}"), done)
+    except UpstreamFailure as exc:
+        return handler._own(502, pages.plain(502, f"Pod {upstream.name} {exc}"), done)
     done.answered_by = upstream.name
+    payload = answer.body
     if proxy.hub.wants(UpstreamResponse):
         proxy.hub.publish(UpstreamResponse(
-            rid, answer.status, tuple(answer.headers.items()), payload[:_BODY_EXCERPT].decode("utf-8", "replace"),
+            rid, answer.status, tuple(answer.headers), payload[:_BODY_EXCERPT].decode("utf-8", "replace"),
             (time.perf_counter() - started) * 1000, upstream.name))
     response = web.Response(status=answer.status, reason=answer.reason, body=payload)
-    for key, value in answer.headers.items():
+    for key, value in answer.headers:
         if key.lower() not in HOP_BY_HOP and key.lower() != "content-length":
             response.headers.add(key, value)
     _modify_response(response, d)

@@ -13,8 +13,8 @@ A Pod that fails gets the answers nginx gives (checked against nginx 1.22):
 not HTTP; the profile's `upstream_timeout_status` (nginx 504, GKE 502) when it
 is slower than the timeout. A port-forward that could not be opened (no
 right to create pods/portforward, the Pod gone) closes the connection: 502,
-with the port-forward's own error in the body. aiohttp's client tries an idempotent request once
-more when its connection breaks before the answer (ingress-nginx, with
+with the port-forward's own error in the body. The client (proxy/client.py) tries an idempotent
+request once more when its connection breaks before the answer (ingress-nginx, with
 proxy-next-upstream "error timeout", tries up to three times), so a GET to a
 Pod that died says what the second try met. The whole answer is read before
 it is passed on, so a Pod that dies mid-body gives 502 here, where nginx has
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import json
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -36,6 +35,7 @@ from multidict import CIMultiDict
 from yarl import URL
 
 from explorer.proxy import gateway, nginx_policy, pages
+from explorer.proxy.client import ConnectTimeout, ReadTimeout, UpstreamFailure
 from explorer.proxy.limits import header_problem
 from explorer.proxy.protocol import HeaderDeadlineProtocol
 from explorer.proxy.tls import FALLBACK_NAME
@@ -43,7 +43,7 @@ from explorer.proxy.upstreams import Upstream
 from explorer.routing.decision import Decision
 from explorer.routing.request import Request, normalize_path
 from explorer.routing.route import route
-from explorer.sim.pod import ROUTE_HEADER, route_token
+from explorer.sim.pod import ROUTE_HEADER, RULE_HEADER, route_token
 from explorer.topology.flow import Flow
 from explorer.traffic import (
     ANSWER_HEADER, BACKEND_HEADER, CERTIFICATE_HEADER, INGRESS_HEADER, POD_HEADER, REASON_HEADER, REQUEST_ID_HEADER, DecisionMade, HopReached, RequestCompleted,
@@ -51,7 +51,6 @@ from explorer.traffic import (
 )
 
 if TYPE_CHECKING:
-    from explorer.profiles import ControllerProfile
     from explorer.proxy.server import Proxy, Snapshot
     from explorer.routing.gateway import GatewayDecision
 
@@ -104,7 +103,6 @@ class RequestHandler:
         self.proxy = proxy
         self.load_balancer = load_balancer
         self.scheme = scheme
-        self._timeouts: dict[tuple[float, float | None], aiohttp.ClientTimeout] = {}
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         # The listener's DeadlineServer leaves marking the request's start and end to this handler
@@ -284,48 +282,46 @@ class RequestHandler:
         snap = proxy.snapshot
         limits = proxy.options.limits
         pod = upstream.name
-        headers = _upstream_headers(request, host, self.scheme, decision, upstream.simulated, snap,
-                                    (done.ingress, done.backend))
-        url = URL.build(scheme="http", host=upstream.host, port=upstream.port, encoded=True,
-                        path=_upstream_path(request, decision, snap), query_string=request.rel_url.raw_query_string)
+        headers = _upstream_headers(request, host, self.scheme, decision, upstream, snap, (done.ingress, done.backend))
+        path = _upstream_path(request, decision, snap)
+        query = request.rel_url.raw_query_string
         if _wants_websocket(request):
+            url = URL.build(scheme="http", host=upstream.host, port=upstream.port, encoded=True, path=path,
+                            query_string=query)
             return await self._websocket(request, rid, url, headers, pod, flow, done)
         started = time.perf_counter()
         read_timeout = limits.upstream_read_timeout
         if read_timeout is None:
             read_timeout = snap.profile.upstream_timeout
-        timeout = self._timeouts.get((limits.upstream_connect_timeout, read_timeout))
-        if timeout is None:
-            timeout = self._timeouts[(limits.upstream_connect_timeout, read_timeout)] = aiohttp.ClientTimeout(
-                sock_connect=limits.upstream_connect_timeout, sock_read=read_timeout)
         try:
-            async with proxy.session.request(request.method, url, headers=headers, data=body or None,
-                                             allow_redirects=False, timeout=timeout) as answer:
-                payload = await answer.read()
-        except aiohttp.ConnectionTimeoutError:
+            answer = await proxy.upstream.request(
+                request.method, upstream.host, upstream.port, f"{path}?{query}" if query else path, headers.items(),
+                body, connect_timeout=limits.upstream_connect_timeout, read_timeout=read_timeout)
+        except ConnectTimeout:
             return self._own(504, pages.plain(504, f"Pod {pod} did not accept the connection within "
                                                    f"{limits.upstream_connect_timeout:g}s"), done)
-        except asyncio.TimeoutError:
+        except ReadTimeout:
             status = snap.profile.upstream_timeout_status
             return self._own(status, pages.plain(status, f"Pod {pod} did not answer within {read_timeout:g}s "
                                                          f"({snap.profile.title} answers {status} to a backend that is "
                                                          "slower than its timeout)"), done)
-        except aiohttp.ClientError as exc:
+        except UpstreamFailure as exc:
             failure = upstream.failure()
             if failure:  # the port-forward said why before it closed the connection
                 return self._own(502, pages.plain(502, f"Pod {pod}: {failure}"), done)
-            return self._own(502, pages.plain(502, f"Pod {pod} {_upstream_failure(exc)}"), done)
+            return self._own(502, pages.plain(502, f"Pod {pod} {exc}"), done)
         elapsed = (time.perf_counter() - started) * 1000
         if flow is not None:
             self._reach_pod(rid, flow, pod)
         done.answered_by = pod
+        payload = answer.body
         if proxy.hub.wants(UpstreamResponse):
             proxy.hub.publish(UpstreamResponse(
-                rid, answer.status, tuple(answer.headers.items()),
-                payload[:_BODY_EXCERPT].decode("utf-8", "replace"), elapsed, pod))
+                rid, answer.status, tuple(answer.headers), payload[:_BODY_EXCERPT].decode("utf-8", "replace"),
+                elapsed, pod))
         response = web.Response(status=answer.status, reason=answer.reason, body=payload)
         add = response.headers.add
-        for name, value in answer.headers.items():
+        for name, value in answer.headers:
             if name.lower() not in _NOT_RETURNED:
                 add(name, value)
         self._tag(response, done)
@@ -457,11 +453,12 @@ def _upstream_path(request: web.BaseRequest, decision: Decision, snap: "Snapshot
 
 
 def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision: Decision,
-                      simulated: bool, snap: "Snapshot", named: tuple[str, str] | None = None) -> CIMultiDict[str]:
+                      upstream: Upstream, snap: "Snapshot", named: tuple[str, str] | None = None) -> CIMultiDict[str]:
     """What the Pod receives: the client's headers and X-Forwarded-*, as ingress-nginx sends them.
 
     A simulated Pod also gets which Ingress, backend and rule routed the request (its echo
-    shows them), in one token (sim/pod.py); a live Pod's app gets nothing nginx would not send.
+    shows them): in one token when it runs in the proxy's process (sim/pod.py), else in three
+    headers; a live Pod's app gets nothing nginx would not send.
     `named`: the decision's Ingress and backend as the handler already wrote them (not worded twice).
     """
     headers: CIMultiDict[str] = CIMultiDict(Host=host)  # Host first, as aiohttp sends it (proxy/client.py)
@@ -485,13 +482,19 @@ def _upstream_headers(request: web.BaseRequest, host: str, scheme: str, decision
     _put(headers, added, forwarded)
     for name, value in decision.upstream_headers:  # upstream-vhost (Host), x-forwarded-prefix
         headers[name] = value
-    if not simulated:
+    if not upstream.simulated:
         return headers
     if named is None:
         named = (decision.ingress.meta.key if decision.ingress else "-",
                  str(decision.backend) if decision.backend else "-")
-    token = route_token(*named, snap.rule_header(decision) if decision.path is not None else None)
-    _put(headers, [(ROUTE_HEADER, token)], bool(decision.upstream_headers))
+    rule = snap.rule_header(decision) if decision.path is not None else None
+    if upstream.in_process:
+        _put(headers, [(ROUTE_HEADER, route_token(*named, rule))], bool(decision.upstream_headers))
+    else:
+        added = [(INGRESS_HEADER, named[0]), (BACKEND_HEADER, named[1])]
+        if rule is not None:
+            added.append((RULE_HEADER, rule))
+        _put(headers, added, bool(decision.upstream_headers))
     return headers
 
 

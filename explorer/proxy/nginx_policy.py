@@ -30,6 +30,7 @@ from aiohttp import web
 from yarl import URL
 
 from explorer.proxy import affinity, extauth, pages
+from explorer.proxy.client import ConnectTimeout, ReadTimeout, UpstreamFailure
 from explorer.proxy.ratelimit import RateLimits
 from explorer.routing.decision import BackendRef, Decision
 from explorer.routing.nginx import nginx_page
@@ -136,7 +137,7 @@ async def _forward(h: "RequestHandler", request: web.BaseRequest, rid: int, host
         response.headers[REASON_HEADER] = why
         return response
     done.pod = upstream.name
-    sent = _upstream_headers(request, host, h.scheme, decision, upstream.simulated, snap)
+    sent = _upstream_headers(request, host, h.scheme, decision, upstream, snap)
     for name, value in extra + error_headers:
         sent[name] = value
     path = _upstream_path(request, decision, snap)
@@ -152,32 +153,29 @@ async def _forward(h: "RequestHandler", request: web.BaseRequest, rid: int, host
         if failure:
             return _nginx(h, 502, f"backend-protocol {policy.protocol}: Pod {upstream.name} {failure}", done)
     https = policy.protocol == "HTTPS"  # proxy_pass https://: the Pod's certificate is not verified (default)
-    url = URL.build(scheme="https" if https else "http", host=upstream.host, port=upstream.port, encoded=True,
-                    path=path, query_string=request.rel_url.raw_query_string)
+    query = request.rel_url.raw_query_string
     started = time.perf_counter()
     try:
-        async with proxy.session.request(request.method, url, headers=sent, data=body or None,
-                                         allow_redirects=False, ssl=False if https else True,
-                                         timeout=aiohttp.ClientTimeout(sock_connect=connect, sock_read=read)) as answer:
-            payload = await answer.read()
-    except aiohttp.ConnectionTimeoutError:
+        answer = await proxy.upstream.request(request.method, upstream.host, upstream.port,
+                                              f"{path}?{query}" if query else path, sent.items(), body,
+                                              connect_timeout=connect, read_timeout=read, tls=https)
+    except ConnectTimeout:
         return _nginx(h, 504, f"Pod {upstream.name} did not accept the connection within {connect:g}s "
                               f"(proxy-connect-timeout {policy.connect_timeout:g}s)", done)
-    except asyncio.TimeoutError:
+    except ReadTimeout:
         return _nginx(h, 504, f"Pod {upstream.name} did not answer within {read:g}s (proxy-read-timeout "
                               f"{policy.read_timeout:g}s, x{scale:g} time scale when set): nginx answers 504", done)
-    except aiohttp.ClientError as exc:
-        from explorer.proxy.handler import _upstream_failure
-
-        return _nginx(h, 502, f"Pod {upstream.name} {_upstream_failure(exc)}", done)
+    except UpstreamFailure as exc:
+        return _nginx(h, 502, f"Pod {upstream.name} {exc}", done)
     if flow is not None:
         h._reach_pod(rid, flow, upstream.name)
     done.answered_by = upstream.name
+    payload = answer.body
     if proxy.hub.wants(UpstreamResponse):
-        proxy.hub.publish(UpstreamResponse(rid, answer.status, tuple(answer.headers.items()),
+        proxy.hub.publish(UpstreamResponse(rid, answer.status, tuple(answer.headers),
                                            payload[:_BODY_EXCERPT].decode("utf-8", "replace"),
                                            (time.perf_counter() - started) * 1000, upstream.name))
-    status, reason, answer_headers = answer.status, answer.reason, list(answer.headers.items())
+    status, reason, answer_headers = answer.status, answer.reason, answer.headers
     if status in policy.custom_errors:
         intercepted = await _error_page(h, request, policy, ref, routed, status, done)
         if intercepted is not None:

@@ -35,7 +35,7 @@ from aiohttp import web
 from yarl import URL
 
 from explorer.model.state import ClusterState
-from explorer.proxy.client import SKIPPED, UpstreamRequest
+from explorer.proxy.client import UpstreamClient
 from explorer.proxy.handler import Outcome, RequestHandler
 from explorer.proxy.limits import Limits
 from explorer.proxy.pool import Pool
@@ -47,6 +47,7 @@ from explorer.profiles import ControllerProfile
 from explorer.routing.request import host_of
 from explorer.routing.evaluate import entry_point_for
 from explorer.routing.route import table_for
+from explorer.sim.host import PodHost
 from explorer.sim.pods import SimPods
 from explorer.topology.controller import ControllerState
 from explorer.topology.flow import Flow, resolve
@@ -82,6 +83,9 @@ class ProxyOptions:
     #: Simulated Pods up to which every Pod starts with the snapshot and every health check runs; above it
     #: Pods start on their first request and a backend's checks with its first request (pool.py).
     eager_limit: int = EAGER_LIMIT
+    #: Simulated Pods in a process of their own (explorer/sim/host.py), as `serve` runs them: proxy and Pods
+    #: on two cores under load. False: in the proxy's process (the TUI, lessons and tests reach into them).
+    pods_process: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,10 +187,11 @@ class Proxy:
     def __init__(self, options: ProxyOptions | None = None) -> None:
         self.options = options or ProxyOptions()
         self.hub = EventHub()
-        self.sims: SimPods | None = None  # the simulated Pods, when the Pods are simulated
+        self.sims: SimPods | PodHost | None = None  # the simulated Pods, when the Pods are simulated
         self.upstreams: Upstreams
         if self.options.forward is None:
-            self.sims = SimPods("127.0.0.1")  # Pods are only ever reached by the proxy, whatever --listen says
+            # Pods are only ever reached by the proxy, whatever --listen says: on loopback
+            self.sims = PodHost() if self.options.pods_process else SimPods("127.0.0.1")
             self.upstreams = SimulatedUpstreams(self.sims)
         else:
             self.upstreams = ForwardedUpstreams(self.options.forward)
@@ -198,8 +203,9 @@ class Proxy:
         self._status: web.AppRunner | None = None
         self.reload: dict[str, object] = {}  # the last reload of `serve --watch`, for the status page
         self.status_port: int | None = None
-        self._session: aiohttp.ClientSession | None = None
+        self._session: aiohttp.ClientSession | None = None  # websockets and side requests (auth-url, mirrors)
         self._client: aiohttp.ClientSession | None = None
+        self.upstream = UpstreamClient()  # the forwards to Pods (proxy/client.py)
         self._lock = asyncio.Lock()
         self._request_ids = 0
         self.gateway_draws = 0  # Gateway API: requests that drew a weighted backendRef share (proxy/gateway.py)
@@ -238,7 +244,7 @@ class Proxy:
         # them anyway, every upstream being a loopback address, but filtered its empty self on every request).
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0, force_close=False), cookie_jar=aiohttp.DummyCookieJar(),
-            auto_decompress=False, skip_auto_headers=SKIPPED, request_class=UpstreamRequest,
+            auto_decompress=False, skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
         )
         try:
             await self.apply(state, profile)
@@ -269,6 +275,7 @@ class Proxy:
                 await self._status.cleanup()
                 self._status, self.status_port = None, None
             await self.pool.stop()
+            await self.upstream.close()
             for session in (self._session, self._client):
                 if session is not None:
                     await session.close()
@@ -411,6 +418,7 @@ class Proxy:
         app = web.Application()
 
         async def status(_: web.Request) -> web.Response:
+            await self.upstreams.refresh()
             return web.json_response(self.status(), dumps=_dumps)
 
         app.router.add_get("/", status)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from explorer.model.source import PortForward
+from explorer.sim.host import HostedPod, PodHost
 from explorer.sim.pod import PodIdentity, SimPod
 from explorer.sim.pods import SimPods, WantedPod
 from explorer.topology.pods import PodView
@@ -43,6 +44,7 @@ class Upstream:
     port: int
     simulated: bool  # a simulated Pod reads the proxy's X-Ingress-Explorer-* headers; a real app must not get them
     forwarded: PortForward | None = None
+    in_process: bool = False  # a simulated Pod of the proxy's own process: it reads route tokens (sim/pod.py)
 
     def failure(self) -> str | None:
         """Why the port-forward to this Pod last failed (None: not forwarded, or no failure known)."""
@@ -78,6 +80,9 @@ class Upstreams(ABC):
     async def open(self, namespace: str, name: str, port: int) -> Upstream | None:
         """Where to connect for `port` of a Pod; None when the Pod is not there."""
 
+    async def refresh(self) -> None:
+        """Bring what `status()` reports up to date (the request counts of Pods in another process)."""
+
     def at_hand(self, key: str, port: int) -> Upstream | None:
         """What `open` would answer for the Pod namespace/name, when that needs no waiting; None: ask `open`.
 
@@ -98,9 +103,11 @@ class SimulatedUpstreams(Upstreams):
 
     probes = True
 
-    def __init__(self, sims: SimPods) -> None:
+    def __init__(self, sims: SimPods | PodHost) -> None:
         self.sims = sims
-        self._at_hand: dict[str, tuple[SimPod, Upstream]] = {}  # namespace/name -> its running server's Upstream
+        self._in_process = isinstance(sims, SimPods)
+        #: namespace/name -> its running server's Upstream
+        self._at_hand: dict[str, tuple[SimPod | HostedPod, Upstream]] = {}
 
     @property
     def description(self) -> str:
@@ -127,7 +134,8 @@ class SimulatedUpstreams(Upstreams):
         known = self._at_hand.get(key)
         if known is not None and known[0] is sim and known[1].port == sim.port:
             return known[1]
-        upstream = Upstream(sim.identity.key, sim.name, sim.host, sim.port, simulated=True)
+        upstream = Upstream(sim.identity.key, sim.name, sim.host, sim.port, simulated=True,
+                            in_process=self._in_process)
         if len(self._at_hand) > 4 * len(self.sims.pods) + 64:  # Pods that went: start afresh
             self._at_hand.clear()
         self._at_hand[key] = (sim, upstream)
@@ -137,10 +145,14 @@ class SimulatedUpstreams(Upstreams):
         sim = await self.sims.ensure(namespace, name)
         if sim is None:
             return None
-        return Upstream(sim.identity.key, sim.name, sim.host, sim.port, simulated=True)
+        return Upstream(sim.identity.key, sim.name, sim.host, sim.port, simulated=True, in_process=self._in_process)
 
     async def stop(self) -> None:
         await self.sims.stop()
+
+    async def refresh(self) -> None:
+        if isinstance(self.sims, PodHost):
+            await self.sims.refresh_counts()
 
     def status(self) -> list[dict[str, object]]:
         return [{"pod": pod.identity.key, "workload": pod.identity.workload, "address": pod.address,

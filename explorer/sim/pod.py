@@ -14,9 +14,10 @@ The proxy tells the echo app which Ingress, rule and backend routed the
 request in `X-Ingress-Explorer-*` request headers; the app takes them out of
 the headers it echoes, so the echo shows what a real app would receive. The
 proxy's Ingress front end sends one short `X-Ingress-Explorer-Route` token
-for the three (`route_token`: the Pods run in the proxy's process), each header
-costing the proxy and the Pod a write and a parse per request; the Gateway
-front end and any client may still send the three headers themselves.
+for the three to a Pod of its own process (`route_token`), each header
+costing the proxy and the Pod a write and a parse per request; to Pods in a
+process of their own (explorer/sim/host.py, `serve`) it sends the three
+headers, as the Gateway front end does and any client may.
 """
 
 from __future__ import annotations
