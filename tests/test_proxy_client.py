@@ -95,6 +95,27 @@ async def test_content_length_answers_share_one_connection():
     assert heads[1] == b"GET /b HTTP/1.1\r\nHost: h.example\r\n\r\n"
 
 
+async def test_a_kept_connection_the_pod_closes_is_let_go():
+    close = asyncio.Event()
+
+    async def answer(reader, writer):
+        await reader.head()
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        await close.wait()  # then the Pod closes the idle connection (its keep-alive timeout, or it stopped)
+
+    client = UpstreamClient()
+    async with server(answer) as (port, _):
+        await client.request("GET", "127.0.0.1", port, "/", [("Host", "x")])
+        assert client.connections == 1  # kept for the next request
+        close.set()
+        for _ in range(100):
+            if client.connections == 0:
+                break
+            await asyncio.sleep(0.01)
+        assert client.connections == 0  # nothing is kept for a Pod that closed it
+    await client.close()
+
+
 async def test_chunked_and_until_close_bodies_are_read_whole():
     async def chunked(reader, writer):
         await reader.head()

@@ -8,6 +8,7 @@ import ipaddress
 import re
 import shlex
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -75,6 +76,25 @@ def add_parser(sub: argparse._SubParsersAction, help_text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    pods = None  # the simulated Pods' process, started first: its start overlaps the reading of the manifests
+    if not is_live(args):
+        from explorer.sim.host import spawn
+
+        pods = spawn()
+    try:
+        return _run(args, pods)
+    finally:
+        if pods is not None:  # stopped by the proxy; else (bad input, Ctrl-C) its stdin's end stops it
+            if pods.stdin is not None:
+                pods.stdin.close()
+            try:
+                pods.wait(5)
+            except subprocess.TimeoutExpired:
+                pods.kill()
+                pods.wait()
+
+
+def _run(args: argparse.Namespace, pods: "subprocess.Popen[bytes] | None") -> int:
     from explorer.routing import get_profile
 
     source = None
@@ -111,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         profile = get_profile(args.controller)
     try:
-        return asyncio.run(_serve(args, state, profile, source))
+        return asyncio.run(_serve(args, state, profile, source, pods))
     except KeyboardInterrupt:
         return 130
     finally:
@@ -124,13 +144,14 @@ _STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "S
 
 
 async def _serve(args: argparse.Namespace, state: "ClusterState", profile: "ControllerProfile",
-                 source: "ClusterSource | None" = None) -> int:
+                 source: "ClusterSource | None" = None, pods: "subprocess.Popen[bytes] | None" = None) -> int:
     from explorer.proxy import ProxyError, ProxyOptions, start_proxy
 
     style = Style(use_colour(sys.stdout))
     options = ProxyOptions(listen=args.listen, http_port=args.http_port, https_port=args.https_port,
                            status_port=args.status_port, time_scale=args.time_scale,
-                           forward=source.forward if source is not None else None, pods_process=True)
+                           forward=source.forward if source is not None else None, pods_process=True,
+                           pods_spawned=pods)
     try:
         proxy = await start_proxy(state, profile, options)
     except ProxyError as exc:

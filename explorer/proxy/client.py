@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
-from typing import Iterable
+from typing import Callable, Iterable
 
 import httptools
 
@@ -80,8 +80,9 @@ _CUT_BODY = ('closed the connection in the middle of its response body (nginx: "
 class _Connection(asyncio.Protocol):
     """One kept-alive connection to a Pod, with the exchange in flight on it (one at a time, never pipelined)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, forget: Callable[["_Connection"], None]) -> None:
         self.loop = loop
+        self._forget = forget  # the client's: drop this connection from its idle lists
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self._waiter: asyncio.Future[tuple[Answer, bool]] | None = None
@@ -121,6 +122,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        self._forget(self)
         if self._waiter is None or self._waiter.done():
             return
         if self._headers_done and self._until_eof():
@@ -232,7 +234,7 @@ class UpstreamClient:
 
     def __init__(self) -> None:
         self._idle: dict[tuple[str, int, bool], list[_Connection]] = {}
-        self._open: set[_Connection] = set()
+        self._open: dict[_Connection, tuple[str, int, bool]] = {}  # every connection, and where it goes
         self._tls: ssl.SSLContext | None = None
 
     async def request(self, method: str, host: str, port: int, target: str, headers: Iterable[tuple[str, str]],
@@ -263,20 +265,17 @@ class UpstreamClient:
             try:
                 answer, reusable = await connection.exchange(message, method == "HEAD", read_timeout)
             except _Broken:
-                self._open.discard(connection)
                 if retry:
                     retry = False
                     continue
                 raise
             except BaseException:  # a failure, or the caller gave up (cancelled): the exchange is cut
                 connection.abort()
-                self._open.discard(connection)
                 raise
             if reusable and not connection.closed:
                 self._idle.setdefault(key, []).append(connection)
             else:
                 connection.abort()
-                self._open.discard(connection)
             return answer
 
     def _idle_connection(self, key: tuple[str, int, bool]) -> _Connection | None:
@@ -285,8 +284,23 @@ class UpstreamClient:
             connection = idle.pop()  # the most recently used: the least likely to have been closed by the Pod
             if not connection.closed:
                 return connection
-            self._open.discard(connection)
         return None
+
+    def _forget(self, connection: _Connection) -> None:
+        """A connection closed (by either side): out of the idle lists, so a Pod gone leaves nothing behind."""
+        key = self._open.pop(connection, None)
+        if key is None:
+            return
+        idle = self._idle.get(key)
+        if idle is not None and connection in idle:
+            idle.remove(connection)
+            if not idle:
+                del self._idle[key]
+
+    @property
+    def connections(self) -> int:
+        """Connections open now, busy or idle (the status page could show it; tests check none is left)."""
+        return len(self._open)
 
     async def _connect(self, key: tuple[str, int, bool], timeout: float | None) -> _Connection:
         host, port, tls = key
@@ -299,18 +313,20 @@ class UpstreamClient:
             context = self._tls
         try:
             _, connection = await asyncio.wait_for(
-                loop.create_connection(lambda: _Connection(loop), host, port, ssl=context), timeout)
+                loop.create_connection(lambda: _Connection(loop, self._forget), host, port, ssl=context), timeout)
         except asyncio.TimeoutError:
             raise ConnectTimeout(f"did not accept the connection within {timeout:g}s") from None
         except OSError as exc:
             raise UpstreamFailure(f"did not answer: {exc.strerror or exc} (nothing listens on its port)") from None
-        self._open.add(connection)
+        if connection.closed:  # closed before it was handed over (the Pod stopped at once)
+            raise _Broken(_CLOSED_EARLY)
+        self._open[connection] = key
         return connection
 
     async def close(self) -> None:
         """Close every connection; an exchange still waiting fails at once."""
         for connection in list(self._open):
-            connection.abort()
+            connection.abort()  # (connection_lost forgets it)
         self._open.clear()
         self._idle.clear()
         await asyncio.sleep(0)  # let the transports run connection_lost

@@ -25,6 +25,7 @@ import asyncio
 import ipaddress
 import json
 import logging
+import subprocess
 import time
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -86,6 +87,8 @@ class ProxyOptions:
     #: Simulated Pods in a process of their own (explorer/sim/host.py), as `serve` runs them: proxy and Pods
     #: on two cores under load. False: in the proxy's process (the TUI, lessons and tests reach into them).
     pods_process: bool = False
+    #: That process, already started (explorer.sim.host.spawn): `serve` starts it before reading the manifests.
+    pods_spawned: "subprocess.Popen[bytes] | None" = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +194,7 @@ class Proxy:
         self.upstreams: Upstreams
         if self.options.forward is None:
             # Pods are only ever reached by the proxy, whatever --listen says: on loopback
-            self.sims = PodHost() if self.options.pods_process else SimPods("127.0.0.1")
+            self.sims = PodHost(self.options.pods_spawned) if self.options.pods_process else SimPods("127.0.0.1")
             self.upstreams = SimulatedUpstreams(self.sims)
         else:
             self.upstreams = ForwardedUpstreams(self.options.forward)

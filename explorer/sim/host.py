@@ -31,6 +31,7 @@ import pickle
 import signal
 import stat
 import struct
+import subprocess
 import sys
 from typing import Any
 
@@ -66,15 +67,22 @@ class HostedPod:
         await self._host.call("stop_pod", self.identity.key)
 
 
-class PodHost:
-    """The parent's side: SimPods' interface, the servers in a child process started on the first sync."""
+def spawn() -> "subprocess.Popen[bytes]":
+    """Start the Pods' process now (it imports its server while the caller reads the manifests: `serve`)."""
+    return subprocess.Popen([sys.executable, "-m", "explorer.sim.host"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
 
-    def __init__(self) -> None:
+
+class PodHost:
+    """The parent's side: SimPods' interface, the servers in a child process (`spawned`, or started on first use)."""
+
+    def __init__(self, spawned: "subprocess.Popen[bytes] | None" = None) -> None:
         self.pods: dict[str, HostedPod] = {}
         self.wanted: dict[str, WantedPod] = {}
         self.on_demand = False
         self.servers_started = 0
-        self._proc: asyncio.subprocess.Process | None = None
+        self._proc = spawned
+        self._writer: asyncio.StreamWriter | None = None
         self._reader: asyncio.Task[None] | None = None
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._ids = 0
@@ -119,7 +127,7 @@ class PodHost:
 
     async def refresh_counts(self) -> None:
         """Each Pod's count of requests answered, probes included, as the child has it now."""
-        if self._proc is None:
+        if self._writer is None:
             return
         counts: dict[str, int] = await self.call("counts")
         for key, count in counts.items():
@@ -129,21 +137,23 @@ class PodHost:
 
     async def stop(self) -> None:
         self.wanted, self.pods = {}, {}
-        proc = self._proc
+        proc, writer = self._proc, self._writer
         if proc is None:
             return
+        if writer is not None:
+            try:
+                await asyncio.wait_for(self.call("stop"), 10)
+            except (PodHostError, asyncio.TimeoutError):
+                pass
+            writer.close()
+        elif proc.stdin is not None:
+            proc.stdin.close()  # spawned, never used: its stdin's end stops it
+        self._proc = self._writer = None
         try:
-            await asyncio.wait_for(self.call("stop"), 10)
-        except (PodHostError, asyncio.TimeoutError):
-            pass
-        self._proc = None
-        if proc.stdin is not None:
-            proc.stdin.close()
-        try:
-            await asyncio.wait_for(proc.wait(), 5)
+            await asyncio.wait_for(asyncio.to_thread(proc.wait), 5)
         except asyncio.TimeoutError:
             proc.kill()
-            await proc.wait()
+            await asyncio.to_thread(proc.wait)
         if self._reader is not None:
             self._reader.cancel()
             await asyncio.gather(self._reader, return_exceptions=True)
@@ -151,41 +161,44 @@ class PodHost:
 
     async def call(self, command: str, *args: Any) -> Any:
         """Run `command` in the child and return its result (the child is started on the first call)."""
-        await self._start()
-        proc = self._proc
-        assert proc is not None and proc.stdin is not None
+        writer = await self._start()
         self._ids += 1
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[self._ids] = future
         frame = pickle.dumps((self._ids, command, args), protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            proc.stdin.write(_LENGTH.pack(len(frame)) + frame)
-            await proc.stdin.drain()
+            writer.write(_LENGTH.pack(len(frame)) + frame)
+            await writer.drain()
         except (BrokenPipeError, ConnectionResetError) as exc:
             self._pending.pop(self._ids, None)
             raise PodHostError(f"the simulated Pods' process is gone ({exc})") from None
         return await future
 
-    async def _start(self) -> None:
-        if self._proc is not None:
-            return
+    async def _start(self) -> asyncio.StreamWriter:
+        """The pipe to the child, connected to this event loop on first use."""
+        if self._writer is not None:
+            return self._writer
         if self._starting is None:
             self._starting = asyncio.Lock()
         async with self._starting:
-            if self._proc is not None:
-                return
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "explorer.sim.host", stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE)
-            self._reader = asyncio.create_task(self._read(proc))
-            self._proc = proc
+            if self._writer is None:
+                if self._proc is None:
+                    self._proc = spawn()
+                assert self._proc.stdin is not None and self._proc.stdout is not None
+                loop = asyncio.get_running_loop()
+                reader = asyncio.StreamReader()
+                await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), self._proc.stdout)
+                transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin,
+                                                                    self._proc.stdin)
+                self._writer = asyncio.StreamWriter(transport, protocol, None, loop)
+                self._reader = asyncio.create_task(self._read(reader))
+            return self._writer
 
-    async def _read(self, proc: asyncio.subprocess.Process) -> None:
-        assert proc.stdout is not None
+    async def _read(self, reader: asyncio.StreamReader) -> None:
         try:
             while True:
-                size, = _LENGTH.unpack(await proc.stdout.readexactly(_LENGTH.size))
-                rid, ok, result = pickle.loads(await proc.stdout.readexactly(size))
+                size, = _LENGTH.unpack(await reader.readexactly(_LENGTH.size))
+                rid, ok, result = pickle.loads(await reader.readexactly(size))
                 future = self._pending.pop(rid, None)
                 if future is not None and not future.done():
                     if ok:
