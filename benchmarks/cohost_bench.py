@@ -3,13 +3,11 @@ against the same two in two processes (CPU per request from /proc; wrk makes the
 
     .venv/bin/python benchmarks/cohost_bench.py [--rounds 3] [--seconds 4]
 
-`serve` runs its simulated Pods in its own process, so proxy_bench.py takes the
-Pod's share off serve's CPU. This measures what the sharing itself costs, with
-the same proxy code on both sides: the co-hosted process's CPU per request less
-its Pod's (the Pod's cost behind a proxy; and, as proxy_bench.py once did, its
-cost when hit straight), against the separate proxy's CPU per request. What is
-above 1 here is carried by proxy_bench.py's embedded/bare figure for the
-co-hosting alone.
+`serve` ran its simulated Pods in its own process until they got one of their
+own (explorer/sim/host.py); the app still does. This measures what the sharing
+itself costs, with the same proxy code on both sides: the co-hosted process's
+CPU per request less its Pod's (the Pod's cost behind a proxy; and its cost
+when hit straight), against the separate proxy's CPU per request.
 """
 
 from __future__ import annotations
